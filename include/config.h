@@ -1,0 +1,92 @@
+/* config.h - the immutable configuration: targets and settings.
+ *
+ * Loaded from YAML by config_load() (the only module besides theme that
+ * touches libyaml) or built from bare URLs by config_from_urls(). Once
+ * loaded a config is never modified; a reload builds a new one. */
+#ifndef UPTOP_CONFIG_H
+#define UPTOP_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "diag.h"
+
+#define CONFIG_DEFAULT_INTERVAL_MS 30000
+#define CONFIG_DEFAULT_TIMEOUT_MS 5000
+#define CONFIG_DEFAULT_MAX_BODY (1024 * 1024)
+#define CONFIG_MAX_REDIRECTS 5
+
+struct header {
+	char *name;
+	char *value;   /* after ${VAR} expansion: what is sent */
+	char *shown;   /* before expansion ("Bearer ${TOKEN}"), for display */
+	bool secret;   /* Authorization, Proxy-Authorization, Cookie, or ${VAR} */
+};
+
+struct status_range {
+	int lo, hi;    /* inclusive; a single code has lo == hi */
+};
+
+struct target_conf {
+	char *name;
+	char *url;             /* expanded; may carry user:password */
+	char *group;           /* "" when unset */
+	char *method;          /* "GET" by default, upper-cased */
+	char *body;            /* request body, NULL when unset */
+	char *body_contains;   /* NULL when unset */
+	char *ca_file;         /* NULL: the system bundle */
+	struct header *headers;
+	size_t nheaders;
+	struct status_range *expect;   /* default: one range 200-399 */
+	size_t nexpect;
+	int64_t interval_ms;
+	int64_t timeout_ms;            /* always < interval_ms */
+	int64_t max_latency_ms;        /* 0: no latency limit */
+	int64_t max_body;              /* bytes read at most */
+	int failures_before_down;      /* >= 1 */
+	bool follow_redirects;
+	bool verify_tls;
+	bool fresh_connection;
+	int line;                      /* 1-based line of the entry, 0 if none */
+};
+
+struct settings {
+	int max_concurrency;   /* 0: auto (derived from RLIMIT_NOFILE) */
+	bool bell;             /* ring on a transition to down */
+	char *theme;           /* NULL: default */
+};
+
+struct config {
+	char *path;            /* NULL when built from URLs */
+	struct target_conf *targets;
+	size_t ntargets;
+	struct settings settings;
+	bool has_secrets;      /* any ${VAR}, secret header or URL password */
+};
+
+/* Loads and validates a YAML config file. On success returns 0 and sets
+ * *out. On failure returns -1, leaves *out NULL and appends every mistake
+ * found to `errs`, each formatted "FILE:LINE:COL: message". */
+int config_load(const char *path, struct config **out, struct diag *errs);
+
+/* Same, from a buffer; `name` is used as FILE in messages. */
+int config_load_buffer(const char *name, const char *buf, size_t len,
+		       struct config **out, struct diag *errs);
+
+/* A config of bare URLs with every default ("-" in messages). Each URL is
+ * validated like a config url (http/https only). */
+int config_from_urls(char *const *urls, size_t n, struct config **out,
+		     struct diag *errs);
+
+void config_free(struct config *c);
+
+/* Finds the config file when -c is absent: $UPTOP_CONFIG, ./uptop.yaml,
+ * $XDG_CONFIG_HOME/uptop/config.yaml (default ~/.config/uptop/config.yaml).
+ * Returns a malloc'd path or NULL when none exists. */
+char *config_find(void);
+
+/* Parses "250ms", "5s", "2m", "1h" (also combined like "1m30s").
+ * Returns 0 and sets *ms, or -1 with a message in err (size errlen). */
+int config_parse_duration(const char *s, int64_t *ms, char *err, size_t errlen);
+
+#endif

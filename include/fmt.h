@@ -1,0 +1,55 @@
+/* fmt.h - pure formatting: durations, latency, sparklines, sanitising,
+ * JSON escaping, credential redaction. libc only (wcwidth via wchar.h).
+ *
+ * Every function writes a NUL-terminated string into a caller buffer and
+ * never writes more than `len` bytes (truncating on a character boundary). */
+#ifndef UPTOP_FMT_H
+#define UPTOP_FMT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Makes outside text (server messages, curl errors, URLs, config names)
+ * safe for a terminal. With utf8: C0 controls and DEL become the Unicode
+ * "control pictures" (U+2400 + c, U+2421), C1 controls, bidi overrides
+ * (U+202A-202E, U+2066-2069) and invalid or overlong UTF-8 become U+FFFD;
+ * valid printable UTF-8 is kept. Without utf8 (ASCII): controls become
+ * '^X' caret notation ('^?' for DEL), every non-ASCII byte or sequence '?'.
+ * Newlines and tabs are controls too: the result is always one line.
+ * Returns the number of bytes written (excluding the NUL). */
+size_t fmt_sanitize(char *dst, size_t len, const char *src, size_t srclen,
+		    bool utf8);
+
+/* Display width in terminal columns of a sanitised UTF-8 string. */
+int fmt_width(const char *s);
+/* Copies s into dst truncated to at most `cols` columns; if cut, the last
+ * column is an ellipsis ("…" in utf8, "~" otherwise). Returns columns used. */
+int fmt_fit(char *dst, size_t len, const char *s, int cols, bool utf8);
+
+/* "850ms", "12s", "4m05s", "3h12m", "2d04h": compact, for "time in state". */
+void fmt_duration(char *dst, size_t len, int64_t ms);
+/* Latency: "0.4ms", "12ms", "1.25s", "12.0s"; "-" when ms < 0. */
+void fmt_latency(char *dst, size_t len, double ms);
+/* "99.98%", "100%", "-" when pct < 0. */
+void fmt_percent(char *dst, size_t len, double pct);
+
+/* One sparkline cell per sample, oldest first. Latencies are scaled
+ * between the window's min and max (utf8: "▁▂▃▄▅▆▇█", ASCII: "_.-=*#").
+ * A failed sample (failed[i] true) is drawn as "✗" (ASCII "x"), never as a
+ * low bar; a missing sample (latency < 0 and not failed) as " ". */
+void fmt_sparkline(char *dst, size_t len, const float *lat,
+		   const bool *failed, size_t n, bool utf8);
+
+/* Appends a JSON string literal (with quotes) for raw bytes: escapes ",
+ * \, controls as \uXXXX, and invalid UTF-8 as \ufffd. Returns bytes
+ * written; always terminates. */
+size_t fmt_json_string(char *dst, size_t len, const char *src);
+
+/* Copies a URL with any user:password (or user) replaced by "***". */
+void fmt_redact_url(char *dst, size_t len, const char *url);
+
+/* Wall-clock "HH:MM:SS" (local time) of ms since the epoch. */
+void fmt_clock(char *dst, size_t len, int64_t wall_ms);
+
+#endif

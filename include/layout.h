@@ -1,0 +1,65 @@
+/* layout.h - pure column layout for the live table (no curses).
+ *
+ * Given the terminal width and a column table, decides which columns show
+ * and how wide each is. Columns come in by priority: one shows when it fits
+ * at its minimum beside the more important ones at their preferred width
+ * (so the least important drop first on a narrow terminal). Shown columns
+ * then grow toward their preferred width, most important first, and the
+ * flexible ones (name, error) share what is left. Costs O(n * priorities)
+ * for n columns (a dozen), independent of the number of targets. */
+#ifndef UPTOP_LAYOUT_H
+#define UPTOP_LAYOUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct layout_col {
+	int min;       /* narrowest useful width */
+	int pref;      /* width reached before flexible columns grow */
+	int max;       /* a flexible column stops here; 0: no limit */
+	int prio;      /* 0: never dropped; higher numbers drop first */
+	bool flex;     /* shares the space left after every pref is met */
+};
+
+struct layout_slot {
+	int x, w;      /* w == 0: hidden */
+};
+
+/* Fits n columns (in display order) into `width` cells with `gap` cells
+ * between shown columns. Never uses more than `width`: when even the
+ * never-dropped columns do not fit at their minimum, the rightmost are cut.
+ * Returns the number of columns shown. */
+size_t layout_fit(const struct layout_col *cols, size_t n, int width, int gap,
+		  struct layout_slot *out);
+
+/* Splits `width` cells between n parts proportionally (largest remainder),
+ * giving every positive part at least one cell while width allows; parts
+ * <= 0 get none. Sum of out[] is width when any part is positive, else 0.
+ * At most LAYOUT_BAR_MAX parts (more get nothing). */
+#define LAYOUT_BAR_MAX 16
+void layout_bar(const double *parts, size_t n, int width, int *out);
+
+/* The live table's columns, in display order. */
+enum col {
+	COL_STATE = 0,
+	COL_NAME,
+	COL_GROUP,
+	COL_CODE,
+	COL_LATENCY,
+	COL_P95,
+	COL_SPARK,
+	COL_UPTIME,
+	COL_FAILS,
+	COL_SINCE,
+	COL_ERROR,
+	COL__COUNT
+};
+
+/* Headings ("STATE", "NAME", ...) and the default table: the UI copies it
+ * and sets the name/group max to the widest value it has to show. */
+extern const char *const layout_col_title[COL__COUNT];
+extern const struct layout_col layout_table[COL__COUNT];
+
+#define LAYOUT_GAP 1
+
+#endif

@@ -1,0 +1,60 @@
+/* loop.h - the one poll() loop: fd registry, timers, lag accounting.
+ * Knows nothing of curl, curses or yaml.
+ *
+ * fds live in a dense array (fd -> slot index, swap-remove) so add, modify
+ * and remove are O(1). A handler may add or remove fds while the loop
+ * dispatches: the loop copies the fired set first and re-checks that an fd
+ * is still registered (with the same generation) before calling it.
+ * Timers are a handful of owned slots (curl, c-ares, scheduler, redraw,
+ * ...), scanned linearly: the per-target deadlines live in sched's heap. */
+#ifndef UPTOP_LOOP_H
+#define UPTOP_LOOP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "stats.h"
+
+struct loop;
+
+typedef void (*loop_fd_cb)(int fd, short revents, void *arg);
+typedef void (*loop_timer_cb)(void *arg);
+
+struct loop_timer {
+	int64_t due_ms;        /* absolute CLOCK_MONOTONIC; INT64_MAX: off */
+	loop_timer_cb cb;
+	void *arg;
+	bool registered;
+};
+
+struct loop *loop_new(void);
+void loop_free(struct loop *l);
+
+/* Watches fd for `events` (POLLIN/POLLOUT); replaces an earlier watch. */
+void loop_fd_set(struct loop *l, int fd, short events, loop_fd_cb cb,
+		 void *arg);
+void loop_fd_del(struct loop *l, int fd);
+bool loop_fd_watched(const struct loop *l, int fd);
+int loop_fd_count(const struct loop *l);
+
+/* Timers are caller-owned structs registered once. */
+void loop_timer_add(struct loop *l, struct loop_timer *t, loop_timer_cb cb,
+		    void *arg);
+void loop_timer_arm(struct loop_timer *t, int64_t due_ms);
+void loop_timer_disarm(struct loop_timer *t);
+
+/* Bounds how many ready fds are served in one turn (the rest next turn). */
+void loop_set_max_fds_per_turn(struct loop *l, int n);
+/* Ask the next turn not to sleep (more work is waiting). */
+void loop_wake(struct loop *l);
+
+/* One turn: poll() until the nearest timer (or at most max_wait_ms; -1 no
+ * limit), dispatch ready fds, then due timers. Retries EINTR (returns so
+ * the caller can read signal flags). Returns 0, or -1 with errno. */
+int loop_turn(struct loop *l, int max_wait_ms);
+
+/* Lag: how late each turn started work against its deadline plus how
+ * long the turn ran, in ms. */
+const struct lagstat *loop_lag(const struct loop *l);
+double loop_longest_turn_ms(const struct loop *l);
+
+#endif

@@ -1,0 +1,61 @@
+/* probe.h - HTTP(S) checks on libcurl's multi_socket API, driven by the
+ * loop. The only module that includes curl.h.
+ *
+ * Each probe_start() adds one transfer; its sockets and curl's timer are
+ * registered with the loop (CURLMOPT_SOCKETFUNCTION/TIMERFUNCTION), and
+ * curl_multi_socket_action touches only the sockets that fired. Every
+ * transfer ends in exactly one callback with a filled struct result whose
+ * cls is the transport outcome (verdict_apply adds status/body/latency).
+ * Easy handles are pooled and reused; connections are reused across
+ * rounds through the multi handle's cache unless fresh_connection. */
+#ifndef UPTOP_PROBE_H
+#define UPTOP_PROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "result.h"
+#include "diag.h"
+
+struct loop;
+struct probe;
+struct target_conf;
+
+struct probe_req {
+	const struct target_conf *conf;
+	const char *url;          /* this hop (a redirect changes it) */
+	const char *method;       /* this hop's method */
+	bool send_body;           /* send conf->body */
+	const char *resolve;      /* "host:port:addr,addr" or NULL (IP literal) */
+	int64_t timeout_ms;       /* what is left of the check's timeout */
+};
+
+/* Called once per finished transfer. `r` holds timings of this hop in
+ * ms (dns_ms 0: DNS is the caller's), and redirect_url is the absolute
+ * Location of a 3xx answer ("" otherwise). */
+typedef void (*probe_done_cb)(void *arg, struct result *r,
+			      const char *redirect_url, void *user);
+
+struct probe *probe_new(struct loop *l, size_t max_connections,
+			probe_done_cb done, void *arg, struct diag *errs);
+/* Aborts every transfer (no callbacks), then frees. */
+void probe_free(struct probe *p);
+
+/* Starts a transfer; `user` comes back in the callback. Returns a handle
+ * for probe_cancel, or NULL with r filled (failed to start: EC_LOCAL). */
+struct xfer *probe_start(struct probe *p, const struct probe_req *q,
+			 void *user, struct result *r);
+/* Aborts one transfer without a callback. */
+void probe_cancel(struct probe *p, struct xfer *x);
+
+size_t probe_in_flight(const struct probe *p);
+
+/* URL parts as curl parses them. host keeps IPv6 brackets. Returns 0, or
+ * -1 with a message in err. */
+int probe_url_parts(const char *url, char *scheme, size_t slen, char *host,
+		    size_t hlen, int *port, char *err, size_t elen);
+
+/* libcurl's version string, for --version. */
+const char *probe_version(void);
+
+#endif

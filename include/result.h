@@ -1,0 +1,79 @@
+/* result.h - the outcome of one check. Pure types, libc only.
+ *
+ * Every check ends in exactly one struct result: the transport outcome
+ * filled by probe (or resolve for DNS), then classified by verdict_apply()
+ * (status, body, latency). Nothing is dropped or merged. */
+#ifndef UPTOP_RESULT_H
+#define UPTOP_RESULT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+
+struct target_conf;
+
+enum eclass {
+	EC_NONE = 0,          /* success */
+	EC_DNS,               /* no such name, server failure, timed out */
+	EC_REFUSED,           /* connection refused */
+	EC_CONNECT_TIMEOUT,   /* TCP connect did not finish in time */
+	EC_CONNECT,           /* other connect failure: unreachable, ... */
+	EC_TIMEOUT,           /* timed out after connect (names the phase) */
+	EC_TLS,               /* handshake or verification (names reason) */
+	EC_RESET,             /* connection reset / closed without reply */
+	EC_PROTOCOL,          /* garbage, HTTP/0.9, bad chunking, ... */
+	EC_TOO_MANY_REDIRECTS,
+	EC_REDIRECT,          /* redirect to a forbidden scheme or bad URL */
+	EC_STATUS,            /* got vs expected */
+	EC_BODY,              /* body_contains not found */
+	EC_SLOW,              /* answered, but over max_latency: degraded */
+	EC_LOCAL,             /* our own limits (EMFILE, ENOMEM): not the target */
+	EC_INTERNAL,          /* anything else libcurl reports */
+	EC__COUNT
+};
+
+struct timings {
+	double dns_ms;
+	double connect_ms;
+	double tls_ms;
+	double ttfb_ms;       /* request sent -> first byte */
+	double total_ms;      /* whole check, DNS included */
+};
+
+#define RESULT_MSG_LEN 320
+#define RESULT_IP_LEN 48
+#define RESULT_URL_LEN 512
+
+struct result {
+	int64_t start_mono_ms;
+	int64_t start_wall_ms;
+	int http_status;                 /* 0: no HTTP answer */
+	struct timings t;
+	uint64_t bytes;                  /* body bytes read */
+	bool body_found;                 /* body_contains seen (if set) */
+	bool body_truncated;             /* stopped reading at max_body */
+	int redirects;                   /* hops followed */
+	char remote_ip[RESULT_IP_LEN];   /* "" when never connected */
+	char effective_url[RESULT_URL_LEN];
+	enum eclass cls;
+	char msg[RESULT_MSG_LEN];        /* raw text: sanitise before display */
+};
+
+const char *eclass_name(enum eclass c);   /* "dns", "refused", ... ; NULL for EC_NONE */
+
+/* True for classes that count as a failed check (everything but NONE and SLOW). */
+bool eclass_is_failure(enum eclass c);
+
+/* Applies the target's expectations to a transport-successful result:
+ * status -> EC_STATUS "got 503, expected 200-399"; body_contains ->
+ * EC_BODY; max_latency -> EC_SLOW. A result that already has a transport
+ * class is left unchanged. */
+void verdict_apply(const struct target_conf *t, struct result *r);
+
+/* True when the status matches one of the target's expected ranges. */
+bool verdict_status_expected(const struct target_conf *t, int status);
+
+/* Writes the expected ranges as "200-399" or "200, 204, 300-308". */
+void verdict_format_expect(const struct target_conf *t, char *buf, size_t len);
+
+#endif

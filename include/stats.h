@@ -1,0 +1,29 @@
+/* stats.h - a windowed histogram of loop lag (and other small latencies).
+ * Pure logic, libc only. Samples land in one of 60 one-second slots, each
+ * a log-scaled histogram, so "p99 over the last minute" costs a fixed
+ * merge, never a sort of samples. */
+#ifndef UPTOP_STATS_H
+#define UPTOP_STATS_H
+
+#include <stdint.h>
+
+#define LAG_SLOTS 60
+#define LAG_BUCKETS 48
+
+struct lagstat {
+	uint32_t b[LAG_SLOTS][LAG_BUCKETS];
+	int64_t slot_sec[LAG_SLOTS];   /* which second each slot holds */
+	uint32_t all[LAG_BUCKETS];     /* since start */
+	double max_ms;
+	uint64_t n;
+};
+
+void lagstat_init(struct lagstat *s);
+/* Adds a sample of `ms` taken at monotonic time now_ms. */
+void lagstat_add(struct lagstat *s, double ms, int64_t now_ms);
+/* Quantile q (0..1) over the last minute (recent != 0) or since start;
+ * returns the upper bound of the bucket, 0 when empty. */
+double lagstat_quantile(const struct lagstat *s, double q, int64_t now_ms,
+			int recent);
+
+#endif

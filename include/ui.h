@@ -1,0 +1,104 @@
+/* ui.h - the live table: curses lifecycle, layout, keys -> actions,
+ * redraw throttle. The only module that includes curses.h.
+ *
+ * The UI never blocks and never calls the network: the loop tells it when
+ * stdin is readable (ui_input drains keys with getch until ERR and returns
+ * actions for the caller to apply) and asks it when to draw. Handlers only
+ * mark it dirty; drawing happens at most every UI_FRAME_MS. */
+#ifndef UPTOP_UI_H
+#define UPTOP_UI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "diag.h"
+
+struct model;
+struct config;
+struct sched_stats;
+struct target_conf;
+struct ui;
+
+#define UI_FRAME_MS 100     /* at most 10 frames/s from model changes */
+#define UI_KEY_FRAME_MS 30  /* a key is answered sooner (typing stays live) */
+
+struct ui_opts {
+	const char *theme;     /* NAME or PATH; NULL: config's or "default" */
+	bool ascii;            /* force ASCII glyphs */
+	bool bell;             /* ring once on a transition to down */
+};
+
+/* What the UI reads to draw a frame; owned by the caller. */
+struct ui_view {
+	const char *config_path;          /* "-" for URL lists */
+	const struct config *cfg;
+	const struct model *model;
+	const struct sched_stats *sched;
+	double checks_per_sec;
+	double lag_p99_ms;                /* over the last minute */
+	bool paused;
+};
+
+enum ui_action_kind {
+	UI_NONE = 0,
+	UI_QUIT,
+	UI_RECHECK,        /* .target */
+	UI_RECHECK_ALL,
+	UI_PAUSE_TOGGLE,
+	UI_RELOAD,
+};
+
+struct ui_action {
+	enum ui_action_kind kind;
+	uint32_t target;
+};
+
+/* Refuses (returns NULL with a message in errs) when stdout is not a
+ * terminal or TERM is unusable (dumb). Otherwise enters the alternate
+ * screen and registers a fatal hook that restores the terminal. */
+struct ui *ui_new(const struct ui_opts *o, struct diag *errs);
+/* Restores the terminal (idempotent; safe from any exit path). */
+void ui_free(struct ui *ui);
+
+int ui_input_fd(const struct ui *ui);
+
+/* Drains pending keys; returns the number of actions written (<= max). */
+size_t ui_input(struct ui *ui, const struct ui_view *v, struct ui_action *acts,
+		size_t max);
+
+void ui_mark_dirty(struct ui *ui);
+/* The model changed under the UI (a reload): resets selection by name. */
+void ui_model_changed(struct ui *ui);
+/* Monotonic ms at which the next frame should be drawn (may be in the
+ * past: draw now). Model changes draw at most every UI_FRAME_MS, keys
+ * after UI_KEY_FRAME_MS; with nothing changed the clock still ticks once
+ * a second. A terminal resize (SIGWINCH, caught by the UI) asks for a
+ * frame at once: the loop's poll() returns EINTR and the caller re-arms
+ * its frame timer from this. */
+int64_t ui_next_frame(const struct ui *ui);
+void ui_draw(struct ui *ui, const struct ui_view *v, int64_t now_mono);
+
+/* One-line message in the footer (sanitised by the UI), e.g. a reload
+ * error. `is_error` selects the error colour. */
+void ui_message(struct ui *ui, const char *msg, bool is_error);
+/* A target went down: ring the bell (once per transition) if enabled.
+ * Several transitions before the next frame ring once. */
+void ui_on_down(struct ui *ui);
+
+/* What drawing costs, for the bench and the perf tests. */
+struct ui_perf {
+	uint64_t frames;
+	double last_draw_ms, max_draw_ms;   /* whole ui_draw, to doupdate */
+	double last_index_ms;               /* last filter + sort rebuild */
+	uint64_t index_rebuilds;
+	size_t rows_total, rows_shown;      /* targets, rows after filter */
+};
+void ui_perf_get(const struct ui *ui, struct ui_perf *out);
+
+/* The shell command that reproduces a target's check with curl: method,
+ * headers (secrets as "$VAR" from header->shown, else ***), --max-time,
+ * -L --max-redirs, -k, -w with the timing variables, the redacted URL.
+ * Raw text (the UI sanitises it for display); the caller frees it. */
+char *ui_curl_command(const struct target_conf *tc);
+
+#endif

@@ -1,0 +1,542 @@
+/* engine.c - one check from "due" to "recorded", for every target.
+ *
+ * A check: (our queue) -> DNS (resolve, cached) -> transfer (probe) ->
+ * [redirect: back to DNS for the next hop] -> verdict -> model. The
+ * check's timeout covers every phase from the moment it leaves our queue;
+ * time spent queued never counts. Starting checks happens in one place,
+ * the tick timer, at most start_per_turn per loop turn, so a round of
+ * 10,000 never holds one turn long. */
+#include "engine.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
+
+#include "config.h"
+#include "loop.h"
+#include "probe.h"
+#include "resolve.h"
+#include "sched.h"
+#include "util.h"
+
+#define START_PER_TURN 200
+#define RATE_SLOTS 8
+#define RATE_WINDOW 5
+
+struct check {
+	struct engine *e;
+	uint32_t id;
+	bool active;
+	bool dns_wait;
+	uint64_t waiter;
+	struct xfer *x;
+	int64_t start_us;         /* left our queue */
+	int64_t start_wall_ms;
+	int64_t deadline_ms;
+	int64_t dns_start_us;
+	double dns_ms;            /* summed over hops */
+	int hops;
+	char url[RESULT_URL_LEN];
+	const char *method;
+	bool send_body;
+	char host[256];
+	int port;
+	bool literal;
+};
+
+struct engine {
+	struct loop *loop;
+	const struct config *cfg;
+	struct engine_opts opts;
+	struct probe *probe;
+	struct resolve *res;
+	struct sched *sched;
+	struct model model;
+	struct check *checks;
+	struct loop_timer tick;
+	size_t cap;
+	bool paused;
+	engine_event_cb on_event;
+	void *event_arg;
+	engine_result_cb on_result;
+	void *result_arg;
+	uint64_t checked_once;       /* targets with at least one result */
+	bool *has_result;
+	uint32_t rate[RATE_SLOTS];
+	int64_t rate_sec[RATE_SLOTS];
+};
+
+static void check_hop(struct check *c);
+static void tick_arm(struct engine *e);
+
+/* --- results -------------------------------------------------------- */
+
+static void rate_add(struct engine *e, int64_t now_ms)
+{
+	int64_t sec = now_ms / 1000;
+	size_t i = (size_t)(sec % RATE_SLOTS);
+
+	if (e->rate_sec[i] != sec) {
+		e->rate_sec[i] = sec;
+		e->rate[i] = 0;
+	}
+	e->rate[i]++;
+}
+
+static void check_finish(struct check *c, struct result *r)
+{
+	struct engine *e = c->e;
+	int64_t now = mono_ms();
+	struct event ev;
+
+	r->start_mono_ms = c->start_us / 1000;
+	r->start_wall_ms = c->start_wall_ms;
+	r->redirects = c->hops;
+	r->t.dns_ms = c->dns_ms;
+	/* The whole check, every hop and DNS included, on our clock. */
+	r->t.total_ms = (double)(mono_us() - c->start_us) / 1000.0;
+	if (!r->effective_url[0])
+		snprintf(r->effective_url, sizeof(r->effective_url), "%s", c->url);
+	verdict_apply(&e->cfg->targets[c->id], r);
+	c->active = false;
+	c->x = NULL;
+	c->dns_wait = false;
+	sched_done(e->sched, c->id);
+	if (!e->has_result[c->id]) {
+		e->has_result[c->id] = true;
+		e->checked_once++;
+	}
+	rate_add(e, now);
+	if (model_record(&e->model, c->id, r, now, &ev) && e->on_event)
+		e->on_event(e->event_arg, &ev);
+	if (e->on_result)
+		e->on_result(e->result_arg, c->id, r);
+	tick_arm(e);
+}
+
+static void check_fail(struct check *c, enum eclass cls, const char *msg)
+{
+	struct result r;
+
+	memset(&r, 0, sizeof(r));
+	r.cls = cls;
+	snprintf(r.msg, sizeof(r.msg), "%s", msg);
+	check_finish(c, &r);
+}
+
+static bool scheme_ok(const char *url)
+{
+	return strncasecmp(url, "http://", 7) == 0 ||
+	       strncasecmp(url, "https://", 8) == 0;
+}
+
+/* A 3xx with a Location: follow it ourselves (at most 5 hops, http and
+ * https only), each hop through our resolver. */
+static bool follow_redirect(struct check *c, struct result *r,
+			    const char *location)
+{
+	const struct target_conf *t = &c->e->cfg->targets[c->id];
+	char msg[RESULT_MSG_LEN];
+
+	if (!t->follow_redirects || !location[0])
+		return false;
+	if (c->hops >= CONFIG_MAX_REDIRECTS) {
+		snprintf(msg, sizeof(msg), "more than %d redirects (last: %d to %s)",
+			 CONFIG_MAX_REDIRECTS, r->http_status, location);
+		check_fail(c, EC_TOO_MANY_REDIRECTS, msg);
+		return true;
+	}
+	if (!scheme_ok(location)) {
+		snprintf(msg, sizeof(msg),
+			 "redirect (%d) to '%s' not followed: only http and https",
+			 r->http_status, location);
+		check_fail(c, EC_REDIRECT, msg);
+		return true;
+	}
+	c->hops++;
+	snprintf(c->url, sizeof(c->url), "%s", location);
+	/* 303 always, and 301/302 after a POST, turn into GET (as browsers). */
+	if (r->http_status == 303 ||
+	    ((r->http_status == 301 || r->http_status == 302) &&
+	     strcmp(c->method, "POST") == 0)) {
+		c->method = "GET";
+		c->send_body = false;
+	}
+	check_hop(c);
+	return true;
+}
+
+static void on_probe_done(void *arg, struct result *r, const char *redirect,
+			  void *user)
+{
+	struct check *c = user;
+
+	(void)arg;
+	c->x = NULL;
+	if (r->cls == EC_NONE && follow_redirect(c, r, redirect))
+		return;
+	check_finish(c, r);
+}
+
+/* --- one hop: DNS, then the transfer -------------------------------- */
+
+static void hop_transfer(struct check *c, const char *addrs)
+{
+	struct engine *e = c->e;
+	struct probe_req q;
+	struct result r;
+	char resolve[sizeof(c->host) + RESOLVE_ADDRS_LEN + 16];
+	int64_t left = c->deadline_ms - mono_ms();
+	const char *h = c->host;
+
+	if (left <= 0) {
+		char msg[RESULT_MSG_LEN];
+
+		snprintf(msg, sizeof(msg), "timed out after %lld ms before connecting",
+			 (long long)(e->cfg->targets[c->id].timeout_ms - left));
+		check_fail(c, EC_TIMEOUT, msg);
+		return;
+	}
+	memset(&q, 0, sizeof(q));
+	q.conf = &e->cfg->targets[c->id];
+	q.url = c->url;
+	q.method = c->method;
+	q.send_body = c->send_body;
+	q.timeout_ms = left;
+	if (!c->literal) {
+		snprintf(resolve, sizeof(resolve), "%s:%d:%s", h, c->port, addrs);
+		q.resolve = resolve;
+	}
+	memset(&r, 0, sizeof(r));
+	c->x = probe_start(e->probe, &q, c, &r);
+	if (!c->x)
+		check_finish(c, &r);
+}
+
+static void on_resolved(const struct resolve_answer *a, void *arg)
+{
+	struct check *c = arg;
+
+	c->dns_wait = false;
+	c->dns_ms += (double)(mono_us() - c->dns_start_us) / 1000.0;
+	if (!a->ok) {
+		char msg[RESULT_MSG_LEN];
+
+		if (a->timed_out)
+			snprintf(msg, sizeof(msg),
+				 "lookup of '%s' timed out after %.0f ms (the check's timeout)",
+				 c->host, c->dns_ms);
+		else
+			snprintf(msg, sizeof(msg), "%s", a->err);
+		check_fail(c, EC_DNS, msg);
+		return;
+	}
+	hop_transfer(c, a->addrs);
+}
+
+static bool host_is_literal(const char *host)
+{
+	unsigned char buf[16];
+
+	return host[0] == '[' || inet_pton(AF_INET, host, buf) == 1;
+}
+
+static void check_hop(struct check *c)
+{
+	struct engine *e = c->e;
+	struct resolve_answer a;
+	char scheme[16], err[128];
+
+	if (probe_url_parts(c->url, scheme, sizeof(scheme), c->host,
+			    sizeof(c->host), &c->port, err, sizeof(err)) != 0) {
+		char msg[RESULT_MSG_LEN];
+
+		snprintf(msg, sizeof(msg), "%.100s: %.200s", err, c->url);
+		check_fail(c, c->hops ? EC_REDIRECT : EC_PROTOCOL, msg);
+		return;
+	}
+	c->literal = host_is_literal(c->host);
+	c->dns_start_us = mono_us();
+	if (resolve_lookup(e->res, c->host, c->deadline_ms, on_resolved, c, &a,
+			   &c->waiter)) {
+		on_resolved(&a, c);
+		return;
+	}
+	c->dns_wait = true;
+}
+
+static void check_start(struct engine *e, uint32_t id)
+{
+	struct check *c = &e->checks[id];
+	const struct target_conf *t = &e->cfg->targets[id];
+
+	c->active = true;
+	c->start_us = mono_us();
+	c->start_wall_ms = wall_ms();
+	c->deadline_ms = c->start_us / 1000 + t->timeout_ms;
+	c->dns_ms = 0;
+	c->hops = 0;
+	c->method = t->method;
+	c->send_body = t->body != NULL;
+	snprintf(c->url, sizeof(c->url), "%s", t->url);
+	check_hop(c);
+}
+
+static void check_abort(struct engine *e, struct check *c)
+{
+	if (!c->active)
+		return;
+	if (c->x)
+		probe_cancel(e->probe, c->x);
+	if (c->dns_wait)
+		resolve_cancel(e->res, c->waiter);
+	c->active = c->dns_wait = false;
+	c->x = NULL;
+}
+
+/* --- the tick: collect due slots, start what fits ------------------- */
+
+static bool work_ready(const struct engine *e)
+{
+	const struct sched_stats *s = sched_stats(e->sched);
+
+	return sched_has_ready(e->sched) && s->in_flight < e->cap;
+}
+
+static void tick_arm(struct engine *e)
+{
+	int64_t due = sched_next_due(e->sched);
+
+	if (work_ready(e)) {
+		due = mono_ms();
+		loop_wake(e->loop);
+	}
+	loop_timer_arm(&e->tick, due);
+}
+
+static void on_tick(void *arg)
+{
+	struct engine *e = arg;
+	unsigned budget = e->opts.start_per_turn ? e->opts.start_per_turn :
+						   START_PER_TURN;
+	uint32_t id;
+
+	sched_tick(e->sched, mono_ms());
+	while (budget-- && sched_pop_ready(e->sched, &id))
+		check_start(e, id);
+	tick_arm(e);
+}
+
+/* --- setup ---------------------------------------------------------- */
+
+size_t engine_auto_cap(void)
+{
+	struct rlimit rl;
+	size_t n, reserve, cap;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return 1024;
+	n = (size_t)rl.rlim_cur;
+	/* Each check holds one socket, and the connection cache may hold an
+	 * idle one per target as well; keep room for stdio, DNS, the tty. */
+	reserve = 32 + n / 16;
+	cap = n > reserve ? (n - reserve) / 2 : 1;
+	if (cap < 1)
+		cap = 1;
+	return cap > 16384 ? 16384 : cap;
+}
+
+static void engine_schedule(struct engine *e)
+{
+	int64_t now = mono_ms();
+
+	for (uint32_t i = 0; i < e->cfg->ntargets; i++) {
+		const struct target_conf *t = &e->cfg->targets[i];
+
+		if (e->opts.once)
+			sched_add(e->sched, i, now, INT64_MAX / 4);
+		else
+			sched_add(e->sched, i,
+				  sched_first_due(i, now, t->interval_ms, 10),
+				  t->interval_ms);
+	}
+}
+
+static void engine_build(struct engine *e, const struct config *cfg)
+{
+	e->cfg = cfg;
+	e->sched = sched_new(cfg->ntargets, e->cap);
+	e->checks = xcalloc(cfg->ntargets, sizeof(*e->checks));
+	e->has_result = xcalloc(cfg->ntargets, sizeof(*e->has_result));
+	e->checked_once = 0;
+	for (uint32_t i = 0; i < cfg->ntargets; i++) {
+		e->checks[i].e = e;
+		e->checks[i].id = i;
+	}
+	engine_schedule(e);
+	if (e->paused)
+		sched_pause(e->sched, mono_ms());
+}
+
+struct engine *engine_new(struct loop *l, const struct config *cfg,
+			  const struct engine_opts *o, struct diag *errs)
+{
+	struct engine *e = xcalloc(1, sizeof(*e));
+
+	e->loop = l;
+	e->opts = *o;
+	e->cap = o->max_concurrency ? o->max_concurrency :
+		 cfg->settings.max_concurrency > 0 ?
+					      (size_t)cfg->settings.max_concurrency :
+					      engine_auto_cap();
+	e->res = resolve_new(l, o->dns_servers, errs);
+	if (!e->res) {
+		free(e);
+		return NULL;
+	}
+	e->probe = probe_new(l, e->cap, on_probe_done, e, errs);
+	if (!e->probe) {
+		resolve_free(e->res);
+		free(e);
+		return NULL;
+	}
+	model_init(&e->model, cfg->targets, cfg->ntargets, mono_ms());
+	loop_timer_add(l, &e->tick, on_tick, e);
+	engine_build(e, cfg);
+	tick_arm(e);
+	return e;
+}
+
+static void engine_teardown_checks(struct engine *e)
+{
+	for (size_t i = 0; i < e->cfg->ntargets; i++)
+		check_abort(e, &e->checks[i]);
+	free(e->checks);
+	free(e->has_result);
+	sched_free(e->sched);
+}
+
+void engine_free(struct engine *e)
+{
+	if (!e)
+		return;
+	engine_teardown_checks(e);
+	probe_free(e->probe);
+	resolve_free(e->res);
+	model_free(&e->model);
+	loop_timer_disarm(&e->tick);
+	free(e);
+}
+
+void engine_reload(struct engine *e, const struct config *cfg)
+{
+	struct model old = e->model;
+
+	engine_teardown_checks(e);
+	model_init(&e->model, cfg->targets, cfg->ntargets, mono_ms());
+	model_adopt(&e->model, &old);
+	model_free(&old);
+	engine_build(e, cfg);
+	tick_arm(e);
+}
+
+void engine_on_event(struct engine *e, engine_event_cb cb, void *arg)
+{
+	e->on_event = cb;
+	e->event_arg = arg;
+}
+
+void engine_on_result(struct engine *e, engine_result_cb cb, void *arg)
+{
+	e->on_result = cb;
+	e->result_arg = arg;
+}
+
+const struct model *engine_model(const struct engine *e)
+{
+	return &e->model;
+}
+
+const struct config *engine_config(const struct engine *e)
+{
+	return e->cfg;
+}
+
+const struct sched_stats *engine_sched_stats(const struct engine *e)
+{
+	return sched_stats(e->sched);
+}
+
+static double rate_get(const struct engine *e, int64_t now_ms)
+{
+	int64_t sec = now_ms / 1000;
+	uint64_t sum = 0;
+
+	/* The last RATE_WINDOW whole seconds (the current one is partial). */
+	for (int64_t s = sec - RATE_WINDOW; s < sec; s++) {
+		size_t i = (size_t)(s % RATE_SLOTS);
+
+		if (e->rate_sec[i] == s)
+			sum += e->rate[i];
+	}
+	return (double)sum / RATE_WINDOW;
+}
+
+void engine_stats(const struct engine *e, struct engine_stats *out)
+{
+	const struct sched_stats *s = sched_stats(e->sched);
+	const struct lagstat *lag = loop_lag(e->loop);
+	int64_t now = mono_ms();
+
+	memset(out, 0, sizeof(*out));
+	out->checks = e->model.checks_done;
+	out->checks_per_sec = rate_get(e, now);
+	out->in_flight = s->in_flight;
+	out->queued = s->queued;
+	out->queued_peak = s->queued_peak;
+	out->overdue = s->overdue;
+	out->cap = e->cap;
+	out->lag_p50_ms = lagstat_quantile(lag, 0.50, now, 0);
+	out->lag_p99_ms = lagstat_quantile(lag, 0.99, now, 0);
+	out->lag_p99_recent_ms = lagstat_quantile(lag, 0.99, now, 1);
+	out->lag_max_ms = lag->max_ms;
+	out->longest_turn_ms = loop_longest_turn_ms(e->loop);
+}
+
+bool engine_all_checked(const struct engine *e)
+{
+	return e->checked_once >= e->cfg->ntargets;
+}
+
+void engine_recheck(struct engine *e, uint32_t id)
+{
+	if (id < e->cfg->ntargets && sched_now(e->sched, id))
+		tick_arm(e);
+}
+
+void engine_recheck_all(struct engine *e)
+{
+	for (uint32_t i = 0; i < e->cfg->ntargets; i++)
+		sched_now(e->sched, i);
+	tick_arm(e);
+}
+
+void engine_set_paused(struct engine *e, bool paused)
+{
+	if (paused == e->paused)
+		return;
+	e->paused = paused;
+	if (paused)
+		sched_pause(e->sched, mono_ms());
+	else
+		sched_resume(e->sched, mono_ms());
+	tick_arm(e);
+}
+
+bool engine_paused(const struct engine *e)
+{
+	return e->paused;
+}

@@ -1,0 +1,274 @@
+/* loop.c - the one poll() loop. See loop.h for the contract. */
+#include "loop.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+struct fdent {
+	loop_fd_cb cb;
+	void *arg;
+	uint32_t gen;          /* bumped on every (re)registration */
+};
+
+struct fired {
+	int fd;
+	short revents;
+	uint32_t gen;
+};
+
+struct loop {
+	struct pollfd *pfds;   /* dense: slots 0..n-1 */
+	struct fdent *ents;    /* parallel to pfds */
+	size_t n, cap;
+	int *slot_of;          /* fd -> slot + 1 (0: not watched) */
+	size_t slot_of_cap;
+	uint32_t gen;
+	struct fired *fired;
+	size_t fired_cap;
+	size_t rr;             /* where the next turn starts serving fds */
+	int max_fds_per_turn;
+	struct loop_timer **timers;
+	size_t ntimers, timers_cap;
+	bool wake;
+	struct lagstat lag;
+	double longest_ms;
+};
+
+struct loop *loop_new(void)
+{
+	struct loop *l = xcalloc(1, sizeof(*l));
+
+	l->max_fds_per_turn = 1 << 30;
+	lagstat_init(&l->lag);
+	return l;
+}
+
+void loop_free(struct loop *l)
+{
+	if (!l)
+		return;
+	free(l->pfds);
+	free(l->ents);
+	free(l->slot_of);
+	free(l->fired);
+	free(l->timers);
+	free(l);
+}
+
+static int slot_get(const struct loop *l, int fd)
+{
+	if (fd < 0 || (size_t)fd >= l->slot_of_cap)
+		return -1;
+	return l->slot_of[fd] - 1;
+}
+
+void loop_fd_set(struct loop *l, int fd, short events, loop_fd_cb cb, void *arg)
+{
+	int s = slot_get(l, fd);
+
+	if (fd < 0)
+		return;
+	if (s < 0) {
+		if ((size_t)fd >= l->slot_of_cap) {
+			size_t old = l->slot_of_cap;
+
+			l->slot_of = xreallocarray_grow(l->slot_of, &l->slot_of_cap,
+							(size_t)fd + 1, sizeof(int));
+			memset(l->slot_of + old, 0,
+			       (l->slot_of_cap - old) * sizeof(int));
+		}
+		if (l->n == l->cap) {
+			size_t c = l->cap;
+
+			l->pfds = xreallocarray_grow(l->pfds, &c, l->n + 1,
+						     sizeof(*l->pfds));
+			l->ents = xrealloc(l->ents, c * sizeof(*l->ents));
+			l->cap = c;
+		}
+		s = (int)l->n++;
+		l->slot_of[fd] = s + 1;
+		l->pfds[s].fd = fd;
+	}
+	l->pfds[s].events = events;
+	l->pfds[s].revents = 0;
+	l->ents[s].cb = cb;
+	l->ents[s].arg = arg;
+	l->ents[s].gen = ++l->gen;
+}
+
+/* O(1): the last slot moves into the hole. */
+void loop_fd_del(struct loop *l, int fd)
+{
+	int s = slot_get(l, fd);
+	size_t last;
+
+	if (s < 0)
+		return;
+	last = l->n - 1;
+	if ((size_t)s != last) {
+		l->pfds[s] = l->pfds[last];
+		l->ents[s] = l->ents[last];
+		l->slot_of[l->pfds[s].fd] = s + 1;
+	}
+	l->slot_of[fd] = 0;
+	l->n--;
+}
+
+bool loop_fd_watched(const struct loop *l, int fd)
+{
+	return slot_get(l, fd) >= 0;
+}
+
+int loop_fd_count(const struct loop *l)
+{
+	return (int)l->n;
+}
+
+void loop_timer_add(struct loop *l, struct loop_timer *t, loop_timer_cb cb,
+		    void *arg)
+{
+	t->cb = cb;
+	t->arg = arg;
+	t->due_ms = INT64_MAX;
+	t->registered = true;
+	l->timers = xreallocarray_grow(l->timers, &l->timers_cap,
+				       l->ntimers + 1, sizeof(*l->timers));
+	l->timers[l->ntimers++] = t;
+}
+
+void loop_timer_arm(struct loop_timer *t, int64_t due_ms)
+{
+	t->due_ms = due_ms;
+}
+
+void loop_timer_disarm(struct loop_timer *t)
+{
+	t->due_ms = INT64_MAX;
+}
+
+void loop_set_max_fds_per_turn(struct loop *l, int n)
+{
+	l->max_fds_per_turn = n > 0 ? n : 1;
+}
+
+void loop_wake(struct loop *l)
+{
+	l->wake = true;
+}
+
+static int64_t next_deadline(const struct loop *l)
+{
+	int64_t d = INT64_MAX;
+
+	for (size_t i = 0; i < l->ntimers; i++)
+		if (l->timers[i]->due_ms < d)
+			d = l->timers[i]->due_ms;
+	return d;
+}
+
+static int poll_timeout(const struct loop *l, int64_t deadline, int64_t now,
+			int max_wait_ms)
+{
+	int64_t t;
+
+	if (l->wake)
+		return 0;
+	if (deadline == INT64_MAX)
+		t = max_wait_ms;
+	else
+		t = deadline > now ? deadline - now : 0;
+	if (max_wait_ms >= 0 && (t < 0 || t > max_wait_ms))
+		t = max_wait_ms;
+	return t > 1 << 30 ? 1 << 30 : (int)t;
+}
+
+/* Copies the fired (fd, revents) pairs first: handlers may add or remove
+ * fds (curl does, from inside socket_action), which moves slots. At most
+ * max_fds_per_turn are served, starting at a rotating slot so that a busy
+ * prefix cannot starve the rest; poll is level-triggered, so what is left
+ * fires again next turn. */
+static size_t collect_fired(struct loop *l, int nready)
+{
+	size_t k = 0, lim = (size_t)l->max_fds_per_turn;
+
+	if (nready <= 0 || l->n == 0)
+		return 0;
+	l->fired = xreallocarray_grow(l->fired, &l->fired_cap, l->n,
+				      sizeof(*l->fired));
+	for (size_t i = 0; i < l->n && k < lim; i++) {
+		size_t s = (l->rr + i) % l->n;
+
+		if (!l->pfds[s].revents)
+			continue;
+		l->fired[k].fd = l->pfds[s].fd;
+		l->fired[k].revents = l->pfds[s].revents;
+		l->fired[k].gen = l->ents[s].gen;
+		k++;
+	}
+	l->rr = l->n ? (l->rr + 1) % l->n : 0;
+	return k;
+}
+
+static void dispatch_fds(struct loop *l, size_t k)
+{
+	for (size_t i = 0; i < k; i++) {
+		int s = slot_get(l, l->fired[i].fd);
+
+		/* Removed, or removed and re-added for another owner. */
+		if (s < 0 || l->ents[s].gen != l->fired[i].gen)
+			continue;
+		l->ents[s].cb(l->fired[i].fd, l->fired[i].revents,
+			      l->ents[s].arg);
+	}
+}
+
+static void dispatch_timers(struct loop *l, int64_t now)
+{
+	for (size_t i = 0; i < l->ntimers; i++) {
+		struct loop_timer *t = l->timers[i];
+
+		if (t->due_ms <= now) {
+			t->due_ms = INT64_MAX;
+			t->cb(t->arg);
+		}
+	}
+}
+
+int loop_turn(struct loop *l, int max_wait_ms)
+{
+	int64_t now = mono_ms(), deadline = next_deadline(l), woke_us, end_us;
+	int timeout = poll_timeout(l, deadline, now, max_wait_ms), nready;
+	double late_ms = 0, turn_ms;
+	size_t k;
+
+	l->wake = false;
+	nready = poll(l->pfds, (nfds_t)l->n, timeout);
+	if (nready < 0)
+		return errno == EINTR ? 0 : -1;
+	woke_us = mono_us();
+	if (deadline != INT64_MAX && deadline * 1000 < woke_us)
+		late_ms = (double)(woke_us - deadline * 1000) / 1000.0;
+	k = collect_fired(l, nready);
+	dispatch_fds(l, k);
+	dispatch_timers(l, woke_us / 1000);
+	end_us = mono_us();
+	turn_ms = (double)(end_us - woke_us) / 1000.0;
+	if (turn_ms > l->longest_ms)
+		l->longest_ms = turn_ms;
+	lagstat_add(&l->lag, late_ms + turn_ms, end_us / 1000);
+	return 0;
+}
+
+const struct lagstat *loop_lag(const struct loop *l)
+{
+	return &l->lag;
+}
+
+double loop_longest_turn_ms(const struct loop *l)
+{
+	return l->longest_ms;
+}

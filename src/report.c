@@ -1,0 +1,240 @@
+/* report.c - plain output for --once and --headless. */
+#include "report.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "engine.h"
+#include "fmt.h"
+#include "util.h"
+
+enum state report_once_state(const struct target *t)
+{
+	if (!t->has_last)
+		return STATE_PENDING;
+	if (t->last.cls == EC_NONE)
+		return STATE_UP;
+	if (t->last.cls == EC_SLOW)
+		return STATE_DEGRADED;
+	return STATE_DOWN;
+}
+
+static int once_rank(enum state s)
+{
+	switch (s) {
+	case STATE_DOWN: return 0;
+	case STATE_DEGRADED: return 1;
+	case STATE_PENDING: return 2;
+	default: return 3;
+	}
+}
+
+static const struct model *sort_model;
+
+static int cmp_once(const void *a, const void *b)
+{
+	const struct target *x = &sort_model->v[*(const size_t *)a];
+	const struct target *y = &sort_model->v[*(const size_t *)b];
+	int d = once_rank(report_once_state(x)) - once_rank(report_once_state(y));
+
+	if (d)
+		return d;
+	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+}
+
+static void error_text(const struct target *t, char *buf, size_t len)
+{
+	const char *cls = eclass_name(t->last.cls);
+
+	if (!t->has_last)
+		snprintf(buf, len, "not checked");
+	else if (cls)
+		snprintf(buf, len, "%s: %s", cls, t->last.msg);
+	else
+		buf[0] = '\0';
+}
+
+static int max_width(const struct model *m, int which, bool utf8)
+{
+	int w = which ? 5 : 4;   /* "GROUP" / "NAME" */
+
+	for (size_t i = 0; i < m->n; i++) {
+		char s[256];
+		const char *raw = which ? m->v[i].conf->group : m->v[i].conf->name;
+		int c;
+
+		fmt_sanitize(s, sizeof(s), raw, strlen(raw), utf8);
+		c = fmt_width(s);
+		if (c > w)
+			w = c;
+	}
+	return w > 40 ? 40 : w;
+}
+
+/* Pads a sanitised cell to `cols` columns (wide glyphs count double). */
+static void put_cell(FILE *f, const char *raw, int cols, bool utf8)
+{
+	char s[512], fit[512];
+	int used;
+
+	fmt_sanitize(s, sizeof(s), raw, strlen(raw), utf8);
+	used = fmt_fit(fit, sizeof(fit), s, cols, utf8);
+	fprintf(f, "%s%*s  ", fit, cols - used, "");
+}
+
+void report_table(FILE *f, const struct model *m, bool utf8)
+{
+	size_t *idx = xmalloc(m->n * sizeof(*idx));
+	int wn = max_width(m, 0, utf8), wg = max_width(m, 1, utf8);
+
+	for (size_t i = 0; i < m->n; i++)
+		idx[i] = i;
+	sort_model = m;
+	qsort(idx, m->n, sizeof(*idx), cmp_once);
+	fprintf(f, "%-8s  %-*s  %-*s  %4s  %8s  %s\n", "STATE", wn, "NAME", wg,
+		"GROUP", "CODE", "LATENCY", "ERROR");
+	for (size_t k = 0; k < m->n; k++) {
+		const struct target *t = &m->v[idx[k]];
+		char code[8] = "-", lat[16] = "-", err[RESULT_MSG_LEN + 32];
+		char safe[2 * sizeof(err)];
+
+		if (t->has_last && t->last.http_status)
+			snprintf(code, sizeof(code), "%d", t->last.http_status);
+		if (t->has_last)
+			fmt_latency(lat, sizeof(lat), t->last.t.total_ms);
+		error_text(t, err, sizeof(err));
+		fmt_sanitize(safe, sizeof(safe), err, strlen(err), utf8);
+		fprintf(f, "%-8s  ", state_name(report_once_state(t)));
+		put_cell(f, t->conf->name, wn, utf8);
+		put_cell(f, t->conf->group, wg, utf8);
+		fprintf(f, "%4s  %8s  %s\n", code, lat, safe);
+	}
+	free(idx);
+}
+
+static void put_json_str(FILE *f, const char *s)
+{
+	size_t cap = strlen(s) * 6 + 3;
+	char *buf = xmalloc(cap);
+
+	fmt_json_string(buf, cap, s);
+	fputs(buf, f);
+	free(buf);
+}
+
+static void put_json_str_or_null(FILE *f, const char *s)
+{
+	if (s)
+		put_json_str(f, s);
+	else
+		fputs("null", f);
+}
+
+static void put_timings(FILE *f, const struct timings *t)
+{
+	fprintf(f,
+		"{\"dns_ms\":%.3f,\"connect_ms\":%.3f,\"tls_ms\":%.3f,"
+		"\"ttfb_ms\":%.3f,\"total_ms\":%.3f}",
+		t->dns_ms, t->connect_ms, t->tls_ms, t->ttfb_ms, t->total_ms);
+}
+
+static void put_target_json(FILE *f, const struct target *t)
+{
+	const struct result *r = &t->last;
+	char url[RESULT_URL_LEN];
+	static const struct timings none;
+
+	fmt_redact_url(url, sizeof(url), t->conf->url);
+	fputs("{\"name\":", f);
+	put_json_str(f, t->conf->name);
+	fputs(",\"group\":", f);
+	put_json_str(f, t->conf->group);
+	fputs(",\"url\":", f);
+	put_json_str(f, url);
+	fprintf(f, ",\"state\":\"%s\"", state_name(report_once_state(t)));
+	if (t->has_last && r->http_status)
+		fprintf(f, ",\"http_status\":%d,\"latency_ms\":%.3f", r->http_status,
+			r->t.total_ms);
+	else
+		fputs(",\"http_status\":null,\"latency_ms\":null", f);
+	fputs(",\"error_class\":", f);
+	put_json_str_or_null(f, t->has_last ? eclass_name(r->cls) : "pending");
+	fputs(",\"error\":", f);
+	put_json_str_or_null(f, t->has_last ? (r->cls ? r->msg : NULL) :
+					      "not checked");
+	fputs(",\"timings\":", f);
+	put_timings(f, t->has_last ? &r->t : &none);
+	fputs(",\"remote_ip\":", f);
+	put_json_str_or_null(f, t->has_last && r->remote_ip[0] ? r->remote_ip :
+								 NULL);
+	fputs("}\n", f);
+}
+
+void report_json(FILE *f, const struct model *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		put_target_json(f, &m->v[i]);
+}
+
+static void put_iso_time(FILE *f, int64_t wall)
+{
+	time_t s = (time_t)(wall / 1000);
+	struct tm tm;
+	char buf[32];
+
+	gmtime_r(&s, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	fprintf(f, "\"%s.%03dZ\"", buf, (int)(wall % 1000));
+}
+
+void report_event_json(FILE *f, const struct model *m, const struct event *ev)
+{
+	const struct target *t = &m->v[ev->target];
+
+	fputs("{\"type\":\"state\",\"time\":", f);
+	put_iso_time(f, ev->wall_ms);
+	fputs(",\"name\":", f);
+	put_json_str(f, t->conf->name);
+	fprintf(f, ",\"old\":\"%s\",\"new\":\"%s\",\"error_class\":",
+		state_name(ev->from), state_name(ev->to));
+	put_json_str_or_null(f, eclass_name(ev->cls));
+	fputs(",\"error\":", f);
+	put_json_str_or_null(f, ev->cls && ev->cls != EC_SLOW ? t->last.msg :
+				ev->cls == EC_SLOW ? t->last.msg : NULL);
+	fputs("}\n", f);
+	fflush(f);
+}
+
+void report_stats_json(FILE *f, const struct engine_stats *s,
+		       double elapsed_s, long peak_rss_kb)
+{
+	fprintf(f,
+		"{\"type\":\"stats\",\"elapsed_s\":%.3f,\"checks\":%llu,"
+		"\"checks_per_sec\":%.1f,\"in_flight\":%zu,\"queued\":%zu,"
+		"\"queued_peak\":%zu,\"overdue\":%llu,\"cap\":%zu,"
+		"\"lag_p50_ms\":%.2f,\"lag_p99_ms\":%.2f,\"lag_max_ms\":%.2f,"
+		"\"longest_turn_ms\":%.2f,\"peak_rss_kb\":%ld}\n",
+		elapsed_s, (unsigned long long)s->checks,
+		elapsed_s > 0 ? (double)s->checks / elapsed_s : 0.0,
+		s->in_flight, s->queued, s->queued_peak,
+		(unsigned long long)s->overdue, s->cap, s->lag_p50_ms,
+		s->lag_p99_ms, s->lag_max_ms, s->longest_turn_ms, peak_rss_kb);
+	fflush(f);
+}
+
+int report_exit_code(const struct model *m, bool once)
+{
+	bool degraded = false;
+
+	for (size_t i = 0; i < m->n; i++) {
+		enum state s = once ? report_once_state(&m->v[i]) : m->v[i].state;
+
+		if (s == STATE_DOWN)
+			return EXIT_DOWN;
+		if (s == STATE_DEGRADED)
+			degraded = true;
+	}
+	return degraded ? EXIT_DEGRADED : EXIT_UP;
+}

@@ -1,0 +1,77 @@
+"""A tiny DNS server on 127.0.0.1 for tests: answers A queries from a
+table, drops queries for names it is told to ignore (a resolver that never
+answers), and counts queries per name. Standard library only."""
+
+import socket
+import struct
+import threading
+
+
+class FakeDNS:
+    def __init__(self, answers=None, silent=(), ttl=60):
+        self.answers = {k.lower().rstrip("."): v for k, v in (answers or {}).items()}
+        self.silent = {s.lower().rstrip(".") for s in silent}
+        self.ttl = ttl
+        self.queries = {}
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.stop = False
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop = True
+        self.sock.close()
+
+    @property
+    def server(self):
+        return f"127.0.0.1:{self.port}"
+
+    def _serve(self):
+        self.sock.settimeout(0.2)
+        while not self.stop:
+            try:
+                data, peer = self.sock.recvfrom(4096)
+            except (socket.timeout, OSError):
+                continue
+            reply = self._handle(data)
+            if reply:
+                try:
+                    self.sock.sendto(reply, peer)
+                except OSError:
+                    pass
+
+    @staticmethod
+    def _qname(data, off):
+        labels = []
+        while data[off]:
+            n = data[off]
+            labels.append(data[off + 1:off + 1 + n].decode("ascii", "replace"))
+            off += n + 1
+        return ".".join(labels).lower(), off + 1
+
+    def _handle(self, data):
+        if len(data) < 12:
+            return None
+        qid, _flags, qd = struct.unpack(">HHH", data[:6])
+        if qd != 1:
+            return None
+        name, off = self._qname(data, 12)
+        qtype, _qclass = struct.unpack(">HH", data[off:off + 4])
+        question = data[12:off + 4]
+        self.queries[name] = self.queries.get(name, 0) + 1
+        if name in self.silent:
+            return None
+        ip = self.answers.get(name)
+        if ip is None:
+            # NXDOMAIN
+            return struct.pack(">HHHHHH", qid, 0x8183, 1, 0, 0, 0) + question
+        if qtype != 1:
+            # no AAAA records: an empty answer (NOERROR, NODATA)
+            return struct.pack(">HHHHHH", qid, 0x8180, 1, 0, 0, 0) + question
+        answer = b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, self.ttl, 4) + socket.inet_aton(ip)
+        return struct.pack(">HHHHHH", qid, 0x8180, 1, 1, 0, 0) + question + answer
