@@ -251,7 +251,7 @@ static enum eclass classify(CURLcode rc, long os_errno, const char **what)
 	case CURLE_SSL_INVALIDCERTSTATUS:
 	case CURLE_SSL_CRL_BADFILE:
 	case CURLE_SSL_ENGINE_INITFAILED:
-		*what = "TLS";
+		*what = NULL;   /* curl's text names the reason */
 		return EC_TLS;
 	case CURLE_GOT_NOTHING:
 		*what = "connection closed without a reply";
@@ -343,7 +343,9 @@ static void fill_result(struct xfer *x, CURLcode rc, struct result *r)
 			r->cls = EC_PROTOCOL;
 			what = "response headers too large";
 		}
-		if (os_errno && (r->cls == EC_CONNECT || r->cls == EC_LOCAL))
+		if (!what)
+			snprintf(r->msg, sizeof(r->msg), "%s", detail);
+		else if (os_errno && (r->cls == EC_CONNECT || r->cls == EC_LOCAL))
 			snprintf(r->msg, sizeof(r->msg), "%s: %s (%s)", what,
 				 detail, strerror((int)os_errno));
 		else

@@ -1,0 +1,166 @@
+/* result.c - error class names and the verdict: a transport success
+ * checked against the target's expectations (status, body, latency). */
+#include "result.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+
+static const char *const eclass_names[EC__COUNT] = {
+	[EC_NONE] = NULL,
+	[EC_DNS] = "dns",
+	[EC_REFUSED] = "refused",
+	[EC_CONNECT_TIMEOUT] = "connect_timeout",
+	[EC_CONNECT] = "connect",
+	[EC_TIMEOUT] = "timeout",
+	[EC_TLS] = "tls",
+	[EC_RESET] = "reset",
+	[EC_PROTOCOL] = "protocol",
+	[EC_TOO_MANY_REDIRECTS] = "too_many_redirects",
+	[EC_REDIRECT] = "redirect",
+	[EC_STATUS] = "status",
+	[EC_BODY] = "body",
+	[EC_SLOW] = "slow",
+	[EC_LOCAL] = "local",
+	[EC_INTERNAL] = "internal",
+};
+
+/* A value outside the enum (a corrupt byte in a history entry) reads as
+ * "internal" rather than NULL, which means success. */
+const char *eclass_name(enum eclass c)
+{
+	if ((unsigned)c >= EC__COUNT)
+		return "internal";
+	return eclass_names[c];
+}
+
+bool eclass_is_failure(enum eclass c)
+{
+	return c != EC_NONE && c != EC_SLOW;
+}
+
+/* The config always fills at least one range; a hand-built conf without
+ * one gets the documented default. */
+static const struct status_range default_expect = { 200, 399 };
+
+static const struct status_range *expect_ranges(const struct target_conf *t,
+						size_t *n)
+{
+	if (!t->expect || !t->nexpect) {
+		*n = 1;
+		return &default_expect;
+	}
+	*n = t->nexpect;
+	return t->expect;
+}
+
+/* O(nexpect). */
+bool verdict_status_expected(const struct target_conf *t, int status)
+{
+	size_t n;
+	const struct status_range *r = expect_ranges(t, &n);
+
+	for (size_t i = 0; i < n; i++)
+		if (status >= r[i].lo && status <= r[i].hi)
+			return true;
+	return false;
+}
+
+/* O(nexpect); stops at the end of buf (always terminated). */
+void verdict_format_expect(const struct target_conf *t, char *buf, size_t len)
+{
+	size_t n, used = 0;
+	const struct status_range *r = expect_ranges(t, &n);
+
+	if (!len)
+		return;
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && used < len; i++) {
+		const char *sep = i ? ", " : "";
+		int k;
+
+		if (r[i].lo == r[i].hi)
+			k = snprintf(buf + used, len - used, "%s%d", sep, r[i].lo);
+		else
+			k = snprintf(buf + used, len - used, "%s%d-%d", sep,
+				     r[i].lo, r[i].hi);
+		if (k < 0)
+			break;
+		used += (size_t)k;
+	}
+}
+
+/* Copies at most `max` bytes of s, cut on a UTF-8 boundary, with "..."
+ * when cut: a long needle must not push the byte count out of the
+ * message. */
+static void short_text(char *dst, size_t len, const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n <= max) {
+		snprintf(dst, len, "%s", s);
+		return;
+	}
+	while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+		max--;
+	snprintf(dst, len, "%.*s...", (int)max, s);
+}
+
+static void body_message(const struct target_conf *t, struct result *r)
+{
+	char needle[80];
+	const char *unit = r->bytes == 1 ? "byte" : "bytes";
+
+	short_text(needle, sizeof(needle), t->body_contains, 60);
+	if (r->body_truncated)
+		snprintf(r->msg, sizeof(r->msg),
+			 "\"%s\" not found in the body (%llu %s read, "
+			 "stopped at max_body)",
+			 needle, (unsigned long long)r->bytes, unit);
+	else
+		snprintf(r->msg, sizeof(r->msg),
+			 "\"%s\" not found in the body (%llu %s read)", needle,
+			 (unsigned long long)r->bytes, unit);
+}
+
+/* 800.3 ms over a limit of 800 would round to "800 ms, over max_latency
+ * 800 ms": show the decimal when rounding hides the excess. */
+static void slow_message(const struct target_conf *t, struct result *r)
+{
+	long long max = (long long)t->max_latency_ms;
+	int prec = (long long)(r->t.total_ms + 0.5) <= max ? 1 : 0;
+
+	r->cls = EC_SLOW;
+	snprintf(r->msg, sizeof(r->msg), "%.*f ms, over max_latency %lld ms",
+		 prec, r->t.total_ms, max);
+}
+
+/* The order matters: a wrong status says more than a missing word, and a
+ * wrong answer is a failure however fast it came. O(nexpect + strlen of
+ * body_contains). */
+void verdict_apply(const struct target_conf *t, struct result *r)
+{
+	if (r->cls != EC_NONE)
+		return;
+	if (!verdict_status_expected(t, r->http_status)) {
+		char want[RESULT_MSG_LEN / 2];
+
+		verdict_format_expect(t, want, sizeof(want));
+		r->cls = EC_STATUS;
+		if (r->http_status)
+			snprintf(r->msg, sizeof(r->msg), "got %d, expected %s",
+				 r->http_status, want);
+		else
+			snprintf(r->msg, sizeof(r->msg),
+				 "no HTTP status, expected %s", want);
+		return;
+	}
+	if (t->body_contains && !r->body_found) {
+		r->cls = EC_BODY;
+		body_message(t, r);
+		return;
+	}
+	if (t->max_latency_ms > 0 && r->t.total_ms > (double)t->max_latency_ms)
+		slow_message(t, r);
+}

@@ -1,0 +1,332 @@
+/* sched.c - fixed-rate slots in a binary min-heap, a FIFO ready ring and
+ * an in-flight cap. Pure logic: the caller passes the monotonic time.
+ *
+ * Every added target sits in the heap exactly once, keyed by its next
+ * slot on the grid first_due + k * interval, whether it is idle, queued or
+ * running: the grid never drifts with check duration. A target's run
+ * state (idle -> queued -> running -> idle) decides what a due slot does:
+ * an idle target joins the ready ring, a busy one counts the slot overdue.
+ * So a target is never in the ring twice and never runs twice at once. */
+#include "sched.h"
+
+#include <stdlib.h>
+
+#include "util.h"
+
+#define NOT_IN_HEAP UINT32_MAX
+/* Intervals are clamped so due + interval never overflows; --once uses
+ * INT64_MAX / 4 as "never again". */
+#define MAX_INTERVAL (INT64_MAX / 4)
+
+enum run { RUN_IDLE = 0, RUN_QUEUED, RUN_RUNNING };
+
+struct slot {
+	int64_t due;        /* next slot on the grid */
+	int64_t interval;
+	uint32_t pos;       /* index in heap, NOT_IN_HEAP before sched_add */
+	uint8_t run;        /* enum run */
+};
+
+struct sched {
+	struct slot *t;
+	size_t n;
+	uint32_t *heap;     /* target ids, min (due, id) at heap[0] */
+	size_t hn;
+	uint32_t *ring;     /* ready FIFO, capacity n: one place per target */
+	size_t rhead, rn;
+	size_t cap;
+	bool paused;
+	struct sched_stats st;
+};
+
+struct sched *sched_new(size_t ntargets, size_t cap)
+{
+	struct sched *s = xcalloc(1, sizeof(*s));
+
+	if (ntargets >= NOT_IN_HEAP)
+		fatal("too many targets for the scheduler (%zu)", ntargets);
+	s->n = ntargets;
+	s->t = xcalloc(ntargets, sizeof(*s->t));
+	s->heap = xcalloc(ntargets, sizeof(*s->heap));
+	s->ring = xcalloc(ntargets, sizeof(*s->ring));
+	for (size_t i = 0; i < ntargets; i++)
+		s->t[i].pos = NOT_IN_HEAP;
+	sched_set_cap(s, cap);
+	return s;
+}
+
+void sched_free(struct sched *s)
+{
+	if (!s)
+		return;
+	free(s->t);
+	free(s->heap);
+	free(s->ring);
+	free(s);
+}
+
+/* A cap of 0 would never start anything: it means 1. */
+void sched_set_cap(struct sched *s, size_t cap)
+{
+	s->cap = cap ? cap : 1;
+}
+
+/* --- the heap -------------------------------------------------------- */
+
+/* Ties break on id so equal slots come out in a deterministic order. */
+static bool heap_less(const struct sched *s, uint32_t a, uint32_t b)
+{
+	if (s->t[a].due != s->t[b].due)
+		return s->t[a].due < s->t[b].due;
+	return a < b;
+}
+
+static void heap_set(struct sched *s, size_t i, uint32_t id)
+{
+	s->heap[i] = id;
+	s->t[id].pos = (uint32_t)i;
+}
+
+/* O(log n). */
+static void heap_up(struct sched *s, size_t i)
+{
+	uint32_t id = s->heap[i];
+
+	while (i > 0) {
+		size_t parent = (i - 1) / 2;
+
+		if (!heap_less(s, id, s->heap[parent]))
+			break;
+		heap_set(s, i, s->heap[parent]);
+		i = parent;
+	}
+	heap_set(s, i, id);
+}
+
+/* O(log n). */
+static void heap_down(struct sched *s, size_t i)
+{
+	uint32_t id = s->heap[i];
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= s->hn)
+			break;
+		if (c + 1 < s->hn && heap_less(s, s->heap[c + 1], s->heap[c]))
+			c++;
+		if (!heap_less(s, s->heap[c], id))
+			break;
+		heap_set(s, i, s->heap[c]);
+		i = c;
+	}
+	heap_set(s, i, id);
+}
+
+/* --- the ready ring ---------------------------------------------------- */
+
+static void ring_push(struct sched *s, uint32_t id)
+{
+	s->ring[(s->rhead + s->rn) % s->n] = id;
+	s->rn++;
+	s->t[id].run = RUN_QUEUED;
+	s->st.queued = s->rn;
+	if (s->rn > s->st.queued_peak)
+		s->st.queued_peak = s->rn;
+}
+
+static uint32_t ring_pop(struct sched *s)
+{
+	uint32_t id = s->ring[s->rhead];
+
+	s->rhead = (s->rhead + 1) % s->n;
+	s->rn--;
+	s->st.queued = s->rn;
+	return id;
+}
+
+/* --- slots ------------------------------------------------------------- */
+
+static int64_t clamp_interval(int64_t interval_ms)
+{
+	if (interval_ms < 1)
+		return 1;
+	return interval_ms > MAX_INTERVAL ? MAX_INTERVAL : interval_ms;
+}
+
+/* Number of grid slots in [due, now] (>= 1 when due <= now), and moves
+ * due to the first slot after now. Saturates instead of overflowing. */
+static uint64_t slot_advance(struct slot *t, int64_t now_ms)
+{
+	uint64_t k = (uint64_t)(now_ms - t->due) / (uint64_t)t->interval + 1;
+
+	if (k > (uint64_t)(INT64_MAX - t->due) / (uint64_t)t->interval)
+		t->due = INT64_MAX;
+	else
+		t->due += (int64_t)k * t->interval;
+	return k;
+}
+
+/* Adding a target twice re-seats its slot: O(log n). */
+void sched_add(struct sched *s, uint32_t id, int64_t first_due_ms,
+	       int64_t interval_ms)
+{
+	struct slot *t;
+
+	if (id >= s->n)
+		fatal("sched_add: target %u out of range (%zu)", id, s->n);
+	t = &s->t[id];
+	t->interval = clamp_interval(interval_ms);
+	t->due = first_due_ms;
+	if (t->pos == NOT_IN_HEAP) {
+		heap_set(s, s->hn++, id);
+		heap_up(s, t->pos);
+	} else {
+		heap_up(s, t->pos);
+		heap_down(s, t->pos);
+	}
+}
+
+/* splitmix64: a cheap, well-mixed hash so neighbouring ids spread out. */
+static uint64_t mix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/* The offset lies in [0, interval * pct / 100), the same for an id on
+ * every run, so a restart does not reshuffle the first round. */
+int64_t sched_first_due(uint32_t id, int64_t now_ms, int64_t interval_ms,
+			unsigned spread_pct)
+{
+	int64_t spread;
+
+	if (spread_pct > 100)
+		spread_pct = 100;
+	interval_ms = clamp_interval(interval_ms);
+	/* Split so interval * pct cannot overflow for a huge interval. */
+	spread = interval_ms / 100 * spread_pct +
+		 interval_ms % 100 * spread_pct / 100;
+	if (spread <= 0)
+		return now_ms;
+	return now_ms + (int64_t)(mix64(id) % (uint64_t)spread);
+}
+
+/* The earliest slot, if it is due. A saturated slot (INT64_MAX) is never
+ * due, so a clock at INT64_MAX cannot spin the tick loop. */
+static bool top_due(const struct sched *s, int64_t now_ms)
+{
+	int64_t due;
+
+	if (!s->hn)
+		return false;
+	due = s->t[s->heap[0]].due;
+	return due <= now_ms && due != INT64_MAX;
+}
+
+int64_t sched_next_due(const struct sched *s)
+{
+	if (s->paused || !s->hn)
+		return INT64_MAX;
+	return s->t[s->heap[0]].due;
+}
+
+/* O(k log n) for k due slots: each due target is handled once however
+ * many of its slots passed (a stall of 30 intervals is one check and 29
+ * overdue slots, not 30 checks). */
+size_t sched_tick(struct sched *s, int64_t now_ms)
+{
+	size_t queued = 0;
+
+	if (s->paused)
+		return 0;
+	while (top_due(s, now_ms)) {
+		uint32_t id = s->heap[0];
+		struct slot *t = &s->t[id];
+		uint64_t k = slot_advance(t, now_ms);
+
+		if (t->run == RUN_IDLE) {
+			ring_push(s, id);
+			queued++;
+			k--;
+		}
+		s->st.overdue += k;
+		heap_down(s, 0);
+	}
+	return queued;
+}
+
+bool sched_has_ready(const struct sched *s)
+{
+	return s->rn > 0;
+}
+
+/* O(1). */
+bool sched_pop_ready(struct sched *s, uint32_t *id)
+{
+	if (!s->rn || s->st.in_flight >= s->cap)
+		return false;
+	*id = ring_pop(s);
+	s->t[*id].run = RUN_RUNNING;
+	s->st.in_flight++;
+	s->st.started++;
+	return true;
+}
+
+/* A done for a target that is not running (a duplicate, or a check
+ * started before a reload) is ignored rather than corrupting the count. */
+void sched_done(struct sched *s, uint32_t id)
+{
+	if (id >= s->n || s->t[id].run != RUN_RUNNING)
+		return;
+	s->t[id].run = RUN_IDLE;
+	s->st.in_flight--;
+}
+
+/* O(1). Works while paused: pausing stops the grid, not the user. */
+bool sched_now(struct sched *s, uint32_t id)
+{
+	if (id >= s->n || s->t[id].run != RUN_IDLE)
+		return false;
+	ring_push(s, id);
+	return true;
+}
+
+/* O(q) for q queued targets: the queued slots are dropped (back to idle,
+ * not overdue) so nothing new starts while paused; running checks finish
+ * normally. */
+void sched_pause(struct sched *s, int64_t now_ms)
+{
+	(void)now_ms;
+	if (s->paused)
+		return;
+	s->paused = true;
+	while (s->rn)
+		s->t[ring_pop(s)].run = RUN_IDLE;
+}
+
+/* O(k log n) for the k targets whose slot passed during the pause: they
+ * move to their first slot after now, so resuming does not start a burst
+ * of every target at once. */
+void sched_resume(struct sched *s, int64_t now_ms)
+{
+	if (!s->paused)
+		return;
+	s->paused = false;
+	while (top_due(s, now_ms)) {
+		slot_advance(&s->t[s->heap[0]], now_ms);
+		heap_down(s, 0);
+	}
+}
+
+bool sched_paused(const struct sched *s)
+{
+	return s->paused;
+}
+
+const struct sched_stats *sched_stats(const struct sched *s)
+{
+	return &s->st;
+}

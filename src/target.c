@@ -1,0 +1,357 @@
+/* target.c - the model: per-target state machine, history, events.
+ * Pure logic, libc only; time comes in as arguments.
+ *
+ * State rules, per classified result:
+ *   EC_NONE           -> up,       consecutive failures reset
+ *   EC_SLOW           -> degraded, consecutive failures reset (slow is an
+ *                        answer, not a failure)
+ *   any failure class -> consecutive failures + 1; down once they reach
+ *                        failures_before_down, else the state is kept
+ *                        (a pending target stays pending until it is
+ *                        either proven up or down).
+ * Every change is an event, kept in the target's ring and the model's. */
+#include "target.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "util.h"
+
+static const char *const state_names[STATE__COUNT] = {
+	[STATE_PENDING] = "pending",
+	[STATE_UP] = "up",
+	[STATE_DEGRADED] = "degraded",
+	[STATE_DOWN] = "down",
+};
+
+const char *state_name(enum state s)
+{
+	if ((unsigned)s >= STATE__COUNT)
+		return "unknown";
+	return state_names[s];
+}
+
+/* Index of the k-th newest element of a ring whose next write goes to
+ * `head`. */
+static unsigned ring_at(unsigned head, unsigned k, unsigned cap)
+{
+	return (head + cap - 1 - k % cap) % cap;
+}
+
+void model_init(struct model *m, const struct target_conf *confs, size_t n,
+		int64_t now_mono)
+{
+	memset(m, 0, sizeof(*m));
+	if (n > UINT32_MAX)
+		fatal("too many targets (%zu)", n);
+	m->v = xcalloc(n, sizeof(*m->v));
+	m->n = n;
+	for (size_t i = 0; i < n; i++) {
+		m->v[i].conf = &confs[i];
+		m->v[i].state = STATE_PENDING;
+		m->v[i].since_mono_ms = now_mono;
+	}
+	m->count[STATE_PENDING] = n;
+}
+
+/* O(n * (HIST_LEN + TEVENT_LEN) + EVENTLOG_LEN). */
+void model_free(struct model *m)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		struct target *t = &m->v[i];
+
+		for (unsigned k = 0; k < HIST_LEN; k++)
+			free(t->hist[k].msg);
+		for (unsigned k = 0; k < TEVENT_LEN; k++)
+			free(t->tev[k].reason);
+	}
+	for (unsigned k = 0; k < EVENTLOG_LEN; k++)
+		free(m->log[k].reason);
+	free(m->v);
+	memset(m, 0, sizeof(*m));
+}
+
+/* Stores ev (taking its reason) in a ring, freeing what it overwrites. */
+static void event_push(struct event *ring, unsigned cap, unsigned *head,
+		       unsigned *n, const struct event *ev)
+{
+	free(ring[*head].reason);
+	ring[*head] = *ev;
+	*head = (*head + 1) % cap;
+	if (*n < cap)
+		(*n)++;
+}
+
+static void hist_push(struct target *t, const struct result *r)
+{
+	struct hist_entry *h = &t->hist[t->hist_head];
+
+	free(h->msg);
+	h->wall_ms = r->start_wall_ms;
+	h->latency_ms = (float)r->t.total_ms;
+	h->http_status = (int16_t)(r->http_status > INT16_MAX ? INT16_MAX :
+				   r->http_status < 0 ? 0 : r->http_status);
+	h->cls = (uint8_t)r->cls;
+	/* Successes are most entries: keep them allocation-free. */
+	h->msg = r->cls == EC_NONE ? NULL : xstrdup(r->msg);
+	t->hist_head = (t->hist_head + 1) % HIST_LEN;
+	if (t->hist_n < HIST_LEN)
+		t->hist_n++;
+}
+
+static enum state next_state(struct target *t, enum eclass cls)
+{
+	int limit = t->conf && t->conf->failures_before_down > 0 ?
+			    t->conf->failures_before_down : 1;
+
+	if (cls == EC_NONE) {
+		t->consecutive_failures = 0;
+		return STATE_UP;
+	}
+	if (cls == EC_SLOW) {
+		t->consecutive_failures = 0;
+		return STATE_DEGRADED;
+	}
+	if (t->consecutive_failures < INT_MAX)
+		t->consecutive_failures++;
+	return t->consecutive_failures >= limit ? STATE_DOWN : t->state;
+}
+
+static char *event_reason(const struct result *r)
+{
+	const char *cls = eclass_name(r->cls);
+
+	if (!cls)
+		return xstrdup("ok");
+	if (!r->msg[0])
+		return xstrdup(cls);
+	return xasprintf("%s: %.*s", cls, RESULT_MSG_LEN, r->msg);
+}
+
+/* A latency as whole ms; anything absurd (NaN, negative, > a day) is 0
+ * rather than undefined behaviour in the conversion. */
+static int64_t ms_round(double ms)
+{
+	return ms >= 0 && ms < 86400000.0 ? (int64_t)(ms + 0.5) : 0;
+}
+
+/* O(1) plus two small allocations per state change (one per ring) and
+ * one per non-success result (its history message). */
+bool model_record(struct model *m, uint32_t i, const struct result *r,
+		  int64_t now_mono, struct event *ev)
+{
+	struct target *t;
+	enum state from, to;
+	struct event e;
+
+	if (i >= m->n)
+		return false;
+	t = &m->v[i];
+	from = t->state;
+	to = next_state(t, r->cls);
+	t->checks++;
+	m->checks_done++;
+	if (eclass_is_failure(r->cls))
+		t->failures++;
+	hist_push(t, r);
+	t->last = *r;
+	t->has_last = true;
+	if (to == from)
+		return false;
+
+	t->state = to;
+	t->since_mono_ms = now_mono;
+	m->count[from]--;
+	m->count[to]++;
+	e.wall_ms = r->start_wall_ms + ms_round(r->t.total_ms);
+	e.target = i;
+	e.from = (uint8_t)from;
+	e.to = (uint8_t)to;
+	e.cls = (uint8_t)r->cls;
+	e.reason = event_reason(r);
+	event_push(m->log, EVENTLOG_LEN, &m->log_head, &m->log_n, &e);
+	if (ev)
+		*ev = e;   /* reason borrowed from the model's log */
+	e.reason = xstrdup(e.reason);
+	event_push(t->tev, TEVENT_LEN, &t->tev_head, &t->tev_n, &e);
+	return true;
+}
+
+const struct hist_entry *target_hist(const struct target *t, unsigned k)
+{
+	if (k >= t->hist_n)
+		return NULL;
+	return &t->hist[ring_at(t->hist_head, k, HIST_LEN)];
+}
+
+const struct event *target_event(const struct target *t, unsigned k)
+{
+	if (k >= t->tev_n)
+		return NULL;
+	return &t->tev[ring_at(t->tev_head, k, TEVENT_LEN)];
+}
+
+const struct event *model_event(const struct model *m, unsigned k)
+{
+	if (k >= m->log_n)
+		return NULL;
+	return &m->log[ring_at(m->log_head, k, EVENTLOG_LEN)];
+}
+
+/* Nearest rank (the ceil(0.95 n)-th smallest) over at most HIST_LEN
+ * samples: an insertion sort of 32 floats, cheaper than anything clever. */
+double target_p95(const struct target *t)
+{
+	float v[HIST_LEN];
+	unsigned n = 0, rank;
+
+	for (unsigned k = 0; k < t->hist_n; k++) {
+		const struct hist_entry *h = target_hist(t, k);
+		float x;
+		unsigned j;
+
+		if (h->cls != EC_NONE && h->cls != EC_SLOW)
+			continue;
+		x = h->latency_ms;
+		for (j = n++; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+	if (!n)
+		return -1;
+	rank = (95 * n + 99) / 100;
+	return v[rank - 1];
+}
+
+double target_uptime(const struct target *t)
+{
+	if (!t->checks)
+		return -1;
+	return 100.0 * (double)(t->checks - t->failures) / (double)t->checks;
+}
+
+/* --- reload -------------------------------------------------------------- */
+
+/* FNV-1a: names are short, and this runs once per reload. */
+static uint64_t name_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return h;
+}
+
+static const char *target_name(const struct target *t)
+{
+	return t->conf && t->conf->name ? t->conf->name : "";
+}
+
+/* An open-addressing table of old indices + 1 (0: empty), size a power
+ * of two at least twice the count. */
+struct name_index {
+	uint32_t *slot;
+	size_t mask;
+};
+
+static void index_build(struct name_index *ix, const struct model *old)
+{
+	size_t size = 16;
+
+	while (size < 2 * old->n)
+		size *= 2;
+	ix->slot = xcalloc(size, sizeof(*ix->slot));
+	ix->mask = size - 1;
+	for (size_t i = 0; i < old->n; i++) {
+		size_t h = (size_t)name_hash(target_name(&old->v[i])) & ix->mask;
+
+		while (ix->slot[h])
+			h = (h + 1) & ix->mask;
+		ix->slot[h] = (uint32_t)i + 1;
+	}
+}
+
+/* The first old target of that name not yet adopted, or UINT32_MAX
+ * (duplicate names pair up in order). */
+static uint32_t index_take(const struct name_index *ix, const struct model *old,
+			   const bool *taken, const char *name)
+{
+	size_t h = (size_t)name_hash(name) & ix->mask;
+
+	for (; ix->slot[h]; h = (h + 1) & ix->mask) {
+		uint32_t j = ix->slot[h] - 1;
+
+		if (!taken[j] && strcmp(target_name(&old->v[j]), name) == 0)
+			return j;
+	}
+	return UINT32_MAX;
+}
+
+/* Moves everything but the conf from o to t (the new target i); o keeps
+ * no owned memory afterwards. */
+static void target_move(struct target *t, uint32_t i, struct target *o)
+{
+	t->state = o->state;
+	t->since_mono_ms = o->since_mono_ms;
+	t->consecutive_failures = o->consecutive_failures;
+	t->checks = o->checks;
+	t->failures = o->failures;
+	t->last = o->last;
+	t->has_last = o->has_last;
+	memcpy(t->hist, o->hist, sizeof(t->hist));
+	t->hist_head = o->hist_head;
+	t->hist_n = o->hist_n;
+	memcpy(t->tev, o->tev, sizeof(t->tev));
+	t->tev_head = o->tev_head;
+	t->tev_n = o->tev_n;
+	for (unsigned k = 0; k < TEVENT_LEN; k++)
+		t->tev[k].target = i;
+	memset(o->hist, 0, sizeof(o->hist));
+	memset(o->tev, 0, sizeof(o->tev));
+	o->hist_head = o->hist_n = o->tev_head = o->tev_n = 0;
+}
+
+/* O(n + old->n + EVENTLOG_LEN) expected. Meant for a freshly initialised
+ * `m`: the old model's log (of the targets that stay) is appended to m's,
+ * oldest first, with target indices rewritten. */
+void model_adopt(struct model *m, struct model *old)
+{
+	uint32_t *map = xcalloc(old->n, sizeof(*map));
+	bool *taken = xcalloc(old->n, sizeof(*taken));
+	struct name_index ix;
+
+	index_build(&ix, old);
+	for (size_t j = 0; j < old->n; j++)
+		map[j] = UINT32_MAX;
+	for (size_t i = 0; i < m->n; i++) {
+		uint32_t j = index_take(&ix, old, taken, target_name(&m->v[i]));
+
+		if (j == UINT32_MAX)
+			continue;
+		taken[j] = true;
+		map[j] = (uint32_t)i;
+		target_move(&m->v[i], (uint32_t)i, &old->v[j]);
+	}
+	for (unsigned k = old->log_n; k-- > 0;) {
+		struct event *e = &old->log[ring_at(old->log_head, k,
+						    EVENTLOG_LEN)];
+		struct event moved;
+
+		if (e->target >= old->n || map[e->target] == UINT32_MAX)
+			continue;
+		moved = *e;
+		moved.target = map[e->target];
+		e->reason = NULL;
+		event_push(m->log, EVENTLOG_LEN, &m->log_head, &m->log_n,
+			   &moved);
+	}
+	memset(m->count, 0, sizeof(m->count));
+	for (size_t i = 0; i < m->n; i++)
+		m->count[m->v[i].state]++;
+	m->checks_done += old->checks_done;
+	free(ix.slot);
+	free(taken);
+	free(map);
+}

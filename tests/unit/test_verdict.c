@@ -1,0 +1,210 @@
+/* test_verdict.c - error class names and verdict_apply (status, body,
+ * latency) on hand-built target_conf (config.c is not linked). */
+#include <stdlib.h>
+
+#include "config.h"
+#include "result.h"
+#include "tap.h"
+
+static char name_api[] = "api";
+static char needle_ok[] = "ok";
+
+static struct target_conf conf_default(void)
+{
+	struct target_conf t;
+
+	memset(&t, 0, sizeof(t));
+	t.name = name_api;
+	t.interval_ms = 30000;
+	t.timeout_ms = 5000;
+	t.max_body = 1024 * 1024;
+	t.failures_before_down = 1;
+	return t;
+}
+
+static struct result ok_result(int status, double total_ms)
+{
+	struct result r;
+
+	memset(&r, 0, sizeof(r));
+	r.http_status = status;
+	r.t.total_ms = total_ms;
+	r.bytes = 1234;
+	return r;
+}
+
+static void test_names(void)
+{
+	static const char *const want[EC__COUNT] = {
+		NULL, "dns", "refused", "connect_timeout", "connect", "timeout",
+		"tls", "reset", "protocol", "too_many_redirects", "redirect",
+		"status", "body", "slow", "local", "internal",
+	};
+	bool names = true, failures = true;
+
+	for (int c = 0; c < EC__COUNT; c++) {
+		const char *g = eclass_name((enum eclass)c);
+
+		if (want[c] ? !g || strcmp(g, want[c]) : g != NULL) {
+			names = false;
+			printf("# class %d: got %s\n", c, g ? g : "(null)");
+		}
+		if (eclass_is_failure((enum eclass)c) !=
+		    (c != EC_NONE && c != EC_SLOW))
+			failures = false;
+	}
+	OK(names, "every class has its documented name, EC_NONE none");
+	OK(failures, "failure = everything but NONE and SLOW");
+	OK(eclass_name(EC_NONE) == NULL, "EC_NONE has no name");
+	IS_STR(eclass_name(EC_CONNECT_TIMEOUT), "connect_timeout", "name");
+	OK(!eclass_is_failure(EC_SLOW), "slow is not a failure");
+	OK(eclass_is_failure(EC_STATUS), "status is a failure");
+	IS_STR(eclass_name((enum eclass)200), "internal",
+	       "out-of-range class reads as internal");
+}
+
+static void test_expect(void)
+{
+	struct target_conf t = conf_default();
+	struct status_range ranges[] = { { 200, 200 }, { 204, 204 }, { 300, 308 } };
+	struct status_range one = { 200, 399 };
+	char buf[64], tiny[8];
+
+	OK(verdict_status_expected(&t, 200), "default: 200 expected");
+	OK(verdict_status_expected(&t, 399), "default: 399 expected");
+	OK(!verdict_status_expected(&t, 199), "default: 199 not expected");
+	OK(!verdict_status_expected(&t, 400), "default: 400 not expected");
+	OK(!verdict_status_expected(&t, 0), "default: no status not expected");
+	verdict_format_expect(&t, buf, sizeof(buf));
+	IS_STR(buf, "200-399", "default formatted");
+
+	t.expect = &one;
+	t.nexpect = 1;
+	verdict_format_expect(&t, buf, sizeof(buf));
+	IS_STR(buf, "200-399", "one range formatted");
+
+	t.expect = ranges;
+	t.nexpect = 3;
+	OK(verdict_status_expected(&t, 204), "list: 204");
+	OK(verdict_status_expected(&t, 308), "list: 308 (range end)");
+	OK(!verdict_status_expected(&t, 201), "list: 201 not expected");
+	OK(!verdict_status_expected(&t, 309), "list: 309 not expected");
+	verdict_format_expect(&t, buf, sizeof(buf));
+	IS_STR(buf, "200, 204, 300-308", "list formatted");
+	verdict_format_expect(&t, tiny, sizeof(tiny));
+	IS_STR(tiny, "200, 20", "formatting truncates and terminates");
+	verdict_format_expect(&t, tiny, 0);
+	OK(1, "len 0 does not crash");
+}
+
+static void test_apply(void)
+{
+	struct target_conf t = conf_default();
+	struct status_range ranges[] = { { 200, 200 }, { 204, 204 }, { 300, 308 } };
+	char long_needle[200];
+	struct result r;
+
+	r = ok_result(200, 120);
+	verdict_apply(&t, &r);
+	IS_INT(r.cls, EC_NONE, "200 in time: success");
+	IS_STR(r.msg, "", "success has no message");
+
+	r = ok_result(503, 120);
+	verdict_apply(&t, &r);
+	IS_INT(r.cls, EC_STATUS, "503: status class");
+	IS_STR(r.msg, "got 503, expected 200-399", "503 message");
+
+	r = ok_result(0, 120);
+	verdict_apply(&t, &r);
+	IS_INT(r.cls, EC_STATUS, "no status: status class");
+	IS_STR(r.msg, "no HTTP status, expected 200-399", "no status message");
+
+	t.expect = ranges;
+	t.nexpect = 3;
+	r = ok_result(500, 120);
+	verdict_apply(&t, &r);
+	IS_STR(r.msg, "got 500, expected 200, 204, 300-308",
+	       "message lists every range");
+	t.expect = NULL;
+	t.nexpect = 0;
+
+	r = ok_result(503, 120);
+	r.cls = EC_TIMEOUT;
+	snprintf(r.msg, sizeof(r.msg), "no answer after 5000 ms");
+	verdict_apply(&t, &r);
+	IS_INT(r.cls, EC_TIMEOUT, "transport class kept");
+	IS_STR(r.msg, "no answer after 5000 ms", "transport message kept");
+
+	t.body_contains = needle_ok;
+	r = ok_result(200, 120);
+	verdict_apply(&t, &r);
+	IS_INT(r.cls, EC_BODY, "body missing: body class");
+	IS_STR(r.msg, "\"ok\" not found in the body (1234 bytes read)",
+	       "body message");
+	r = ok_result(200, 120);
+	r.bytes = 1048576;
+	r.body_truncated = true;
+	verdict_apply(&t, &r);
+	IS_STR(r.msg, "\"ok\" not found in the body (1048576 bytes read, "
+		      "stopped at max_body)", "body message mentions max_body");
+	r = ok_result(200, 120);
+	r.bytes = 1;
+	verdict_apply(&t, &r);
+	IS_STR(r.msg, "\"ok\" not found in the body (1 byte read)",
+	       "body message singular");
+	r = ok_result(200, 120);
+	r.body_found = true;
+	verdict_apply(&t, &r);
+	IS_INT(r.cls, EC_NONE, "body found: success");
+
+	memset(long_needle, 'n', sizeof(long_needle) - 1);
+	long_needle[sizeof(long_needle) - 1] = '\0';
+	long_needle[59] = '\xc3';   /* a 2-byte char across the cut at 60 */
+	long_needle[60] = '\xa9';
+	t.body_contains = long_needle;
+	r = ok_result(200, 120);
+	verdict_apply(&t, &r);
+	HAS_STR(r.msg, "nnn...\" not found in the body (1234 bytes read)",
+		"long needle cut, byte count kept");
+	OK(strstr(r.msg, "\xc3...") == NULL, "needle cut on a char boundary");
+	t.body_contains = NULL;
+
+	t.max_latency_ms = 800;
+	r = ok_result(200, 1250);
+	verdict_apply(&t, &r);
+	IS_INT(r.cls, EC_SLOW, "over max_latency: slow");
+	IS_STR(r.msg, "1250 ms, over max_latency 800 ms", "slow message");
+	r = ok_result(200, 800.3);
+	verdict_apply(&t, &r);
+	IS_STR(r.msg, "800.3 ms, over max_latency 800 ms",
+	       "slow message shows the excess that rounding hides");
+	r = ok_result(200, 800);
+	verdict_apply(&t, &r);
+	IS_INT(r.cls, EC_NONE, "exactly max_latency: success");
+	t.max_latency_ms = 0;
+	r = ok_result(200, 99999);
+	verdict_apply(&t, &r);
+	IS_INT(r.cls, EC_NONE, "max_latency 0: no limit");
+
+	/* Order: status before body before latency. */
+	t.max_latency_ms = 800;
+	t.body_contains = needle_ok;
+	r = ok_result(503, 5000);
+	verdict_apply(&t, &r);
+	IS_INT(r.cls, EC_STATUS, "wrong status wins over body and latency");
+	r = ok_result(200, 5000);
+	verdict_apply(&t, &r);
+	IS_INT(r.cls, EC_BODY, "missing body wins over latency");
+	r = ok_result(200, 5000);
+	r.body_found = true;
+	verdict_apply(&t, &r);
+	IS_INT(r.cls, EC_SLOW, "right answer, too slow");
+}
+
+int main(void)
+{
+	test_names();
+	test_expect();
+	test_apply();
+	return tap_done();
+}
