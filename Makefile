@@ -61,6 +61,45 @@ check:
 	@$(MAKE) --no-print-directory all unit-tests
 	@B=$(B) tests/run.sh
 
+# Sanitizers: ASan + UBSan over the whole suite, halting on the first error.
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+             -fno-sanitize-recover=all
+check-asan:
+	@scripts/deps.sh ensure
+	@$(MAKE) --no-print-directory B=build-asan CFLAGS="$(SAN_FLAGS)" \
+		LDFLAGS="$(SAN_FLAGS)" build-asan/uptop unit-tests
+	@ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=0 \
+	 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 UPTOP_SANITIZED=1 \
+	 B=build-asan tests/run.sh
+
+# valgrind: the unit tests and a --once run, 0 bytes definitely lost, 0 errors.
+check-valgrind:
+	@scripts/deps.sh ensure
+	@$(MAKE) --no-print-directory all unit-tests
+	@B=$(B) tests/valgrind.sh
+
+# libFuzzer on the config loader (clang). FUZZ_SECONDS bounds the run.
+FUZZ_SECONDS ?= 60
+FUZZ_SRCS := src/config.c src/yamldoc.c src/diag.c src/util.c
+fuzz: build-fuzz/fuzz_config
+	@mkdir -p build-fuzz/corpus
+	build-fuzz/fuzz_config -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+		-rss_limit_mb=2048 -max_len=65536 build-fuzz/corpus tests/fuzz/corpus/config
+
+build-fuzz/fuzz_config: tests/fuzz/fuzz_config.c $(FUZZ_SRCS)
+	@mkdir -p $(dir $@)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
+		-DUPTOP_VERSION='"$(VERSION)"' -Iinclude $(shell pkg-config --cflags yaml-0.1) \
+		-o $@ $^ $(shell pkg-config --libs yaml-0.1)
+
+# A lively loopback demo: the fixture server and a mix of targets.
+demo:
+	@scripts/deps.sh ensure
+	@$(MAKE) --no-print-directory all
+	@tests/demo.sh
+
+-include bench/Makefile.inc
+
 clean:
 	rm -rf build build-* uptop
 

@@ -250,8 +250,15 @@ int loop_turn(struct loop *l, int max_wait_ms)
 	if (nready < 0)
 		return errno == EINTR ? 0 : -1;
 	woke_us = mono_us();
-	if (deadline != INT64_MAX && deadline * 1000 < woke_us)
-		late_ms = (double)(woke_us - deadline * 1000) / 1000.0;
+	/* Lateness counts from the deadline, or from when we went to sleep
+	 * if the deadline had already passed (a timer armed in the past is
+	 * not the loop's lag). */
+	if (deadline != INT64_MAX) {
+		int64_t from_us = deadline > now ? deadline * 1000 : now * 1000;
+
+		if (woke_us > from_us)
+			late_ms = (double)(woke_us - from_us) / 1000.0;
+	}
 	k = collect_fired(l, nready);
 	dispatch_fds(l, k);
 	dispatch_timers(l, woke_us / 1000);

@@ -1,0 +1,282 @@
+"""Helpers for uptop's integration tests: TAP output, the loopback fixture
+server, running the binary.
+
+    import lib
+    def main(t):
+        with lib.Fixture() as fx:
+            rc, out, err, wall = lib.run_uptop(["--once", fx.url("/ok")])
+            t.eq(rc, 0, "exit status")
+    lib.main(main)          # runs it, prints the plan, exits with the result
+
+Everything talks to 127.0.0.1 only.
+"""
+
+import inspect
+import json
+import os
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import traceback
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURE = REPO / "tests" / "fixture.py"
+HOST = "127.0.0.1"
+
+
+def uptop_bin():
+    """The binary under test: $UPTOP_BIN, else build/uptop in this checkout."""
+    return os.environ.get("UPTOP_BIN") or str(REPO / "build" / "uptop")
+
+
+# --------------------------------------------------------------------- TAP
+
+class Tap:
+    """Prints TAP lines as results come in; the plan goes last.
+
+    Failures carry ' # at file:line' like tests/unit/tap.h, plus '# ' diagnostic
+    lines (tests/run.sh shows those, so passing checks stay silent)."""
+
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+
+    def ok(self, cond, desc, diag=None):
+        self.n += 1
+        desc = " ".join(str(desc).split())      # one line, whatever desc holds
+        if cond:
+            print(f"ok {self.n} - {desc}", flush=True)
+            return True
+        self.failed += 1
+        caller = inspect.stack()[1]
+        if caller.function == "eq":
+            caller = inspect.stack()[2]
+        print(f"not ok {self.n} - {desc} # at {Path(caller.filename).name}:{caller.lineno}",
+              flush=True)
+        if diag is not None:
+            self.diag(diag)
+        return False
+
+    def eq(self, got, want, desc):
+        return self.ok(got == want, desc, f"got {got!r}, want {want!r}")
+
+    def skip(self, desc, reason):
+        self.n += 1
+        print(f"ok {self.n} - {desc} # SKIP {reason}", flush=True)
+
+    def diag(self, text):
+        for line in str(text).splitlines() or [""]:
+            print(f"# {line}", flush=True)
+
+    def done(self):
+        """Prints the plan; returns the exit code (1 when anything failed)."""
+        print(f"1..{self.n}", flush=True)
+        return 1 if self.failed or self.n == 0 else 0
+
+
+def main(test):
+    """Runs test(tap), turning an uncaught exception into a failure, and exits."""
+    t = Tap()
+    # tests/run.sh's timeout sends SIGTERM: unwind so fixtures and temp dirs go.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        test(t)
+    except Exception:
+        t.ok(False, "test script raised", traceback.format_exc())
+    sys.exit(t.done())
+
+
+# ----------------------------------------------------------------- fixture
+
+class Fixture:
+    """tests/fixture.py in a subprocess, in its own temp dir.
+
+    tls=True adds the good HTTPS port and the three broken TLS ports
+    (.https_wrong_host, .https_expired, .tls_close); .ca is the certificate to
+    trust. stop() and restart() keep the ports, so a test can kill the server
+    under uptop and bring it back. The process is killed on exit."""
+
+    READY_TIMEOUT = 10.0
+
+    def __init__(self, tls=True):
+        self.tls = tls
+        self.dir = tempfile.mkdtemp(prefix="uptop-fx-")
+        self.proc = None
+        self.info = {}
+        self._ports = None      # set after the first start, reused by restart()
+
+    # The ports and paths from the ready line; None for listeners not asked for.
+    http = property(lambda self: self.info.get("http"))
+    https = property(lambda self: self.info.get("https"))
+    https_wrong_host = property(lambda self: self.info.get("https_wrong_host"))
+    https_expired = property(lambda self: self.info.get("https_expired"))
+    tls_close = property(lambda self: self.info.get("tls_close"))
+    ca = property(lambda self: self.info.get("ca"))
+    pid = property(lambda self: self.info.get("pid"))
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _argv(self, ready):
+        ports = self._ports or {"http": 0, "https": 0, "https_wrong_host": 0,
+                                "https_expired": 0, "tls_close": 0}
+        argv = [sys.executable, str(FIXTURE), "--host", HOST, "--port", str(ports["http"]),
+                "--ready-file", ready, "--exit-with-parent"]
+        if self.tls:
+            argv += ["--tls-port", str(ports["https"]),
+                     "--tls-wrong-host-port", str(ports["https_wrong_host"]),
+                     "--tls-expired-port", str(ports["https_expired"]),
+                     "--tls-close-port", str(ports["tls_close"]),
+                     "--cert-dir", os.path.join(self.dir, "certs")]
+        return argv
+
+    def start(self):
+        ready = os.path.join(self.dir, "ready.json")
+        if os.path.exists(ready):
+            os.unlink(ready)
+        self.log = open(os.path.join(self.dir, "fixture.log"), "ab")
+        self.proc = subprocess.Popen(self._argv(ready), stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=self.log)
+        deadline = time.monotonic() + self.READY_TIMEOUT
+        while not os.path.exists(ready):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"fixture did not start: {self.log_tail()}")
+            time.sleep(0.02)
+        with open(ready) as f:
+            self.info = json.load(f)
+        self._ports = {k: self.info[k] for k in
+                       ("http", "https", "https_wrong_host", "https_expired", "tls_close")}
+        return self
+
+    def stop(self):
+        """Kills the server (SIGKILL: like a crash); the ports stay remembered."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+        if self.proc:
+            self.proc.wait()
+            self.log.close()
+        self.proc = None
+
+    def restart(self):
+        self.stop()
+        return self.start()
+
+    def close(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def log_tail(self, n=20):
+        try:
+            with open(os.path.join(self.dir, "fixture.log"), errors="replace") as f:
+                return "".join(f.readlines()[-n:])
+        except OSError:
+            return ""
+
+    def url(self, path, tls=False, port=None):
+        """http(s)://127.0.0.1:PORT/path; port picks e.g. fx.https_expired."""
+        if port is None:
+            port = self.https if tls else self.http
+        scheme = "https" if tls or port in (self.https, self.https_wrong_host,
+                                            self.https_expired, self.tls_close) else "http"
+        return f"{scheme}://{HOST}:{port}/{path.lstrip('/')}"
+
+    def get(self, path, timeout=5):
+        """(status, body bytes) of a plain GET, without any proxy."""
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        try:
+            with opener.open(self.url(path), timeout=timeout) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+
+    def stats(self):
+        """Hits per path (query stripped) since this server process started."""
+        return json.loads(self.get("/__stats")[1])
+
+    def hits(self, path):
+        return self.stats().get(path, 0)
+
+
+def raise_fd_limit():
+    """Soft RLIMIT_NOFILE up to the hard limit, for tests that open many sockets."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def free_port():
+    """A 127.0.0.1 port where nothing listens (connections get refused)."""
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+# ------------------------------------------------------------------- uptop
+
+PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY",
+              "ALL_PROXY", "no_proxy", "NO_PROXY")
+
+
+def run_uptop(args, env=None, timeout=60, stdin=None, bin=None):
+    """Runs uptop to completion -> (rc, stdout, stderr, wall_seconds).
+
+    env adds to (or, with value None, removes from) the inherited environment;
+    proxy variables are dropped so curl can only reach 127.0.0.1. stdin is
+    str/bytes input (default /dev/null). On timeout the process is killed and
+    rc is None. Output is text; invalid UTF-8 shows as U+FFFD."""
+    full_env = {k: v for k, v in os.environ.items() if k not in PROXY_VARS}
+    for k, v in (env or {}).items():
+        if v is None:
+            full_env.pop(k, None)
+        else:
+            full_env[k] = v
+    if isinstance(stdin, str):
+        stdin = stdin.encode()
+    start = time.monotonic()
+    proc = subprocess.Popen([bin or uptop_bin(), *map(str, args)], env=full_env,
+                            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        out, err = proc.communicate(stdin, timeout=timeout)
+        rc = proc.returncode
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        rc = None
+    wall = time.monotonic() - start
+    return rc, out.decode(errors="replace"), err.decode(errors="replace"), wall
+
+
+def json_lines(stdout):
+    """Each non-blank line parsed as JSON; a bad line raises ValueError naming it."""
+    records = []
+    for n, line in enumerate(stdout.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except ValueError as e:
+            raise ValueError(f"line {n} is not JSON ({e}): {line[:200]!r}") from None
+    return records
+
+
+def write_config(tmpdir, text, name="uptop.yaml", dedent=True):
+    """Writes text (dedented, so tests can indent inline YAML) -> its path."""
+    path = os.path.join(str(tmpdir), name)
+    with open(path, "w") as f:
+        f.write(textwrap.dedent(text) if dedent else text)
+    return path

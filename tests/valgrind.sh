@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs every unit test and one --once round against the loopback fixture
+# under valgrind: any error or definitely lost byte fails. Ends with
+# "N passed, N failed".
+set -u
+cd "$(dirname "$0")/.."
+B=${B:-build}
+passed=0 failed=0
+vg() {
+	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+		--show-leak-kinds=definite "$@"
+}
+for t in "$B"/tests/test_*; do
+	[ -x "$t" ] || continue
+	if vg "$t" >/dev/null 2>"$B/vg.err"; then
+		echo "ok - valgrind $(basename "$t")"; passed=$((passed + 1))
+	else
+		echo "not ok - valgrind $(basename "$t")"; sed 's/^/# /' "$B/vg.err" | head -40
+		failed=$((failed + 1))
+	fi
+done
+dir=$(mktemp -d)
+trap 'kill $fx 2>/dev/null; rm -rf "$dir"' EXIT
+python3 tests/fixture.py --ready-file "$dir/ready" >/dev/null 2>&1 &
+fx=$!
+for _ in $(seq 50); do [ -s "$dir/ready" ] && break; sleep 0.1; done
+port=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["http"])' "$dir/ready")
+cat >"$dir/c.yaml" <<YAML
+defaults: {timeout: 2s}
+targets:
+  - {name: ok, url: "http://127.0.0.1:$port/ok", body_contains: ok}
+  - {name: status, url: "http://127.0.0.1:$port/status/503"}
+  - {name: hang, url: "http://127.0.0.1:$port/hang", timeout: 500ms}
+  - {name: redir, url: "http://localhost:$port/redirect/2"}
+  - {name: garbage, url: "http://127.0.0.1:$port/garbage"}
+  - {name: nx, url: "http://nothing.invalid/"}
+YAML
+for fmt in json table; do
+	vg "$B/uptop" --once --format $fmt -c "$dir/c.yaml" >/dev/null 2>"$B/vg.err"
+	rc=$?
+	if [ $rc -eq 2 ]; then
+		echo "ok - valgrind uptop --once --format $fmt"; passed=$((passed + 1))
+	else
+		echo "not ok - valgrind uptop --once --format $fmt (exit $rc)"
+		sed 's/^/# /' "$B/vg.err" | head -40; failed=$((failed + 1))
+	fi
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
