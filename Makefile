@@ -54,7 +54,7 @@ deps:
 run:
 	@scripts/deps.sh ensure
 	@$(MAKE) --no-print-directory all
-	./uptop -c config.example.yaml
+	./uptop -c config.example.yaml $(RUN_ARGS)
 
 check:
 	@scripts/deps.sh ensure
