@@ -2,7 +2,7 @@
  *
  * A theme is a table role -> {fg, bg, attrs}, like htop's colour schemes:
  * the UI asks for "state_down", never for "red". theme.c is pure data and
- * libyaml: it never includes curses.h. Colours are terminal colour numbers
+ * the YAML helper (yamldoc): it never includes curses.h. Colours are terminal colour numbers
  * (0-7 are the standard COLOR_* values by convention, 8-15 their bright
  * variants, up to 255 on 256-colour terminals); THEME_DEFAULT_COLOR means
  * the terminal's own foreground or background. The UI turns each role into

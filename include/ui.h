@@ -53,16 +53,26 @@ struct ui_action {
 	uint32_t target;
 };
 
-/* Refuses (returns NULL with a message in errs) when stdout is not a
- * terminal or TERM is unusable (dumb). Otherwise enters the alternate
- * screen and registers a fatal hook that restores the terminal. */
+/* Refuses (returns NULL with a message in errs) when TERM is unset or
+ * dumb, stdout is not a terminal, the theme does not load (every
+ * "FILE:LINE:COL: message"), or curses cannot drive TERM. Otherwise sets
+ * the locale (LC_ALL from the environment, LC_NUMERIC "C" so numbers keep
+ * their '.'), enters the alternate screen, and makes sure the terminal is
+ * given back on every exit: a fatal hook (fatal_set_hook) and an atexit
+ * handler. NO_COLOR (non-empty) selects the mono theme; a terminal
+ * without colours gets mono's attributes. Catches SIGWINCH (see
+ * ui_next_frame); Ctrl-Z is ncurses' own SIGTSTP handling. */
 struct ui *ui_new(const struct ui_opts *o, struct diag *errs);
-/* Restores the terminal (idempotent; safe from any exit path). */
+/* Restores the terminal and frees the UI. NULL is a no-op; restoring is
+ * idempotent, so the fatal hook, atexit and ui_free may run in any order. */
 void ui_free(struct ui *ui);
 
 int ui_input_fd(const struct ui *ui);
 
-/* Drains pending keys; returns the number of actions written (<= max). */
+/* Drains pending keys (getch until none, bounded per call) and returns
+ * the number of actions written (<= max). Keys that only change the view
+ * (moving, filter prompt, sort, detail, help) are handled inside; Ctrl-C
+ * as a key (3), q and F10 give UI_QUIT; KEY_RESIZE relayouts. */
 size_t ui_input(struct ui *ui, const struct ui_view *v, struct ui_action *acts,
 		size_t max);
 

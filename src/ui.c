@@ -1,0 +1,699 @@
+/* ui.c - the live table's lifecycle, colours, frame pacing, header and
+ * footer. The only place (with the other ui_*.c files) that includes
+ * curses.h.
+ *
+ * Each frame is built from scratch (erase, draw, one doupdate): ncurses
+ * works out the minimal update. Text from outside never reaches curses
+ * unsanitised: every string goes through ui_put. */
+#include "ui_priv.h"
+
+#include <errno.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "fmt.h"
+#include "sched.h"
+#include "target.h"
+#include "util.h"
+
+/* The one UI whose terminal the fatal hook gives back. */
+static struct ui *ui_current;
+static volatile sig_atomic_t ui_winch;
+static bool atexit_done;
+
+static void ui_restore(struct ui *ui)
+{
+	if (!ui || !ui->active)
+		return;
+	ui->active = false;
+	curs_set(1);
+	endwin();
+}
+
+static void ui_fatal_hook(void)
+{
+	ui_restore(ui_current);
+}
+
+/* An exit() anywhere while the table is up still gives the terminal
+ * back (a no-op after ui_free). */
+static void ui_atexit(void)
+{
+	ui_restore(ui_current);
+}
+
+static void ui_on_winch(int sig)
+{
+	(void)sig;
+	ui_winch = 1;
+}
+
+/* --- text output ---------------------------------------------------- */
+
+int ui_put(struct ui *ui, int y, int x, int w, enum role r, const char *s)
+{
+	char clean[1024], fit[1024];
+	int used;
+
+	if (w <= 0 || y < 0 || y >= LINES || x >= COLS)
+		return 0;
+	if (x + w > COLS)
+		w = COLS - x;
+	fmt_sanitize(clean, sizeof(clean), s, strlen(s), ui->utf8);
+	used = fmt_fit(fit, sizeof(fit), clean, w, ui->utf8);
+	attrset(ui->attr[r]);
+	mvaddstr(y, x, fit);
+	return used;
+}
+
+int ui_put_right(struct ui *ui, int y, int x, int w, enum role r,
+		 const char *s)
+{
+	char clean[1024];
+	int cw;
+
+	fmt_sanitize(clean, sizeof(clean), s, strlen(s), ui->utf8);
+	cw = fmt_width(clean);
+	if (cw > w)
+		cw = w;
+	return ui_put(ui, y, x + w - cw, cw, r, clean);
+}
+
+void ui_fill(struct ui *ui, int y, int x, int w, enum role r)
+{
+	if (y < 0 || y >= LINES || x >= COLS || w <= 0)
+		return;
+	if (x + w > COLS)
+		w = COLS - x;
+	attrset(ui->attr[r]);
+	mvhline(y, x, ' ', w);
+}
+
+void ui_glyph(struct ui *ui, int y, int x, enum role r, const char *g,
+	      size_t len)
+{
+	if (y < 0 || y >= LINES || x < 0 || x >= COLS)
+		return;
+	attrset(ui->attr[r]);
+	mvaddnstr(y, x, g, (int)len);
+}
+
+/* --- colours -------------------------------------------------------- */
+
+/* A theme colour this terminal can show: bright colours fall back to
+ * their base colour on 8-colour terminals, 256-colour numbers to the
+ * default. */
+static short ui_color(int c, bool have_default, bool is_bg)
+{
+	if (c == THEME_DEFAULT_COLOR)
+		return have_default ? -1 : (is_bg ? COLOR_BLACK : COLOR_WHITE);
+	if (c < COLORS)
+		return (short)c;
+	if (c < 16 && c - 8 < COLORS)
+		return (short)(c - 8);
+	return have_default ? -1 : (is_bg ? COLOR_BLACK : COLOR_WHITE);
+}
+
+static attr_t ui_attr_bits(uint8_t a)
+{
+	attr_t r = A_NORMAL;
+
+	if (a & THEME_BOLD)
+		r |= A_BOLD;
+	if (a & THEME_REVERSE)
+		r |= A_REVERSE;
+	if (a & THEME_UNDERLINE)
+		r |= A_UNDERLINE;
+	if (a & THEME_DIM)
+		r |= A_DIM;
+	return r;
+}
+
+/* One curses pair per role (pair = role + 1). Without colours only the
+ * attributes count, and the mono theme says which. */
+static void ui_colors_init(struct ui *ui)
+{
+	bool have_default;
+
+	ui->has_colors = has_colors() && start_color() == OK;
+	if (!ui->has_colors) {
+		theme_builtin("mono", &ui->theme);
+		for (int r = 0; r < ROLE__COUNT; r++)
+			ui->attr[r] = ui_attr_bits(ui->theme.role[r].attrs);
+		return;
+	}
+	have_default = use_default_colors() == OK;
+	for (int r = 0; r < ROLE__COUNT; r++) {
+		const struct theme_style *st = &ui->theme.role[r];
+		attr_t a = ui_attr_bits(st->attrs);
+
+		/* bright on an 8-colour terminal: bold is the old way */
+		if (st->fg >= 8 && st->fg < 16 && COLORS < 16)
+			a |= A_BOLD;
+		if (r + 1 < COLOR_PAIRS &&
+		    init_pair((short)(r + 1), ui_color(st->fg, have_default, false),
+			      ui_color(st->bg, have_default, true)) == OK)
+			a |= COLOR_PAIR(r + 1);
+		ui->attr[r] = a;
+	}
+}
+
+/* --- lifecycle ------------------------------------------------------ */
+
+static bool ui_term_ok(struct diag *errs)
+{
+	const char *term = getenv("TERM");
+
+	if (!term || !*term || strcmp(term, "dumb") == 0) {
+		diag_addf(errs, "uptop: the live table needs a terminal "
+				"(TERM=%s); use --once or --headless for plain "
+				"output",
+			  term && *term ? term : "unset");
+		return false;
+	}
+	if (!isatty(STDOUT_FILENO)) {
+		diag_addf(errs, "uptop: the live table needs a terminal (stdout "
+				"is not a tty); use --once or --headless for "
+				"plain output");
+		return false;
+	}
+	return true;
+}
+
+/* Which theme: NO_COLOR (https://no-color.org) wins over everything. */
+static int ui_theme_load(struct ui *ui, const struct ui_opts *o,
+			 struct diag *errs)
+{
+	const char *nc = getenv("NO_COLOR");
+
+	if (nc && *nc) {
+		theme_builtin("mono", &ui->theme);
+		return 0;
+	}
+	return theme_load(o->theme, &ui->theme, errs);
+}
+
+static void ui_curses_modes(void)
+{
+	cbreak();          /* not raw: Ctrl-C and Ctrl-Z stay signals */
+	noecho();
+	nonl();
+	intrflush(stdscr, FALSE);
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	set_escdelay(25);  /* Esc answers at once, not after a second */
+	curs_set(0);
+	leaveok(stdscr, TRUE);
+}
+
+static void ui_winch_install(struct ui *ui)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = ui_on_winch;
+	sigemptyset(&sa.sa_mask);
+	/* poll() returns EINTR even with SA_RESTART (never restarted), so
+	 * the loop still asks for a frame; other calls are not disturbed */
+	sa.sa_flags = SA_RESTART;
+	ui->winch_installed = sigaction(SIGWINCH, &sa, &ui->old_winch) == 0;
+}
+
+/* Keys come from the terminal even when stdin is a pipe (`uptop -` reads
+ * URLs from it): then /dev/tty, as less and fzf do. A stdin at EOF would
+ * also keep poll() readable forever. */
+static int ui_open_input(struct ui *ui, struct diag *errs)
+{
+	int fd;
+
+	ui->in_fd = STDIN_FILENO;
+	if (isatty(STDIN_FILENO))
+		return 0;
+	ui->tty_in = fopen("/dev/tty", "re");
+	if (!ui->tty_in) {
+		diag_addf(errs, "uptop: the live table needs a terminal for "
+				"keys (stdin is not a tty and /dev/tty: %s); use "
+				"--once or --headless for plain output",
+			  strerror(errno));
+		return -1;
+	}
+	fd = fileno(ui->tty_in);
+	ui->in_fd = fd;
+	return 0;
+}
+
+struct ui *ui_new(const struct ui_opts *o, struct diag *errs)
+{
+	struct ui *ui;
+	const char *cs;
+
+	if (!ui_term_ok(errs))
+		return NULL;
+	ui = xcalloc(1, sizeof(*ui));
+	if (ui_theme_load(ui, o, errs) != 0) {
+		free(ui);
+		return NULL;
+	}
+	/* wide characters need the locale; numbers stay "1.5", not "1,5" */
+	setlocale(LC_ALL, "");
+	setlocale(LC_NUMERIC, "C");
+	cs = nl_langinfo(CODESET);
+	ui->utf8 = !o->ascii && cs && strcmp(cs, "UTF-8") == 0;
+	ui->bell = o->bell;
+	if (ui_open_input(ui, errs) != 0) {
+		free(ui);
+		return NULL;
+	}
+	ui->scr = newterm(NULL, stdout, ui->tty_in ? ui->tty_in : stdin);
+	if (!ui->scr) {
+		if (ui->tty_in)
+			fclose(ui->tty_in);
+		diag_addf(errs, "uptop: cannot drive terminal type \"%s\"; use "
+				"--once or --headless for plain output",
+			  getenv("TERM"));
+		free(ui);
+		return NULL;
+	}
+	ui->active = true;
+	ui_current = ui;
+	fatal_set_hook(ui_fatal_hook);
+	if (!atexit_done)
+		atexit_done = atexit(ui_atexit) == 0;
+	ui_curses_modes();
+	ui_colors_init(ui);
+	bkgdset(' ' | ui->attr[ROLE_NORMAL]);
+	ui_winch_install(ui);
+	ui->dirty = ui->urgent = true;
+	ui->index_stale = ui->widths_stale = true;
+	return ui;
+}
+
+void ui_free(struct ui *ui)
+{
+	if (!ui)
+		return;
+	ui_restore(ui);
+	if (ui->scr) {
+		delscreen(ui->scr);
+		ui->scr = NULL;
+	}
+	if (ui->tty_in)
+		fclose(ui->tty_in);
+	if (ui->winch_installed)
+		sigaction(SIGWINCH, &ui->old_winch, NULL);
+	if (ui_current == ui) {
+		fatal_set_hook(NULL);
+		ui_current = NULL;
+	}
+	free(ui->rows);
+	free(ui->keys);
+	free(ui);
+}
+
+int ui_input_fd(const struct ui *ui)
+{
+	return ui->in_fd;
+}
+
+/* --- pacing --------------------------------------------------------- */
+
+void ui_mark_dirty(struct ui *ui)
+{
+	ui->dirty = true;
+	ui->index_stale = true;
+}
+
+void ui_model_changed(struct ui *ui)
+{
+	ui->reselect = true;
+	ui->index_stale = ui->widths_stale = true;
+	ui->dirty = ui->urgent = true;
+}
+
+int64_t ui_next_frame(const struct ui *ui)
+{
+	int64_t t = ui->last_frame + UI_TICK_MS;
+
+	if (ui_winch || ui->urgent)
+		return ui->last_frame + UI_KEY_FRAME_MS;
+	if (ui->dirty || ui->pending_bell)
+		t = ui->last_frame + UI_FRAME_MS;
+	if (ui->msg_until && ui->msg_until < t)
+		t = ui->msg_until;
+	return t;
+}
+
+void ui_message(struct ui *ui, const char *msg, bool is_error)
+{
+	const char *m = msg ? msg : "";
+
+	fmt_sanitize(ui->msg, sizeof(ui->msg), m, strlen(m), ui->utf8);
+	ui->msg_error = is_error;
+	/* errors stay until replaced or dismissed with Esc */
+	ui->msg_until = is_error || !*m ? 0 : mono_ms() + UI_INFO_MS;
+	ui->dirty = ui->urgent = true;
+}
+
+void ui_on_down(struct ui *ui)
+{
+	if (ui->bell)
+		ui->pending_bell = true;
+	ui->dirty = true;
+}
+
+void ui_perf_get(const struct ui *ui, struct ui_perf *out)
+{
+	*out = ui->perf;
+}
+
+/* --- resize --------------------------------------------------------- */
+
+/* Our SIGWINCH handler replaced ncurses' own, so tell curses the new
+ * size here (KEY_RESIZE still works when it comes through the keys). */
+static void ui_check_resize(void)
+{
+	struct winsize ws;
+
+	if (!ui_winch)
+		return;
+	ui_winch = 0;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
+	    ws.ws_col > 0 && (ws.ws_row != LINES || ws.ws_col != COLS))
+		resizeterm(ws.ws_row, ws.ws_col);
+}
+
+/* --- header and footer ---------------------------------------------- */
+
+static int ui_seg(struct ui *ui, int y, int *x, int right, enum role r,
+		  const char *s)
+{
+	char clean[512];
+	int w;
+
+	fmt_sanitize(clean, sizeof(clean), s, strlen(s), ui->utf8);
+	w = fmt_width(clean);
+	if (*x + w > right)
+		return -1;
+	*x += ui_put(ui, y, *x, w, r, clean);
+	return 0;
+}
+
+static void ui_counts(struct ui *ui, const struct ui_view *v, int y, int *x,
+		      int right, bool compact)
+{
+	static const int wide[] = { STATE_UP, STATE_DEGRADED, STATE_DOWN,
+				    STATE_PENDING };
+	/* narrow: the worst first, so down survives the cut */
+	static const int narrow[] = { STATE_DOWN, STATE_DEGRADED, STATE_PENDING,
+				      STATE_UP };
+	static const char *const short_name[STATE__COUNT] = {
+		[STATE_UP] = "up", [STATE_DEGRADED] = "dg",
+		[STATE_DOWN] = "dn", [STATE_PENDING] = "pd",
+	};
+	const int *order = compact ? narrow : wide;
+	char buf[64];
+
+	for (size_t i = 0; i < ARRAY_LEN(wide); i++) {
+		size_t c = v->model ? v->model->count[order[i]] : 0;
+		enum role r = c ? ui_state_role(order[i]) : ROLE_DIM;
+
+		if (compact)
+			snprintf(buf, sizeof(buf), "%zu%s", c,
+				 short_name[order[i]]);
+		else
+			snprintf(buf, sizeof(buf), "%zu %s", c,
+				 state_name(order[i]));
+		if (i && ui_seg(ui, y, x, right, ROLE_HEADER, " ") != 0)
+			return;
+		if (ui_seg(ui, y, x, right, r, buf) != 0)
+			return;
+	}
+}
+
+static void ui_stats_line(struct ui *ui, const struct ui_view *v, int y)
+{
+	const struct sched_stats *s = v->sched;
+	char buf[96];
+	int x = 0, right = COLS;
+
+	ui_counts(ui, v, y, &x, right, false);
+	if (v->checks_per_sec < 100)
+		snprintf(buf, sizeof(buf), "   %.1f checks/s", v->checks_per_sec);
+	else
+		snprintf(buf, sizeof(buf), "   %.0f checks/s", v->checks_per_sec);
+	if (ui_seg(ui, y, &x, right, ROLE_HEADER, buf) != 0)
+		return;
+	if (s) {
+		snprintf(buf, sizeof(buf), "  %zu in flight", s->in_flight);
+		if (ui_seg(ui, y, &x, right, ROLE_HEADER, buf) != 0)
+			return;
+		snprintf(buf, sizeof(buf), "  %zu queued", s->queued);
+		if (ui_seg(ui, y, &x, right, ROLE_HEADER, buf) != 0)
+			return;
+		snprintf(buf, sizeof(buf), "  %llu overdue",
+			 (unsigned long long)s->overdue);
+		if (ui_seg(ui, y, &x, right,
+			   s->overdue ? ROLE_LATENCY_WARN : ROLE_HEADER,
+			   buf) != 0)
+			return;
+	}
+	snprintf(buf, sizeof(buf), "  lag p99 %.0fms", v->lag_p99_ms);
+	ui_seg(ui, y, &x, right,
+	       v->lag_p99_ms > 100 ? ROLE_LATENCY_BAD : ROLE_HEADER, buf);
+}
+
+/* Line 0: title, config (or the counts when there is no second line),
+ * PAUSED and the clock on the right. */
+static void ui_title_line(struct ui *ui, const struct ui_view *v, bool counts)
+{
+	char clock[16], title[64];
+	int x = 0, right = COLS;
+
+	ui_fill(ui, 0, 0, COLS, ROLE_HEADER);
+	fmt_clock(clock, sizeof(clock), wall_ms());
+	if (COLS >= 40) {
+		right -= (int)strlen(clock);
+		ui_put(ui, 0, right, (int)strlen(clock), ROLE_HEADER, clock);
+		right -= 1;
+	}
+	if (v->paused) {
+		right -= 6;
+		ui_put(ui, 0, right, 6, ROLE_PAUSED, "PAUSED");
+		right -= 1;
+	}
+	snprintf(title, sizeof(title), "uptop %s", UPTOP_VERSION);
+	if (COLS < 40)
+		snprintf(title, sizeof(title), "uptop");
+	if (ui_seg(ui, 0, &x, right, ROLE_TITLE, title) != 0)
+		return;
+	x++;
+	if (counts) {
+		ui_counts(ui, v, 0, &x, right, COLS < 60);
+		return;
+	}
+	ui_put(ui, 0, x, right - x - 1, ROLE_HEADER,
+	       v->config_path ? v->config_path : "-");
+}
+
+static int ui_header(struct ui *ui, const struct ui_view *v)
+{
+	bool two = LINES >= 10;
+
+	ui_title_line(ui, v, !two);
+	if (two)
+		ui_stats_line(ui, v, 1);
+	return two ? 2 : 1;
+}
+
+struct ui_hint {
+	const char *key, *label;
+};
+
+static void ui_hints(struct ui *ui, int y)
+{
+	static const struct ui_hint table[] = {
+		{ "F1", "Help" }, { "/", "Filter" }, { "f", "View" },
+		{ "s", "Sort" },  { "Enter", "Detail" }, { "r", "Recheck" },
+		{ "p", "Pause" }, { "e", "Events" }, { "L", "Reload" },
+		{ "q", "Quit" },
+	};
+	static const struct ui_hint prompt[] = {
+		{ "Enter", "Keep filter" }, { "Esc", "Clear" },
+		{ "!", "at start inverts" }, { "F10", "Quit" },
+	};
+	static const struct ui_hint back[] = {
+		{ "Esc", "Back" }, { "\xe2\x86\x91\xe2\x86\x93", "Scroll" },
+		{ "r", "Recheck" }, { "F10", "Quit" },
+	};
+	const struct ui_hint *h = table;
+	size_t n = ARRAY_LEN(table);
+	int x = 0;
+
+	if (ui->prompt) {
+		h = prompt;
+		n = ARRAY_LEN(prompt);
+	} else if (ui->mode != MODE_TABLE) {
+		h = back;
+		n = ARRAY_LEN(back);
+	}
+	ui_fill(ui, y, 0, COLS, ROLE_FOOTER);
+	for (size_t i = 0; i < n; i++) {
+		const char *key = h[i].key;
+
+		if (!ui->utf8 && key[0] == '\xe2')
+			key = "Up/Dn";
+		if (ui_seg(ui, y, &x, COLS, ROLE_KEY_HINT, key) != 0)
+			break;
+		if (ui_seg(ui, y, &x, COLS, ROLE_FOOTER, h[i].label) != 0)
+			break;
+		if (ui_seg(ui, y, &x, COLS, ROLE_FOOTER, "  ") != 0)
+			break;
+	}
+}
+
+/* The prompt, else the message, else the view's status (left), and the
+ * row counts and sort (right). */
+static void ui_message_line(struct ui *ui, int y)
+{
+	char right[128];
+	int x = 0, rw;
+
+	snprintf(right, sizeof(right), "%zu/%zu  %s  sort %s%s",
+		 ui->nrows, ui->perf.rows_total, ui_filter_name(ui->fkind),
+		 ui_sort_name(ui->sort), ui->reverse ? " (rev)" : "");
+	rw = fmt_width(right);
+	if (ui->mode != MODE_TABLE || COLS < 60 || (ui->msg[0] && !ui->prompt))
+		rw = 0;
+	else
+		ui_put_right(ui, y, COLS - rw, rw, ROLE_DIM, right);
+	if (ui->prompt) {
+		x += ui_put(ui, y, 0, 1, ROLE_PROMPT, "/");
+		x += ui_put(ui, y, x, COLS - rw - x - 2, ROLE_PROMPT, ui->filter);
+		ui_put(ui, y, x, 1, ROLE_SELECTION, " ");
+	} else if (ui->msg[0]) {
+		ui_put(ui, y, 0, COLS, ui->msg_error ? ROLE_MESSAGE_ERROR
+						      : ROLE_MESSAGE,
+		       ui->msg);
+	} else if (ui->filter_len && ui->mode == MODE_TABLE) {
+		x += ui_put(ui, y, 0, COLS - rw - 1, ROLE_DIM, "filter: ");
+		ui_put(ui, y, x, COLS - rw - x - 1, ROLE_PROMPT, ui->filter);
+	}
+}
+
+static int ui_footer(struct ui *ui)
+{
+	if (LINES >= 10) {
+		ui_message_line(ui, LINES - 2);
+		ui_hints(ui, LINES - 1);
+		return 2;
+	}
+	/* short terminal: one line, the prompt or message before the hints */
+	if (ui->prompt || ui->msg[0])
+		ui_message_line(ui, LINES - 1);
+	else
+		ui_hints(ui, LINES - 1);
+	return 1;
+}
+
+/* --- the frame ------------------------------------------------------ */
+
+static void ui_too_small(struct ui *ui)
+{
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "terminal too small (%dx%d)", COLS, LINES);
+	if ((int)strlen(buf) > COLS)
+		snprintf(buf, sizeof(buf), "terminal too small");
+	ui_put(ui, 0, 0, COLS, ROLE_MESSAGE_ERROR, buf);
+}
+
+static void ui_model_seen(struct ui *ui, const struct ui_view *v)
+{
+	size_t n = v->model ? v->model->n : 0;
+
+	/* a model swapped under us without ui_model_changed: same cure */
+	if (v->model != ui->seen_model || n != ui->seen_n) {
+		if (ui->seen_model)
+			ui->reselect = true;
+		ui->index_stale = ui->widths_stale = true;
+		ui->seen_model = v->model;
+		ui->seen_n = n;
+	}
+	ui->perf.rows_total = n;
+}
+
+void ui_draw(struct ui *ui, const struct ui_view *v, int64_t now)
+{
+	int64_t t0 = mono_us();
+	int top, bottom;
+	double ms;
+
+	if (!ui->active)
+		return;
+	ui_check_resize();
+	if (ui->msg_until && now >= ui->msg_until) {
+		ui->msg[0] = '\0';
+		ui->msg_until = 0;
+	}
+	ui_model_seen(ui, v);
+	ui_index_update(ui, v, now);
+	erase();
+	if (COLS < UI_MIN_COLS || LINES < UI_MIN_LINES) {
+		ui_too_small(ui);
+	} else {
+		top = ui_header(ui, v);
+		bottom = LINES - ui_footer(ui);
+		switch (ui->mode) {
+		case MODE_DETAIL: ui_detail_draw(ui, v, top, bottom, now); break;
+		case MODE_EVENTS: ui_events_draw(ui, v, top, bottom); break;
+		case MODE_HELP: ui_help_draw(ui, top, bottom); break;
+		default: ui_table_draw(ui, v, top, bottom, now); break;
+		}
+	}
+	wnoutrefresh(stdscr);
+	doupdate();
+	if (ui->pending_bell) {
+		beep();
+		ui->pending_bell = false;
+	}
+	ui->dirty = ui->urgent = false;
+	ui->last_frame = now;
+	ms = (double)(mono_us() - t0) / 1000.0;
+	ui->perf.frames++;
+	ui->perf.last_draw_ms = ms;
+	if (ms > ui->perf.max_draw_ms)
+		ui->perf.max_draw_ms = ms;
+}
+
+/* --- input ---------------------------------------------------------- */
+
+size_t ui_input(struct ui *ui, const struct ui_view *v, struct ui_action *acts,
+		size_t max)
+{
+	size_t n = 0;
+	wint_t wc;
+	int rc;
+
+	if (!ui->active)
+		return 0;
+	/* bounded: a paste of megabytes must not starve the checks */
+	for (int i = 0; i < 4096 && n < max; i++) {
+		rc = get_wch(&wc);
+		if (rc == ERR)
+			break;
+		if (rc == KEY_CODE_YES && wc == KEY_RESIZE) {
+			ui->urgent = ui->dirty = true;
+			continue;
+		}
+		n += ui_keys_handle(ui, v, wc, rc == KEY_CODE_YES, acts + n,
+				    max - n);
+		ui->urgent = ui->dirty = true;
+	}
+	return n;
+}

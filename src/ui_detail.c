@@ -1,0 +1,671 @@
+/* ui_detail.c - the detail view (Enter), the curl command that reproduces
+ * a check, the event timeline (e) and the help screen (?).
+ *
+ * Each view is a list of lines drawn through a "pen" that skips what is
+ * scrolled off; a dry run first counts the lines so the scroll can be
+ * clamped before anything is drawn. */
+#include "ui_priv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "config.h"
+#include "fmt.h"
+#include "target.h"
+#include "util.h"
+
+struct pen {
+	struct ui *ui;
+	int y0, y1;      /* screen lines of the view */
+	int scroll;      /* first content line shown */
+	int line;        /* current content line */
+	int x;
+	bool dry;        /* count lines only */
+};
+
+static int pen_y(const struct pen *p)
+{
+	int y = p->y0 + p->line - p->scroll;
+
+	return !p->dry && y >= p->y0 && y < p->y1 ? y : -1;
+}
+
+static void pen_put(struct pen *p, enum role r, const char *s)
+{
+	int y = pen_y(p);
+
+	if (y >= 0 && p->x < COLS)
+		p->x += ui_put(p->ui, y, p->x, COLS - p->x, r, s);
+}
+
+/* Puts s in exactly w columns (padded), so columns line up. */
+static void pen_col(struct pen *p, enum role r, const char *s, int w)
+{
+	int y = pen_y(p);
+
+	if (y >= 0 && p->x < COLS)
+		ui_put(p->ui, y, p->x, w < COLS - p->x ? w : COLS - p->x, r, s);
+	p->x += w;
+}
+
+static void pen_nl(struct pen *p)
+{
+	p->line++;
+	p->x = 0;
+}
+
+/* Long outside text over several lines, cut at column boundaries (after
+ * sanitising, so a control character cannot hide in a cut), each line
+ * starting at column `indent`. */
+static void pen_wrap(struct pen *p, enum role r, const char *s, int indent)
+{
+	char clean[RESULT_MSG_LEN * 4];
+	int width = COLS - indent - 1 > 10 ? COLS - indent - 1 : 10;
+	const char *at = clean;
+	mbstate_t st;
+
+	fmt_sanitize(clean, sizeof(clean), s, strlen(s), p->ui->utf8);
+	while (*at) {
+		const char *end = at;
+		char line[RESULT_MSG_LEN * 4];
+		int cols = 0;
+
+		memset(&st, 0, sizeof(st));
+		while (*end) {
+			wchar_t wc;
+			size_t l = mbrtowc(&wc, end, strlen(end), &st);
+			int w;
+
+			if (l == 0 || l == (size_t)-1 || l == (size_t)-2)
+				l = 1, wc = '?';
+			w = wcwidth(wc) > 0 ? wcwidth(wc) : 1;
+			if (cols + w > width)
+				break;
+			cols += w;
+			end += l;
+		}
+		if (end == at)
+			end++;
+		snprintf(line, sizeof(line), "%.*s", (int)(end - at), at);
+		p->x = indent;
+		pen_put(p, r, line);
+		pen_nl(p);
+		at = end;
+	}
+}
+
+/* Runs draw() once dry to count lines, clamps the scroll, then draws. */
+static void pen_run(struct ui *ui, int y0, int y1, int *scroll,
+		    void (*draw)(struct pen *, const void *), const void *arg)
+{
+	struct pen p = { .ui = ui, .y0 = y0, .y1 = y1, .dry = true };
+	int max;
+
+	draw(&p, arg);
+	max = p.line - (y1 - y0);
+	if (*scroll > max)
+		*scroll = max;
+	if (*scroll < 0)
+		*scroll = 0;
+	ui->view_lines = p.line;
+	memset(&p, 0, sizeof(p));
+	p.ui = ui;
+	p.y0 = y0;
+	p.y1 = y1;
+	p.scroll = *scroll;
+	draw(&p, arg);
+}
+
+/* --- curl ----------------------------------------------------------- */
+
+struct words {
+	char **v;
+	size_t n, cap;
+};
+
+static void words_add(struct words *w, char *s)
+{
+	w->v = xreallocarray_grow(w->v, &w->cap, w->n + 1, sizeof(*w->v));
+	w->v[w->n++] = s;
+}
+
+static void words_free(struct words *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		free(w->v[i]);
+	free(w->v);
+}
+
+/* 'text' for the shell: ' becomes '\''. */
+static char *shell_single(const char *s)
+{
+	size_t n = 2;
+	char *out, *o;
+
+	for (const char *c = s; *c; c++)
+		n += *c == '\'' ? 4 : 1;
+	out = o = xmalloc(n + 1);
+	*o++ = '\'';
+	for (const char *c = s; *c; c++) {
+		if (*c == '\'') {
+			memcpy(o, "'\\''", 4);
+			o += 4;
+		} else {
+			*o++ = *c;
+		}
+	}
+	*o++ = '\'';
+	*o = '\0';
+	return out;
+}
+
+/* "text" where ${VAR} stays live for the shell and nothing else expands. */
+static char *shell_double_vars(const char *s)
+{
+	size_t n = 2;
+	char *out, *o;
+
+	for (const char *c = s; *c; c++)
+		n += strchr("\\\"`$", *c) ? 2 : 1;
+	out = o = xmalloc(n + 1);
+	*o++ = '"';
+	for (const char *c = s; *c; c++) {
+		if (*c == '$' && c[1] == '{') {
+			*o++ = '$';
+			continue;
+		}
+		if (strchr("\\\"`$", *c))
+			*o++ = '\\';
+		*o++ = *c;
+	}
+	*o++ = '"';
+	*o = '\0';
+	return out;
+}
+
+static void curl_header(struct words *w, const struct header *h)
+{
+	char *hv;
+
+	words_add(w, xstrdup("-H"));
+	if (h->secret && h->shown && strstr(h->shown, "${")) {
+		hv = xasprintf("%s: %s", h->name, h->shown);
+		words_add(w, shell_double_vars(hv));
+	} else {
+		hv = xasprintf("%s: %s", h->name, h->secret ? "***" : h->value);
+		words_add(w, shell_single(hv));
+	}
+	free(hv);
+}
+
+static void curl_words(const struct target_conf *tc, struct words *w)
+{
+	char url[RESULT_URL_LEN * 2];
+
+	words_add(w, xstrdup("curl"));
+	words_add(w, xstrdup("-sS"));
+	words_add(w, xstrdup("-o"));
+	words_add(w, xstrdup("/dev/null"));
+	if (tc->method && strcmp(tc->method, "HEAD") == 0) {
+		words_add(w, xstrdup("-I"));
+	} else if (tc->method && strcmp(tc->method, "GET") != 0) {
+		words_add(w, xstrdup("-X"));
+		words_add(w, shell_single(tc->method));
+	}
+	for (size_t i = 0; i < tc->nheaders; i++)
+		curl_header(w, &tc->headers[i]);
+	if (tc->body) {
+		words_add(w, xstrdup("--data-raw"));
+		words_add(w, shell_single(tc->body));
+	}
+	if (tc->timeout_ms % 1000)
+		words_add(w, xasprintf("--max-time %.3g",
+				       (double)tc->timeout_ms / 1000.0));
+	else
+		words_add(w, xasprintf("--max-time %lld",
+				       (long long)(tc->timeout_ms / 1000)));
+	if (tc->follow_redirects)
+		words_add(w, xasprintf("-L --max-redirs %d", CONFIG_MAX_REDIRECTS));
+	if (!tc->verify_tls)
+		words_add(w, xstrdup("-k"));
+	if (tc->ca_file) {
+		words_add(w, xstrdup("--cacert"));
+		words_add(w, shell_single(tc->ca_file));
+	}
+	words_add(w, xstrdup("-w"));
+	words_add(w, xstrdup("'%{time_namelookup} %{time_connect} "
+			     "%{time_appconnect} %{time_starttransfer} "
+			     "%{time_total} %{http_code}\\n'"));
+	fmt_redact_url(url, sizeof(url), tc->url);
+	words_add(w, shell_single(url));
+}
+
+char *ui_curl_command(const struct target_conf *tc)
+{
+	struct words w = { 0 };
+	size_t len = 1, at = 0;
+	char *s;
+
+	curl_words(tc, &w);
+	for (size_t i = 0; i < w.n; i++)
+		len += strlen(w.v[i]) + 1;
+	s = xmalloc(len);
+	for (size_t i = 0; i < w.n; i++) {
+		size_t l = strlen(w.v[i]);
+
+		if (i)
+			s[at++] = ' ';
+		memcpy(s + at, w.v[i], l);
+		at += l;
+	}
+	s[at] = '\0';
+	words_free(&w);
+	return s;
+}
+
+/* The command wrapped at word boundaries with " \" continuations, so a
+ * copy from the terminal still runs. */
+static void pen_curl(struct pen *p, const struct target_conf *tc)
+{
+	struct words w = { 0 };
+	size_t width = COLS > 24 ? (size_t)COLS - 4 : 20, at = 0;
+	char line[4096];
+	bool fresh = true;   /* nothing but the indent on this line yet */
+
+	curl_words(tc, &w);
+	for (size_t i = 0; i < w.n; i++) {
+		size_t ww = strlen(w.v[i]);
+
+		if (!fresh && at + 1 + ww > width) {
+			line[at] = '\0';
+			p->x = 2;
+			pen_put(p, ROLE_NORMAL, line);
+			pen_put(p, ROLE_DIM, " \\");
+			pen_nl(p);
+			memcpy(line, "  ", 2);
+			at = 2;
+			fresh = true;
+		}
+		if (!fresh && at + 1 < sizeof(line))
+			line[at++] = ' ';
+		if (at + ww >= sizeof(line))
+			ww = sizeof(line) - at - 1;
+		memcpy(line + at, w.v[i], ww);
+		at += ww;
+		fresh = false;
+	}
+	line[at] = '\0';
+	p->x = 2;
+	pen_put(p, ROLE_NORMAL, line);
+	pen_nl(p);
+	words_free(&w);
+}
+
+/* --- detail --------------------------------------------------------- */
+
+/* A configured duration: "30s", "2m", but "2.50s" rather than a rounded
+ * "2s" when it is not whole seconds. */
+static void detail_dur(char *dst, size_t len, int64_t ms)
+{
+	if (ms % 1000 && ms < 60000)
+		fmt_latency(dst, len, (double)ms);
+	else
+		fmt_duration(dst, len, ms);
+}
+
+struct detail_arg {
+	const struct ui_view *v;
+	const struct target *t;
+	int64_t now;
+};
+
+static void pen_label(struct pen *p, const char *label)
+{
+	p->x = 1;
+	pen_col(p, ROLE_DIM, label, 10);
+}
+
+static void pen_title(struct pen *p, const char *s)
+{
+	pen_nl(p);
+	p->x = 1;
+	pen_put(p, ROLE_TITLE, s);
+	pen_nl(p);
+}
+
+static void detail_summary(struct pen *p, const struct target *t, int64_t now)
+{
+	const struct target_conf *c = t->conf;
+	char buf[RESULT_URL_LEN * 2], dur[32], exp[128];
+
+	p->x = 1;
+	pen_put(p, ROLE_TITLE, c->name);
+	if (c->group && *c->group) {
+		pen_put(p, ROLE_DIM, "  ");
+		pen_put(p, ROLE_DIM, c->group);
+	}
+	pen_put(p, ROLE_NORMAL, "  ");
+	pen_put(p, ui_state_role(t->state), ui_state_badge(t->state));
+	fmt_duration(dur, sizeof(dur),
+		     now > t->since_mono_ms ? now - t->since_mono_ms : 0);
+	snprintf(buf, sizeof(buf), " for %s", dur);
+	pen_put(p, ROLE_NORMAL, buf);
+	pen_nl(p);
+	pen_label(p, "URL");
+	fmt_redact_url(buf, sizeof(buf), c->url);
+	pen_put(p, ROLE_NORMAL, buf);
+	pen_nl(p);
+	pen_label(p, "Request");
+	verdict_format_expect(c, exp, sizeof(exp));
+	detail_dur(dur, sizeof(dur), c->interval_ms);
+	snprintf(buf, sizeof(buf), "%s  expect %s  every %s", c->method, exp,
+		 dur);
+	pen_put(p, ROLE_NORMAL, buf);
+	detail_dur(dur, sizeof(dur), c->timeout_ms);
+	snprintf(buf, sizeof(buf), "  timeout %s", dur);
+	pen_put(p, ROLE_NORMAL, buf);
+	if (c->max_latency_ms > 0) {
+		detail_dur(dur, sizeof(dur), c->max_latency_ms);
+		snprintf(buf, sizeof(buf), "  max latency %s", dur);
+		pen_put(p, ROLE_NORMAL, buf);
+	}
+	pen_nl(p);
+}
+
+static void detail_totals(struct pen *p, const struct target *t);
+
+static void detail_last(struct pen *p, const struct target *t)
+{
+	const struct result *r = &t->last;
+	char buf[RESULT_URL_LEN * 2], lat[32], clk[16];
+
+	pen_label(p, "Remote");
+	pen_put(p, ROLE_NORMAL, t->has_last && r->remote_ip[0] ? r->remote_ip
+								: "-");
+	pen_nl(p);
+	if (t->has_last && r->redirects > 0) {
+		pen_label(p, "Final URL");
+		fmt_redact_url(buf, sizeof(buf), r->effective_url);
+		pen_put(p, ROLE_NORMAL, buf);
+		snprintf(buf, sizeof(buf), "  (%d redirect%s)", r->redirects,
+			 r->redirects == 1 ? "" : "s");
+		pen_put(p, ROLE_DIM, buf);
+		pen_nl(p);
+	}
+	pen_label(p, "Last");
+	if (!t->has_last) {
+		pen_put(p, ROLE_DIM, "not checked yet");
+		pen_nl(p);
+		detail_totals(p, t);
+		return;
+	}
+	fmt_clock(clk, sizeof(clk), r->start_wall_ms);
+	fmt_latency(lat, sizeof(lat), r->t.total_ms);
+	if (r->http_status)
+		snprintf(buf, sizeof(buf), "%s  %d  %s", clk, r->http_status, lat);
+	else
+		snprintf(buf, sizeof(buf), "%s  -  %s", clk, lat);
+	pen_put(p, ROLE_NORMAL, buf);
+	pen_nl(p);
+	if (r->cls != EC_NONE) {
+		/* the whole message here: the table had to cut it */
+		ui_error_text(buf, sizeof(buf), r);
+		pen_wrap(p, r->cls == EC_SLOW ? ROLE_LATENCY_WARN : ROLE_ERROR,
+			 buf, 11);
+	}
+	detail_totals(p, t);
+}
+
+static void detail_totals(struct pen *p, const struct target *t)
+{
+	char buf[160], lat[24], pct[24];
+	double up = target_uptime(t), p95 = target_p95(t);
+
+	pen_label(p, "Checks");
+	fmt_percent(pct, sizeof(pct), up);
+	fmt_latency(lat, sizeof(lat), p95);
+	snprintf(buf, sizeof(buf),
+		 "%llu done, %llu failed, %d in a row; uptime %s; p95 %s",
+		 (unsigned long long)t->checks, (unsigned long long)t->failures,
+		 t->consecutive_failures, pct, lat);
+	pen_put(p, ROLE_NORMAL, buf);
+	pen_nl(p);
+}
+
+/* DNS | connect | TLS | TTFB | transfer, each segment as wide as its
+ * share of the total, labelled when the label fits. */
+static void detail_phases(struct pen *p, const struct target *t)
+{
+	static const char *const names[5] = { "DNS", "connect", "TLS", "TTFB",
+					      "transfer" };
+	static const enum role roles[5] = { ROLE_PHASE_DNS, ROLE_PHASE_CONNECT,
+					    ROLE_PHASE_TLS, ROLE_PHASE_TTFB,
+					    ROLE_PHASE_TRANSFER };
+	const struct timings *tm = &t->last.t;
+	double part[5];
+	int cells[5], width = COLS - 4 < 100 ? COLS - 4 : 100, y;
+	char buf[48], lat[24];
+
+	if (!t->has_last) {
+		p->x = 2;
+		pen_put(p, ROLE_DIM, "no result yet");
+		pen_nl(p);
+		return;
+	}
+	part[0] = tm->dns_ms;
+	part[1] = tm->connect_ms;
+	part[2] = tm->tls_ms;
+	part[3] = tm->ttfb_ms;
+	part[4] = tm->total_ms - tm->dns_ms - tm->connect_ms - tm->tls_ms -
+		  tm->ttfb_ms;
+	if (part[4] < 0)
+		part[4] = 0;
+	layout_bar(part, 5, width, cells);
+	p->x = 2;
+	y = pen_y(p);
+	for (int i = 0; i < 5; i++) {
+		if (y >= 0 && cells[i] > 0) {
+			char initial[2] = { names[i][0], '\0' };
+
+			/* the whole label, else its initial: "D…" is noise */
+			ui_fill(p->ui, y, p->x, cells[i], roles[i]);
+			ui_put(p->ui, y, p->x, cells[i], roles[i],
+			       (int)strlen(names[i]) <= cells[i] ? names[i]
+								 : initial);
+		}
+		p->x += cells[i];
+	}
+	pen_nl(p);
+	p->x = 2;
+	for (int i = 0; i < 5; i++) {
+		fmt_latency(lat, sizeof(lat), part[i]);
+		snprintf(buf, sizeof(buf), "%s %s", names[i], lat);
+		pen_put(p, roles[i], buf);
+		pen_put(p, ROLE_DIM, i < 4 ? " | " : "");
+	}
+	fmt_latency(lat, sizeof(lat), tm->total_ms);
+	snprintf(buf, sizeof(buf), "  total %s", lat);
+	pen_put(p, ROLE_NORMAL, buf);
+	pen_nl(p);
+}
+
+static void detail_history(struct pen *p, const struct target *t)
+{
+	char buf[RESULT_MSG_LEN + 64], clk[16], lat[24], code[8];
+	const struct hist_entry *h;
+	unsigned k;
+
+	for (k = 0; k < 20 && (h = target_hist(t, k)); k++) {
+		bool bad = eclass_is_failure((enum eclass)h->cls);
+
+		fmt_clock(clk, sizeof(clk), h->wall_ms);
+		fmt_latency(lat, sizeof(lat), h->latency_ms);
+		snprintf(code, sizeof(code), h->http_status ? "%d" : "-",
+			 h->http_status);
+		p->x = 2;
+		pen_col(p, ROLE_DIM, clk, 10);
+		pen_col(p, bad ? ROLE_ERROR : ROLE_NORMAL, code, 5);
+		pen_col(p, bad ? ROLE_LATENCY_BAD : ROLE_NORMAL, lat, 8);
+		if (h->cls != EC_NONE) {
+			const char *cls = eclass_name((enum eclass)h->cls);
+
+			snprintf(buf, sizeof(buf), "%s%s%s", cls ? cls : "?",
+				 h->msg ? ": " : "", h->msg ? h->msg : "");
+			pen_put(p, h->cls == EC_SLOW ? ROLE_LATENCY_WARN
+						     : ROLE_ERROR,
+				buf);
+		}
+		pen_nl(p);
+	}
+	if (!k) {
+		p->x = 2;
+		pen_put(p, ROLE_DIM, "none yet");
+		pen_nl(p);
+	}
+}
+
+/* "12:00:01  up -> down  reason", the from/to in their state colours. */
+static void pen_event(struct pen *p, const struct event *e, const char *name)
+{
+	char clk[16];
+
+	/* the timeline holds up to EVENTLOG_LEN lines: format only those on
+	 * screen (the dry run only counts) */
+	if (pen_y(p) < 0) {
+		pen_nl(p);
+		return;
+	}
+	fmt_clock(clk, sizeof(clk), e->wall_ms);
+	p->x = 2;
+	pen_col(p, ROLE_DIM, clk, 10);
+	if (name) {
+		int w = COLS / 4 > 12 ? COLS / 4 : 12;
+
+		pen_col(p, ROLE_NORMAL, name, w);
+		p->x++;
+	}
+	pen_put(p, ui_state_role(e->from), state_name((enum state)e->from));
+	pen_put(p, ROLE_DIM, p->ui->utf8 ? " \xe2\x86\x92 " : " -> ");
+	pen_put(p, ui_state_role(e->to), state_name((enum state)e->to));
+	pen_put(p, ROLE_NORMAL, "  ");
+	pen_put(p, e->to == STATE_UP ? ROLE_DIM : ROLE_ERROR,
+		e->reason ? e->reason : "");
+	pen_nl(p);
+}
+
+static void detail_draw(struct pen *p, const void *arg)
+{
+	const struct detail_arg *a = arg;
+	const struct event *e;
+	unsigned k;
+
+	detail_summary(p, a->t, a->now);
+	detail_last(p, a->t);
+	pen_title(p, "Phases of the last check");
+	detail_phases(p, a->t);
+	pen_title(p, "Last 20 checks (newest first)");
+	detail_history(p, a->t);
+	pen_title(p, "State changes (newest first)");
+	for (k = 0; (e = target_event(a->t, k)); k++)
+		pen_event(p, e, NULL);
+	if (!k) {
+		p->x = 2;
+		pen_put(p, ROLE_DIM, "none yet");
+		pen_nl(p);
+	}
+	pen_title(p, "Reproduce with curl");
+	pen_curl(p, a->t->conf);
+}
+
+void ui_detail_draw(struct ui *ui, const struct ui_view *v, int y0, int y1,
+		    int64_t now)
+{
+	struct detail_arg a = { .v = v, .now = now };
+
+	if (!v->model || ui->detail >= v->model->n) {
+		ui->mode = MODE_TABLE;
+		return;
+	}
+	a.t = &v->model->v[ui->detail];
+	pen_run(ui, y0, y1, &ui->detail_scroll, detail_draw, &a);
+}
+
+/* --- events --------------------------------------------------------- */
+
+static void events_draw(struct pen *p, const void *arg)
+{
+	const struct model *m = arg;
+	const struct event *e;
+	unsigned k;
+
+	p->x = 1;
+	pen_put(p, ROLE_TITLE, "State changes, newest first");
+	pen_nl(p);
+	for (k = 0; m && (e = model_event(m, k)); k++)
+		pen_event(p, e, e->target < m->n ? m->v[e->target].conf->name
+						 : "?");
+	if (!k) {
+		p->x = 2;
+		pen_put(p, ROLE_DIM, "no state changes yet");
+		pen_nl(p);
+	}
+}
+
+void ui_events_draw(struct ui *ui, const struct ui_view *v, int y0, int y1)
+{
+	pen_run(ui, y0, y1, &ui->events_scroll, events_draw, v->model);
+}
+
+/* --- help ----------------------------------------------------------- */
+
+static const char *const help_keys[][2] = {
+	{ NULL, "Moving" },
+	{ "Up Down  k j", "select the previous / next target" },
+	{ "PgUp PgDn", "a page up / down (also Ctrl-B / Ctrl-F)" },
+	{ "Home End  g G", "first / last target" },
+	{ NULL, "Viewing" },
+	{ "/", "filter by name, group, URL or error as you type; a leading"
+	       " ! inverts; Enter keeps it, Esc clears it" },
+	{ "", "(in the filter: Backspace deletes, Ctrl-U clears, arrows"
+	      " still move)" },
+	{ "f", "show all / problems only (down, degraded) / down only" },
+	{ "s", "sort by the next column (state, name, group, code, latency,"
+	       " p95, uptime, failures, since)" },
+	{ "S", "reverse the sort" },
+	{ "Enter", "details of the selected target (Esc or q goes back)" },
+	{ "e", "event timeline: state changes, newest first" },
+	{ "?  F1", "this help" },
+	{ "Esc", "dismiss the message, then clear the filter" },
+	{ NULL, "Acting" },
+	{ "r", "recheck the selected target now" },
+	{ "R", "recheck every target now" },
+	{ "p", "pause / resume checking" },
+	{ "L", "reload the config file (also SIGUSR1)" },
+	{ "q  F10  Ctrl-C", "quit" },
+	{ "Ctrl-Z", "suspend (fg resumes)" },
+};
+
+static void help_draw(struct pen *p, const void *arg)
+{
+	(void)arg;
+	p->x = 1;
+	pen_put(p, ROLE_TITLE, "uptop " UPTOP_VERSION " - keys");
+	pen_nl(p);
+	for (size_t i = 0; i < ARRAY_LEN(help_keys); i++) {
+		if (!help_keys[i][0]) {
+			pen_title(p, help_keys[i][1]);
+			continue;
+		}
+		p->x = 2;
+		pen_col(p, ROLE_KEY_HINT, help_keys[i][0], 16);
+		pen_put(p, ROLE_NORMAL, help_keys[i][1]);
+		pen_nl(p);
+	}
+}
+
+void ui_help_draw(struct ui *ui, int y0, int y1)
+{
+	pen_run(ui, y0, y1, &ui->help_scroll, help_draw, NULL);
+}

@@ -1,0 +1,139 @@
+/* ui_priv.h - state shared by the ui_*.c files (never included elsewhere).
+ *
+ * ui.c       lifecycle, colours, frame pacing, header/footer, text output
+ * ui_table.c the row index (filter + sort, cached) and the table
+ * ui_keys.c  keys -> UI state changes and actions (one key at a time)
+ * ui_detail.c the detail view, the curl command, help and event timeline */
+#ifndef UPTOP_UI_PRIV_H
+#define UPTOP_UI_PRIV_H
+
+#include <curses.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "layout.h"
+#include "theme.h"
+#include "ui.h"
+
+#define UI_FILTER_LEN 256
+#define UI_MSG_LEN 512
+#define UI_NAME_LEN 256
+#define UI_INFO_MS 8000          /* an info message shows this long */
+#define UI_TICK_MS 1000          /* the clock and "since" move once a second */
+#define UI_MIN_COLS 20
+#define UI_MIN_LINES 5
+
+enum ui_mode { MODE_TABLE = 0, MODE_DETAIL, MODE_EVENTS, MODE_HELP };
+
+enum ui_filter_kind { FILTER_ALL = 0, FILTER_PROBLEMS, FILTER_DOWN,
+		      FILTER__COUNT };
+
+/* Sort columns, in the order `s` cycles through them. */
+enum ui_sort { SORT_STATE = 0, SORT_NAME, SORT_GROUP, SORT_CODE, SORT_LATENCY,
+	       SORT_P95, SORT_UPTIME, SORT_FAILS, SORT_SINCE, SORT__COUNT };
+
+struct result;
+
+struct ui_sortkey {
+	const char *s;       /* primary string key (group), NULL if none */
+	double k;            /* numeric key */
+	const char *name;    /* tie-break */
+	uint32_t idx;
+};
+
+struct ui {
+	bool active;                 /* between newterm and endwin */
+	SCREEN *scr;
+	FILE *tty_in;                /* /dev/tty when stdin is not a terminal */
+	int in_fd;
+	bool utf8, has_colors, bell, pending_bell;
+	struct theme theme;
+	attr_t attr[ROLE__COUNT];
+	struct sigaction old_winch;
+	bool winch_installed;
+
+	/* frame pacing */
+	bool dirty, urgent;
+	int64_t last_frame;
+	int64_t msg_until;           /* an info message expires (0: never) */
+
+	enum ui_mode mode;
+	int page;                    /* rows in the table's last frame */
+
+	/* the row index: filtered and sorted target ids, rebuilt lazily */
+	uint32_t *rows;
+	size_t nrows, rows_cap;
+	struct ui_sortkey *keys;
+	size_t keys_cap;
+	bool index_stale;
+	const struct model *seen_model;
+	size_t seen_n;
+	bool widths_stale;
+	int name_w, group_w;         /* widest name / group (display cols) */
+
+	/* filter and sort */
+	bool prompt;                 /* typing a filter */
+	char filter[UI_FILTER_LEN];
+	size_t filter_len;
+	enum ui_filter_kind fkind;
+	enum ui_sort sort;
+	bool reverse;
+
+	/* selection: a target id, kept across re-sorting */
+	uint32_t sel;
+	bool has_sel;
+	size_t sel_row, top;
+	bool sel_moved;              /* off the top row by a key: follow it */
+	char sel_name[UI_NAME_LEN];  /* to find it again after a reload */
+	bool reselect;
+
+	/* other views */
+	uint32_t detail;
+	char detail_name[UI_NAME_LEN];
+	int detail_scroll, events_scroll, help_scroll;
+	int view_lines;              /* content lines of the last such view */
+
+	char msg[UI_MSG_LEN];        /* sanitised */
+	bool msg_error;
+
+	struct ui_perf perf;
+};
+
+/* ui.c: text output. Every string is sanitised (fmt_sanitize) and fitted
+ * to `w` columns (fmt_fit) before it reaches curses. Returns columns used. */
+int ui_put(struct ui *ui, int y, int x, int w, enum role r, const char *s);
+/* Same, right-aligned in w columns. */
+int ui_put_right(struct ui *ui, int y, int x, int w, enum role r,
+		 const char *s);
+/* Fills w cells of line y from x with blanks in role r. */
+void ui_fill(struct ui *ui, int y, int x, int w, enum role r);
+/* Puts one already-safe glyph (sparkline cell, bar cell). */
+void ui_glyph(struct ui *ui, int y, int x, enum role r, const char *g,
+	      size_t len);
+
+/* ui_table.c */
+void ui_index_update(struct ui *ui, const struct ui_view *v, int64_t now);
+void ui_table_draw(struct ui *ui, const struct ui_view *v, int y0, int y1,
+		   int64_t now);
+void ui_sel_move(struct ui *ui, long delta);
+void ui_sel_home(struct ui *ui);
+void ui_sel_end(struct ui *ui);
+bool ui_selected(const struct ui *ui, const struct ui_view *v, uint32_t *id);
+const char *ui_sort_name(enum ui_sort s);
+const char *ui_filter_name(enum ui_filter_kind k);
+void ui_error_text(char *dst, size_t len, const struct result *r);
+enum role ui_state_role(int state);
+const char *ui_state_badge(int state);
+
+/* ui_keys.c */
+size_t ui_keys_handle(struct ui *ui, const struct ui_view *v, wint_t key,
+		      bool is_code, struct ui_action *acts, size_t max);
+
+/* ui_detail.c */
+void ui_detail_draw(struct ui *ui, const struct ui_view *v, int y0, int y1,
+		    int64_t now);
+void ui_events_draw(struct ui *ui, const struct ui_view *v, int y0, int y1);
+void ui_help_draw(struct ui *ui, int y0, int y1);
+
+#endif

@@ -1,0 +1,198 @@
+/* test_layout.c - the live table's column layout at 20..200 columns, and
+ * the phase bar split. Pure: no terminal needed. */
+#include <stdio.h>
+#include <string.h>
+
+#include "layout.h"
+#include "tap.h"
+
+static struct layout_col cols[COL__COUNT];
+static struct layout_slot slot[COL__COUNT];
+
+/* The table as the UI builds it: names up to 24 columns wide, groups. */
+static void table_init(int name_max)
+{
+	memcpy(cols, layout_table, sizeof(cols));
+	cols[COL_NAME].max = name_max;
+}
+
+static size_t fit(int width)
+{
+	return layout_fit(cols, COL__COUNT, width, LAYOUT_GAP, slot);
+}
+
+static int shown(enum col c)
+{
+	return slot[c].w > 0;
+}
+
+/* Invariants at any width: within bounds, left to right, one gap between
+ * neighbours, each shown column at least its minimum (or its max, when a
+ * short longest name caps it). */
+static int sane(int width)
+{
+	int end = -1;
+
+	for (int c = 0; c < COL__COUNT; c++) {
+		if (!slot[c].w)
+			continue;
+		if (slot[c].x + slot[c].w > width)
+			return 0;
+		if (end >= 0 && slot[c].x != end + LAYOUT_GAP)
+			return 0;
+		if (end < 0 && slot[c].x != 0)
+			return 0;
+		if (slot[c].w < cols[c].min &&
+		    !(cols[c].max && slot[c].w == cols[c].max))
+			return 0;
+		end = slot[c].x + slot[c].w;
+	}
+	return 1;
+}
+
+static void check_sane(int width)
+{
+	OK(sane(width), "width %d: columns in bounds, in order, one gap apart, "
+			"at least their minimum", width);
+}
+
+static int used(void)
+{
+	int end = 0;
+
+	for (int c = 0; c < COL__COUNT; c++)
+		if (slot[c].w)
+			end = slot[c].x + slot[c].w;
+	return end;
+}
+
+static void test_widths(void)
+{
+	table_init(24);
+
+	fit(20);
+	check_sane(20);
+	OK(shown(COL_STATE) && shown(COL_NAME), "20: state and name shown");
+	OK(!shown(COL_ERROR) && !shown(COL_SPARK) && !shown(COL_GROUP),
+	   "20: everything else dropped");
+	IS_INT(used(), 20, "20: name takes the rest of the line");
+
+	fit(40);
+	check_sane(40);
+	OK(shown(COL_STATE) && shown(COL_NAME) && shown(COL_ERROR) &&
+		   shown(COL_LATENCY),
+	   "40: state, name, error, latency");
+	OK(!shown(COL_GROUP) && !shown(COL_P95) && !shown(COL_FAILS),
+	   "40: group, p95, failures dropped");
+	OK(slot[COL_NAME].w >= layout_table[COL_NAME].pref, "40: name at its preferred width");
+
+	fit(80);
+	check_sane(80);
+	OK(shown(COL_SPARK) && shown(COL_UPTIME) && shown(COL_SINCE) &&
+		   shown(COL_CODE),
+	   "80: sparkline, uptime, since and code join");
+	IS_INT(slot[COL_SPARK].w, 20, "80: sparkline at its full 20 checks");
+	OK(!shown(COL_GROUP), "80: group (least important) still dropped");
+	OK(used() <= 80 && used() >= 78, "80: the line is used");
+
+	fit(120);
+	check_sane(120);
+	for (int c = 0; c < COL__COUNT; c++)
+		OK(shown((enum col)c), "120: column %s shown", layout_col_title[c]);
+	IS_INT(slot[COL_NAME].w, 24, "120: name as wide as the longest name");
+
+	fit(200);
+	check_sane(200);
+	IS_INT(slot[COL_NAME].w, 24, "200: name stops at its max");
+	IS_INT(used(), 200, "200: error column absorbs the rest");
+	OK(slot[COL_ERROR].w > 60, "200: error is wide");
+}
+
+static void test_every_width(void)
+{
+	int essentials = 1, ok = 1, monotone = 1;
+	size_t prev = 0;
+
+	table_init(24);
+	for (int w = 20; w <= 200; w++) {
+		size_t n = fit(w);
+
+		if (!shown(COL_STATE) || !shown(COL_NAME))
+			essentials = 0;
+		if (!sane(w))
+			ok = 0;
+		/* a wider terminal never shows fewer columns */
+		if (n < prev)
+			monotone = 0;
+		prev = n;
+	}
+	OK(essentials, "state and name show at every width 20..200");
+	OK(ok, "layout sane at every width 20..200");
+	OK(monotone, "columns only appear as the width grows");
+}
+
+static void test_tiny(void)
+{
+	table_init(0);
+	fit(8);
+	OK(slot[COL_STATE].w == 5 && slot[COL_NAME].w == 2,
+	   "8: name cut at the right edge");
+	fit(0);
+	OK(!shown(COL_STATE) && !shown(COL_NAME), "0: nothing");
+	table_init(3);
+	fit(30);
+	IS_INT(slot[COL_NAME].w, 3, "a short name keeps its column narrow");
+}
+
+static void test_bar(void)
+{
+	double p[5] = { 10, 20, 30, 40, 0 };
+	int out[5], sum;
+
+	layout_bar(p, 5, 100, out);
+	IS_INT(out[0], 10, "bar: 10% of 100");
+	IS_INT(out[3], 40, "bar: 40% of 100");
+	IS_INT(out[4], 0, "bar: an empty phase gets nothing");
+
+	p[0] = 0.01;
+	p[1] = 1000;
+	p[2] = 0.01;
+	p[3] = 0;
+	p[4] = 0;
+	layout_bar(p, 5, 30, out);
+	OK(out[0] == 1 && out[2] == 1, "bar: tiny phases stay visible");
+	sum = out[0] + out[1] + out[2] + out[3] + out[4];
+	IS_INT(sum, 30, "bar: cells sum to the width");
+
+	p[0] = 1;
+	p[1] = 1;
+	p[2] = 1;
+	layout_bar(p, 5, 2, out);
+	sum = out[0] + out[1] + out[2] + out[3] + out[4];
+	IS_INT(sum, 2, "bar: more phases than cells still sums to the width");
+
+	memset(p, 0, sizeof(p));
+	layout_bar(p, 5, 40, out);
+	sum = out[0] + out[1] + out[2] + out[3] + out[4];
+	IS_INT(sum, 0, "bar: nothing to draw");
+
+	p[0] = 1;
+	p[1] = 2;
+	p[2] = 3;
+	for (int w = 1; w <= 120; w++) {
+		layout_bar(p, 3, w, out);
+		if (out[0] + out[1] + out[2] != w)
+			break;
+		if (w == 120)
+			OK(1, "bar: sums to every width 1..120");
+	}
+}
+
+int main(void)
+{
+	test_widths();
+	test_every_width();
+	test_tiny();
+	test_bar();
+	return tap_done();
+}
