@@ -253,8 +253,8 @@ int loop_turn(struct loop *l, int max_wait_ms)
 	/* Lateness counts from the deadline, or from when we went to sleep
 	 * if the deadline had already passed (a timer armed in the past is
 	 * not the loop's lag). */
-	if (deadline != INT64_MAX) {
-		int64_t from_us = deadline > now ? deadline * 1000 : now * 1000;
+	if (deadline <= woke_us / 1000) {
+		int64_t from_us = (deadline > now ? deadline : now) * 1000;
 
 		if (woke_us > from_us)
 			late_ms = (double)(woke_us - from_us) / 1000.0;
