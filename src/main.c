@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -537,6 +538,9 @@ int main(int argc, char **argv)
 		free(a.cfg_path);
 		return EXIT_USAGE;
 	}
+	/* libyaml's document tree is gone: give its pages back for a process
+	 * that runs for days. */
+	malloc_trim(0);
 	warn_secrets(&a, &warns);
 	if (a.o.mode == MODE_CHECK) {
 		diag_print(&warns, stderr);
