@@ -33,7 +33,7 @@ TESTS    := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.
 all: uptop
 
 uptop: $(B)/uptop
-	@cp $< $@
+	@cp $< $@.tmp && mv -f $@.tmp $@
 
 $(B)/uptop: $(OBJS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)

@@ -226,7 +226,7 @@ static int load_config(struct app *a, struct diag *errs)
 	a->cfg_path = o->config ? xstrdup(o->config) : config_find();
 	if (!a->cfg_path) {
 		diag_addf(errs,
-			  "no config: give -c FILE or URLs, or create ./uptop.yaml "
+			  "uptop: no config: give -c FILE or URLs, or create ./uptop.yaml "
 			  "(see config.example.yaml)");
 		return -1;
 	}
