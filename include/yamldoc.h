@@ -8,11 +8,12 @@
  *
  * Guards, so hostile input is a message and never a hang or a crash:
  * more than YAMLDOC_MAX_BYTES of text; nesting deeper than
- * YAMLDOC_MAX_DEPTH or more than YAMLDOC_MAX_NODES nodes (both checked on
- * libyaml's events before loading, because the loader gets quadratically
- * slow on deep flow nesting and keeps every node in memory); and, through
- * aliases and merge keys, an expanded depth over YAMLDOC_MAX_DEPTH or an
- * expanded size over YAMLDOC_MAX_NODES (an "alias bomb"), or a cycle. */
+ * YAMLDOC_MAX_DEPTH, more than YAMLDOC_MAX_NODES nodes, or too many anchors
+ * and aliases (all checked on libyaml's events before loading, because the
+ * loader gets quadratically slow on deep flow nesting and on anchors, and
+ * keeps every node in memory); and, through aliases and merge keys, an
+ * expanded depth over YAMLDOC_MAX_DEPTH, an expanded size over
+ * YAMLDOC_MAX_NODES (an "alias bomb"), or a cycle. */
 #ifndef UPTOP_YAMLDOC_H
 #define UPTOP_YAMLDOC_H
 
@@ -25,6 +26,8 @@
 #define YAMLDOC_MAX_DEPTH 64
 #define YAMLDOC_MAX_NODES 1000000
 #define YAMLDOC_MAX_BYTES (16 * 1024 * 1024)
+/* libyaml finds anchors by linear search: bytes compared, at most */
+#define YAMLDOC_MAX_ANCHOR_WORK 200000000ULL
 
 /* Messages tied to positions, sorted by position when flushed, so the
  * errors of a file read top to bottom whoever found them. */

@@ -1,0 +1,835 @@
+/* test_config.c - config loading: durations, good files, the bad corpus
+ * (tests/configs/bad/EXPECT), generated hostile files, URLs, config_find.
+ * Run from the repository root. */
+#include "config.h"
+#include "tap.h"
+
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define GOOD "tests/configs/good/"
+#define BAD "tests/configs/bad/"
+/* Guards against hangs, not a benchmark: generous enough for valgrind.
+ * Unguarded, these inputs take minutes (quadratic libyaml paths). */
+#define QUICK_S 10.0
+
+static char tmpdir[64];
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = xmalloc((size_t)n + 1);
+	*len = fread(buf, 1, (size_t)n, f);
+	buf[*len] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static const struct target_conf *find(const struct config *c, const char *name)
+{
+	for (size_t i = 0; c && i < c->ntargets; i++)
+		if (strcmp(c->targets[i].name, name) == 0)
+			return &c->targets[i];
+	return NULL;
+}
+
+static const struct header *header(const struct target_conf *t, const char *name)
+{
+	for (size_t i = 0; t && i < t->nheaders; i++)
+		if (strcmp(t->headers[i].name, name) == 0)
+			return &t->headers[i];
+	return NULL;
+}
+
+/* Loads a file that must be good; prints the messages when it is not. */
+static struct config *load_good(const char *path)
+{
+	struct diag d = { 0 };
+	struct config *c = NULL;
+	int rc = config_load(path, &c, &d);
+
+	if (!OK(rc == 0 && c, "%s loads", path))
+		diag_print(&d, stdout);
+	diag_clear(&d);
+	return c;
+}
+
+/* The messages of a load that must fail, joined; caller frees. */
+static char *load_bad_buffer(const char *name, const char *buf, size_t len, size_t *n)
+{
+	struct diag d = { 0 };
+	struct config *c = NULL;
+	int rc = config_load_buffer(name, buf, len, &c, &d);
+	char *all;
+
+	OK(rc == -1 && c == NULL, "%s is refused", name);
+	config_free(c);
+	all = diag_join(&d);
+	if (n)
+		*n = d.n;
+	diag_clear(&d);
+	return all;
+}
+
+static void test_durations(void)
+{
+	static const struct {
+		const char *s;
+		int64_t ms;
+	} good[] = {
+		{ "250ms", 250 }, { "5s", 5000 }, { "2m", 120000 }, { "1h", 3600000 },
+		{ "1m30s", 90000 }, { "1h2m3s4ms", 3723004 }, { "0s", 0 }, { "90s", 90000 },
+		{ "1.5s", 1500 }, { "0.25s", 250 }, { "24h", 86400000 }, { "1h30m", 5400000 },
+		{ "007s", 7000 },
+	};
+	static const struct {
+		const char *s, *why;
+	} bad[] = {
+		{ "", "empty duration" },
+		{ "30", "has no unit (did you mean '30s'?" },
+		{ "5x", "unknown unit 'x'" },
+		{ "5S", "unknown unit 'S'" },
+		{ "-5s", "negative durations are not allowed" },
+		{ "s", "expected a number" },
+		{ "5 s", "unexpected ' '" },
+		{ " 5s", "expected a number" },
+		{ "30s1m", "largest to smallest" },
+		{ "1s1s", "largest to smallest" },
+		{ "1m30", "the last number has no unit" },
+		{ "1.5ms", "finer than a millisecond" },
+		{ "1.s", "bad decimal part" },
+		{ "99999999999999999999s", "number too large" },
+		{ "9999999999999999h", "too long" },
+		{ "5sec", "unknown unit 'sec'" },
+		{ "1d", "unknown unit 'd'" },
+		{ "+5s", "expected a number" },
+	};
+	char why[256];
+	int64_t ms;
+
+	for (size_t i = 0; i < ARRAY_LEN(good); i++) {
+		ms = -1;
+		why[0] = '\0';
+		OK(config_parse_duration(good[i].s, &ms, why, sizeof(why)) == 0, "duration '%s' ok %s",
+		   good[i].s, why);
+		IS_INT(ms, good[i].ms, good[i].s);
+	}
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		ms = 12345;
+		why[0] = '\0';
+		OK(config_parse_duration(bad[i].s, &ms, why, sizeof(why)) == -1,
+		   "duration '%s' refused", bad[i].s);
+		HAS_STR(why, bad[i].why, "duration message says why");
+		IS_INT(ms, 12345, "a refused duration leaves *ms alone");
+	}
+	OK(config_parse_duration("5x", &ms, why, 8) == -1 && strlen(why) == 7,
+	   "a short error buffer is truncated, not overrun");
+	OK(config_parse_duration("5x", &ms, NULL, 0) == -1, "no error buffer is fine");
+	OK(config_parse_duration(NULL, &ms, why, sizeof(why)) == -1, "NULL is refused");
+}
+
+static void test_full(void)
+{
+	struct config *c = load_good(GOOD "full.yaml");
+	const struct target_conf *t = find(c, "shop"), *a = find(c, "api");
+	const struct header *h;
+
+	if (!c || !t || !a) {
+		OK(0, "full.yaml has shop and api");
+		config_free(c);
+		return;
+	}
+	IS_INT(c->ntargets, 2, "two targets");
+	IS_STR(c->path, GOOD "full.yaml", "path kept");
+	IS_STR(t->url, "https://shop.example.com/health", "url");
+	IS_STR(t->group, "web", "group");
+	IS_STR(t->method, "POST", "method upper-cased");
+	IS_INT(t->interval_ms, 10000, "interval");
+	IS_INT(t->timeout_ms, 3000, "timeout");
+	IS_INT(t->max_latency_ms, 800, "max_latency");
+	IS_INT(t->failures_before_down, 2, "failures_before_down");
+	OK(!t->follow_redirects, "follow_redirects false");
+	OK(!t->verify_tls, "verify_tls no");
+	OK(t->fresh_connection, "fresh_connection yes");
+	IS_INT(t->max_body, 64 * 1024, "max_body 64KiB");
+	IS_STR(t->ca_file, "/dev/null", "ca_file");
+	IS_STR(t->body, "{\"ping\": true}", "body");
+	IS_STR(t->body_contains, "ok", "body_contains");
+	IS_INT(t->line, 6, "line of the entry");
+	IS_INT(t->nexpect, 3, "three expect entries");
+	if (t->nexpect == 3) {
+		OK(t->expect[0].lo == 200 && t->expect[0].hi == 200, "200");
+		OK(t->expect[1].lo == 204 && t->expect[1].hi == 204, "204");
+		OK(t->expect[2].lo == 300 && t->expect[2].hi == 308, "300-308");
+	}
+	IS_INT(t->nheaders, 3, "three headers");
+	h = header(t, "Authorization");
+	OK(h && h->secret && strcmp(h->value, "Bearer abc") == 0, "Authorization is secret");
+	h = header(t, "X-Trace");
+	OK(h && !h->secret && strcmp(h->value, "on") == 0 && strcmp(h->shown, "on") == 0,
+	   "a quoted \"on\" stays a string");
+	/* api: only url and name, so defaults and built-ins */
+	IS_INT(a->interval_ms, 60000, "api: interval from defaults");
+	IS_INT(a->timeout_ms, 10000, "api: timeout from defaults");
+	IS_STR(a->method, "GET", "api: GET");
+	IS_STR(a->group, "", "api: group empty");
+	OK(a->body == NULL && a->body_contains == NULL && a->ca_file == NULL, "api: NULLs");
+	OK(a->follow_redirects && a->verify_tls && !a->fresh_connection, "api: bool defaults");
+	IS_INT(c->settings.max_concurrency, 32, "max_concurrency");
+	IS_STR(c->settings.theme, "solarized", "theme");
+	OK(c->settings.bell, "bell");
+	OK(c->has_secrets, "an Authorization header is a secret");
+	config_free(c);
+}
+
+static void test_minimal(void)
+{
+	struct config *c = load_good(GOOD "minimal.yaml");
+	const struct target_conf *t = c && c->ntargets == 1 ? &c->targets[0] : NULL;
+
+	if (!OK(t != NULL, "minimal: one target")) {
+		config_free(c);
+		return;
+	}
+	IS_STR(t->name, "https://example.com", "name defaults to the url");
+	IS_INT(t->interval_ms, CONFIG_DEFAULT_INTERVAL_MS, "interval 30s");
+	IS_INT(t->timeout_ms, CONFIG_DEFAULT_TIMEOUT_MS, "timeout 5s");
+	IS_INT(t->max_latency_ms, 0, "no latency limit");
+	IS_INT(t->max_body, CONFIG_DEFAULT_MAX_BODY, "max_body 1MiB");
+	IS_INT(t->failures_before_down, 1, "failures_before_down 1");
+	OK(t->nexpect == 1 && t->expect[0].lo == 200 && t->expect[0].hi == 399, "200-399");
+	IS_STR(t->method, "GET", "GET");
+	IS_STR(t->group, "", "group empty");
+	OK(t->follow_redirects && t->verify_tls && !t->fresh_connection, "bool defaults");
+	OK(t->nheaders == 0 && !t->headers, "no headers");
+	OK(!c->has_secrets, "no secrets");
+	OK(c->settings.max_concurrency == 0 && c->settings.bell && !c->settings.theme,
+	   "settings defaults (bell on)");
+	config_free(c);
+}
+
+static void test_defaults(void)
+{
+	struct config *c = load_good(GOOD "defaults.yaml");
+	const struct target_conf *a = find(c, "https://a.example.com");
+	const struct target_conf *b = find(c, "https://b.example.com");
+
+	if (!OK(a && b, "defaults: both targets")) {
+		config_free(c);
+		return;
+	}
+	IS_INT(a->interval_ms, 120000, "a: interval from defaults");
+	IS_INT(a->timeout_ms, 20000, "a: timeout from defaults");
+	IS_STR(a->group, "infra", "a: group from defaults");
+	IS_STR(a->method, "HEAD", "a: method from defaults");
+	OK(a->nheaders == 1 && strcmp(a->headers[0].value, "uptop-test") == 0,
+	   "a: headers from defaults");
+	OK(a->nexpect == 1 && a->expect[0].lo == 200 && a->expect[0].hi == 299, "a: 2xx");
+	IS_INT(a->max_latency_ms, 1000, "a: max_latency");
+	IS_INT(a->failures_before_down, 3, "a: failures");
+	OK(!a->follow_redirects && !a->verify_tls && a->fresh_connection, "a: bools");
+	IS_INT(a->max_body, 512000, "a: 512 kB");
+	IS_STR(b->group, "", "b: group overridden to empty");
+	IS_STR(b->method, "GET", "b: method overridden");
+	IS_INT(b->nheaders, 0, "b: headers {} replaces the defaults'");
+	IS_INT(b->interval_ms, 3600000, "b: interval 1h");
+	IS_INT(b->timeout_ms, 1800000, "b: timeout 30m");
+	IS_INT(b->max_latency_ms, 0, "b: max_latency none");
+	OK(b->nexpect == 1 && b->expect[0].lo == 204 && b->expect[0].hi == 204, "b: one code");
+	IS_INT(b->max_body, 100, "b: plain bytes");
+	IS_INT(b->failures_before_down, 3, "b: failures still from defaults");
+	IS_INT(c->settings.max_concurrency, 0, "AUTO is auto");
+	OK(!c->settings.bell, "bell off");
+	config_free(c);
+}
+
+static void test_merge(void)
+{
+	struct config *c = load_good(GOOD "merge.yaml");
+	const struct target_conf *one = find(c, "one"), *two = find(c, "two");
+	const struct target_conf *three = find(c, "three"), *four = find(c, "four");
+
+	if (!OK(one && two && three && four, "merge: four targets")) {
+		config_free(c);
+		return;
+	}
+	IS_INT(one->interval_ms, 15000, "one: merged interval");
+	IS_INT(one->timeout_ms, 4000, "one: merged timeout");
+	OK(one->nheaders == 1 && strcmp(one->headers[0].value, "text/html") == 0,
+	   "one: merged headers");
+	IS_INT(two->timeout_ms, 9000, "two: the first mapping of a merge list wins");
+	IS_INT(two->interval_ms, 15000, "two: keys only in the second are merged");
+	IS_INT(two->max_latency_ms, 2000, "two: max_latency from *slow");
+	IS_STR(two->group, "slow", "two: group");
+	IS_INT(three->interval_ms, 60000, "three: an explicit key wins over a merged one");
+	OK(three->nheaders == 1, "three: an alias for a nested mapping");
+	IS_STR(four->url, "https://one.example.com", "four: merged from an anchored target");
+	IS_INT(four->interval_ms, 15000, "four: nested merges resolve");
+	config_free(c);
+}
+
+static void test_env(void)
+{
+	struct config *c;
+	const struct target_conf *t;
+	const struct header *h;
+
+	setenv("UPTOP_TEST_NAME", "prod", 1);
+	setenv("UPTOP_TEST_GROUP", "edge", 1);
+	setenv("UPTOP_TEST_HOST", "api.example.com", 1);
+	setenv("UPTOP_TEST_TOKEN", "s3cr3t", 1);
+	c = load_good(GOOD "env.yaml");
+	t = find(c, "prod-api");
+	if (!OK(t != NULL, "env: name expanded")) {
+		config_free(c);
+		return;
+	}
+	IS_STR(t->group, "edge", "group expanded");
+	IS_STR(t->url, "https://api.example.com/health?cost=$5&raw=$x",
+	       "url expanded, $$ is $, a lone $ stays");
+	IS_STR(t->body, "token=s3cr3t", "body expanded");
+	IS_STR(t->body_contains, "${literal}", "$${ is a literal ${");
+	h = header(t, "X-Api-Key");
+	OK(h && strcmp(h->value, "s3cr3t") == 0, "header value expanded");
+	OK(h && strcmp(h->shown, "${UPTOP_TEST_TOKEN}") == 0, "shown keeps ${...}");
+	OK(h && h->secret, "a header using ${} is secret");
+	h = header(t, "X-Plain");
+	OK(h && strcmp(h->value, "price $3 or $4") == 0 && !h->secret, "X-Plain: no secret");
+	OK(h && strcmp(h->shown, "price $$3 or $4") == 0, "shown is the text as written");
+	OK(c->has_secrets, "${VAR} makes has_secrets");
+	config_free(c);
+
+	unsetenv("UPTOP_TEST_TOKEN");
+	{
+		struct diag d = { 0 };
+
+		c = NULL;
+		OK(config_load(GOOD "env.yaml", &c, &d) == -1 && !c, "env: unset variable fails");
+		IS_INT(d.n, 2, "both uses of the unset variable are reported");
+		HAS_STR(d.n ? d.msgs[0] : NULL, GOOD "env.yaml:7:18: X-Api-Key: environment "
+			"variable UPTOP_TEST_TOKEN is not set", "header message");
+		HAS_STR(d.n > 1 ? d.msgs[1] : NULL, "body: environment variable UPTOP_TEST_TOKEN "
+			"is not set", "body message");
+		diag_clear(&d);
+	}
+	unsetenv("UPTOP_TEST_NAME");
+	unsetenv("UPTOP_TEST_GROUP");
+	unsetenv("UPTOP_TEST_HOST");
+}
+
+static void test_secrets(void)
+{
+	struct config *c = load_good(GOOD "password.yaml");
+	const struct target_conf *t = c && c->ntargets ? &c->targets[0] : NULL;
+	const struct target_conf *k = find(c, "cookie");
+
+	OK(c && c->has_secrets, "a URL password makes has_secrets");
+	IS_STR(t ? t->url : NULL, "https://user:hunter2@example.com/private", "url kept whole");
+	IS_STR(t ? t->name : NULL, "https://***@example.com/private",
+	       "a name made from a URL hides the password");
+	OK(k && k->nheaders == 1 && k->headers[0].secret, "cookie (any case) is secret");
+	config_free(c);
+}
+
+static void test_scalars(void)
+{
+	struct config *c = load_good(GOOD "scalars.yaml");
+	const struct target_conf *t = find(c, "https://example.com"), *v6 = find(c, "12345");
+
+	if (!OK(t && v6, "scalars: both targets")) {
+		config_free(c);
+		return;
+	}
+	IS_INT(t->failures_before_down, 5, "quoted integer");
+	OK(t->follow_redirects && t->verify_tls, "TRUE and On");
+	IS_INT(t->interval_ms, 1500, "1.5s");
+	IS_INT(t->timeout_ms, 250, "0.25s");
+	IS_INT(t->nexpect, 3, "three expect entries");
+	if (t->nexpect == 3) {
+		OK(t->expect[0].lo == 200 && t->expect[0].hi == 200, "\"200\"");
+		OK(t->expect[1].lo == 300 && t->expect[1].hi == 399, "3xx");
+		OK(t->expect[2].lo == 404 && t->expect[2].hi == 410, "404 - 410");
+	}
+	IS_INT(t->max_body, 2000000, "2MB");
+	OK(!t->body && !t->ca_file && t->max_latency_ms == 0, "null values are unset");
+	IS_STR(v6->url, "https://[::1]:8443/x", "IPv6 URL");
+	IS_INT(c->settings.max_concurrency, 100, "quoted max_concurrency");
+	OK(c->settings.theme == NULL, "theme null");
+	config_free(c);
+}
+
+/* CRLF line endings and a UTF-8 BOM, on the richest good file. */
+static void test_crlf_bom(void)
+{
+	size_t len = 0, n = 0;
+	char *src = slurp(GOOD "full.yaml", &len), *crlf;
+	struct diag d = { 0 };
+	struct config *c = NULL;
+
+	if (!OK(src != NULL, "read full.yaml"))
+		return;
+	crlf = xmalloc(2 * len + 4);
+	memcpy(crlf, "\xef\xbb\xbf", 3);
+	n = 3;
+	for (size_t i = 0; i < len; i++) {
+		if (src[i] == '\n')
+			crlf[n++] = '\r';
+		crlf[n++] = src[i];
+	}
+	OK(config_load_buffer("crlf-bom", crlf, n, &c, &d) == 0 && c, "BOM + CRLF loads");
+	diag_print(&d, stdout);
+	diag_clear(&d);
+	if (c) {
+		const struct target_conf *t = find(c, "shop");
+
+		OK(t && strcmp(t->url, "https://shop.example.com/health") == 0, "no \\r in values");
+		OK(t && t->line == 6, "lines count CRLF once");
+		OK(t && t->nexpect == 3, "expect parsed");
+		config_free(c);
+	}
+	/* and a mistake is still placed right */
+	{
+		const char *bad = "\xef\xbb\xbftargets:\r\n  - url: https://x.org\r\n    timout: 1s\r\n";
+		char *all = load_bad_buffer("crlf-bad", bad, strlen(bad), NULL);
+
+		HAS_STR(all, "crlf-bad:3:5: unknown key 'timout'", "CRLF + BOM positions");
+		free(all);
+	}
+	free(crlf);
+	free(src);
+}
+
+struct expect_row {
+	char file[256], pos[32], want[512];
+};
+
+static int expect_parse(char *line, struct expect_row *r)
+{
+	char *t1 = strchr(line, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+	size_t l = strlen(line);
+
+	while (l && (line[l - 1] == '\n' || line[l - 1] == '\r'))
+		line[--l] = '\0';
+	if (!t1 || !t2 || (size_t)(t1 - line) >= sizeof(r->file) ||
+	    (size_t)(t2 - t1 - 1) >= sizeof(r->pos) || strlen(t2 + 1) >= sizeof(r->want))
+		return -1;
+	snprintf(r->file, sizeof(r->file), "%.*s", (int)(t1 - line), line);
+	snprintf(r->pos, sizeof(r->pos), "%.*s", (int)(t2 - t1 - 1), t1 + 1);
+	snprintf(r->want, sizeof(r->want), "%s", t2 + 1);
+	return 0;
+}
+
+static bool message_found(const struct diag *d, const char *prefix, const char *want)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if ((!prefix || strncmp(d->msgs[i], prefix, strlen(prefix)) == 0) &&
+		    strstr(d->msgs[i], want))
+			return true;
+	return false;
+}
+
+static void test_bad_corpus(void)
+{
+	FILE *f = fopen(BAD "EXPECT", "r");
+	char line[2048];
+	int rows = 0;
+
+	if (!OK(f != NULL, "open " BAD "EXPECT"))
+		return;
+	unsetenv("UPTOP_TEST_UNSET_VAR");
+	unsetenv("UPTOP_TEST_HOST");
+	while (fgets(line, sizeof(line), f)) {
+		struct expect_row r;
+		char path[512], prefix[600];
+		struct diag d = { 0 };
+		struct config *c = NULL;
+		double t0;
+		int rc;
+
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		if (!OK(expect_parse(line, &r) == 0, "EXPECT row: %s", line))
+			continue;
+		rows++;
+		snprintf(path, sizeof(path), BAD "%s", r.file);
+		snprintf(prefix, sizeof(prefix), "%s:%s: ", path, r.pos);
+		t0 = now_s();
+		rc = config_load(path, &c, &d);
+		OK(rc == -1 && c == NULL, "%s is refused", r.file);
+		OK(now_s() - t0 < QUICK_S, "%s is refused quickly (%.3fs)", r.file, now_s() - t0);
+		if (!OK(message_found(&d, strcmp(r.pos, "-") ? prefix : NULL, r.want),
+			"%s: %s %s", r.file, r.pos, r.want)) {
+			for (size_t i = 0; i < d.n; i++)
+				printf("#   got: %s\n", d.msgs[i]);
+		}
+		config_free(c);
+		diag_clear(&d);
+	}
+	fclose(f);
+	OK(rows >= 60, "EXPECT has at least 60 rows (%d)", rows);
+}
+
+/* One file, several different mistakes: every one is reported, in order. */
+static void test_all_mistakes(void)
+{
+	struct diag d = { 0 };
+	struct config *c = NULL;
+	const char *buf =
+		"defaults:\n"
+		"  interval: 10\n"                      /* 2: no unit */
+		"targets:\n"
+		"  - name: a\n"
+		"    url: ftp://example.com\n"          /* 5: scheme */
+		"    timout: 1s\n"                      /* 6: unknown key */
+		"  - name: a\n"                         /* 7: duplicate name */
+		"    url: https://example.com\n"
+		"    failures_before_down: 0\n"         /* 9: range */
+		"settings:\n"
+		"  bell: loud\n";                       /* 11: bool */
+
+	OK(config_load_buffer("multi", buf, strlen(buf), &c, &d) == -1, "multi: refused");
+	IS_INT(d.n, 6, "multi: six messages");
+	HAS_STR(d.n > 0 ? d.msgs[0] : NULL, "multi:2:13: interval: duration '10' has no unit",
+		"1st");
+	HAS_STR(d.n > 1 ? d.msgs[1] : NULL, "multi:5:10: url 'ftp://example.com'", "2nd");
+	HAS_STR(d.n > 2 ? d.msgs[2] : NULL, "multi:6:5: unknown key 'timout'", "3rd");
+	HAS_STR(d.n > 3 ? d.msgs[3] : NULL, "multi:7:11: duplicate target name 'a' (first at "
+		"line 4)", "4th");
+	HAS_STR(d.n > 4 ? d.msgs[4] : NULL, "multi:9:27: failures_before_down must be", "5th");
+	HAS_STR(d.n > 5 ? d.msgs[5] : NULL, "multi:11:9: bell: expected true or false", "6th");
+	diag_clear(&d);
+
+	OK(config_load(BAD "three_mistakes.yaml", &c, &d) == -1, "three_mistakes refused");
+	IS_INT(d.n, 3, "three_mistakes: exactly three messages");
+	diag_clear(&d);
+}
+
+static int write_file(const char *path, const char *buf, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	size_t w;
+
+	if (!f)
+		return -1;
+	w = fwrite(buf, 1, len, f);
+	return fclose(f) == 0 && w == len ? 0 : -1;
+}
+
+static void expect_fail(const char *path, const char *want, const char *what)
+{
+	struct diag d = { 0 };
+	struct config *c = NULL;
+	double t0 = now_s();
+	int rc = config_load(path, &c, &d);
+	char *all = diag_join(&d);
+
+	OK(rc == -1 && !c, "%s: refused", what);
+	OK(now_s() - t0 < QUICK_S, "%s: quickly (%.3fs)", what, now_s() - t0);
+	HAS_STR(all, want, what);
+	free(all);
+	config_free(c);
+	diag_clear(&d);
+}
+
+/* Hostile files too big to commit: built in a temp dir. */
+static void test_generated(void)
+{
+	char path[128], want[256];
+	size_t n = 10000, len = 0;
+	char *buf = xmalloc(6 * n + 64);
+	int fd;
+
+	for (size_t i = 0; i < n; i++)
+		buf[len++] = '[';
+	for (size_t i = 0; i < n; i++)
+		buf[len++] = ']';
+	snprintf(path, sizeof(path), "%s/deep-flow.yaml", tmpdir);
+	OK(write_file(path, buf, len) == 0, "write deep-flow.yaml");
+	snprintf(want, sizeof(want), "%s:1:65: nesting is deeper than 64 levels", path);
+	expect_fail(path, want, "10,000 levels of [");
+
+	len = (size_t)sprintf(buf, "targets:\n");
+	for (size_t i = 0; i < n; i++) {
+		buf[len++] = '-';
+		buf[len++] = ' ';
+	}
+	buf[len++] = 'x';
+	buf[len++] = '\n';
+	snprintf(path, sizeof(path), "%s/deep-block.yaml", tmpdir);
+	OK(write_file(path, buf, len) == 0, "write deep-block.yaml");
+	expect_fail(path, "nesting is deeper than 64 levels", "10,000 levels of '- '");
+
+	len = 0;
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)sprintf(buf + len, "{a: ");
+	for (size_t i = 0; i < n; i++)
+		buf[len++] = '}';
+	snprintf(path, sizeof(path), "%s/deep-map.yaml", tmpdir);
+	OK(write_file(path, buf, len) == 0, "write deep-map.yaml");
+	expect_fail(path, "nesting is deeper than 64 levels", "10,000 levels of {a:");
+	free(buf);
+
+	/* 50 MB: real bytes, so the size check is what stops it */
+	snprintf(path, sizeof(path), "%s/huge.yaml", tmpdir);
+	buf = xmalloc(1024 * 1024);
+	memset(buf, '#', 1024 * 1024);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	for (int i = 0; fd >= 0 && i < 50; i++)
+		if (write(fd, buf, 1024 * 1024) != 1024 * 1024)
+			break;
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	snprintf(want, sizeof(want), "%s:1:1: the file is too large (50.0 MiB; the limit is 16 MiB)",
+		 path);
+	expect_fail(path, want, "a 50 MB file");
+	unlink(path);
+
+	expect_fail("/dev/zero", "/dev/zero:1:1: the file is too large (the limit is 16 MiB)",
+		    "an endless device");
+	snprintf(want, sizeof(want), "%s:1:1: is a directory, not a config file", tmpdir);
+	expect_fail(tmpdir, want, "a directory");
+	expect_fail(BAD "missing.yaml", BAD "missing.yaml:1:1: cannot open the config file: "
+		    "No such file or directory", "a missing file");
+
+	snprintf(path, sizeof(path), "%s/unreadable.yaml", tmpdir);
+	if (geteuid() != 0 && write_file(path, "targets: []\n", 12) == 0 &&
+	    chmod(path, 0) == 0) {
+		snprintf(want, sizeof(want), "%s:1:1: cannot open the config file: Permission "
+			 "denied", path);
+		expect_fail(path, want, "an unreadable file");
+	} else {
+		OK(1, "an unreadable file # SKIP running as root");
+	}
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/deep-flow.yaml", tmpdir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/deep-block.yaml", tmpdir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/deep-map.yaml", tmpdir);
+	unlink(path);
+}
+
+/* Buffers that are not files: NUL bytes, a too-large buffer, UTF-16. */
+static void test_buffers(void)
+{
+	static const char nul[] = "targets:\n  - url: https://x.org\0\n";
+	size_t big = 16 * 1024 * 1024 + 1;
+	char *buf = xmalloc(big), *all;
+	struct diag d = { 0 };
+	struct config *c = NULL;
+
+	all = load_bad_buffer("nul", nul, sizeof(nul) - 1, NULL);
+	HAS_STR(all, "nul:2:23: cannot read the text: control characters are not allowed",
+		"a NUL byte in the text");
+	free(all);
+	memset(buf, ' ', big);
+	all = load_bad_buffer("big", buf, big, NULL);
+	HAS_STR(all, "big:1:1: the file is too large", "a buffer over 16 MiB");
+	free(all);
+	free(buf);
+	/* libyaml looks anchors up linearly: thousands are refused, fast */
+	{
+		char *many = xmalloc(200000);
+		size_t n = (size_t)sprintf(many, "x-many:\n");
+		double t0;
+
+		for (int i = 0; i < 6000; i++)
+			n += (size_t)sprintf(many + n, "  - &anchor%d x\n", i);
+		t0 = now_s();
+		all = load_bad_buffer("anchors", many, n, NULL);
+		HAS_STR(all, "too many anchors and aliases", "6,000 anchors");
+		OK(now_s() - t0 < QUICK_S, "6,000 anchors: quickly (%.3fs)", now_s() - t0);
+		free(all);
+		free(many);
+	}
+	/* merges copy pairs: 400 copies of a 5,000-key mapping is too many */
+	{
+		char *m = xmalloc(200000);
+		size_t n = (size_t)sprintf(m, "x-big: &big {");
+		double t0;
+
+		for (int i = 0; i < 5000; i++)
+			n += (size_t)sprintf(m + n, "k%d: 1, ", i);
+		n += (size_t)sprintf(m + n, "z: 1}\nx-copies:\n");
+		for (int i = 0; i < 400; i++)
+			n += (size_t)sprintf(m + n, "  - {<<: *big}\n");
+		t0 = now_s();
+		all = load_bad_buffer("merges", m, n, NULL);
+		HAS_STR(all, "merges:202:5: merge keys expand to more than 1000000 entries",
+			"merge copies are bounded");
+		OK(now_s() - t0 < QUICK_S, "merge copies: quickly (%.3fs)", now_s() - t0);
+		free(all);
+		free(m);
+	}
+	/* libyaml decodes UTF-16 by its BOM; it must simply work */
+	{
+		const char *s = "targets:\n  - url: https://x.org\n";
+		size_t n = 2;
+		char u16[128] = { (char)0xff, (char)0xfe };
+
+		for (const char *p = s; *p; p++) {
+			u16[n++] = *p;
+			u16[n++] = 0;
+		}
+		OK(config_load_buffer("utf16", u16, n, &c, &d) == 0 && c && c->ntargets == 1,
+		   "UTF-16LE with a BOM loads");
+		diag_print(&d, stdout);
+		diag_clear(&d);
+		config_free(c);
+	}
+}
+
+static void test_from_urls(void)
+{
+	static char g1[] = "https://example.com", g2[] = "http://127.0.0.1:8080/x",
+		    g3[] = "https://u:pw@example.org/", b1[] = "ftp://x", b2[] = "example.com",
+		    b3[] = "https://", b4[] = "https://ok.example.com", b5[] = "http://a b";
+	char *good[] = { g1, g2, g3 };
+	char *bad[] = { b1, b2, b3, b4, b5, b4 };
+	struct diag d = { 0 };
+	struct config *c = NULL;
+	char *all;
+
+	OK(config_from_urls(good, 3, &c, &d) == 0 && c, "three good URLs");
+	IS_INT(d.n, 0, "no messages");
+	if (c) {
+		IS_INT(c->ntargets, 3, "three targets");
+		IS_STR(c->targets[0].name, "https://example.com", "name is the URL");
+		IS_STR(c->targets[2].name, "https://***@example.org/", "password hidden in name");
+		IS_STR(c->targets[2].url, "https://u:pw@example.org/", "url kept");
+		IS_INT(c->targets[0].interval_ms, CONFIG_DEFAULT_INTERVAL_MS, "defaults");
+		OK(c->targets[0].nexpect == 1 && c->targets[0].expect[0].hi == 399, "200-399");
+		OK(c->path == NULL, "path NULL");
+		OK(c->has_secrets, "password is a secret");
+	}
+	config_free(c);
+	c = NULL;
+	OK(config_from_urls(bad, ARRAY_LEN(bad), &c, &d) == -1 && !c, "bad URLs refused");
+	all = diag_join(&d);
+	HAS_STR(all, "-: 'ftp://x': only http and https URLs are supported", "ftp");
+	HAS_STR(all, "-: 'example.com': the URL has no scheme", "no scheme");
+	HAS_STR(all, "-: 'https://': the URL has no host", "no host");
+	HAS_STR(all, "-: 'http://a b': a URL must not contain spaces", "space");
+	HAS_STR(all, "-: 'https://ok.example.com' is given twice", "duplicate");
+	IS_INT(d.n, 5, "five messages");
+	free(all);
+	diag_clear(&d);
+	OK(config_from_urls(NULL, 0, &c, &d) == -1 && !c, "no URLs refused");
+	HAS_STR(d.n ? d.msgs[0] : NULL, "-: no URLs given", "no URLs message");
+	diag_clear(&d);
+}
+
+static void test_find(void)
+{
+	char cwd[4096], path[256], *p;
+	const char *home = getenv("HOME");
+	char *saved_home = home ? xstrdup(home) : NULL;
+
+	if (!getcwd(cwd, sizeof(cwd)) || chdir(tmpdir) != 0) {
+		OK(0, "chdir to tmpdir");
+		free(saved_home);
+		return;
+	}
+	setenv("HOME", tmpdir, 1);
+	unsetenv("XDG_CONFIG_HOME");
+	setenv("UPTOP_CONFIG", "/nonexistent/x.yaml", 1);
+	p = config_find();
+	IS_STR(p, "/nonexistent/x.yaml", "$UPTOP_CONFIG wins, even when missing");
+	free(p);
+	unsetenv("UPTOP_CONFIG");
+	p = config_find();
+	IS_STR(p, NULL, "nothing found");
+	free(p);
+
+	snprintf(path, sizeof(path), "%s/.config", tmpdir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/.config/uptop", tmpdir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/.config/uptop/config.yaml", tmpdir);
+	write_file(path, "x", 1);
+	p = config_find();
+	IS_STR(p, path, "~/.config/uptop/config.yaml");
+	free(p);
+	setenv("XDG_CONFIG_HOME", "/nonexistent-xdg", 1);
+	p = config_find();
+	IS_STR(p, NULL, "$XDG_CONFIG_HOME replaces ~/.config");
+	free(p);
+	setenv("XDG_CONFIG_HOME", "relative/dir", 1);
+	p = config_find();
+	IS_STR(p, path, "a relative $XDG_CONFIG_HOME is ignored");
+	free(p);
+	unsetenv("XDG_CONFIG_HOME");
+	write_file("uptop.yaml", "x", 1);
+	p = config_find();
+	IS_STR(p, "uptop.yaml", "./uptop.yaml before the XDG file");
+	free(p);
+	unlink("uptop.yaml");
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/.config/uptop", tmpdir);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/.config", tmpdir);
+	rmdir(path);
+	if (saved_home)
+		setenv("HOME", saved_home, 1);
+	free(saved_home);
+	if (chdir(cwd) != 0)
+		OK(0, "chdir back");
+}
+
+static void test_example(void)
+{
+	struct config *c = load_good("config.example.yaml");
+
+	OK(c && c->ntargets >= 5, "config.example.yaml has several targets");
+	config_free(c);
+}
+
+int main(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/uptop-test-config-XXXXXX");
+	if (!mkdtemp(tmpdir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_durations();
+	test_full();
+	test_minimal();
+	test_defaults();
+	test_merge();
+	test_env();
+	test_secrets();
+	test_scalars();
+	test_crlf_bom();
+	test_bad_corpus();
+	test_all_mistakes();
+	test_generated();
+	test_buffers();
+	test_from_urls();
+	test_find();
+	test_example();
+	rmdir(tmpdir);
+	return tap_done();
+}
