@@ -6,6 +6,7 @@
 #ifndef UPTOP_UTIL_H
 #define UPTOP_UTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,7 @@ void *xreallocarray_grow(void *p, size_t *cap, size_t need, size_t elem);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) PRINTF_LIKE(1, 2);
+char *xvasprintf(const char *fmt, va_list ap) PRINTF_LIKE(1, 0);
 
 /* Runs before a fatal message is printed (at most one hook). */
 void fatal_set_hook(void (*hook)(void));

@@ -8,17 +8,10 @@
 void diag_addf(struct diag *d, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 	char *s;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		n = 0;
-	s = xmalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	s = xvasprintf(fmt, ap);
 	va_end(ap);
 	d->msgs = xreallocarray_grow(d->msgs, &d->cap, d->n + 1, sizeof(*d->msgs));
 	d->msgs[d->n++] = s;
