@@ -24,7 +24,7 @@ port=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["http"])'
 		esac
 	done
 } >"$dir/soak.yaml"
-./uptop --headless --duration "${min}m" -c "$dir/soak.yaml" >"$dir/out.jsonl" &
+./uptop --headless --duration "$((min * 60 + 20))s" -c "$dir/soak.yaml" >"$dir/out.jsonl" &
 up=$!
 echo "soak: $n targets at 1 s for $min min (pid $up)"
 echo "minute  rss_kb"
