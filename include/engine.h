@@ -65,7 +65,7 @@ bool engine_paused(const struct engine *e);
 void engine_reload(struct engine *e, const struct config *cfg);
 
 /* The in-flight cap derived from RLIMIT_NOFILE (after raising the soft
- * limit to the hard one at start). */
-size_t engine_auto_cap(void);
+ * limit to the hard one at start); `once` keeps no idle connections. */
+size_t engine_auto_cap(bool once);
 
 #endif

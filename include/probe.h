@@ -28,6 +28,8 @@ struct probe_req {
 	bool send_body;           /* send conf->body */
 	const char *resolve;      /* "host:port:addr,addr" or NULL (IP literal) */
 	int64_t timeout_ms;       /* what is left of the check's timeout */
+	bool one_shot;            /* no next round: neither look for nor keep
+				   * a connection to reuse */
 };
 
 /* Called once per finished transfer. `r` holds timings of this hop in

@@ -206,6 +206,7 @@ static void hop_transfer(struct check *c, const char *addrs)
 	q.method = c->method;
 	q.send_body = c->send_body;
 	q.timeout_ms = left;
+	q.one_shot = e->opts.once;
 	if (!c->literal) {
 		snprintf(resolve, sizeof(resolve), "%s:%d:%s", h, c->port, addrs);
 		q.resolve = resolve;
@@ -332,7 +333,7 @@ static void on_tick(void *arg)
 
 /* --- setup ---------------------------------------------------------- */
 
-size_t engine_auto_cap(void)
+size_t engine_auto_cap(bool once)
 {
 	struct rlimit rl;
 	size_t n, reserve, cap;
@@ -340,13 +341,14 @@ size_t engine_auto_cap(void)
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
 		return 1024;
 	n = (size_t)rl.rlim_cur;
-	/* Each check holds one socket, and the connection cache may hold an
-	 * idle one per target as well; keep room for stdio, DNS, the tty. */
+	/* Each check holds one socket; between rounds the connection cache
+	 * may hold an idle one per target as well (not in --once, which keeps
+	 * none). Keep room for stdio, DNS and the tty. */
 	reserve = 32 + n / 16;
-	cap = n > reserve ? (n - reserve) / 2 : 1;
+	cap = n > reserve ? (n - reserve) / (once ? 1 : 2) : 1;
 	if (cap < 1)
 		cap = 1;
-	return cap > 16384 ? 16384 : cap;
+	return cap > 32768 ? 32768 : cap;
 }
 
 static void engine_schedule(struct engine *e)
@@ -391,7 +393,7 @@ struct engine *engine_new(struct loop *l, const struct config *cfg,
 	e->cap = o->max_concurrency ? o->max_concurrency :
 		 cfg->settings.max_concurrency > 0 ?
 					      (size_t)cfg->settings.max_concurrency :
-					      engine_auto_cap();
+					      engine_auto_cap(o->once);
 	e->res = resolve_new(l, o->dns_servers, errs);
 	if (!e->res) {
 		free(e);
