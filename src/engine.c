@@ -25,6 +25,7 @@
 #define START_PER_TURN 200
 #define RATE_SLOTS 8
 #define RATE_WINDOW 5
+#define HOST_MAX 256
 
 struct check {
 	struct engine *e;
@@ -39,10 +40,11 @@ struct check {
 	int64_t dns_start_us;
 	double dns_ms;            /* summed over hops */
 	int hops;
-	char url[RESULT_URL_LEN];
+	const char *url;          /* this hop: the target's, or redir_url */
+	char *redir_url;          /* owned: the Location being followed */
 	const char *method;
 	bool send_body;
-	char host[256];
+	char *host;               /* owned: this hop's host */
 	int port;
 	bool literal;
 };
@@ -86,6 +88,17 @@ static void rate_add(struct engine *e, int64_t now_ms)
 	e->rate[i]++;
 }
 
+/* Frees what one check owned; the slot is idle again. */
+static void check_release(struct check *c)
+{
+	free(c->redir_url);
+	free(c->host);
+	c->redir_url = c->host = NULL;
+	c->url = NULL;
+	c->active = c->dns_wait = false;
+	c->x = NULL;
+}
+
 static void check_finish(struct check *c, struct result *r)
 {
 	struct engine *e = c->e;
@@ -101,7 +114,7 @@ static void check_finish(struct check *c, struct result *r)
 	if (!r->effective_url[0])
 		snprintf(r->effective_url, sizeof(r->effective_url), "%s", c->url);
 	verdict_apply(&e->cfg->targets[c->id], r);
-	c->active = false;
+	check_release(c);
 	c->x = NULL;
 	c->dns_wait = false;
 	sched_done(e->sched, c->id);
@@ -157,7 +170,9 @@ static bool follow_redirect(struct check *c, struct result *r,
 		return true;
 	}
 	c->hops++;
-	snprintf(c->url, sizeof(c->url), "%s", location);
+	free(c->redir_url);
+	c->redir_url = xstrdup(location);
+	c->url = c->redir_url;
 	/* 303 always, and 301/302 after a POST, turn into GET (as browsers). */
 	if (r->http_status == 303 ||
 	    ((r->http_status == 301 || r->http_status == 302) &&
@@ -188,7 +203,7 @@ static void hop_transfer(struct check *c, const char *addrs)
 	struct engine *e = c->e;
 	struct probe_req q;
 	struct result r;
-	char resolve[sizeof(c->host) + RESOLVE_ADDRS_LEN + 16];
+	char resolve[HOST_MAX + RESOLVE_ADDRS_LEN + 16];
 	int64_t left = c->deadline_ms - mono_ms();
 	const char *h = c->host;
 
@@ -249,16 +264,19 @@ static void check_hop(struct check *c)
 {
 	struct engine *e = c->e;
 	struct resolve_answer a;
-	char scheme[16], err[128];
+	char scheme[16], err[128], host[HOST_MAX];
 
-	if (probe_url_parts(c->url, scheme, sizeof(scheme), c->host,
-			    sizeof(c->host), &c->port, err, sizeof(err)) != 0) {
+	free(c->host);
+	c->host = NULL;
+	if (probe_url_parts(c->url, scheme, sizeof(scheme), host, sizeof(host),
+			    &c->port, err, sizeof(err)) != 0) {
 		char msg[RESULT_MSG_LEN];
 
 		snprintf(msg, sizeof(msg), "%.100s: %.200s", err, c->url);
 		check_fail(c, c->hops ? EC_REDIRECT : EC_PROTOCOL, msg);
 		return;
 	}
+	c->host = xstrdup(host);
 	c->literal = host_is_literal(c->host);
 	c->dns_start_us = mono_us();
 	if (resolve_lookup(e->res, c->host, c->deadline_ms, on_resolved, c, &a,
@@ -282,7 +300,7 @@ static void check_start(struct engine *e, uint32_t id)
 	c->hops = 0;
 	c->method = t->method;
 	c->send_body = t->body != NULL;
-	snprintf(c->url, sizeof(c->url), "%s", t->url);
+	c->url = t->url;
 	check_hop(c);
 }
 
@@ -294,8 +312,7 @@ static void check_abort(struct engine *e, struct check *c)
 		probe_cancel(e->probe, c->x);
 	if (c->dns_wait)
 		resolve_cancel(e->res, c->waiter);
-	c->active = c->dns_wait = false;
-	c->x = NULL;
+	check_release(c);
 }
 
 /* --- the tick: collect due slots, start what fits ------------------- */

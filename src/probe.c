@@ -14,7 +14,7 @@
 #include "util.h"
 
 #define NEEDLE_MAX 1024
-#define PROBE_BUFFER 4096
+#define PROBE_BUFFER 2048
 
 struct xfer {
 	struct probe *p;
@@ -25,8 +25,8 @@ struct xfer {
 	struct curl_slist *resolve;
 	const char *needle;       /* body_contains, or NULL */
 	size_t needle_len;
-	char tail[NEEDLE_MAX];    /* last needle_len-1 bytes seen */
-	size_t tail_len;
+	char *tail;               /* last needle_len-1 bytes seen; only with a needle */
+	size_t tail_len, tail_cap;
 	uint64_t bytes;
 	int64_t max_body;
 	bool found, capped, active;
@@ -473,7 +473,8 @@ static void set_options(struct xfer *x, const struct probe_req *q)
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, tmo);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, tmo);
 	/* 10,000 transfers at once: a small receive buffer each keeps RSS
-	 * down (curl's default is 16 KiB); checks read little. */
+	 * down (curl's default is 16 KiB, its minimum 1 KiB); checks read
+	 * little. */
 	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, (long)PROBE_BUFFER);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
@@ -530,6 +531,11 @@ struct xfer *probe_start(struct probe *p, const struct probe_req *q,
 	x->needle_len = x->needle ? strlen(x->needle) : 0;
 	if (x->needle_len == 0 || x->needle_len > NEEDLE_MAX)
 		x->needle = NULL;
+	/* Most checks have no body condition: no tail buffer for them. */
+	if (x->needle && x->tail_cap < x->needle_len) {
+		x->tail = xrealloc(x->tail, x->needle_len);
+		x->tail_cap = x->needle_len;
+	}
 	x->https = strncasecmp(q->url, "https:", 6) == 0;
 	set_options(x, q);
 	mc = curl_multi_add_handle(p->multi, x->easy);
@@ -600,6 +606,7 @@ void probe_free(struct probe *p)
 	curl_multi_cleanup(p->multi);
 	for (size_t i = 0; i < p->nall; i++) {
 		curl_easy_cleanup(p->all[i]->easy);
+		free(p->all[i]->tail);
 		free(p->all[i]);
 	}
 	free(p->all);
