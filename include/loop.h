@@ -44,6 +44,8 @@ void loop_timer_disarm(struct loop_timer *t);
 
 /* Bounds how many ready fds are served in one turn (the rest next turn). */
 void loop_set_max_fds_per_turn(struct loop *l, int n);
+/* Bounds the time one turn spends serving fds (the rest go next turn). */
+void loop_set_turn_budget_ms(struct loop *l, int ms);
 /* Ask the next turn not to sleep (more work is waiting). */
 void loop_wake(struct loop *l);
 

@@ -23,6 +23,7 @@
 #include "util.h"
 
 #define START_PER_TURN 200
+#define START_BUDGET_US 10000
 #define RATE_SLOTS 8
 #define RATE_WINDOW 5
 #define HOST_MAX 256
@@ -342,8 +343,11 @@ static void on_tick(void *arg)
 						   START_PER_TURN;
 	uint32_t id;
 
+	int64_t until = mono_us() + START_BUDGET_US;
+
 	sched_tick(e->sched, mono_ms());
-	while (budget-- && sched_pop_ready(e->sched, &id))
+	/* Bounded by count and by time: a turn never holds the keyboard. */
+	while (budget-- && mono_us() < until && sched_pop_ready(e->sched, &id))
 		check_start(e, id);
 	tick_arm(e);
 }

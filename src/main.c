@@ -554,6 +554,7 @@ int main(int argc, char **argv)
 	a.loop = loop_new();
 	/* Bound one turn: the keyboard never waits behind a flood of sockets. */
 	loop_set_max_fds_per_turn(a.loop, 512);
+	loop_set_turn_budget_ms(a.loop, 15);
 	a.start_ms = mono_ms();
 	signals_setup(&a);
 	memset(&eo, 0, sizeof(eo));
