@@ -691,6 +691,11 @@ size_t ui_input(struct ui *ui, const struct ui_view *v, struct ui_action *acts,
 			ui->urgent = ui->dirty = true;
 			continue;
 		}
+		/* Keys typed ahead (a filter, then Enter) act on the rows the
+		 * previous key left, not on the last frame's. Not while typing
+		 * the filter: a pasted pattern must not rebuild per byte. */
+		if ((ui->index_stale || ui->reselect) && !ui->prompt)
+			ui_index_update(ui, v, mono_ms());
 		n += ui_keys_handle(ui, v, wc, rc == KEY_CODE_YES, acts + n,
 				    max - n);
 		ui->urgent = ui->dirty = true;

@@ -1,0 +1,744 @@
+"""The live table, driven for real: uptop runs in a private tmux server
+(-L socket, no config file, fixed TERM and LC_ALL) against the loopback
+fixture; keys go in with send-keys, the screen comes back with
+capture-pane.
+
+Each run goes through a small wrapper in the pane that records `stty -g`
+before and after, uptop's pid and exit status, sets a known pane title and
+prints a marker line before and after, so a test can tell the terminal
+modes, the title and the main screen came back. Checks poll the screen
+until what they expect appears instead of sleeping a fixed time; timeouts
+grow under the sanitizers (UPTOP_SANITIZED=1). Network: 127.0.0.1 only."""
+
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(__file__))
+from lib import HOST, PROXY_VARS, Fixture, Tap, run_uptop, uptop_bin  # noqa: E402
+
+t = Tap()
+
+SLOW = 3 if os.environ.get("UPTOP_SANITIZED") else 1
+WAIT = 5.0 * SLOW                 # for something expected to show up
+TERMINAL = "tmux-256color"
+UTF8 = "C.UTF-8"
+TITLE = "uptop-tui-title"         # the pane title the wrapper sets
+BADGES = ("DOWN", "DEGR", "PEND", "UP")
+SGR = re.compile(r"\x1b\[[0-9;:]*m")
+CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+# Runs in the pane. The trap keeps the wrapper alive through Ctrl-C (a
+# trapped signal is reset to the default in children, so uptop still gets
+# it); `exec` in the inner sh makes the recorded pid uptop's own. The pane
+# stays alive at the end (tmux's remain-on-exit loses the top lines when
+# it marks a pane dead), until the session is killed.
+WRAPPER = """\
+trap ':' INT
+cd {dir}
+stty -g > stty.before
+printf '\\033]2;%s\\033\\\\' {title}
+echo BEFORE-UPTOP
+sh -c 'echo $$ > pid.tmp && mv pid.tmp pid; exec "$@"' sh {argv}
+rc=$?
+stty -g > stty.after
+echo "AFTER-UPTOP rc=$rc"
+echo $rc > rc.tmp && mv rc.tmp rc
+exec sleep 600
+"""
+
+
+# ------------------------------------------------------------------- tmux
+
+class Tmux:
+    """A private tmux server for this test file; a session that sleeps
+    keeps it up between runs."""
+
+    def __init__(self):
+        self.sock = f"uptop-test-{os.getpid()}"
+        self.path = None
+        self.env = {k: v for k, v in os.environ.items() if k not in PROXY_VARS}
+        self.env.pop("TMUX", None)
+        self.env.update(LC_ALL=UTF8, TERM=TERMINAL)
+
+    def run(self, *args, check=True):
+        r = subprocess.run(["tmux", "-u", "-L", self.sock, "-f", "/dev/null", *args],
+                           env=self.env, capture_output=True, timeout=10)
+        if check and r.returncode != 0:
+            raise RuntimeError(f"tmux {' '.join(args)}: {r.stderr.decode(errors='replace')}")
+        return r.stdout.decode("utf-8", errors="replace")
+
+    def start(self):
+        self.run("new-session", "-d", "-s", "keep", "-x", "80", "-y", "24", "sleep 3600")
+        self.path = self.run("display-message", "-p", "#{socket_path}").strip()
+        return self
+
+    def kill(self):
+        self.run("kill-server", check=False)
+        if self.path:        # tmux leaves the socket file behind
+            try:
+                os.unlink(self.path)
+            except OSError:
+                pass
+
+
+class Run:
+    """uptop in its own tmux session, started through WRAPPER."""
+
+    def __init__(self, tmux, tmp, name, args, term=TERMINAL, lc_all=UTF8, size=(120, 40)):
+        self.tmux = tmux
+        self.name = name
+        self.dir = os.path.join(tmp, name)
+        os.makedirs(self.dir)
+        argv = ["env", "-u", "NO_COLOR", f"TERM={term}", f"LC_ALL={lc_all}",
+                uptop_bin(), *map(str, args)]
+        script = os.path.join(self.dir, "run.sh")
+        with open(script, "w") as f:
+            f.write(WRAPPER.format(dir=shlex.quote(self.dir), title=shlex.quote(TITLE),
+                                   argv=" ".join(map(shlex.quote, argv))))
+        tmux.run("new-session", "-d", "-s", name, "-x", str(size[0]), "-y", str(size[1]),
+                 f"sh {shlex.quote(script)}")
+
+    # -- reading
+    def screen(self):
+        return self.tmux.run("capture-pane", "-p", "-t", self.name)
+
+    def screen_escapes(self):
+        """The screen with tmux's own attribute sequences (capture-pane -e)."""
+        return self.tmux.run("capture-pane", "-p", "-e", "-t", self.name)
+
+    def fmt(self, spec):
+        return self.tmux.run("display-message", "-p", "-t", self.name, spec).strip()
+
+    def wait_for(self, cond, timeout=WAIT):
+        """Polls the screen until cond (a text, or a function of the screen)
+        holds -> (held, last screen). Gives up at once when uptop has
+        ended and the screen does not hold it: nothing will change."""
+        test = (lambda s: cond in s) if isinstance(cond, str) else cond
+        end = time.monotonic() + timeout
+        while True:
+            ended = self.ended()
+            s = self.screen()
+            if test(s):
+                return True, s
+            if ended or time.monotonic() > end:
+                return False, s
+            time.sleep(0.05)
+
+    # -- writing
+    def keys(self, *keys):
+        """Key names (Enter, Escape, F1, C-c) or text, in one send-keys."""
+        self.tmux.run("send-keys", "-t", self.name, *keys)
+
+    def text(self, s):
+        self.tmux.run("send-keys", "-t", self.name, "-l", s)
+
+    def resize(self, w, h):
+        self.tmux.run("resize-window", "-t", self.name, "-x", str(w), "-y", str(h))
+
+    # -- the process
+    def _file(self, name, timeout):
+        path = os.path.join(self.dir, name)
+        end = time.monotonic() + timeout
+        while not os.path.exists(path):
+            if time.monotonic() > end:
+                return None
+            time.sleep(0.05)
+        with open(path) as f:
+            return f.read().strip()
+
+    def pid(self):
+        p = self._file("pid", WAIT)
+        return int(p) if p else None
+
+    def signal(self, sig):
+        """Signals uptop while it runs (never a pid it may have left)."""
+        pid = self.pid()
+        if not pid or self.ended():
+            return False
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            return False
+        return True
+
+    def ended(self):
+        return os.path.exists(os.path.join(self.dir, "rc"))
+
+    def wait_exit(self, timeout=WAIT):
+        """uptop's exit status, or None when it did not end in time."""
+        rc = self._file("rc", timeout)
+        return int(rc) if rc else None
+
+    def stty(self):
+        return self._file("stty.before", 1), self._file("stty.after", 1)
+
+    def close(self):
+        self.tmux.run("kill-session", "-t", self.name, check=False)
+
+
+# ---------------------------------------------------------------- screens
+
+def lines(screen):
+    """One entry per pane line (capture-pane ends each with a newline)."""
+    return (screen[:-1] if screen.endswith("\n") else screen).split("\n")
+
+
+def rows(screen):
+    """Table rows as (badge, name), top to bottom."""
+    out = []
+    for line in lines(screen):
+        f = line.split()
+        if len(f) >= 2 and f[0] in BADGES:
+            out.append((f[0], f[1]))
+    return out
+
+
+def names(screen):
+    return [n for _, n in rows(screen)]
+
+
+def footer_status(screen):
+    """The message / prompt line above the key hints."""
+    ls = lines(screen)
+    return ls[-2] if len(ls) >= 2 else ""
+
+
+def failures(screen, name):
+    """Total failures of a row (FAILS column: consecutive/total), else -1."""
+    for line in lines(screen):
+        f = line.split()
+        if len(f) >= 2 and f[0] in BADGES and f[1] == name:
+            m = re.search(r"\s\d+/(\d+)\s", line)
+            return int(m.group(1)) if m else -1
+    return -1
+
+
+def state_order(screen):
+    rank = {b: i for i, b in enumerate(BADGES)}
+    return [(rank[b], n) for b, n in rows(screen)]
+
+
+def non_ascii(screen):
+    return sorted({c for c in screen if ord(c) >= 0x80})
+
+
+def raw_leftovers(screen_e):
+    """What remains of the -e capture once tmux's own SGR sequences go:
+    any ESC or control character there came from the application."""
+    return CONTROLS.findall(SGR.sub("", screen_e).replace("\n", ""))
+
+
+def write_file(path, text):
+    """Atomically, mode 0600 (a config with a password in a URL)."""
+    tmp = path + ".tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+    return path
+
+
+def wait_until(pred, timeout=WAIT):
+    end = time.monotonic() + timeout
+    while not pred():
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def check_exit(r, how):
+    """uptop ended with 0, the terminal modes are as before, the main
+    screen is back (alternate screen left, the wrapper's lines visible)."""
+    rc = r.wait_exit()
+    before, after = r.stty()
+    _, s = r.wait_for("AFTER-UPTOP")
+    t.eq(rc, 0, f"{how}: exit status 0")
+    t.ok(before is not None and before == after, f"{how}: terminal modes restored (stty -g)",
+         f"before {before!r}\nafter  {after!r}")
+    t.ok(r.fmt("#{alternate_on}") == "0" and "BEFORE-UPTOP" in s and "AFTER-UPTOP" in s
+         and "checks/s" not in s, f"{how}: alternate screen left, the shell's lines are back", s)
+
+
+# ----------------------------------------------------------- main session
+
+MAIN_NAMES = ["ok", "down503", "slow", "pend", "secret", "tick", "counter"]
+
+
+def main_config(fx, extra=(), broken=False):
+    """-> (text, line of the broken key or None)."""
+    ls = [
+        "defaults: {interval: 2s, timeout: 1s}",
+        "targets:",
+        f'  - {{name: ok, url: "{fx.url("/ok")}", group: web}}',
+        f'  - {{name: down503, url: "{fx.url("/status/503")}"}}',
+        f'  - {{name: slow, url: "{fx.url("/delay/0.3")}", max_latency: 100ms}}',
+        f'  - {{name: pend, url: "{fx.url("/hang")}", interval: 1h, timeout: 50s}}',
+        f'  - {{name: secret, url: "http://user:hunter2@{HOST}:{fx.http}/ok"}}',
+        f'  - {{name: tick, url: "{fx.url("/body/tick")}", interval: 300ms, timeout: 250ms}}',
+        f'  - {{name: counter, url: "{fx.url("/count")}", interval: 1h, timeout: 5s}}',
+    ]
+    ls += [f'  - {{name: {n}, url: "{fx.url("/ok")}"}}' for n in extra]
+    bad_line = None
+    if broken:
+        ls += ["  - name: broken", f'    url: "{fx.url("/ok")}"', "    intervall: 5s"]
+        bad_line = len(ls)
+    return "\n".join(ls) + "\n", bad_line
+
+
+def all_rows(s):
+    return sorted(names(s)) == sorted(MAIN_NAMES)
+
+
+def check_rows_and_states(r):
+    want = lambda s: all_rows(s) and {b for b, _ in rows(s)} == set(BADGES)  # noqa: E731
+    ok, s = r.wait_for(want)
+    if not t.ok(ok, "every target has a row; up, degraded, down and pending all show", s):
+        return False
+    head = lines(s)
+    t.ok(head[0].startswith("uptop ") and "uptop.yaml" in head[0] and "checks/s" in head[1],
+         "header: title, config file, counts and checks/s", "\n".join(head[:2]))
+    t.ok(state_order(s) == sorted(state_order(s)), "default order: down, degraded, pending, up; "
+         "by name within a state", rows(s))
+    t.ok("7/7  all  sort state" in footer_status(s) and lines(s)[-1].startswith("F1Help"),
+         "footer: row counts, view, sort and key hints", s)
+    return ok
+
+
+def set_filter(r, text):
+    """/text Enter, waiting until the table shows the kept filter."""
+    r.keys("/")
+    r.wait_for(lambda s: footer_status(s).startswith("/"))
+    r.text(text)
+    r.wait_for(lambda s: footer_status(s).startswith("/" + text))
+    r.keys("Enter")
+    return r.wait_for(lambda s: f"filter: {text}" in s)
+
+
+def clear_filter(r):
+    r.keys("Escape")
+    return r.wait_for(lambda s: "filter:" not in s and all_rows(s))
+
+
+def check_filter_live(r, fx):
+    """/ is a prompt inside the loop: checks go on while someone types."""
+    r.keys("/")
+    r.wait_for(lambda s: footer_status(s).startswith("/"))
+    h0, t0 = fx.hits("/body/tick"), time.monotonic()
+    for ch in "down503":
+        r.text(ch)
+        time.sleep(0.25)
+    ok, s = r.wait_for(lambda s: names(s) == ["down503"] and "/down503" in footer_status(s))
+    h1, dt = fx.hits("/body/tick"), time.monotonic() - t0
+    t.ok(ok, "the filter narrows the table as you type", s)
+    t.ok(h1 - h0 >= 2, f"checks go on while typing in the prompt ({h1 - h0} checks of a 300 ms "
+         f"target in {dt:.1f} s)")
+    r.keys("Enter")
+    ok, s = r.wait_for(lambda s: "filter: down503" in s and names(s) == ["down503"])
+    t.ok(ok, "Enter keeps the filter", s)
+    ok, s = clear_filter(r)
+    t.ok(ok, "Esc clears the kept filter: every row is back", s)
+
+
+def check_filter_inverted(r):
+    ok, s = set_filter(r, "!down503")
+    t.ok(ok and sorted(names(s)) == sorted(n for n in MAIN_NAMES if n != "down503"),
+         "a leading ! inverts the filter", s)
+    r.keys("/")
+    r.wait_for(lambda s: footer_status(s).startswith("/!down503"))
+    r.keys("Escape")
+    ok, s = r.wait_for(lambda s: "filter:" not in s and all_rows(s)
+                       and not footer_status(s).startswith("/"))
+    t.ok(ok, "Esc in the prompt clears the filter and leaves the prompt", s)
+
+
+def check_filter_redacted(r):
+    ok, s = set_filter(r, "hunter2")
+    t.ok(ok and "no target matches the filter" in s and not rows(s),
+         "the filter does not search the password in a URL", s)
+    ok, s = clear_filter(r)
+    t.ok(ok, "Esc clears it again", s)
+
+
+def check_view_cycle(r):
+    r.keys("f")
+    ok, s = r.wait_for(lambda s: "  problems  " in s and rows(s)
+                       and {b for b, _ in rows(s)} <= {"DOWN", "DEGR"})
+    t.ok(ok and {"down503", "slow"} <= set(names(s)), "f: problems only (down and degraded)", s)
+    r.keys("f")
+    ok, s = r.wait_for(lambda s: "  down only  " in s and rows(s)
+                       and {b for b, _ in rows(s)} == {"DOWN"})
+    t.ok(ok and "down503" in names(s), "f again: down only", s)
+    r.keys("f")
+    ok, s = r.wait_for(lambda s: "  all  " in s and all_rows(s))
+    t.ok(ok, "f a third time: all again", s)
+
+
+def check_sort(r):
+    r.keys("s")
+    ok, s = r.wait_for(lambda s: "sort name" in s and names(s) == sorted(MAIN_NAMES))
+    t.ok(ok and "NAME▼" in s, "s: sorted by name, the column marked", s)
+    r.keys("S")
+    ok, s = r.wait_for(lambda s: "sort name (rev)" in s
+                       and names(s) == sorted(MAIN_NAMES, reverse=True))
+    t.ok(ok, "S: reversed", s)
+    r.keys("S", *["s"] * 8)   # s cycles through 9 columns: back to state
+    ok, s = r.wait_for(lambda s: "sort state" in s and "(rev)" not in s and all_rows(s)
+                       and state_order(s) == sorted(state_order(s)))
+    t.ok(ok, "s through every column comes back to state", s)
+
+
+def check_detail(r, fx):
+    set_filter(r, "secret")
+    r.keys("Enter")
+    ok, s = r.wait_for("Reproduce with curl")
+    url = f"http://***@{HOST}:{fx.http}/ok"
+    t.ok(ok and re.search(r"^ secret\s+UP", s, re.M), "Enter opens the selected target's detail", s)
+    t.ok(re.search(r"^ URL\s+" + re.escape(url), s, re.M) and "hunter2" not in s,
+         "detail: the URL with its credentials redacted", s)
+    t.ok(re.search(r"^ Remote\s+127\.0\.0\.1\s*$", s, re.M), "detail: the remote IP", s)
+    ls = lines(s)
+    i = next((k for k, ln in enumerate(ls) if "Phases of the last check" in ln), None)
+    bar = ls[i + 1].strip() if i is not None and i + 1 < len(ls) else ""
+    legend = ls[i + 2] if i is not None and i + 2 < len(ls) else ""
+    t.ok(bar and re.search(r"DNS [\d.]+ms \| connect [\d.]+ms \| TLS [\d.]+ms \| TTFB [\d.]+ms"
+                           r" \| transfer [\d.]+ms\s+total [\d.]+ms", legend),
+         "detail: the phase bar with DNS, connect, TLS, TTFB and transfer", s)
+    t.ok("Last 20 checks (newest first)" in s and "State changes (newest first)" in s,
+         "detail: the last checks and the state changes", s)
+    t.ok("curl -sS -o /dev/null" in s and f"'{url}'" in s,
+         "detail: the curl command, credentials redacted", s)
+    r.keys("Escape")
+    ok, s = r.wait_for(lambda s: "filter: secret" in s and names(s) == ["secret"])
+    t.ok(ok, "Esc goes back to the table", s)
+    clear_filter(r)
+
+
+def check_detail_typeahead(r):
+    """Keys typed ahead (or pasted) land in one read: Enter right after the
+    filter must open the row the filter selects, not the one selected
+    before it."""
+    r.keys("/secret", "Enter", "Enter")
+    ok, s = r.wait_for("Reproduce with curl")
+    t.ok(ok and re.search(r"^ secret\s+UP", s, re.M),
+         "'/secret Enter Enter' typed at once opens secret's detail", s)
+    r.keys("Escape")
+    r.wait_for("STATE")
+    clear_filter(r)
+
+
+def check_help(r):
+    r.keys("?")
+    ok, s = r.wait_for(" - keys")
+    t.ok(ok and all(k in s for k in ("Moving", "filter by name", "pause / resume",
+                                        "reload the config file", "q  F10  Ctrl-C",
+                                        "event timeline", "recheck the selected")),
+         "?: help lists the keys", s)
+    r.keys("Escape")
+    ok, s = r.wait_for(lambda s: all_rows(s))
+    t.ok(ok, "Esc leaves the help", s)
+    r.keys("F1")
+    ok1, _ = r.wait_for(" - keys")
+    r.keys("F1")
+    ok2, s = r.wait_for(lambda s: all_rows(s))
+    t.ok(ok1 and ok2, "F1 opens and closes the help", s)
+
+
+def check_events(r):
+    r.keys("e")
+    ok, s = r.wait_for(lambda s: "State changes, newest first" in s
+                       and re.search(r"down503\s+pending → down\s+status: got 503", s))
+    t.ok(ok and re.search(r"ok\s+pending → up", s), "e: the event timeline shows the state "
+         "changes with their reasons", s)
+    r.keys("Escape")
+    ok, s = r.wait_for(lambda s: all_rows(s))
+    t.ok(ok, "Esc leaves the timeline", s)
+
+
+def check_pause(r, fx):
+    r.keys("p")
+    ok, s = r.wait_for(lambda s: "PAUSED" in lines(s)[0])
+    t.ok(ok, "p: the header shows PAUSED", s)
+    time.sleep(0.5 * SLOW)           # a check in flight may still finish
+    h0 = fx.hits("/body/tick")
+    time.sleep(1.5)
+    h1 = fx.hits("/body/tick")
+    t.eq(h1 - h0, 0, "no checks start while paused (a 300 ms target, 1.5 s)")
+    r.keys("p")
+    ok, s = r.wait_for(lambda s: "PAUSED" not in s)
+    t.ok(ok and wait_until(lambda: fx.hits("/body/tick") > h1),
+         "p again: PAUSED goes and checks resume", s)
+
+
+def check_recheck(r, fx):
+    # interval 1h: its first check is spread over 6 min, so another hit
+    # during this check is most unlikely
+    before = fx.hits("/count")
+    ok, s = set_filter(r, "counter")
+    ok = ok and r.wait_for(lambda s: names(s) == ["counter"])[0]
+    r.keys("r")
+    t.ok(ok and wait_until(lambda: fx.hits("/count") > before),
+         f"r rechecks the selected target at once (/count hits {before} -> "
+         f"{fx.hits('/count')}, interval 1h)", s)
+    clear_filter(r)
+
+
+def fits(s, w, h):
+    ls = lines(s)
+    return len(ls) == h and all(len(ln) <= w for ln in ls)
+
+
+def check_resize(r):
+    r.resize(40, 12)
+    ok, s = r.wait_for(lambda s: fits(s, 40, 12) and lines(s)[0].startswith("uptop")
+                       and "STATE" in s and rows(s) and lines(s)[11].startswith("F1Help"))
+    t.ok(ok, "40x12: header, column titles, rows and key hints fit", s)
+    r.resize(20, 5)
+    ok, s = r.wait_for(lambda s: fits(s, 20, 5) and lines(s)[0].startswith("uptop")
+                       and rows(s) and lines(s)[4].startswith("F1Help"))
+    t.ok(ok and "too small" not in s, "20x5: title, a row and the hints still draw", s)
+    r.resize(120, 40)
+    ok, s = r.wait_for(lambda s: fits(s, 120, 40) and "checks/s" in lines(s)[1]
+                       and all_rows(s) and "qQuit" in lines(s)[39])
+    t.ok(ok, "back to 120x40: the full table again", s)
+
+
+def check_reload(r, fx, cfg):
+    text, bad_line = main_config(fx, broken=True)
+    write_file(cfg, text)
+    r.keys("L")
+    where = f"{cfg}:{bad_line}:5:"
+    ok, s = r.wait_for(lambda s: "reload failed" in footer_status(s))
+    t.ok(ok and where in footer_status(s) and "intervall" in footer_status(s),
+         f"L with an invalid file: the footer shows the error at line:col ({where})", s)
+    h0 = fx.hits("/body/tick")
+    ok, s = r.wait_for(lambda s: all_rows(s))
+    t.ok(ok and wait_until(lambda: fx.hits("/body/tick") > h0),
+         "the running config stays and keeps being checked", s)
+    write_file(cfg, main_config(fx, extra=["added1"])[0])
+    r.keys("L")
+    ok, s = r.wait_for(lambda s: "added1" in names(s))
+    t.ok(ok and "reloaded" in footer_status(s) and "8 targets" in footer_status(s),
+         "L with a valid file adds the new target", s)
+    write_file(cfg, main_config(fx, extra=["added1", "added2"])[0])
+    r.signal(signal.SIGUSR1)
+    ok, s = r.wait_for(lambda s: "added2" in names(s))
+    t.ok(ok and "9 targets" in footer_status(s), "SIGUSR1 reloads too", s)
+
+
+def main_session(tmux, tmp, fx):
+    os.makedirs(os.path.join(tmp, "cfg"))
+    cfg = write_file(os.path.join(tmp, "cfg", "uptop.yaml"), main_config(fx)[0])
+    r = Run(tmux, tmp, "main", ["-c", cfg])
+    try:
+        if not check_rows_and_states(r):
+            return
+        check_filter_live(r, fx)
+        check_filter_inverted(r)
+        check_filter_redacted(r)
+        check_view_cycle(r)
+        check_sort(r)
+        check_detail(r, fx)
+        check_help(r)
+        check_events(r)
+        check_pause(r, fx)
+        check_recheck(r, fx)
+        check_resize(r)
+        check_detail_typeahead(r)
+        check_reload(r, fx, cfg)
+        r.keys("q")
+        check_exit(r, "q")
+    finally:
+        r.close()
+
+
+# ---------------------------------------------------------------- hostile
+
+def hostile_config(fx):
+    esc_url = fx.url("/redirect-to?url=/x%1B]0;PWNED%07%1B[2J%1B[H%07")
+    return (
+        "defaults: {interval: 1s, timeout: 900ms}\n"
+        "targets:\n"
+        f'  - {{name: hstatus, url: "{fx.url("/hostile-status")}"}}\n'
+        f'  - {{name: hbody, url: "{fx.url("/hostile")}", body_contains: absent}}\n'
+        f'  - {{name: hredir, url: "{esc_url}"}}\n'
+        # a name with an OSC title, BEL, clear screen and cursor home
+        f'  - {{name: "evil\\e]0;PWNED\\a\\e[2J\\e[H", url: "{fx.url("/ok")}"}}\n'
+        f'  - {{name: fine, url: "{fx.url("/ok")}"}}\n'
+    )
+
+
+HOSTILE_NAMES = {"hstatus", "hbody", "hredir", "fine"}
+
+
+def hostile_ready(s):
+    return HOSTILE_NAMES <= set(names(s)) and len(rows(s)) == 5 and "PEND" not in s
+
+
+def screen_intact(r, s, what):
+    """The title is still the wrapper's, the header was not cleared away,
+    no raw escape or control reached the pane."""
+    t.eq(r.fmt("#{pane_title}"), TITLE, f"{what}: the pane title is unchanged")
+    ls = lines(s)
+    t.ok(ls[0].startswith("uptop ") and "checks/s" in ls[1]
+         and ls[-1].startswith(("F1Help", "EscBack")),
+         f"{what}: the header and footer are still on screen", s)
+    left = raw_leftovers(r.screen_escapes())
+    t.ok(not left, f"{what}: nothing but tmux's colour sequences in capture-pane -e", left)
+
+
+def hostile_session(tmux, tmp, fx):
+    cfg = write_file(os.path.join(tmp, "hostile.yaml"), hostile_config(fx))
+    r = Run(tmux, tmp, "hostile", ["-c", cfg])
+    try:
+        ok, s = r.wait_for(hostile_ready)
+        if not t.ok(ok, "hostile targets: every row shows", s):
+            return
+        t.eq(r.fmt("#{pane_title}"), TITLE, "control: the wrapper's OSC 2 set the pane title")
+        # a few rounds of hostile answers, each redrawn
+        wait_until(lambda: fx.hits("/hostile-status") >= 3 and fx.hits("/redirect-to") >= 3,
+                   timeout=WAIT + 3)
+        ok, s = r.wait_for(lambda s: failures(s, "hstatus") >= 3)
+        t.ok(ok and "evil␛]0;PWNED␇␛[2J␛[H" in s, "a name's escapes show as placeholders (␛ ␇)", s)
+        screen_intact(r, s, "table")
+        r.keys("e")
+        ok, s = r.wait_for("State changes, newest first")
+        t.ok("'/x␛]0;PWNED␇␛[2J␛[H␇'" in s,
+             "the server's bytes in an error show as placeholders (events)", s)
+        screen_intact(r, s, "events")
+        r.keys("Escape")
+        set_filter(r, "hredir")
+        r.wait_for(lambda s: names(s) == ["hredir"])
+        r.keys("Enter")
+        ok, s = r.wait_for("Reproduce with curl")
+        t.ok(ok and "␛[2J" in s and "not followed" in s,
+             "the detail view wraps the whole hostile error, sanitised", s)
+        screen_intact(r, s, "detail")
+        r.keys("Escape")
+        r.wait_for("filter: hredir")
+        r.keys("q")
+        check_exit(r, "hostile: q")
+        t.eq(r.fmt("#{pane_title}"), TITLE, "hostile: the title is still ours after exit")
+    finally:
+        r.close()
+
+
+# ------------------------------------------------------------ ASCII only
+
+def check_ascii_views(r, how):
+    """Table, events, help and detail: not one byte >= 0x80 on screen."""
+    ok, s = r.wait_for(lambda s: hostile_ready(s) and failures(s, "hstatus") >= 2)
+    if not t.ok(ok, f"{how}: every row shows", s):
+        return
+    t.ok("evil^[]0;PWNED^G^[[2J^[[H" in s, f"{how}: placeholders are ASCII (^[ ^G)", s)
+    t.eq(non_ascii(s), [], f"{how}: the table is ASCII only")
+    r.keys("e")
+    ok, s = r.wait_for("pending -> down")
+    t.ok(ok and not non_ascii(s), f"{how}: the event timeline is ASCII only", non_ascii(s) or s)
+    r.keys("?")
+    ok, s = r.wait_for(" - keys")
+    t.ok(ok and not non_ascii(s) and "Up/Dn" in s, f"{how}: help and hints are ASCII only",
+         non_ascii(s) or s)
+    r.keys("Escape")
+    r.wait_for("STATE")
+    r.keys("Enter")
+    ok, s = r.wait_for("Reproduce with curl")
+    t.ok(ok and not non_ascii(s), f"{how}: the detail view (phase bar) is ASCII only",
+         non_ascii(s) or s)
+    r.keys("q")
+    r.wait_for("STATE")
+    r.keys("q")
+    t.eq(r.wait_exit(), 0, f"{how}: q exits 0")
+
+
+def ascii_sessions(tmux, tmp, fx):
+    cfg = write_file(os.path.join(tmp, "ascii.yaml"), hostile_config(fx))
+    runs = [(Run(tmux, tmp, "ascii", ["--ascii", "-c", cfg]), "--ascii"),
+            (Run(tmux, tmp, "clocale", ["-c", cfg], lc_all="C"), "LC_ALL=C")]
+    try:
+        for r, how in runs:
+            check_ascii_views(r, how)
+    finally:
+        for r, _ in runs:
+            r.close()
+
+
+# ---------------------------------------------------------------- signals
+
+def small_config(fx, tmp):
+    return write_file(os.path.join(tmp, "small.yaml"),
+                      f'targets:\n  - {{name: only, url: "{fx.url("/ok")}"}}\n')
+
+
+def signal_sessions(tmux, tmp, fx):
+    """SIGTERM, SIGHUP and Ctrl-C, three runs side by side."""
+    cfg = small_config(fx, tmp)
+    ways = [("SIGTERM", lambda r: r.signal(signal.SIGTERM)),
+            ("SIGHUP", lambda r: r.signal(signal.SIGHUP)),
+            ("Ctrl-C", lambda r: r.keys("C-c"))]
+    runs = [Run(tmux, tmp, name.lower().replace("-", ""), ["-c", cfg]) for name, _ in ways]
+    try:
+        for r, (name, stop) in zip(runs, ways):
+            ok, s = r.wait_for(lambda s: names(s) == ["only"] and "UP" in s)
+            if not t.ok(ok, f"{name}: the table is up", s):
+                continue
+            stop(r)
+            check_exit(r, name)
+    finally:
+        for r in runs:
+            r.close()
+
+
+def refusal_sessions(tmux, tmp, fx):
+    cfg = small_config(fx, tmp)
+    r = Run(tmux, tmp, "dumb", ["-c", cfg], term="dumb")
+    try:
+        rc = r.wait_exit()
+        _, s = r.wait_for("AFTER-UPTOP")
+        t.eq(rc, 3, "TERM=dumb: exit 3")
+        t.ok("--once" in s and "TERM=dumb" in s, "TERM=dumb: the message points to --once", s)
+        before, after = r.stty()
+        t.ok(before == after, "TERM=dumb: terminal modes untouched")
+    finally:
+        r.close()
+    rc, out, err, _ = run_uptop(["-c", cfg], env={"TERM": TERMINAL}, timeout=10 * SLOW)
+    t.ok(rc == 3 and "--once" in err and "tty" in err,
+         "stdout not a terminal: exit 3, pointing to --once", err)
+
+
+# ------------------------------------------------------------------- main
+
+def main():
+    if not shutil.which("tmux"):
+        t.skip("TUI tests", "tmux is not installed")
+        return t.done()
+    tmp = tempfile.mkdtemp(prefix="uptop-tui-")
+    tmux = Tmux()
+    try:
+        with Fixture(tls=False) as fx:
+            tmux.start()
+            main_session(tmux, tmp, fx)
+            hostile_session(tmux, tmp, fx)
+            ascii_sessions(tmux, tmp, fx)
+            signal_sessions(tmux, tmp, fx)
+            refusal_sessions(tmux, tmp, fx)
+    except Exception:
+        t.ok(False, "test script raised", traceback.format_exc())
+    finally:
+        tmux.kill()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return t.done()
+
+
+if __name__ == "__main__":
+    # tests/run.sh's timeout sends SIGTERM: unwind so tmux and the fixture go.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    sys.exit(main())
