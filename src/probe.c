@@ -55,11 +55,15 @@ static void on_sock(int fd, short revents, void *arg)
 	struct probe *p = arg;
 	int flags = 0, running;
 
-	if (revents & (POLLIN | POLLHUP))
+	/* An error or hangup is handed to curl as readable and writable, not
+	 * as CURL_CSELECT_ERR: its recv/send/connect then sees the socket's
+	 * real errno (ECONNRESET, ECONNREFUSED, ...), which classifies the
+	 * failure, instead of a bare "select/poll returned error". */
+	if (revents & (POLLIN | POLLHUP | POLLERR))
 		flags |= CURL_CSELECT_IN;
-	if (revents & POLLOUT)
+	if (revents & (POLLOUT | POLLERR))
 		flags |= CURL_CSELECT_OUT;
-	if (revents & (POLLERR | POLLNVAL))
+	if (revents & POLLNVAL)
 		flags |= CURL_CSELECT_ERR;
 	curl_multi_socket_action(p->multi, fd, flags, &running);
 	drain_done(p);
