@@ -42,7 +42,7 @@ struct timings {
 
 #define RESULT_MSG_LEN 320
 #define RESULT_IP_LEN 48
-#define RESULT_URL_LEN 512
+#define RESULT_URL_LEN 256
 
 struct result {
 	int64_t start_mono_ms;

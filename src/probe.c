@@ -379,8 +379,7 @@ static void drain_done(struct probe *p)
 	while ((m = curl_multi_info_read(p->multi, &left))) {
 		struct xfer *x = NULL;
 		struct result r;
-		char *redir = NULL;
-		char redirect[RESULT_URL_LEN] = "";
+		char *redir = NULL, *redirect = NULL;
 		void *user;
 
 		if (m->msg != CURLMSG_DONE)
@@ -391,12 +390,13 @@ static void drain_done(struct probe *p)
 		if (r.cls == EC_NONE && r.http_status >= 300 && r.http_status < 400 &&
 		    curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_URL, &redir) ==
 			    CURLE_OK && redir)
-			snprintf(redirect, sizeof(redirect), "%s", redir);
+			redirect = xstrdup(redir);   /* whole: never follow a cut URL */
 		curl_multi_remove_handle(p->multi, x->easy);
 		p->in_flight--;
 		user = x->user;
 		xfer_release(p, x);
-		p->done(p->arg, &r, redirect, user);
+		p->done(p->arg, &r, redirect ? redirect : "", user);
+		free(redirect);
 	}
 }
 
