@@ -17,7 +17,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
 def check_alloc_failure(tmp):
-    """100,000 targets under a 300 MB address-space limit: the config fits,
+    """100,000 targets under a 240 MB address-space limit (loading needs ~190 MB, the model ~190 MB more): the config fits,
     the model does not, so the failure comes with the table on screen."""
     if os.environ.get("UPTOP_SANITIZED"):
         t.skip("allocation failure under ulimit -v", "ASan reserves terabytes of address space")
@@ -31,7 +31,7 @@ def check_alloc_failure(tmp):
     script = os.path.join(tmp, "alloc.sh")
     with open(script, "w") as f:
         f.write(f"""stty -g > {tmp}/before
-( ulimit -v 300000; exec {uptop_bin()} -c {cfg} 2>{tmp}/err ); echo $? > {tmp}/rc
+( ulimit -v 240000; exec {uptop_bin()} -c {cfg} 2>{tmp}/err ); echo $? > {tmp}/rc
 stty -g > {tmp}/after
 """)
     sock = f"uptop-faults-{os.getpid()}"
