@@ -23,9 +23,9 @@
  * reuse it for, and libcurl 7.88 otherwise walks its connection cache
  * twice per transfer (looking for a reusable connection when it starts,
  * and in curl_multi_remove_handle() after it went back to the cache), which
- * is O(open connections) each: 10,000 at once then cost 5.5 s of CPU
- * instead of 0.8 s (perf: 66 % in curl_multi_remove_handle). --keep shows
- * that.
+ * is O(open connections) each: 10,000 at once then cost about 6 s of
+ * CPU instead of 0.9 s (perf: 66 % in curl_multi_remove_handle). --keep
+ * shows that.
  *
  * Like uptop: CURLOPT_CAPATH is NULL (Debian's default CAPATH disables
  * OpenSSL's CA-store cache), no proxy, CURLOPT_NOSIGNAL, the multi handle's

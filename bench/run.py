@@ -366,15 +366,15 @@ class Tap:
         print(f"ok {self.n} - {desc} # SKIP {why}", flush=True)
 
 
-def smoke_checks(tap, wls, toolset, runs, table):
+def smoke_checks(tap, wls, available, runs, table):
     """What must hold even at toy sizes: every tool ran, was parsed, and
-    told the slow-but-fine URLs from the failing ones."""
+    told the slow-but-fine URLs from the failing ones. available: tool key
+    -> whether it could run (taken before the run's temp dir went away)."""
     for wl in wls:
         for key in wl.tools:
-            t = toolset[key]
             mine = [r for r in runs if r["workload"] == wl.key and r["tool"] == key]
             name = f"{wl.key}: {key}"
-            if not t.available():
+            if not available[key]:
                 tap.skip(name, "not available here")
                 continue
             if not mine:
@@ -472,6 +472,7 @@ def main():
         order = ["blocking", "a", "b", "c", "tls", "d", "e", "f"]
     snapshot_uptop(args, workdir)
     toolset = make_tools(args)
+    available = {k: t.available() for k, t in toolset.items()}
     new_fixture = pick_fixture(args, workdir)
     runs, used, tui = [], [], None
     fixture_name = fixture_version = "none"
@@ -513,7 +514,7 @@ def main():
     if args.smoke:
         tap = Tap(args.tap_start)
         tap.ok(True, f"fixture: {fixture_name}")
-        smoke_checks(tap, used, toolset, runs, md)
+        smoke_checks(tap, used, available, runs, md)
         print(f"1..{tap.n}")
         return 1 if tap.failed else 0
     return 0
