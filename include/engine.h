@@ -47,7 +47,6 @@ void engine_on_event(struct engine *e, engine_event_cb cb, void *arg);
 void engine_on_result(struct engine *e, engine_result_cb cb, void *arg);
 
 const struct model *engine_model(const struct engine *e);
-const struct config *engine_config(const struct engine *e);
 const struct sched_stats *engine_sched_stats(const struct engine *e);
 void engine_stats(const struct engine *e, struct engine_stats *out);
 

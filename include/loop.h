@@ -33,8 +33,6 @@ void loop_free(struct loop *l);
 void loop_fd_set(struct loop *l, int fd, short events, loop_fd_cb cb,
 		 void *arg);
 void loop_fd_del(struct loop *l, int fd);
-bool loop_fd_watched(const struct loop *l, int fd);
-int loop_fd_count(const struct loop *l);
 
 /* Timers are caller-owned structs registered once. */
 void loop_timer_add(struct loop *l, struct loop_timer *t, loop_timer_cb cb,

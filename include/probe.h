@@ -50,8 +50,6 @@ struct xfer *probe_start(struct probe *p, const struct probe_req *q,
 /* Aborts one transfer without a callback. */
 void probe_cancel(struct probe *p, struct xfer *x);
 
-size_t probe_in_flight(const struct probe *p);
-
 /* URL parts as curl parses them. host keeps IPv6 brackets. Returns 0, or
  * -1 with a message in err. */
 int probe_url_parts(const char *url, char *scheme, size_t slen, char *host,

@@ -483,11 +483,6 @@ const struct model *engine_model(const struct engine *e)
 	return &e->model;
 }
 
-const struct config *engine_config(const struct engine *e)
-{
-	return e->cfg;
-}
-
 const struct sched_stats *engine_sched_stats(const struct engine *e)
 {
 	return sched_stats(e->sched);

@@ -120,16 +120,6 @@ void loop_fd_del(struct loop *l, int fd)
 	l->n--;
 }
 
-bool loop_fd_watched(const struct loop *l, int fd)
-{
-	return slot_get(l, fd) >= 0;
-}
-
-int loop_fd_count(const struct loop *l)
-{
-	return (int)l->n;
-}
-
 void loop_timer_add(struct loop *l, struct loop_timer *t, loop_timer_cb cb,
 		    void *arg)
 {

@@ -507,6 +507,7 @@ static int finish(struct app *a)
 				  peak_rss_kb());
 		return report_exit_code(m, false);
 	default:
+		/* Quitting the live table (q, SIGINT, SIGTERM, SIGHUP) is a success. */
 		return 0;
 	}
 }
@@ -593,9 +594,6 @@ int main(int argc, char **argv)
 	ui_free(a.ui);
 	a.ui = NULL;
 	rc = finish(&a);
-	/* Quitting the live table (q, SIGINT, SIGTERM, SIGHUP) is a success. */
-	if (a.o.mode == MODE_TUI)
-		rc = 0;
 out:
 	engine_free(a.engine);
 	loop_free(a.loop);

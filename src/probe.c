@@ -41,7 +41,6 @@ struct probe {
 	probe_done_cb done;
 	void *arg;
 	struct xfer *free_list;
-	size_t in_flight;
 	struct xfer **all;        /* every xfer ever made, for teardown */
 	size_t nall, capall;
 };
@@ -392,7 +391,6 @@ static void drain_done(struct probe *p)
 			    CURLE_OK && redir)
 			redirect = xstrdup(redir);   /* whole: never follow a cut URL */
 		curl_multi_remove_handle(p->multi, x->easy);
-		p->in_flight--;
 		user = x->user;
 		xfer_release(p, x);
 		p->done(p->arg, &r, redirect ? redirect : "", user);
@@ -551,7 +549,6 @@ struct xfer *probe_start(struct probe *p, const struct probe_req *q,
 		return NULL;
 	}
 	x->active = true;
-	p->in_flight++;
 	return x;
 }
 
@@ -560,13 +557,7 @@ void probe_cancel(struct probe *p, struct xfer *x)
 	if (!x || !x->active)
 		return;
 	curl_multi_remove_handle(p->multi, x->easy);
-	p->in_flight--;
 	xfer_release(p, x);
-}
-
-size_t probe_in_flight(const struct probe *p)
-{
-	return p->in_flight;
 }
 
 struct probe *probe_new(struct loop *l, size_t max_connections,

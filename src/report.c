@@ -201,8 +201,7 @@ void report_event_json(FILE *f, const struct model *m, const struct event *ev)
 		state_name(ev->from), state_name(ev->to));
 	put_json_str_or_null(f, eclass_name(ev->cls));
 	fputs(",\"error\":", f);
-	put_json_str_or_null(f, ev->cls && ev->cls != EC_SLOW ? t->last.msg :
-				ev->cls == EC_SLOW ? t->last.msg : NULL);
+	put_json_str_or_null(f, ev->cls ? t->last.msg : NULL);
 	fputs("}\n", f);
 	fflush(f);
 }
