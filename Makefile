@@ -23,6 +23,15 @@ ALL_CFLAGS := $(WARN) $(CFLAGS) -D_GNU_SOURCE -DUPTOP_VERSION='"$(VERSION)"' \
               -Iinclude $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS  := $(PKG_LIBS) -lm
 
+# The flags are part of the build's identity: when they change (WERROR=1,
+# CFLAGS, sanitizers), $(B)/.flags changes and every object is rebuilt.
+FLAGS_ID   := $(CC) $(ALL_CFLAGS) $(LDFLAGS) $(LDLIBS)
+FLAGS_FILE := $(B)/.flags
+ifneq ($(file <$(FLAGS_FILE)),$(FLAGS_ID))
+$(shell mkdir -p $(B))
+$(file >$(FLAGS_FILE),$(FLAGS_ID))
+endif
+
 SRCS     := $(wildcard src/*.c)
 OBJS     := $(SRCS:%.c=$(B)/%.o)
 LIB_OBJS := $(filter-out $(B)/src/main.o,$(OBJS))
@@ -35,14 +44,14 @@ all: uptop
 uptop: $(B)/uptop
 	@cp $< $@.tmp && mv -f $@.tmp $@
 
-$(B)/uptop: $(OBJS)
+$(B)/uptop: $(OBJS) $(FLAGS_FILE)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
 
-$(B)/src/%.o: src/%.c
+$(B)/src/%.o: src/%.c $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(B)/tests/%: tests/unit/%.c $(LIB_OBJS) tests/unit/tap.h
+$(B)/tests/%: tests/unit/%.c $(LIB_OBJS) tests/unit/tap.h $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
 

@@ -1,33 +1,35 @@
 #!/usr/bin/env bash
 # Runs every unit test binary and integration script, counts TAP lines,
-# and ends with "N passed, N failed". Exits non-zero on any failure.
+# and ends with "N passed, N failed, N skipped" (a "# SKIP" line is shown
+# with its reason and is not a pass). Exits non-zero on any failure.
 #   B=build tests/run.sh [pattern]    only tests whose name matches pattern
 set -u
 cd "$(dirname "$0")/.."
 B=${B:-build}
 export UPTOP_BIN=${UPTOP_BIN:-$PWD/$B/uptop}
 pattern=${1:-}
-passed=0 failed=0
+passed=0 failed=0 skipped=0
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
 
 run_one() {
 	local name=$1; shift
 	[ -n "$pattern" ] && [[ "$name" != *"$pattern"* ]] && return
-	local out="$log/out" rc p f
+	local out="$log/out" rc p f s
 	timeout "${TEST_TIMEOUT:-300}" "$@" >"$out" 2>"$log/err" </dev/null
 	rc=$?
-	p=$(grep -c '^ok ' "$out")
+	s=$(grep -Eci '^ok .*# *SKIP' "$out")
+	p=$(($(grep -c '^ok ' "$out") - s))
 	f=$(grep -c '^not ok ' "$out")
-	grep -E '^(not ok|#)' "$out" | sed "s|^|[$name] |"
+	grep -Ei '^(not ok|#)|^ok .*# *SKIP' "$out" | sed "s|^|[$name] |"
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		# a crash or a harness error is a failure even without "not ok"
 		echo "[$name] exited with status $rc"
 		tail -n 20 "$log/err" | sed "s|^|[$name] stderr: |"
 		f=1
 	fi
-	printf '%-28s %4d passed, %d failed\n' "$name" "$p" "$f"
-	passed=$((passed + p)); failed=$((failed + f))
+	printf '%-28s %4d passed, %d failed, %d skipped\n' "$name" "$p" "$f" "$s"
+	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 }
 
 for t in "$B"/tests/test_*; do
@@ -39,5 +41,5 @@ done
 for t in tests/integration/test_*.sh; do
 	[ -f "$t" ] && run_one "$(basename "$t" .sh)" bash "$t"
 done
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The build's identity includes its flags: after a plain build, the same
+# build with WERROR=1 (or other CFLAGS) recompiles every object instead of
+# reusing ones built without -Werror. Uses its own build directory.
+set -u
+cd "$(dirname "$0")/../.."
+n=0 failed=0
+ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+b="$tmp/b"
+nsrc=$(ls src/*.c | wc -l)
+
+make --no-print-directory -j2 B="$b" "$b/uptop" >"$tmp/log1" 2>&1
+ok $? "a plain build in a fresh directory succeeds"
+make --no-print-directory -n B="$b" "$b/uptop" >"$tmp/log2" 2>&1
+ok "$(grep -c -- ' -c -o ' "$tmp/log2")" "a second plain build compiles nothing"
+make --no-print-directory -n B="$b" WERROR=1 "$b/uptop" >"$tmp/log3" 2>&1
+c=$(grep -- ' -c -o ' "$tmp/log3" | grep -c -- '-Werror')
+[ "$c" -eq "$nsrc" ]; ok $? "WERROR=1 after a plain build recompiles all $nsrc sources with -Werror (got $c)"
+grep -q -- '-Werror' "$b/.flags"; ok $? "the flags stamp records -Werror"
+make --no-print-directory -j2 B="$b" WERROR=1 "$b/uptop" >"$tmp/log4" 2>&1
+ok $? "the -Werror build succeeds"
+make --no-print-directory -n B="$b" "$b/uptop" >"$tmp/log5" 2>&1
+c=$(grep -c -- ' -c -o ' "$tmp/log5")
+[ "$c" -eq "$nsrc" ]; ok $? "dropping WERROR rebuilds again (got $c of $nsrc)"
+[ -f LICENSE ] && grep -q 'MIT License' LICENSE && grep -q 'MIT' README.md
+ok $? "LICENSE is MIT and the README says so"
+echo "1..$n"
+[ "$failed" -eq 0 ]
