@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "diag.h"
 
 #define CONFIG_DEFAULT_INTERVAL_MS 30000
@@ -21,6 +22,12 @@ struct header {
 	char *value;   /* after ${VAR} expansion: what is sent */
 	char *shown;   /* before expansion ("Bearer ${TOKEN}"), for display */
 	bool secret;   /* Authorization, Proxy-Authorization, Cookie, or ${VAR} */
+};
+
+/* A list of strings, as a list key stores it. */
+struct strlist {
+	char **v;
+	size_t n;
 };
 
 struct status_range {
@@ -84,6 +91,10 @@ void config_free(struct config *c);
  * $XDG_CONFIG_HOME/uptop/config.yaml (default ~/.config/uptop/config.yaml).
  * Returns a malloc'd path or NULL when none exists. */
 char *config_find(void);
+
+/* Prints every config key (section, name, kind, default, range, one line
+ * of help), generated from the key table: `uptop --help-config`. */
+void config_help(FILE *f);
 
 /* Parses "250ms", "5s", "2m", "1h" (also combined like "1m30s").
  * Returns 0 and sets *ms, or -1 with a message in err (size errlen). */
