@@ -32,7 +32,7 @@
 
 static const struct ckey target_rows[] = {
 	{ .name = "name", T(STRING, name), .flags = KF_EXPAND,
-	  .help = "shown name, unique; default: the url" },
+	  .help = "unique shown name; default: the url" },
 	{ .name = "url", T(STRING, url), .flags = KF_EXPAND, .parse = tconf_url,
 	  .help = "required: http:// or https:// URL" },
 	{ .name = "group", T(STRING, group), .flags = KF_EXPAND | KF_OPTIONAL, .def = "",
@@ -686,7 +686,7 @@ static bool list_get(struct loader *L, const struct ckey *k, struct strlist *out
 		loader_err(L, n, "%s: more than %lld entries", k->name, (long long)k->max);
 		return false;
 	}
-	l.v = xcalloc(cnt ? cnt : 1, sizeof(*l.v));
+	l.v = xcalloc(cnt, sizeof(*l.v));
 	for (size_t i = 0; i < cnt; i++) {
 		bool bad;
 		char *s = text_get(L, items[i], k->name, k->flags & KF_EXPAND, false, &bad);
@@ -813,7 +813,7 @@ void keys_copy(const struct ktable *t, void *dst, const void *src)
 			const struct strlist *sl = s;
 			struct strlist *dl = d;
 
-			dl->v = xcalloc(sl->n ? sl->n : 1, sizeof(*dl->v));
+			dl->v = sl->n ? xcalloc(sl->n, sizeof(*dl->v)) : NULL;
 			for (size_t j = 0; j < sl->n; j++)
 				dl->v[j] = xstrdup(sl->v[j]);
 		} else if (k->kind == KIND_MAP && k->sub) {

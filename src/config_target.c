@@ -263,7 +263,7 @@ bool tconf_headers(struct loader *L, const struct ckey *k, void *obj, const stru
 		loader_err(L, n, "%s: more than %lld headers", k->name, (long long)k->max);
 		return false;
 	}
-	hs = xcalloc(n->n ? n->n : 1, sizeof(*hs));
+	hs = xcalloc(n->n, sizeof(*hs));
 	for (size_t i = 0; i < n->n; i++) {
 		const struct ynode *name = n->pairs[i].key;
 		size_t j;
@@ -286,10 +286,8 @@ bool tconf_headers(struct loader *L, const struct ckey *k, void *obj, const stru
 		return false;
 	}
 	headers_free(t->headers, t->nheaders);
-	t->headers = nh ? hs : NULL;
+	t->headers = hs;
 	t->nheaders = nh;
-	if (!nh)
-		free(hs);
 	return true;
 }
 
