@@ -2,7 +2,9 @@
  *
  * Loaded from YAML by config_load() (the only module besides theme that
  * touches libyaml) or built from bare URLs by config_from_urls(). Once
- * loaded a config is never modified; a reload builds a new one. */
+ * loaded a config is never modified; a reload builds a new one. Every key
+ * is one row of the key table (config_keys.h): a new key is a field here
+ * and a row there. */
 #ifndef UPTOP_CONFIG_H
 #define UPTOP_CONFIG_H
 
