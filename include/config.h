@@ -14,9 +14,12 @@
 #include <stdio.h>
 #include "diag.h"
 
+/* The key table's built-in defaults, for code that needs them as numbers;
+ * test_config keeps the two equal. */
 #define CONFIG_DEFAULT_INTERVAL_MS 30000
 #define CONFIG_DEFAULT_TIMEOUT_MS 5000
 #define CONFIG_DEFAULT_MAX_BODY (1024 * 1024)
+/* follow_redirects: hops at most */
 #define CONFIG_MAX_REDIRECTS 5
 
 struct header {

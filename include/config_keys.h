@@ -168,6 +168,10 @@ const char *key_scalar(struct loader *L, const struct ynode *n, const char *key,
 char *key_string(struct loader *L, const struct ckey *k, const struct ynode *n, bool *bad);
 /* n's text with ${VAR} expanded; NULL after reporting. *used: a ${VAR}. */
 char *key_expand(struct loader *L, const struct ynode *n, const char *key, bool *used);
+/* The items of a list value: a sequence's, or *n itself as a list of one
+ * ("expect_status: 200"); NULL after "KEY: expected WANT, got a mapping". */
+const struct ynode *const *key_items(struct loader *L, const struct ckey *k,
+				    const struct ynode *const *n, const char *want, size_t *cnt);
 /* 1: n is a mapping to read; 0: an empty value (nothing to read); -1: not
  * a mapping (reported as "KEY: expected a mapping, got ..."). */
 int key_mapping(struct loader *L, const struct ckey *k, const struct ynode *n);

@@ -499,6 +499,21 @@ int key_mapping(struct loader *L, const struct ckey *k, const struct ynode *n)
 	return 1;
 }
 
+const struct ynode *const *key_items(struct loader *L, const struct ckey *k,
+				    const struct ynode *const *n, const char *want, size_t *cnt)
+{
+	if ((*n)->kind == YNODE_MAP) {
+		loader_err(L, *n, "%s: expected %s, got a mapping", k->name, want);
+		return NULL;
+	}
+	if ((*n)->kind == YNODE_SEQ) {
+		*cnt = (*n)->n;
+		return (*n)->items;
+	}
+	*cnt = 1;
+	return n;
+}
+
 static bool word_is(const struct ckey *k, const struct ynode *n)
 {
 	return k->word && n->kind == YNODE_SCALAR && strcasecmp(n->str, k->word) == 0;
@@ -669,19 +684,13 @@ static void strlist_clear(struct strlist *l)
 static bool list_get(struct loader *L, const struct ckey *k, struct strlist *out,
 		     const struct ynode *n)
 {
-	const struct ynode *const *items = &n;
+	size_t cnt;
+	const struct ynode *const *items = key_items(L, k, &n, "a list of strings", &cnt);
 	struct strlist l = { 0 };
-	size_t cnt = 1;
 	bool ok = true;
 
-	if (n->kind == YNODE_MAP) {
-		loader_err(L, n, "%s: expected a list of strings, got a mapping", k->name);
+	if (!items)
 		return false;
-	}
-	if (n->kind == YNODE_SEQ) {
-		items = n->items;
-		cnt = n->n;
-	}
 	if (k->max && cnt > (size_t)k->max) {
 		loader_err(L, n, "%s: more than %lld entries", k->name, (long long)k->max);
 		return false;

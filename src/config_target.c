@@ -378,19 +378,13 @@ static bool status_parse(struct loader *L, const char *key, const struct ynode *
 bool tconf_expect(struct loader *L, const struct ckey *k, void *obj, const struct ynode *n)
 {
 	struct target_conf *t = obj;
-	const struct ynode *const *items = &n;
+	size_t cnt, got = 0;
+	const struct ynode *const *items = key_items(L, k, &n, "a list like [200, 300-308]", &cnt);
 	struct status_range *v;
-	size_t cnt = 1, got = 0;
 	bool ok = true;
 
-	if (n->kind == YNODE_MAP) {
-		loader_err(L, n, "%s: expected a list like [200, 300-308], got a mapping", k->name);
+	if (!items)
 		return false;
-	}
-	if (n->kind == YNODE_SEQ) {
-		items = n->items;
-		cnt = n->n;
-	}
 	if (cnt == 0 || ynode_is_null(n)) {
 		loader_err(L, n, "%s: list at least one status code", k->name);
 		return false;

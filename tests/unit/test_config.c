@@ -837,6 +837,7 @@ static void for_each_table(void (*fn)(const struct ktable *))
 
 static void table_rules(const struct ktable *t)
 {
+	OK(t->n <= KEYS_MAX, "%s: at most KEYS_MAX rows", t->where);
 	for (size_t i = 0; i < t->n; i++) {
 		const struct ckey *k = &t->keys[i];
 		bool ranged = k->kind == KIND_DURATION || k->kind == KIND_SIZE || k->kind == KIND_INT;
