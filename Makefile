@@ -89,11 +89,12 @@ check-valgrind:
 
 # libFuzzer on the config loader (clang). FUZZ_SECONDS bounds the run.
 FUZZ_SECONDS ?= 60
-FUZZ_SRCS := src/config.c src/yamldoc.c src/diag.c src/util.c
+FUZZ_SRCS := $(wildcard src/config*.c) src/yamldoc.c src/diag.c src/util.c
 fuzz: build-fuzz/fuzz_config
 	@mkdir -p build-fuzz/corpus
 	build-fuzz/fuzz_config -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
-		-rss_limit_mb=2048 -max_len=65536 build-fuzz/corpus tests/fuzz/corpus/config
+		-rss_limit_mb=2048 -max_len=65536 -dict=tests/fuzz/config.dict \
+		build-fuzz/corpus tests/fuzz/corpus/config
 
 build-fuzz/fuzz_config: tests/fuzz/fuzz_config.c $(FUZZ_SRCS)
 	@mkdir -p $(dir $@)

@@ -2,18 +2,24 @@
  *
  * Loaded from YAML by config_load() (the only module besides theme that
  * touches libyaml) or built from bare URLs by config_from_urls(). Once
- * loaded a config is never modified; a reload builds a new one. */
+ * loaded a config is never modified; a reload builds a new one. Every key
+ * is one row of the key table (config_keys.h): a new key is a field here
+ * and a row there. */
 #ifndef UPTOP_CONFIG_H
 #define UPTOP_CONFIG_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "diag.h"
 
+/* The key table's built-in defaults, for code that needs them as numbers;
+ * test_config keeps the two equal. */
 #define CONFIG_DEFAULT_INTERVAL_MS 30000
 #define CONFIG_DEFAULT_TIMEOUT_MS 5000
 #define CONFIG_DEFAULT_MAX_BODY (1024 * 1024)
+/* follow_redirects: hops at most */
 #define CONFIG_MAX_REDIRECTS 5
 
 struct header {
@@ -21,6 +27,12 @@ struct header {
 	char *value;   /* after ${VAR} expansion: what is sent */
 	char *shown;   /* before expansion ("Bearer ${TOKEN}"), for display */
 	bool secret;   /* Authorization, Proxy-Authorization, Cookie, or ${VAR} */
+};
+
+/* A list of strings, as a list key stores it. */
+struct strlist {
+	char **v;
+	size_t n;
 };
 
 struct status_range {
@@ -84,6 +96,10 @@ void config_free(struct config *c);
  * $XDG_CONFIG_HOME/uptop/config.yaml (default ~/.config/uptop/config.yaml).
  * Returns a malloc'd path or NULL when none exists. */
 char *config_find(void);
+
+/* Prints every config key (section, name, kind, default, range, one line
+ * of help), generated from the key table: `uptop --help-config`. */
+void config_help(FILE *f);
 
 /* Parses "250ms", "5s", "2m", "1h" (also combined like "1m30s").
  * Returns 0 and sets *ms, or -1 with a message in err (size errlen). */

@@ -87,6 +87,7 @@ static void usage(FILE *f)
 "  -j, --max-concurrency N    checks in flight at once (default: from the fd limit)\n"
 "      --dns-server IP[:PORT][,...]  DNS servers (default: /etc/resolv.conf)\n"
 "  -h, --help                 this help\n"
+"      --help-config          every config key: kind, default, range, meaning\n"
 "  -V, --version              version and library versions\n"
 "\n"
 "Exit codes: 0 all up, 1 some degraded and none down, 2 any down,\n"
@@ -111,7 +112,7 @@ static void die_usage(const char *fmt, ...)
 static void parse_args(int argc, char **argv, struct opts *o)
 {
 	enum { OPT_ONCE = 256, OPT_HEADLESS, OPT_CHECK, OPT_ASCII, OPT_NOBELL,
-	       OPT_DNS };
+	       OPT_DNS, OPT_HELP_CONFIG };
 	static const struct option longs[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "format", required_argument, NULL, 'f' },
@@ -125,6 +126,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "no-bell", no_argument, NULL, OPT_NOBELL },
 		{ "dns-server", required_argument, NULL, OPT_DNS },
 		{ "help", no_argument, NULL, 'h' },
+		{ "help-config", no_argument, NULL, OPT_HELP_CONFIG },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0, 0, 0, 0 }
 	};
@@ -163,6 +165,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case OPT_NOBELL: o->no_bell = true; break;
 		case OPT_DNS: o->dns = optarg; break;
 		case 'h': usage(stdout); exit(0);
+		case OPT_HELP_CONFIG: config_help(stdout); exit(0);
 		case 'V':
 			printf("uptop %s\n%s\n", UPTOP_VERSION, probe_version());
 			exit(0);

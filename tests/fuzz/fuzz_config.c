@@ -1,7 +1,7 @@
 /* fuzz_config.c - libFuzzer target for config_load_buffer.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude \
- *     tests/fuzz/fuzz_config.c src/config.c src/yamldoc.c src/diag.c src/util.c \
+ *     tests/fuzz/fuzz_config.c src/config*.c src/yamldoc.c src/diag.c src/util.c \
  *     -lyaml -o fuzz_config
  *   ./fuzz_config -dict=tests/fuzz/config.dict tests/fuzz/corpus/config
  *

@@ -121,6 +121,9 @@ targets:
          "--check-config reports every mistake as FILE:LINE:COL", err)
     rc, _, err, _ = run_uptop(["--once", "--bogus"])
     t.eq(rc, 3, "unknown option: exit 3")
+    rc, out, _, _ = run_uptop(["--help-config"])
+    t.ok(rc == 0 and "\n  failures_before_down  int      1        1..1000 " in out
+         and "\nsettings:\n  max_concurrency " in out, "--help-config prints the key table", out)
 
 
 def check_seed_scenario(fx, tmp):

@@ -1,9 +1,12 @@
 /* test_config.c - config loading: durations, good files, the bad corpus
- * (tests/configs/bad/EXPECT), generated hostile files, URLs, config_find.
- * Run from the repository root. */
+ * (tests/configs/bad/EXPECT), generated hostile files, URLs, config_find;
+ * the key tables (consistent, documented, --help-config) and every kind of
+ * key on a table shaped like the keys to come. Run from the repository root. */
 #include "config.h"
+#include "config_keys.h"
 #include "tap.h"
 
+#include <ctype.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -807,6 +810,341 @@ static void test_example(void)
 	config_free(c);
 }
 
+
+/* ---- the key tables ------------------------------------------------------- */
+
+/* Calls fn on every table reachable from keys_top, each set of keys once. */
+static void tables_walk(const struct ktable *t, void (*fn)(const struct ktable *),
+			const struct ckey **seen, size_t *nseen)
+{
+	for (size_t i = 0; i < *nseen; i++)
+		if (seen[i] == t->keys)
+			return;
+	seen[(*nseen)++] = t->keys;
+	fn(t);
+	for (size_t i = 0; i < t->n && *nseen < 16; i++)
+		if (t->keys[i].sub)
+			tables_walk(t->keys[i].sub, fn, seen, nseen);
+}
+
+static void for_each_table(void (*fn)(const struct ktable *))
+{
+	const struct ckey *seen[16];
+	size_t nseen = 0;
+
+	tables_walk(&keys_top, fn, seen, &nseen);
+}
+
+static void table_rules(const struct ktable *t)
+{
+	OK(t->n <= KEYS_MAX, "%s: at most KEYS_MAX rows", t->where);
+	for (size_t i = 0; i < t->n; i++) {
+		const struct ckey *k = &t->keys[i];
+		bool ranged = k->kind == KIND_DURATION || k->kind == KIND_SIZE || k->kind == KIND_INT;
+
+		OK(k->name && *k->name && k->help && *k->help, "%s: a name and a help line", k->name);
+		for (size_t j = 0; j < i; j++)
+			OK(strcmp(k->name, t->keys[j].name) != 0, "%s: named once in %s", k->name,
+			   t->where);
+		if (ranged)
+			OK(k->max > 0 && k->min <= k->max && k->min >= 0, "%s: a range", k->name);
+		if (k->kind == KIND_INT)
+			OK(k->max <= INT32_MAX, "%s: the range fits an int", k->name);
+		if (k->kind == KIND_ENUM)
+			OK(k->choices && k->choices[0], "%s: an enum has choices", k->name);
+		if (k->kind == KIND_MAP && !k->sub)
+			OK(k->parse && k->copy && k->clear, "%s: a map without keys has hooks",
+			   k->name);
+		if (k->sub && k->kind != KIND_MAP)
+			OK(k->parse != NULL, "%s: a list of mappings has a parse hook", k->name);
+		if (k->copy || k->clear)
+			OK(k->copy && k->clear && k->parse, "%s: custom storage has all hooks",
+			   k->name);
+	}
+}
+
+/* Every row is consistent, and every built-in default parses. */
+static void test_tables(void)
+{
+	struct loader L;
+	struct diag d = { 0 };
+	struct config *c = NULL;
+	const struct target_conf *t;
+
+	for_each_table(table_rules);
+	loader_init(&L, "builtin");
+	t = &L.tpl.t;
+	IS_INT(L.errs.n, 0, "every built-in default parses");
+	IS_INT(t->interval_ms, CONFIG_DEFAULT_INTERVAL_MS, "built-in interval");
+	IS_INT(t->timeout_ms, CONFIG_DEFAULT_TIMEOUT_MS, "built-in timeout");
+	IS_INT(t->max_body, CONFIG_DEFAULT_MAX_BODY, "built-in max_body");
+	OK(t->url == NULL && t->name == NULL && t->body == NULL, "no url, name or body");
+	OK(L.cfg->settings.bell && L.cfg->settings.max_concurrency == 0, "built-in settings");
+	OK(loader_done(&L, true, &c, &d) == 0 && c, "an empty load hands out a config");
+	config_free(c);
+	diag_clear(&d);
+}
+
+static char *doc_text;
+static const char *doc_name;
+
+/* "KEY:" as a key of its own, not the tail of another ("query_name:"). */
+static bool mentions_key(const char *text, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (const char *p = strstr(text, key); p; p = strstr(p + 1, key))
+		if (p[n] == ':' && (p == text || !(isalnum((unsigned char)p[-1]) || p[-1] == '_')))
+			return true;
+	return false;
+}
+
+static void table_documented(const struct ktable *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		OK(mentions_key(doc_text, t->keys[i].name), "%s documents '%s:'", doc_name,
+		   t->keys[i].name);
+}
+
+/* A key nobody can find is a key nobody uses; one the fuzzer does not
+ * know is one it hardly reaches. */
+static void test_documented(void)
+{
+	static const char *const docs[] = { "config.example.yaml", "README.md",
+					    "tests/fuzz/config.dict" };
+
+	for (size_t i = 0; i < ARRAY_LEN(docs); i++) {
+		size_t len;
+
+		doc_name = docs[i];
+		doc_text = slurp(docs[i], &len);
+		if (!OK(doc_text != NULL, "read %s", docs[i]))
+			continue;
+		for_each_table(table_documented);
+		free(doc_text);
+	}
+	OK(!mentions_key("  query_name: x", "name"), "a longer key is not the key");
+}
+
+static char *help_text;
+
+static void table_in_help(const struct ktable *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		char row[64];
+
+		snprintf(row, sizeof(row), "\n  %s ", t->keys[i].name);
+		HAS_STR(help_text, row, "--help-config lists the key");
+	}
+}
+
+static void test_help(void)
+{
+	size_t len = 0, longest = 0, at = 0;
+	FILE *f = open_memstream(&help_text, &len);
+
+	if (!OK(f != NULL, "open_memstream"))
+		return;
+	config_help(f);
+	fclose(f);
+	for_each_table(table_in_help);
+	for (size_t i = 0; i <= len; i++) {
+		if (help_text[i] != '\n' && help_text[i] != '\0')
+			continue;
+		if (i - at > longest)
+			longest = i - at;
+		at = i + 1;
+	}
+	OK(longest <= 100, "--help-config fits 100 columns (longest line %zu)", longest);
+	HAS_STR(help_text, "  interval              duration 30s      1ms..24h        time between",
+		"a duration row: kind, default, range, help");
+	HAS_STR(help_text, "  max_body              size     1MiB     1 byte..1GiB ", "a size row");
+	HAS_STR(help_text, "  max_concurrency       int      auto     auto|1..1000000 ",
+		"a word that means 0");
+	HAS_STR(help_text, "\nsettings:\n", "the settings section");
+	HAS_STR(help_text, "body_contains         string   -        -               text the body "
+		"must contain ${VAR}", "${VAR} marked");
+	free(help_text);
+}
+
+/* ---- every kind, on keys shaped like the ones to come ---------------------- */
+
+struct demo_dns {
+	char *query_name;
+	int query_type;
+};
+
+struct demo {
+	int64_t cert_expiry_ms;    /* a duration where 0 is off */
+	int64_t stats_interval_ms;
+	int ip_version;
+	struct strlist conditions;
+	struct demo_dns dns;
+	int successes_before_up;
+	int64_t max_size;
+	bool insecure;
+	char *label;
+};
+
+static const char *const demo_ip[] = { "any", "4", "6", NULL };
+static const char *const demo_qtype[] = { "A", "AAAA", "CNAME", "MX", NULL };
+
+static const struct ckey demo_dns_rows[] = {
+	{ .name = "query_name", KEY_STRING(struct demo_dns, query_name), .help = "name" },
+	{ .name = "query_type", KEY_ENUM(struct demo_dns, query_type), .choices = demo_qtype,
+	  .def = "A", .help = "type" },
+};
+static const struct ktable demo_dns = { "dns:", demo_dns_rows, ARRAY_LEN(demo_dns_rows),
+					"in dns", "it belongs under 'dns:'", false };
+
+#define D(kind, f) KEY_##kind(struct demo, f)
+static const struct ckey demo_rows[] = {
+	{ .name = "cert_expiry", D(DURATION, cert_expiry_ms), .max = 365 * 24 * 3600000LL,
+	  .def = "0s", .help = "0: off" },
+	{ .name = "stats_interval", D(DURATION, stats_interval_ms), .min = 1000,
+	  .max = 3600000, .def = "10s", .help = "h" },
+	{ .name = "ip_version", D(ENUM, ip_version), .choices = demo_ip, .def = "any",
+	  .help = "h" },
+	{ .name = "conditions", D(LIST, conditions), .max = 3, .flags = KF_EXPAND | KF_OPTIONAL,
+	  .help = "h" },
+	{ .name = "dns", KEY_MAP(struct demo, dns, struct demo_dns), .sub = &demo_dns,
+	  .help = "h" },
+	{ .name = "successes_before_up", D(INT, successes_before_up), .min = 1, .max = 1000,
+	  .def = "1", .help = "h" },
+	{ .name = "max_size", D(SIZE, max_size), .min = 1024, .max = 1 << 20, .def = "64KiB",
+	  .help = "h" },
+	{ .name = "insecure", D(BOOL, insecure), .def = "false", .help = "h" },
+	{ .name = "label", D(STRING, label), .flags = KF_OPTIONAL, .def = "none", .help = "h" },
+};
+static const struct ktable demo = { "demo", demo_rows, ARRAY_LEN(demo_rows), "in demo",
+				    "it belongs in demo", false };
+
+/* Built-in defaults, then the text's keys; the messages joined, or NULL. */
+static char *demo_load(const char *text, struct demo *d)
+{
+	struct loader L;
+	struct yamldoc *doc = NULL;
+	struct config *c = NULL;
+	struct diag errs = { 0 };
+	char *all = NULL;
+
+	memset(d, 0, sizeof(*d));
+	loader_init(&L, "demo");
+	keys_init(&L, &demo, d);
+	if (yamldoc_load(text, strlen(text), &doc, &L.errs) == 0 && yamldoc_root(doc))
+		keys_apply(&L, &demo, d, yamldoc_root(doc), NULL);
+	yamldoc_free(doc);
+	if (loader_done(&L, true, &c, &errs) < 0)
+		all = diag_join(&errs);
+	config_free(c);
+	diag_clear(&errs);
+	return all;
+}
+
+static void demo_refuses(const char *text, const char *want)
+{
+	struct demo d;
+	char *all = demo_load(text, &d);
+
+	HAS_STR(all, want, text);
+	keys_clear(&demo, &d);
+	free(all);
+}
+
+static void test_kinds(void)
+{
+	struct demo d, copy;
+	char *all;
+
+	all = demo_load("{}", &d);
+	OK(all == NULL, "demo: built-in defaults parse");
+	OK(d.cert_expiry_ms == 0 && d.stats_interval_ms == 10000 && d.ip_version == 0 &&
+	   d.conditions.n == 0 && d.successes_before_up == 1 && d.max_size == 65536 &&
+	   !d.insecure, "demo: every default set");
+	OK(d.dns.query_type == 0 && d.dns.query_name == NULL, "a nested map gets its defaults");
+	IS_STR(d.label, "none", "a string default");
+	keys_clear(&demo, &d);
+	free(all);
+
+	setenv("UPTOP_TEST_DEMO", "up", 1);
+	all = demo_load("cert_expiry: 336h\n"
+			"ip_version: 6\n"
+			"conditions: ['[STATUS] == 200', '[BODY].state == ${UPTOP_TEST_DEMO}']\n"
+			"dns: {query_name: example.org, query_type: aaaa}\n"
+			"successes_before_up: 3\n"
+			"max_size: 1MiB\n"
+			"insecure: yes\n"
+			"label: ~\n", &d);
+	unsetenv("UPTOP_TEST_DEMO");
+	OK(all == NULL, "demo: every kind parses (%s)", all ? all : "");
+	free(all);
+	IS_INT(d.cert_expiry_ms, 336 * 3600000LL, "a duration");
+	IS_INT(d.ip_version, 2, "an enum, any case");
+	IS_INT(d.conditions.n, 2, "a list of strings");
+	IS_STR(d.conditions.n == 2 ? d.conditions.v[1] : NULL, "[BODY].state == up",
+	       "list items expand ${VAR}");
+	IS_STR(d.dns.query_name, "example.org", "a nested string");
+	IS_INT(d.dns.query_type, 1, "a nested enum");
+	IS_INT(d.successes_before_up, 3, "an int");
+	IS_INT(d.max_size, 1048576, "a size");
+	OK(d.insecure, "a bool");
+	IS_STR(d.label, "none", "~ restores the built-in default");
+
+	copy = d;
+	keys_copy(&demo, &copy, &d);
+	OK(copy.conditions.v != d.conditions.v && copy.dns.query_name != d.dns.query_name &&
+	   copy.label != d.label, "a copy owns its strings");
+	OK(copy.conditions.n == 2 && strcmp(copy.conditions.v[0], "[STATUS] == 200") == 0 &&
+	   strcmp(copy.dns.query_name, "example.org") == 0, "a copy has the same values");
+	keys_clear(&demo, &d);
+	OK(d.conditions.n == 0 && d.dns.query_name == NULL && d.label == NULL,
+	   "clear empties lists, nested maps and strings");
+	keys_clear(&demo, &copy);
+
+	all = demo_load("conditions: '[STATUS] < 300'\ncert_expiry: 0s\n", &d);
+	OK(all == NULL && d.conditions.n == 1 && d.cert_expiry_ms == 0,
+	   "one scalar is a list of one; 0s is allowed where min is 0");
+	keys_clear(&demo, &d);
+	free(all);
+
+	demo_refuses("ip_version: 5\n", "demo:1:13: ip_version: expected any, 4 or 6, got '5'");
+	demo_refuses("ip_version: [4]\n", "demo:1:13: ip_version: expected any, 4 or 6, got a "
+		     "sequence");
+	demo_refuses("successes_before_up: 0\n",
+		     "demo:1:22: successes_before_up must be between 1 and 1000, got '0'");
+	demo_refuses("conditions: [a, b, c, d]\n", "demo:1:13: conditions: more than 3 entries");
+	demo_refuses("conditions: {a: 1}\n",
+		     "demo:1:13: conditions: expected a list of strings, got a mapping");
+	demo_refuses("conditions: [a, ~]\n", "demo:1:17: conditions must not be empty");
+	demo_refuses("dns: {query_nam: x}\n",
+		     "demo:1:7: unknown key 'query_nam' in dns (did you mean 'query_name'?)");
+	demo_refuses("dns: [1]\n", "demo:1:6: dns: expected a mapping, got a sequence");
+	demo_refuses("dns: {query_type: TXT}\n",
+		     "demo:1:19: query_type: expected A, AAAA, CNAME or MX, got 'TXT'");
+	demo_refuses("cert_expiry: 9000h\n",
+		     "demo:1:14: cert_expiry 9000h is too long (at most 8760h)");
+	demo_refuses("stats_interval: 500ms\n",
+		     "demo:1:17: stats_interval 500ms is too short (at least 1s)");
+	demo_refuses("max_size: 10\n",
+		     "demo:1:11: max_size must be between 1KiB and 1MiB, got '10'");
+	demo_refuses("interval: 5s\n", "demo:1:1: unknown key 'interval' in demo: target keys "
+		     "go under 'defaults:' or in an entry of 'targets:'");
+}
+
+/* A key of another section says where it belongs, wherever it is found. */
+static void test_misplaced(void)
+{
+	const char *buf = "targets:\n  - url: https://x.org\nsettings:\n  interval: 5s\n"
+			  "  targets: []\n";
+	char *all = load_bad_buffer("misplaced", buf, strlen(buf), NULL);
+
+	HAS_STR(all, "misplaced:4:3: unknown key 'interval' in settings: target keys go under "
+		"'defaults:' or in an entry of 'targets:'", "a target key in settings");
+	HAS_STR(all, "misplaced:5:3: unknown key 'targets' in settings: it belongs at the top "
+		"level", "a top-level key in settings");
+	free(all);
+}
+
 int main(void)
 {
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/uptop-test-config-XXXXXX");
@@ -830,6 +1168,11 @@ int main(void)
 	test_from_urls();
 	test_find();
 	test_example();
+	test_tables();
+	test_documented();
+	test_help();
+	test_kinds();
+	test_misplaced();
 	rmdir(tmpdir);
 	return tap_done();
 }

@@ -1,0 +1,654 @@
+/* config_target.c - building and checking one target_conf.
+ *
+ * The keys whose values need more than their kind (url, method, headers,
+ * expect_status, ca_file) as parse hooks of their rows; the `defaults:`
+ * template every target starts from; the checks across keys (timeout below
+ * interval, max_latency below timeout) and unique names; config_from_urls.
+ * The generic kinds and the tables are config_keys.c's. */
+#include "config_keys.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+static void set_str(char **field, char *v)
+{
+	free(*field);
+	*field = v;
+}
+
+/* ---- URLs ----------------------------------------------------------------- */
+
+/* Copies url with any user[:password] replaced by "***", for messages and
+ * for names derived from a URL. */
+static char *url_redacted(const char *url)
+{
+	const char *auth = strstr(url, "://"), *end, *at = NULL;
+
+	if (!auth)
+		return xstrdup(url);
+	auth += 3;
+	end = auth + strcspn(auth, "/?#");
+	for (const char *p = auth; p < end; p++)
+		if (*p == '@')
+			at = p;
+	if (!at)
+		return xstrdup(url);
+	return xasprintf("%.*s***%s", (int)(auth - url), url, at);
+}
+
+static bool is_scheme(const char *s, size_t n)
+{
+	if (n == 0 || !ascii_alpha(s[0]))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!ascii_alnum(s[i]) && !strchr("+-.", s[i]))
+			return false;
+	return true;
+}
+
+static bool check_port(const char *p, const char *end, char *why, size_t len)
+{
+	long v = 0;
+
+	for (const char *q = p; q < end; q++) {
+		if (!isdigit((unsigned char)*q)) {
+			snprintf(why, len, "the port must be a number");
+			return false;
+		}
+		if (v <= 65535)
+			v = v * 10 + (*q - '0');
+	}
+	if (p < end && (v < 1 || v > 65535)) {
+		snprintf(why, len, "the port must be between 1 and 65535");
+		return false;
+	}
+	return true;
+}
+
+/* The checks curl would fail on later, said up front and plainly. */
+static bool url_check(const char *url, bool *password, char *why, size_t len)
+{
+	const char *sep = strstr(url, "://"), *auth, *end, *host, *hostend, *at = NULL;
+
+	*password = false;
+	for (const char *p = url; *p; p++) {
+		if ((unsigned char)*p <= ' ' || *p == 0x7f) {
+			snprintf(why, len, "a URL must not contain spaces or control characters");
+			return false;
+		}
+	}
+	if (!sep || !is_scheme(url, (size_t)(sep - url))) {
+		snprintf(why, len, "the URL has no scheme (start it with https:// or http://)");
+		return false;
+	}
+	if (!((sep - url == 4 && strncasecmp(url, "http", 4) == 0) ||
+	      (sep - url == 5 && strncasecmp(url, "https", 5) == 0))) {
+		snprintf(why, len, "only http and https URLs are supported, not %.*s",
+			 (int)(sep - url), url);
+		return false;
+	}
+	auth = sep + 3;
+	end = auth + strcspn(auth, "/?#");
+	for (const char *p = auth; p < end; p++)
+		if (*p == '@')
+			at = p;
+	if (at && memchr(auth, ':', (size_t)(at - auth)))
+		*password = true;
+	host = at ? at + 1 : auth;
+	if (*host == '[') {
+		hostend = memchr(host, ']', (size_t)(end - host));
+		if (!hostend) {
+			snprintf(why, len, "the IPv6 address has no closing ']'");
+			return false;
+		}
+		hostend++;
+		if (hostend < end && *hostend != ':') {
+			snprintf(why, len, "unexpected text after the IPv6 address");
+			return false;
+		}
+	} else {
+		hostend = memchr(host, ':', (size_t)(end - host));
+		if (!hostend)
+			hostend = end;
+	}
+	if (hostend == host || (hostend - host == 2 && *host == '[')) {
+		snprintf(why, len, "the URL has no host");
+		return false;
+	}
+	if (hostend < end && !check_port(hostend + 1, end, why, len))
+		return false;
+	return true;
+}
+
+bool tconf_url(struct loader *L, const struct ckey *k, void *obj, const struct ynode *n)
+{
+	struct target_conf *t = obj;
+	bool bad, password;
+	char why[512], *url = key_string(L, k, n, &bad);
+
+	if (bad)
+		return false;
+	if (!url_check(url, &password, why, sizeof(why))) {
+		char *shown = url_redacted(n->str);
+
+		loader_err(L, n, "url %s: %s", yquote(shown, strlen(shown)), why);
+		free(shown);
+		free(url);
+		return false;
+	}
+	if (password)
+		L->has_secrets = true;
+	set_str(&t->url, url);
+	return true;
+}
+
+/* ---- method and headers --------------------------------------------------- */
+
+static bool is_tchar(int c)
+{
+	return ascii_alnum(c) || (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+static bool is_token(const char *s, size_t n)
+{
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!is_tchar((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+bool tconf_method(struct loader *L, const struct ckey *k, void *obj, const struct ynode *n)
+{
+	struct target_conf *t = obj;
+	const char *s = key_scalar(L, n, k->name, "a method like GET");
+	char *m;
+
+	if (!s)
+		return false;
+	if (!is_token(s, n->len)) {
+		loader_err(L, n, "%s %s is not a valid HTTP method (like GET, HEAD or POST)",
+			   k->name, yquote(s, n->len));
+		return false;
+	}
+	m = xstrdup(s);
+	for (char *p = m; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	set_str(&t->method, m);
+	return true;
+}
+
+static bool is_secret_header(const char *name)
+{
+	return strcasecmp(name, "Authorization") == 0 ||
+	       strcasecmp(name, "Proxy-Authorization") == 0 || strcasecmp(name, "Cookie") == 0;
+}
+
+static bool header_value_ok(struct loader *L, const struct ynode *at, const char *name,
+			    const char *v)
+{
+	for (const char *p = v; *p; p++) {
+		if (((unsigned char)*p < ' ' && *p != '\t') || *p == 0x7f) {
+			loader_err(L, at, "header %s: the value must not contain line breaks or "
+				   "control characters", name);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* One header; false after a reported mistake. */
+static bool header_parse(struct loader *L, const struct ckey *row, const struct ynode *k,
+			 const struct ynode *v, struct header *h)
+{
+	bool used = false;
+	char *value;
+
+	memset(h, 0, sizeof(*h));
+	if (!is_token(k->str, k->len)) {
+		loader_err(L, k, "invalid header name %s: use letters, digits and - (like "
+			   "X-Api-Key)", yquote(k->str, k->len));
+		return false;
+	}
+	if (ynode_is_null(v))
+		value = xstrdup("");
+	else if (!key_scalar(L, v, k->str, "a header value"))
+		return false;
+	else if (!(row->flags & KF_EXPAND))
+		value = xstrdup(v->str);
+	else if (!(value = key_expand(L, v, k->str, &used)))
+		return false;
+	if (!header_value_ok(L, v, k->str, value)) {
+		free(value);
+		return false;
+	}
+	h->name = xstrdup(k->str);
+	h->value = value;
+	h->shown = xstrdup(ynode_is_null(v) ? "" : v->str);
+	h->secret = used || is_secret_header(h->name);
+	if (h->secret)
+		L->has_secrets = true;
+	return true;
+}
+
+static void headers_free(struct header *h, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(h[i].name);
+		free(h[i].value);
+		free(h[i].shown);
+	}
+	free(h);
+}
+
+bool tconf_headers(struct loader *L, const struct ckey *k, void *obj, const struct ynode *n)
+{
+	struct target_conf *t = obj;
+	struct header *hs;
+	size_t nh = 0;
+	bool ok = true;
+
+	if (n->kind != YNODE_MAP) {
+		loader_err(L, n, "%s: expected a mapping of Name: value, got %s", k->name,
+			   ynode_describe(n));
+		return false;
+	}
+	if (n->n > (size_t)k->max) {
+		loader_err(L, n, "%s: more than %lld headers", k->name, (long long)k->max);
+		return false;
+	}
+	hs = xcalloc(n->n, sizeof(*hs));
+	for (size_t i = 0; i < n->n; i++) {
+		const struct ynode *name = n->pairs[i].key;
+		size_t j;
+
+		if (!header_parse(L, k, name, n->pairs[i].value, &hs[nh])) {
+			ok = false;
+			continue;
+		}
+		for (j = 0; j < nh && strcasecmp(hs[j].name, hs[nh].name); j++)
+			;
+		if (j < nh) {
+			loader_err(L, name, "header %s is set twice (header names ignore case)",
+				   yquote(name->str, name->len));
+			ok = false;
+		}
+		nh++;
+	}
+	if (!ok) {
+		headers_free(hs, nh);
+		return false;
+	}
+	headers_free(t->headers, t->nheaders);
+	t->headers = hs;
+	t->nheaders = nh;
+	return true;
+}
+
+void tconf_headers_copy(const struct ckey *k, void *dst, const void *src)
+{
+	const struct target_conf *s = src;
+	struct target_conf *d = dst;
+
+	(void)k;
+	d->headers = s->nheaders ? xcalloc(s->nheaders, sizeof(*d->headers)) : NULL;
+	for (size_t i = 0; i < s->nheaders; i++) {
+		d->headers[i].name = xstrdup(s->headers[i].name);
+		d->headers[i].value = xstrdup(s->headers[i].value);
+		d->headers[i].shown = xstrdup(s->headers[i].shown);
+		d->headers[i].secret = s->headers[i].secret;
+	}
+}
+
+void tconf_headers_clear(const struct ckey *k, void *obj)
+{
+	struct target_conf *t = obj;
+
+	(void)k;
+	headers_free(t->headers, t->nheaders);
+	t->headers = NULL;
+	t->nheaders = 0;
+}
+
+/* ---- expect_status -------------------------------------------------------- */
+
+/* One code (200), a range (300-308) or a class (2xx). */
+static bool status_parse(struct loader *L, const char *key, const struct ynode *n,
+			 struct status_range *r)
+{
+	const char *s = key_scalar(L, n, key, "a status code or a range like 200-299");
+	long long lo, hi;
+	const char *dash;
+
+	if (!s)
+		return false;
+	if (n->len == 3 && isdigit((unsigned char)s[0]) && strcasecmp(s + 1, "xx") == 0) {
+		lo = (s[0] - '0') * 100;
+		hi = lo + 99;
+	} else if (n->len > 1 && (dash = strchr(s + 1, '-')) != NULL) {
+		char *a = xstrndup(s, (size_t)(dash - s)), *b = xstrdup(dash + 1);
+		size_t al = strlen(a);
+		int ra, rb;
+
+		while (al && a[al - 1] == ' ')
+			a[--al] = '\0';
+		ra = decimal_parse(a, &lo);
+		rb = decimal_parse(b + strspn(b, " "), &hi);
+		free(a);
+		free(b);
+		if (ra == -1 || rb == -1) {
+			loader_err(L, n, "%s: %s is not a status code or a range like 200-299", key,
+				   yquote(s, n->len));
+			return false;
+		}
+		if (ra == -2 || rb == -2)
+			lo = hi = LLONG_MAX;
+	} else {
+		int rc = decimal_parse(s, &lo);
+
+		if (rc == -1) {
+			loader_err(L, n, "%s: %s is not a status code or a range like 200-299", key,
+				   ynode_describe(n));
+			return false;
+		}
+		if (rc == -2)
+			lo = LLONG_MAX;
+		hi = lo;
+	}
+	if (lo < 100 || lo > 599 || hi < 100 || hi > 599) {
+		loader_err(L, n, "%s: %s is outside 100-599", key, yquote(s, n->len));
+		return false;
+	}
+	if (lo > hi) {
+		loader_err(L, n, "%s: range %lld-%lld is reversed (did you mean %lld-%lld?)", key,
+			   lo, hi, hi, lo);
+		return false;
+	}
+	r->lo = (int)lo;
+	r->hi = (int)hi;
+	return true;
+}
+
+bool tconf_expect(struct loader *L, const struct ckey *k, void *obj, const struct ynode *n)
+{
+	struct target_conf *t = obj;
+	size_t cnt, got = 0;
+	const struct ynode *const *items = key_items(L, k, &n, "a list like [200, 300-308]", &cnt);
+	struct status_range *v;
+	bool ok = true;
+
+	if (!items)
+		return false;
+	if (cnt == 0 || ynode_is_null(n)) {
+		loader_err(L, n, "%s: list at least one status code", k->name);
+		return false;
+	}
+	v = xcalloc(cnt, sizeof(*v));
+	for (size_t i = 0; i < cnt; i++)
+		if (status_parse(L, k->name, items[i], &v[got]))
+			got++;
+		else
+			ok = false;
+	if (!ok) {
+		free(v);
+		return false;
+	}
+	free(t->expect);
+	t->expect = v;
+	t->nexpect = got;
+	return true;
+}
+
+void tconf_expect_copy(const struct ckey *k, void *dst, const void *src)
+{
+	const struct target_conf *s = src;
+	struct target_conf *d = dst;
+
+	(void)k;
+	d->expect = NULL;
+	if (s->nexpect) {
+		d->expect = xcalloc(s->nexpect, sizeof(*d->expect));
+		memcpy(d->expect, s->expect, s->nexpect * sizeof(*d->expect));
+	}
+}
+
+void tconf_expect_clear(const struct ckey *k, void *obj)
+{
+	struct target_conf *t = obj;
+
+	(void)k;
+	free(t->expect);
+	t->expect = NULL;
+	t->nexpect = 0;
+}
+
+/* ---- ca_file -------------------------------------------------------------- */
+
+bool tconf_ca_file(struct loader *L, const struct ckey *k, void *obj, const struct ynode *n)
+{
+	struct target_conf *t = obj;
+	bool bad;
+	char *path = key_string(L, k, n, &bad);
+
+	if (bad)
+		return false;
+	if (path && access(path, R_OK) != 0) {
+		loader_err(L, n, "%s %s: %s", k->name, yquote(path, strlen(path)), strerror(errno));
+		free(path);
+		return false;
+	}
+	set_str(&t->ca_file, path);
+	return true;
+}
+
+/* ---- one target ----------------------------------------------------------- */
+
+void tbuild_init(struct loader *L, struct tbuild *b)
+{
+	memset(b, 0, sizeof(*b));
+	keys_init(L, &keys_target, &b->t);
+}
+
+/* The rows the checks across keys look at, found once per list. */
+struct tkeys {
+	int name, url, interval, timeout, max_latency;
+};
+
+/* `a` must be below `bk` (timeout < interval, max_latency < timeout). The
+ * message goes where the target set one of them; a pair that comes whole
+ * from defaults is the same for every target, so it is said once. */
+static void check_below(struct loader *L, const struct tbuild *b, int a, int64_t av, int bk,
+			int64_t bv, int which, const struct ynode *entry)
+{
+	const struct ckey *rows = keys_target.keys;
+	const struct kprov *p = &b->p;
+	char note[96] = "";
+	int at, other;
+
+	if (av < bv || p->bad[a] || p->bad[bk])
+		return;
+	if (!p->own[a] && !p->own[bk]) {
+		if (L->pair_reported[which])
+			return;
+		L->pair_reported[which] = true;
+	}
+	at = p->own[a] || (!p->own[bk] && p->src[a]) ? a : bk;
+	other = at == a ? bk : a;
+	if (!p->src[other])
+		snprintf(note, sizeof(note), " (%s is the built-in default)", rows[other].name);
+	else if (p->own[at] && !p->own[other])
+		snprintf(note, sizeof(note), " (%s comes from defaults, line %d)", rows[other].name,
+			 p->src[other]->line);
+	loader_err(L, p->src[at] ? p->src[at] : entry, "%s %s must be below %s %s%s",
+		   rows[a].name, duration_text(av), rows[bk].name, duration_text(bv), note);
+}
+
+static void tbuild_finish(struct loader *L, struct tbuild *b, const struct tkeys *ix,
+			  const struct ynode *entry)
+{
+	struct target_conf *t = &b->t;
+
+	t->line = entry->line;
+	if (!t->url && !b->p.bad[ix->url])
+		loader_err(L, entry, "this target has no url (add 'url: https://...')");
+	if (!t->name && t->url && !b->p.bad[ix->name]) {
+		/* Named by the URL as written: ${VAR} stays unexpanded and a
+		 * password is hidden, so a name never shows a secret. */
+		t->name = url_redacted(b->p.src[ix->url]->str);
+	}
+	check_below(L, b, ix->timeout, t->timeout_ms, ix->interval, t->interval_ms, 0, entry);
+	if (t->max_latency_ms > 0)
+		check_below(L, b, ix->max_latency, t->max_latency_ms, ix->timeout, t->timeout_ms, 1,
+			    entry);
+}
+
+/* ---- names ---------------------------------------------------------------- */
+
+struct name_ref {
+	const char *name;
+	const struct ynode *at;
+	size_t order;
+};
+
+static int name_ref_cmp(const void *pa, const void *pb)
+{
+	const struct name_ref *a = pa, *b = pb;
+	int c = strcmp(a->name, b->name);
+
+	if (c)
+		return c;
+	return a->order < b->order ? -1 : a->order > b->order;
+}
+
+/* Sorting keeps this O(n log n) for configs of thousands of targets. */
+static void check_names(struct loader *L, struct name_ref *v, size_t n)
+{
+	size_t g = 0;
+
+	qsort(v, n, sizeof(*v), name_ref_cmp);
+	for (size_t i = 1; i < n; i++) {
+		if (strcmp(v[g].name, v[i].name)) {
+			g = i;
+			continue;
+		}
+		loader_err(L, v[i].at, "duplicate target name %s (first at line %d); names must be "
+			   "unique", yquote(v[i].name, strlen(v[i].name)), v[g].at->line);
+	}
+}
+
+/* ---- the sections --------------------------------------------------------- */
+
+bool tconf_defaults(struct loader *L, const struct ckey *k, void *obj, const struct ynode *n)
+{
+	int rc = key_mapping(L, k, n);
+
+	(void)obj;
+	if (rc > 0) {
+		keys_apply(L, &keys_defaults, &L->tpl.t, n, &L->tpl.p);
+		memset(L->tpl.p.own, 0, sizeof(L->tpl.p.own));
+	}
+	return rc >= 0;
+}
+
+static void load_targets(struct loader *L, const struct ynode *seq)
+{
+	struct config *c = L->cfg;
+	struct name_ref *names = xcalloc(seq->n, sizeof(*names));
+	size_t nn = 0, cap = 0;
+	struct tkeys ix = {
+		keys_index(&keys_target, "name"), keys_index(&keys_target, "url"),
+		keys_index(&keys_target, "interval"), keys_index(&keys_target, "timeout"),
+		keys_index(&keys_target, "max_latency"),
+	};
+
+	for (size_t i = 0; i < seq->n; i++) {
+		const struct ynode *e = seq->items[i];
+		struct tbuild b;
+
+		if (e->kind != YNODE_MAP) {
+			if (e->kind == YNODE_SCALAR && strstr(e->str, "://"))
+				loader_err(L, e, "targets: each entry must be a mapping; write "
+					   "\"- url: %s\"", yquote(e->str, e->len));
+			else
+				loader_err(L, e, "targets: each entry must be a mapping (like "
+					   "'- url: https://...'), got %s", ynode_describe(e));
+			continue;
+		}
+		b = L->tpl;
+		keys_copy(&keys_target, &b.t, &L->tpl.t);
+		keys_apply(L, &keys_target, &b.t, e, &b.p);
+		tbuild_finish(L, &b, &ix, e);
+		if (b.t.name)
+			names[nn++] = (struct name_ref){ b.t.name,
+							 b.p.own[ix.name] ? b.p.src[ix.name] : e, i };
+		c->targets = xreallocarray_grow(c->targets, &cap, c->ntargets + 1,
+						sizeof(*c->targets));
+		c->targets[c->ntargets++] = b.t;
+	}
+	check_names(L, names, nn);
+	free(names);
+}
+
+bool tconf_targets(struct loader *L, const struct ckey *k, void *obj, const struct ynode *n)
+{
+	(void)obj;
+	if (ynode_is_null(n) || (n->kind == YNODE_SEQ && n->n == 0)) {
+		loader_err(L, n, "no targets: the 'targets:' list is empty");
+		return false;
+	}
+	if (n->kind != YNODE_SEQ) {
+		loader_err(L, n, "%s: expected a sequence of targets ('- url: ...'), got %s",
+			   k->name, ynode_describe(n));
+		return false;
+	}
+	load_targets(L, n);
+	return true;
+}
+
+/* ---- bare URLs ------------------------------------------------------------ */
+
+int config_from_urls(char *const *urls, size_t n, struct config **out, struct diag *errs)
+{
+	struct loader L;
+	struct config *c;
+	struct name_ref *names = xcalloc(n, sizeof(*names));
+	size_t before = errs->n;
+
+	*out = NULL;
+	loader_init(&L, "-");
+	c = L.cfg;
+	if (n == 0)
+		diag_addf(errs, "-: no URLs given");
+	c->targets = xcalloc(n, sizeof(*c->targets));
+	for (size_t i = 0; i < n; i++) {
+		struct target_conf *t = &c->targets[c->ntargets];
+		char why[512], *shown = url_redacted(urls[i]);
+		bool password;
+
+		if (!url_check(urls[i], &password, why, sizeof(why))) {
+			diag_addf(errs, "-: %s: %s", yquote(shown, strlen(shown)), why);
+			free(shown);
+			continue;
+		}
+		L.has_secrets |= password;
+		*t = L.tpl.t;
+		keys_copy(&keys_target, t, &L.tpl.t);
+		t->url = xstrdup(urls[i]);
+		t->name = shown;
+		names[c->ntargets] = (struct name_ref){ t->name, NULL, i };
+		c->ntargets++;
+	}
+	qsort(names, c->ntargets, sizeof(*names), name_ref_cmp);
+	for (size_t i = 1; i < c->ntargets; i++)
+		if (strcmp(names[i - 1].name, names[i].name) == 0)
+			diag_addf(errs, "-: %s is given twice",
+				  yquote(names[i].name, strlen(names[i].name)));
+	free(names);
+	return loader_done(&L, errs->n == before, out, errs);
+}
