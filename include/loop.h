@@ -55,8 +55,10 @@ void loop_set_turn_budget_ms(struct loop *l, int ms);
 void loop_wake(struct loop *l);
 
 /* One turn: poll() until the nearest timer (or at most max_wait_ms; -1 no
- * limit), dispatch ready fds, then due timers. Retries EINTR (returns so
- * the caller can read signal flags). Returns 0, or -1 with errno. */
+ * limit), dispatch ready fds, then due timers. A signal (EINTR) cuts the
+ * wait short: the turn still runs due timers and counts its lag, then
+ * returns so the caller can read signal flags. Returns 0, or -1 with
+ * errno. */
 int loop_turn(struct loop *l, int max_wait_ms);
 
 /* Lag: how late each turn started work against its deadline plus how

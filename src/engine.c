@@ -488,8 +488,8 @@ struct engine *engine_new(struct loop *l, const struct config *cfg,
 	model_init(&e->model, cfg->targets, cfg->ntargets, mono_ms());
 	loop_timer_add(l, &e->tick, on_tick, e);
 	engine_build(e, cfg);
-	log_debug("engine: %zu targets, in-flight cap %zu%s", cfg->ntargets,
-		  e->cap, o->once ? ", once" : "");
+	log_debug("engine: %zu target%s, in-flight cap %zu%s", cfg->ntargets,
+		  cfg->ntargets == 1 ? "" : "s", e->cap, o->once ? ", once" : "");
 	tick_arm(e);
 	return e;
 }

@@ -312,8 +312,13 @@ int loop_turn(struct loop *l, int max_wait_ms)
 
 	l->wake = false;
 	nready = poll(l->pfds, (nfds_t)l->n, timeout);
+	/* A signal ends the wait early, but the turn goes on: due timers
+	 * run, and a stall that ended with a signal (SIGSTOP, then SIGCONT
+	 * and SIGUSR1) is still measured from its deadline. */
+	if (nready < 0 && errno != EINTR)
+		return -1;
 	if (nready < 0)
-		return errno == EINTR ? 0 : -1;
+		nready = 0;
 	woke_us = mono_us();
 	/* Lateness counts from the deadline, or from when we went to sleep
 	 * if the deadline had already passed (a timer armed in the past is

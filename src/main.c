@@ -388,8 +388,9 @@ static void reload(struct app *a)
 		char *all = diag_join(&errs);
 		char *msg;
 
-		log_debug("main: reload of %s failed (%zu errors), kept the "
+		log_debug("main: reload of %s failed (%zu error%s), kept the "
 			  "running config: %s", a->cfg_path, errs.n,
+			  errs.n == 1 ? "" : "s",
 			  errs.n ? errs.msgs[0] : "unknown error");
 		msg = xasprintf("reload failed, kept the running config: %s%s",
 				errs.n ? errs.msgs[0] : "unknown error",
@@ -406,7 +407,8 @@ static void reload(struct app *a)
 	engine_reload(a->engine, next);
 	config_free(a->cfg);
 	a->cfg = next;
-	log_debug("main: reloaded %s: %zu targets", a->cfg_path, next->ntargets);
+	log_debug("main: reloaded %s: %zu target%s", a->cfg_path,
+		  next->ntargets, next->ntargets == 1 ? "" : "s");
 	if (a->ui) {
 		char *msg = xasprintf("reloaded %s: %zu targets", a->cfg_path,
 				      next->ntargets);

@@ -1,12 +1,16 @@
 /* test_loop.c - the loop's timers: removal (also from inside a callback,
  * the timer's own included), re-adding, what is left registered, and the
  * one FNV-1a hash of util. No fds beyond a pipe, no network. */
+#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 #include <unistd.h>
-#include <poll.h>
 
+#include "log.h"
 #include "loop.h"
 #include "tap.h"
 #include "util.h"
@@ -146,6 +150,111 @@ static void test_counts(void)
 	close(fds[1]);
 }
 
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+/* Each served fd costs 3 ms: with a 1 ms budget one is served per turn. */
+static void on_slow_fd(int fd, short revents, void *arg)
+{
+	char buf[8];
+
+	(void)revents;
+	(void)arg;
+	if (read(fd, buf, sizeof(buf)) < 0)
+		abort();
+	sleep_ms(3);
+}
+
+static void on_stall(void *arg)
+{
+	(void)arg;
+	sleep_ms(120);
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = xcalloc(1, 65536);
+
+	if (f) {
+		size_t n = fread(buf, 1, 65535, f);
+
+		buf[n] = '\0';
+		fclose(f);
+	}
+	return buf;
+}
+
+/* The loop's decisions, each forced on purpose, reach the debug log:
+ * the fd cap, the time budget, a stall. Nothing is written when off. */
+static void test_debug_log(void)
+{
+	char path[] = "/tmp/uptop-test-loop-XXXXXX", err[256], *text;
+	struct loop *l = loop_new();
+	struct loop_timer stall = { 0 };
+	int fds[3][2], fd = mkstemp(path);
+
+	if (fd < 0)
+		abort();
+	close(fd);
+	for (int i = 0; i < 3; i++) {
+		if (pipe(fds[i]) != 0 || write(fds[i][1], "x", 1) != 1)
+			abort();
+		loop_fd_set(l, fds[i][0], POLLIN, on_slow_fd, NULL);
+	}
+	loop_turn(l, 0);                 /* logging off: nothing to see */
+	for (int i = 0; i < 3; i++)
+		if (write(fds[i][1], "x", 1) != 1)
+			abort();
+	OK(log_open(path, err, sizeof(err)) == 0, "log_open on a regular file");
+	OK(log_enabled(), "the log is on");
+	loop_set_max_fds_per_turn(l, 2);
+	loop_set_turn_budget_ms(l, 1);
+	loop_turn(l, 0);
+	loop_timer_add(l, &stall, on_stall, NULL);
+	loop_timer_arm(&stall, mono_ms());
+	loop_set_max_fds_per_turn(l, 100);
+	loop_turn(l, 0);
+	loop_timer_del(l, &stall);
+	log_close();
+	OK(!log_enabled(), "log_close turns it off");
+	text = slurp(path);
+	HAS_STR(text, "loop: 3 fds ready, serving 2 this turn (cap 2)",
+		"the fd cap per turn is logged");
+	HAS_STR(text, "loop: turn budget 1 ms spent: served 1 of 2 ready fds",
+		"the time budget is logged with what was served");
+	HAS_STR(text, "loop: stall: this turn started", "a stall is logged");
+	{
+		const char *at = strstr(text, "stall: this turn started");
+		double late = 0, ran = 0;
+
+		OK(at && sscanf(at, "stall: this turn started %lf ms late and ran "
+				"%lf ms", &late, &ran) == 2 && late + ran >= 100,
+		   "with its lateness and length (a 120 ms callback)");
+	}
+	OK(strlen(text) > 0 && strstr(text, "\n") != NULL &&
+	   text[4] == '-' && text[10] == 'T', "lines start with a UTC time");
+	OK(log_open("/nonexistent-dir/x.log", err, sizeof(err)) != 0 &&
+	   strstr(err, "No such file or directory") != NULL,
+	   "an unwritable path is an error naming the reason");
+	OK(log_open("/dev/null", err, sizeof(err)) != 0 &&
+	   strstr(err, "not a regular file") != NULL,
+	   "a device is refused: the log goes to a regular file only");
+	free(text);
+	for (int i = 0; i < 3; i++) {
+		loop_fd_del(l, fds[i][0]);
+		close(fds[i][0]);
+		close(fds[i][1]);
+	}
+	loop_free(l);
+	unlink(path);
+}
+
 /* The published FNV-1a 64 test vectors (the resolver had the offset
  * basis one digit short until both tables shared this one). */
 static void test_fnv1a(void)
@@ -160,6 +269,7 @@ int main(void)
 	test_del();
 	test_del_while_dispatching();
 	test_counts();
+	test_debug_log();
 	test_fnv1a();
 	return tap_done();
 }
