@@ -14,7 +14,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lib import Tap, Fixture, free_port, json_lines, run_uptop, uptop_bin, write_config  # noqa: E402
+from lib import Tap, Fixture, free_port, json_lines, run_uptop, uptop_bin, wait_until, write_config  # noqa: E402
 from dnsfake import FakeDNS  # noqa: E402
 
 t = Tap()
@@ -69,15 +69,6 @@ def check_once(fx, tmp):
          "host:port only: no credentials, no paths")
 
 
-def wait_for(pred, timeout=20.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return True
-        time.sleep(0.05)
-    return pred()
-
-
 def check_headless(fx, tmp):
     good = f'targets:\n  - {{name: a, url: "{fx.url("/ok")}", interval: 200ms, timeout: 100ms}}\n'
     cfg = write_config(tmp, good, name="h.yaml")
@@ -85,17 +76,17 @@ def check_headless(fx, tmp):
     p = subprocess.Popen([uptop_bin(), "--headless", "--debug-log", log, "-c", cfg],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        t.ok(wait_for(lambda: "engine: 1 target," in read(log)),
+        t.ok(wait_until(lambda: "engine: 1 target," in read(log)),
              "the log is written while uptop runs (flushed every turn)")
         p.send_signal(signal.SIGSTOP)
         time.sleep(0.5)
         p.send_signal(signal.SIGCONT)
         p.send_signal(signal.SIGUSR1)
-        wait_for(lambda: "reloaded" in read(log))
+        wait_until(lambda: "reloaded" in read(log))
         with open(cfg, "w") as f:
             f.write("targets:\n  - name: a\n    url: [broken\n")
         p.send_signal(signal.SIGUSR1)
-        wait_for(lambda: "failed" in read(log))
+        wait_until(lambda: "failed" in read(log))
         p.send_signal(signal.SIGTERM)
         out, err = p.communicate(timeout=20)
     finally:
