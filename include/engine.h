@@ -1,8 +1,9 @@
 /* engine.h - runs the checks: scheduler -> resolver -> probe -> verdict
  * -> model, all on the loop. Shared by --once, --headless and the TUI.
  *
- * (DESIGN.md lists this wiring under main; it lives in its own module so
- * the three front ends share one path from "due" to "recorded".) */
+ * The three front ends share one path from "due" to "recorded", and
+ * everything that consumes results subscribes here (docs/ARCHITECTURE.md
+ * has the whole flow). */
 #ifndef UPTOP_ENGINE_H
 #define UPTOP_ENGINE_H
 
