@@ -254,8 +254,8 @@ static size_t collect_fired(struct loop *l, int nready)
 		k++;
 	}
 	l->rr = l->n ? (l->rr + 1) % l->n : 0;
-	if ((size_t)nready > k)
-		log_debug("loop: %d fds ready, serving %zu this turn (cap %d)",
+	if (log_enabled() && (size_t)nready > k)
+		log_write("loop: %d fds ready, serving %zu this turn (cap %d)",
 			  nready, k, l->max_fds_per_turn);
 	return k;
 }
@@ -336,8 +336,8 @@ int loop_turn(struct loop *l, int max_wait_ms)
 	turn_ms = (double)(end_us - woke_us) / 1000.0;
 	if (turn_ms > l->longest_ms)
 		l->longest_ms = turn_ms;
-	if (late_ms + turn_ms >= STALL_LOG_MS)
-		log_debug("loop: stall: this turn started %.0f ms late and ran "
+	if (log_enabled() && late_ms + turn_ms >= STALL_LOG_MS)
+		log_write("loop: stall: this turn started %.0f ms late and ran "
 			  "%.0f ms (%zu fds fired)", late_ms, turn_ms, k);
 	lagstat_add(&l->lag, late_ms + turn_ms, end_us / 1000);
 	return 0;
