@@ -77,18 +77,6 @@ struct engine {
 static void check_hop(struct check *c);
 static void tick_arm(struct engine *e);
 
-static void rate_add(struct engine *e, int64_t now_ms)
-{
-	int64_t sec = now_ms / 1000;
-	size_t i = (size_t)(sec % RATE_SLOTS);
-
-	if (e->rate_sec[i] != sec) {
-		e->rate_sec[i] = sec;
-		e->rate[i] = 0;
-	}
-	e->rate[i]++;
-}
-
 /* --- subscribers ---------------------------------------------------- */
 
 /* The result to everyone, then the event it caused to everyone. */
@@ -124,6 +112,18 @@ void engine_subscribe(struct engine *e, const struct engine_sub *sub)
 }
 
 /* --- results -------------------------------------------------------- */
+
+static void rate_add(struct engine *e, int64_t now_ms)
+{
+	int64_t sec = now_ms / 1000;
+	size_t i = (size_t)(sec % RATE_SLOTS);
+
+	if (e->rate_sec[i] != sec) {
+		e->rate_sec[i] = sec;
+		e->rate[i] = 0;
+	}
+	e->rate[i]++;
+}
 
 /* Frees what one check owned; the slot is idle again. */
 static void check_release(struct check *c)

@@ -196,7 +196,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 
 /* Opens the debug log before anything worth logging happens; a log that
  * cannot be opened is a usage error (the user asked for it). */
-static void start_log(const struct opts *o, int argc)
+static void start_log(const struct opts *o)
 {
 	static const char *const modes[] = {
 		[MODE_TUI] = "live table", [MODE_ONCE] = "once",
@@ -208,9 +208,8 @@ static void start_log(const struct opts *o, int argc)
 		return;
 	if (log_open(o->debug_log, err, sizeof(err)) != 0)
 		die_usage("--debug-log: %s", err);
-	log_write("main: uptop %s, pid %ld, %d arguments, mode %s; %s",
-		  UPTOP_VERSION, (long)getpid(), argc - 1, modes[o->mode],
-		  probe_version());
+	log_write("main: uptop %s, pid %ld, mode %s; %s", UPTOP_VERSION,
+		  (long)getpid(), modes[o->mode], probe_version());
 }
 
 /* --- config --------------------------------------------------------- */
@@ -604,7 +603,7 @@ int main(int argc, char **argv)
 	memset(&a, 0, sizeof(a));
 	setlocale(LC_ALL, "");
 	parse_args(argc, argv, &a.o);
-	start_log(&a.o, argc);
+	start_log(&a.o);
 	if (load_config(&a, &errs) != 0) {
 		diag_print(&errs, stderr);
 		diag_clear(&errs);

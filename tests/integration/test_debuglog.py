@@ -51,6 +51,7 @@ def check_once(fx, tmp):
     t.ok(text and all(STAMP.match(ln) for ln in text.splitlines()),
          "every line starts with a UTC time and says something", text[:300])
     t.ok(re.search(r"main: uptop \S+, pid \d+, .*mode once; libcurl/", text), "the start line", text[:300])
+    t.ok(re.search(r"main: fd limit \d+\n", text), "the fd limit after raising it")
     t.ok(re.search(r"engine: 306 targets, in-flight cap \d+, once", text), "the engine's cap")
     t.ok(re.search(r"engine: tick: started \d+ \(stopped by the (count|time) budget\)", text),
          "306 due at once: a start budget cut the turn short, and says which", text[:2000])
