@@ -1,8 +1,9 @@
 /* engine.h - runs the checks: scheduler -> resolver -> probe -> verdict
  * -> model, all on the loop. Shared by --once, --headless and the TUI.
  *
- * (DESIGN.md lists this wiring under main; it lives in its own module so
- * the three front ends share one path from "due" to "recorded".) */
+ * The three front ends share one path from "due" to "recorded", and
+ * everything that consumes results subscribes here (docs/ARCHITECTURE.md
+ * has the whole flow). */
 #ifndef UPTOP_ENGINE_H
 #define UPTOP_ENGINE_H
 
@@ -34,17 +35,48 @@ struct engine_stats {
 	double longest_turn_ms;
 };
 
-/* Called for every state change (after the model recorded it). */
-typedef void (*engine_event_cb)(void *arg, const struct event *ev);
-/* Called for every finished check (after the model recorded it). */
-typedef void (*engine_result_cb)(void *arg, uint32_t id,
-				 const struct result *r);
+/* Subscribers: everything that consumes the engine's output (the UI and
+ * report today; alerts, history, metrics and the output queue next)
+ * registers one struct of callbacks. Either callback may be NULL.
+ *
+ *   on_result  every finished check, once, after the model recorded it:
+ *              `id` indexes the model, `r` is the classified result.
+ *   on_event   every event, after the model recorded it in its timeline;
+ *              switch on ev->kind and ignore kinds you do not know (today
+ *              only EV_STATE, a state change; new kinds come without a
+ *              new API).
+ *
+ * A check that changes a target's state gives on_result (to every
+ * subscriber), then on_event (to every subscriber): the cause before
+ * what it caused. Subscribers are called in the order they subscribed.
+ *
+ * The contract. Callbacks run on the loop thread, inside the engine's
+ * hot path (up to tens of thousands of results a second), so they:
+ *   - never call back into the engine to start, stop or abort checks or
+ *     change its config (engine_recheck*, engine_set_paused,
+ *     engine_reload, engine_free): that would re-enter the path that is
+ *     calling them. The engine stops the program with a message if one
+ *     does (a bug, not a condition). Reading is fine: engine_model,
+ *     engine_stats, engine_sched_stats, engine_paused.
+ *   - never block: no disk I/O, no blocking write, no sleep. A subscriber
+ *     that needs I/O owns an fd in the loop or hands the work to a thread.
+ *   - cost O(1) per call; heavy work is deferred (the UI only marks
+ *     itself dirty and draws on its own timer).
+ *   - borrow `r` and `ev` for the call only: copy what you keep
+ *     (ev->reason stays valid until the model's timeline wraps).
+ * A subscriber lives as long as the engine: there is no unsubscribe. */
+struct engine_sub {
+	void (*on_result)(void *arg, uint32_t id, const struct result *r);
+	void (*on_event)(void *arg, const struct event *ev);
+	void *arg;
+};
 
 struct engine *engine_new(struct loop *l, const struct config *cfg,
 			  const struct engine_opts *o, struct diag *errs);
 void engine_free(struct engine *e);
-void engine_on_event(struct engine *e, engine_event_cb cb, void *arg);
-void engine_on_result(struct engine *e, engine_result_cb cb, void *arg);
+/* Adds a subscriber (the struct is copied); not from inside a callback.
+ * O(1) amortised. */
+void engine_subscribe(struct engine *e, const struct engine_sub *sub);
 
 const struct model *engine_model(const struct engine *e);
 const struct sched_stats *engine_sched_stats(const struct engine *e);

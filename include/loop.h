@@ -11,6 +11,7 @@
 #define UPTOP_LOOP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "stats.h"
 
@@ -34,9 +35,15 @@ void loop_fd_set(struct loop *l, int fd, short events, loop_fd_cb cb,
 		 void *arg);
 void loop_fd_del(struct loop *l, int fd);
 
-/* Timers are caller-owned structs registered once. */
+/* Timers are caller-owned structs, registered once with loop_timer_add
+ * (again: only cb and arg change) and removed with loop_timer_del before
+ * the owner frees them, as redis ae.c deletes its time events: the loop
+ * never touches a timer after del. Del is O(timers) and safe from inside
+ * any callback, the timer's own included; arming or disarming a removed
+ * timer only sets its due time. */
 void loop_timer_add(struct loop *l, struct loop_timer *t, loop_timer_cb cb,
 		    void *arg);
+void loop_timer_del(struct loop *l, struct loop_timer *t);
 void loop_timer_arm(struct loop_timer *t, int64_t due_ms);
 void loop_timer_disarm(struct loop_timer *t);
 
@@ -48,13 +55,20 @@ void loop_set_turn_budget_ms(struct loop *l, int ms);
 void loop_wake(struct loop *l);
 
 /* One turn: poll() until the nearest timer (or at most max_wait_ms; -1 no
- * limit), dispatch ready fds, then due timers. Retries EINTR (returns so
- * the caller can read signal flags). Returns 0, or -1 with errno. */
+ * limit), dispatch ready fds, then due timers. A signal (EINTR) cuts the
+ * wait short: the turn still runs due timers and counts its lag, then
+ * returns so the caller can read signal flags. Returns 0, or -1 with
+ * errno. */
 int loop_turn(struct loop *l, int max_wait_ms);
 
 /* Lag: how late each turn started work against its deadline plus how
  * long the turn ran, in ms. */
 const struct lagstat *loop_lag(const struct loop *l);
 double loop_longest_turn_ms(const struct loop *l);
+
+/* What is still registered: loop_free expects 0 and 0 (an owner that
+ * forgot its fd or timer is logged to the debug log). */
+size_t loop_fd_count(const struct loop *l);
+size_t loop_timer_count(const struct loop *l);
 
 #endif

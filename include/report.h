@@ -29,7 +29,8 @@ void report_table(FILE *f, const struct model *m, bool utf8);
 /* --once JSON Lines, one object per target in config order. */
 void report_json(FILE *f, const struct model *m);
 
-/* --headless: one line per state change, and one of run statistics. */
+/* --headless: one line per state change (events of other kinds are not
+ * written), and one of run statistics. */
 void report_event_json(FILE *f, const struct model *m, const struct event *ev);
 void report_stats_json(FILE *f, const struct engine_stats *s,
 		       double elapsed_s, long peak_rss_kb);

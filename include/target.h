@@ -31,10 +31,20 @@ struct hist_entry {
 	char *msg;             /* owned; NULL on success */
 };
 
+/* What happened. Today a state change is the only kind; the next ones
+ * (uptop's own stalls, outages, acks, alerts sent or failed, reloads)
+ * join this enum and travel the same way: the model's timeline, the
+ * engine's subscribers (on_event), the event view. A consumer switches
+ * on kind and skips kinds it does not know. */
+enum event_kind {
+	EV_STATE = 0,          /* a target changed state */
+};
+
 struct event {
 	int64_t wall_ms;
 	uint32_t target;       /* index in the model */
-	uint8_t from, to;      /* enum state */
+	uint8_t kind;          /* enum event_kind */
+	uint8_t from, to;      /* EV_STATE: enum state */
 	uint8_t cls;           /* enum eclass of the result that caused it */
 	char *reason;          /* owned: "class: message" or "ok" */
 };
@@ -59,7 +69,7 @@ struct model {
 	struct target *v;
 	size_t n;
 	size_t count[STATE__COUNT];     /* targets per state, kept in O(1) */
-	struct event log[EVENTLOG_LEN]; /* every target's changes, a ring */
+	struct event log[EVENTLOG_LEN]; /* the timeline: every event, a ring */
 	unsigned log_head, log_n;
 	uint64_t checks_done;
 };
@@ -74,7 +84,7 @@ void model_free(struct model *m);
 void model_adopt(struct model *m, struct model *old);
 
 /* Records one classified result for target i. Returns true and fills *ev
- * (a copy; the model keeps its own) when the state changed. ev->reason
+ * (kind EV_STATE; a copy, the model keeps its own) when the state changed. ev->reason
  * points into the model's log: do not free it; it stays valid until the
  * log wraps or the model is freed. ev may be NULL. */
 bool model_record(struct model *m, uint32_t i, const struct result *r,

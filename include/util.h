@@ -34,6 +34,10 @@ char *xvasprintf(const char *fmt, va_list ap) PRINTF_LIKE(1, 0);
 void fatal_set_hook(void (*hook)(void));
 NORETURN void fatal(const char *fmt, ...) PRINTF_LIKE(1, 2);
 
+/* 64-bit FNV-1a of a C string: the hash of our name tables (fast on
+ * short keys; not for anything an attacker must not collide). */
+uint64_t hash_fnv1a(const char *s);
+
 /* Monotonic clock (CLOCK_MONOTONIC): every interval, timeout and latency. */
 int64_t mono_ms(void);
 int64_t mono_us(void);

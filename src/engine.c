@@ -16,6 +16,7 @@
 #include <sys/resource.h>
 
 #include "config.h"
+#include "log.h"
 #include "loop.h"
 #include "probe.h"
 #include "resolve.h"
@@ -24,6 +25,7 @@
 
 #define START_PER_TURN 200
 #define START_BUDGET_US 10000
+#define TICK_LOG_CHECKS 100
 #define RATE_SLOTS 8
 #define RATE_WINDOW 5
 #define HOST_MAX 256
@@ -62,11 +64,11 @@ struct engine {
 	struct loop_timer tick;
 	size_t cap;
 	bool paused;
-	engine_event_cb on_event;
-	void *event_arg;
-	engine_result_cb on_result;
-	void *result_arg;
+	struct engine_sub *subs;
+	size_t nsubs, subs_cap;
+	const char *notifying;       /* set while subscribers run: why */
 	uint64_t checked_once;       /* targets with at least one result */
+	unsigned finished_since_tick;   /* for the debug log */
 	bool *has_result;
 	uint32_t rate[RATE_SLOTS];
 	int64_t rate_sec[RATE_SLOTS];
@@ -74,6 +76,40 @@ struct engine {
 
 static void check_hop(struct check *c);
 static void tick_arm(struct engine *e);
+
+/* --- subscribers ---------------------------------------------------- */
+
+/* The result to everyone, then the event it caused to everyone. */
+static void notify(struct engine *e, uint32_t id, const struct result *r,
+		   const struct event *ev)
+{
+	e->notifying = "a result";
+	for (size_t i = 0; i < e->nsubs; i++)
+		if (e->subs[i].on_result)
+			e->subs[i].on_result(e->subs[i].arg, id, r);
+	e->notifying = "an event";
+	for (size_t i = 0; ev && i < e->nsubs; i++)
+		if (e->subs[i].on_event)
+			e->subs[i].on_event(e->subs[i].arg, ev);
+	e->notifying = NULL;
+}
+
+/* The contract in engine.h, kept: a subscriber that re-enters the engine
+ * is a bug that would corrupt the check it is being told about. */
+static void not_from_subscriber(const struct engine *e, const char *fn)
+{
+	if (e->notifying)
+		fatal("internal error: %s() called by a subscriber while it was "
+		      "being told about %s (see engine.h)", fn, e->notifying);
+}
+
+void engine_subscribe(struct engine *e, const struct engine_sub *sub)
+{
+	not_from_subscriber(e, "engine_subscribe");
+	e->subs = xreallocarray_grow(e->subs, &e->subs_cap, e->nsubs + 1,
+				     sizeof(*e->subs));
+	e->subs[e->nsubs++] = *sub;
+}
 
 /* --- results -------------------------------------------------------- */
 
@@ -105,6 +141,7 @@ static void check_finish(struct check *c, struct result *r)
 	struct engine *e = c->e;
 	int64_t now = mono_ms();
 	struct event ev;
+	bool changed;
 
 	r->start_mono_ms = c->start_us / 1000;
 	r->start_wall_ms = c->start_wall_ms;
@@ -124,10 +161,9 @@ static void check_finish(struct check *c, struct result *r)
 		e->checked_once++;
 	}
 	rate_add(e, now);
-	if (model_record(&e->model, c->id, r, now, &ev) && e->on_event)
-		e->on_event(e->event_arg, &ev);
-	if (e->on_result)
-		e->on_result(e->result_arg, c->id, r);
+	e->finished_since_tick++;
+	changed = model_record(&e->model, c->id, r, now, &ev);
+	notify(e, c->id, r, changed ? &ev : NULL);
 	tick_arm(e);
 }
 
@@ -336,19 +372,42 @@ static void tick_arm(struct engine *e)
 	loop_timer_arm(&e->tick, due);
 }
 
+/* The debug log hears of a tick when a budget cut the starts short or
+ * many checks came and went: the turns an operator asks about. */
+static void tick_log(struct engine *e, unsigned started, unsigned limit)
+{
+	const struct sched_stats *s = sched_stats(e->sched);
+	bool cut = work_ready(e);
+
+	if (!cut && started + e->finished_since_tick < TICK_LOG_CHECKS)
+		return;
+	log_debug("engine: tick: started %u%s, finished %u since the last "
+		  "tick; %zu in flight (cap %zu), %zu queued",
+		  started, !cut ? "" : started >= limit ?
+			" (stopped by the count budget)" :
+			" (stopped by the time budget)",
+		  e->finished_since_tick, s->in_flight, e->cap, s->queued);
+}
+
 static void on_tick(void *arg)
 {
 	struct engine *e = arg;
-	unsigned budget = e->opts.start_per_turn ? e->opts.start_per_turn :
-						   START_PER_TURN;
-	uint32_t id;
-
+	unsigned limit = e->opts.start_per_turn ? e->opts.start_per_turn :
+						  START_PER_TURN;
+	unsigned started = 0;
 	int64_t until = mono_us() + START_BUDGET_US;
+	uint32_t id;
 
 	sched_tick(e->sched, mono_ms());
 	/* Bounded by count and by time: a turn never holds the keyboard. */
-	while (budget-- && mono_us() < until && sched_pop_ready(e->sched, &id))
+	while (started < limit && mono_us() < until &&
+	       sched_pop_ready(e->sched, &id)) {
 		check_start(e, id);
+		started++;
+	}
+	if (log_enabled())
+		tick_log(e, started, limit);
+	e->finished_since_tick = 0;
 	tick_arm(e);
 }
 
@@ -429,6 +488,8 @@ struct engine *engine_new(struct loop *l, const struct config *cfg,
 	model_init(&e->model, cfg->targets, cfg->ntargets, mono_ms());
 	loop_timer_add(l, &e->tick, on_tick, e);
 	engine_build(e, cfg);
+	log_debug("engine: %zu target%s, in-flight cap %zu%s", cfg->ntargets,
+		  cfg->ntargets == 1 ? "" : "s", e->cap, o->once ? ", once" : "");
 	tick_arm(e);
 	return e;
 }
@@ -446,11 +507,13 @@ void engine_free(struct engine *e)
 {
 	if (!e)
 		return;
+	not_from_subscriber(e, "engine_free");
 	engine_teardown_checks(e);
 	probe_free(e->probe);
 	resolve_free(e->res);
 	model_free(&e->model);
-	loop_timer_disarm(&e->tick);
+	loop_timer_del(e->loop, &e->tick);
+	free(e->subs);
 	free(e);
 }
 
@@ -458,24 +521,17 @@ void engine_reload(struct engine *e, const struct config *cfg)
 {
 	struct model old = e->model;
 
+	not_from_subscriber(e, "engine_reload");
+	log_debug("engine: reload: %zu targets -> %zu, %zu checks in flight "
+		  "aborted (no result: the old config is gone)",
+		  e->cfg->ntargets, cfg->ntargets,
+		  sched_stats(e->sched)->in_flight);
 	engine_teardown_checks(e);
 	model_init(&e->model, cfg->targets, cfg->ntargets, mono_ms());
 	model_adopt(&e->model, &old);
 	model_free(&old);
 	engine_build(e, cfg);
 	tick_arm(e);
-}
-
-void engine_on_event(struct engine *e, engine_event_cb cb, void *arg)
-{
-	e->on_event = cb;
-	e->event_arg = arg;
-}
-
-void engine_on_result(struct engine *e, engine_result_cb cb, void *arg)
-{
-	e->on_result = cb;
-	e->result_arg = arg;
 }
 
 const struct model *engine_model(const struct engine *e)
@@ -531,12 +587,14 @@ bool engine_all_checked(const struct engine *e)
 
 void engine_recheck(struct engine *e, uint32_t id)
 {
+	not_from_subscriber(e, "engine_recheck");
 	if (id < e->cfg->ntargets && sched_now(e->sched, id))
 		tick_arm(e);
 }
 
 void engine_recheck_all(struct engine *e)
 {
+	not_from_subscriber(e, "engine_recheck_all");
 	for (uint32_t i = 0; i < e->cfg->ntargets; i++)
 		sched_now(e->sched, i);
 	tick_arm(e);
@@ -544,6 +602,7 @@ void engine_recheck_all(struct engine *e)
 
 void engine_set_paused(struct engine *e, bool paused)
 {
+	not_from_subscriber(e, "engine_set_paused");
 	if (paused == e->paused)
 		return;
 	e->paused = paused;

@@ -6,7 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "util.h"
+
+/* A turn whose lag (late start + its own run) reaches this is a stall
+ * worth a line in the debug log: a SIGSTOP, a swapped-out process, a
+ * loaded machine, or our own slow work. */
+#define STALL_LOG_MS 100
 
 struct fdent {
 	loop_fd_cb cb;
@@ -32,8 +38,10 @@ struct loop {
 	size_t rr;             /* where the next turn starts serving fds */
 	int max_fds_per_turn;
 	int64_t budget_us;     /* stop serving fds after this long in a turn */
-	struct loop_timer **timers;
+	struct loop_timer **timers;   /* NULL: deleted while dispatching */
 	size_t ntimers, timers_cap;
+	bool dispatching_timers;
+	bool timer_holes;
 	bool wake;
 	struct lagstat lag;
 	double longest_ms;
@@ -53,6 +61,11 @@ void loop_free(struct loop *l)
 {
 	if (!l)
 		return;
+	/* Not an error for the user, but a bug for us to find: an owner that
+	 * kept a timer here would leave the loop a dangling pointer. */
+	if (l->n || loop_timer_count(l))
+		log_debug("loop: freed with %zu fds and %zu timers still registered",
+			  l->n, loop_timer_count(l));
 	free(l->pfds);
 	free(l->ents);
 	free(l->slot_of);
@@ -125,11 +138,45 @@ void loop_timer_add(struct loop *l, struct loop_timer *t, loop_timer_cb cb,
 {
 	t->cb = cb;
 	t->arg = arg;
+	if (t->registered)
+		return;
 	t->due_ms = INT64_MAX;
 	t->registered = true;
 	l->timers = xreallocarray_grow(l->timers, &l->timers_cap,
 				       l->ntimers + 1, sizeof(*l->timers));
 	l->timers[l->ntimers++] = t;
+}
+
+/* Squeezes out the holes left by deletes during dispatch, keeping the
+ * order (timers fire in the order they were added). */
+static void timers_compact(struct loop *l)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < l->ntimers; i++)
+		if (l->timers[i])
+			l->timers[k++] = l->timers[i];
+	l->ntimers = k;
+	l->timer_holes = false;
+}
+
+/* While timers are dispatched the slot becomes a hole (the dispatch
+ * index stays valid); otherwise the list closes up at once. */
+void loop_timer_del(struct loop *l, struct loop_timer *t)
+{
+	if (!t->registered)
+		return;
+	t->registered = false;
+	t->due_ms = INT64_MAX;
+	for (size_t i = 0; i < l->ntimers; i++) {
+		if (l->timers[i] != t)
+			continue;
+		l->timers[i] = NULL;
+		l->timer_holes = true;
+		break;
+	}
+	if (!l->dispatching_timers)
+		timers_compact(l);
 }
 
 void loop_timer_arm(struct loop_timer *t, int64_t due_ms)
@@ -162,7 +209,7 @@ static int64_t next_deadline(const struct loop *l)
 	int64_t d = INT64_MAX;
 
 	for (size_t i = 0; i < l->ntimers; i++)
-		if (l->timers[i]->due_ms < d)
+		if (l->timers[i] && l->timers[i]->due_ms < d)
 			d = l->timers[i]->due_ms;
 	return d;
 }
@@ -207,6 +254,9 @@ static size_t collect_fired(struct loop *l, int nready)
 		k++;
 	}
 	l->rr = l->n ? (l->rr + 1) % l->n : 0;
+	if (log_enabled() && (size_t)nready > k)
+		log_write("loop: %d fds ready, serving %zu this turn (cap %d)",
+			  nready, k, l->max_fds_per_turn);
 	return k;
 }
 
@@ -221,6 +271,9 @@ static void dispatch_fds(struct loop *l, size_t k, int64_t start_us)
 
 		if (i && mono_us() - start_us > l->budget_us) {
 			l->wake = true;
+			log_debug("loop: turn budget %lld ms spent: served %zu of %zu "
+				  "ready fds, the rest go next turn",
+				  (long long)(l->budget_us / 1000), i, k);
 			break;
 		}
 
@@ -232,16 +285,22 @@ static void dispatch_fds(struct loop *l, size_t k, int64_t start_us)
 	}
 }
 
+/* A callback may add timers (appended: seen this pass if due) or delete
+ * any (a hole: skipped), its own included. */
 static void dispatch_timers(struct loop *l, int64_t now)
 {
+	l->dispatching_timers = true;
 	for (size_t i = 0; i < l->ntimers; i++) {
 		struct loop_timer *t = l->timers[i];
 
-		if (t->due_ms <= now) {
+		if (t && t->due_ms <= now) {
 			t->due_ms = INT64_MAX;
 			t->cb(t->arg);
 		}
 	}
+	l->dispatching_timers = false;
+	if (l->timer_holes)
+		timers_compact(l);
 }
 
 int loop_turn(struct loop *l, int max_wait_ms)
@@ -253,8 +312,13 @@ int loop_turn(struct loop *l, int max_wait_ms)
 
 	l->wake = false;
 	nready = poll(l->pfds, (nfds_t)l->n, timeout);
+	/* A signal ends the wait early, but the turn goes on: due timers
+	 * run, and a stall that ended with a signal (SIGSTOP, then SIGCONT
+	 * and SIGUSR1) is still measured from its deadline. */
+	if (nready < 0 && errno != EINTR)
+		return -1;
 	if (nready < 0)
-		return errno == EINTR ? 0 : -1;
+		nready = 0;
 	woke_us = mono_us();
 	/* Lateness counts from the deadline, or from when we went to sleep
 	 * if the deadline had already passed (a timer armed in the past is
@@ -272,6 +336,9 @@ int loop_turn(struct loop *l, int max_wait_ms)
 	turn_ms = (double)(end_us - woke_us) / 1000.0;
 	if (turn_ms > l->longest_ms)
 		l->longest_ms = turn_ms;
+	if (log_enabled() && late_ms + turn_ms >= STALL_LOG_MS)
+		log_write("loop: stall: this turn started %.0f ms late and ran "
+			  "%.0f ms (%zu fds fired)", late_ms, turn_ms, k);
 	lagstat_add(&l->lag, late_ms + turn_ms, end_us / 1000);
 	return 0;
 }
@@ -284,4 +351,18 @@ const struct lagstat *loop_lag(const struct loop *l)
 double loop_longest_turn_ms(const struct loop *l)
 {
 	return l->longest_ms;
+}
+
+size_t loop_fd_count(const struct loop *l)
+{
+	return l->n;
+}
+
+size_t loop_timer_count(const struct loop *l)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < l->ntimers; i++)
+		n += l->timers[i] != NULL;
+	return n;
 }

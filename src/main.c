@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <langinfo.h>
+#include <limits.h>
 #include <locale.h>
 #include <malloc.h>
 #include <poll.h>
@@ -21,6 +22,7 @@
 
 #include "config.h"
 #include "engine.h"
+#include "log.h"
 #include "loop.h"
 #include "probe.h"
 #include "report.h"
@@ -40,6 +42,7 @@ struct opts {
 	bool no_bell;
 	size_t max_concurrency;
 	const char *dns;
+	const char *debug_log;    /* NULL: off */
 	char **urls;
 	int nurls;
 };
@@ -86,6 +89,9 @@ static void usage(FILE *f)
 "      --no-bell              no bell when a target goes down\n"
 "  -j, --max-concurrency N    checks in flight at once (default: from the fd limit)\n"
 "      --dns-server IP[:PORT][,...]  DNS servers (default: /etc/resolv.conf)\n"
+"  -v                         debug log to ./uptop-PID.log (see --debug-log)\n"
+"      --debug-log FILE       debug log: the loop's decisions and the raw\n"
+"                             libcurl/c-ares codes, to a regular file only\n"
 "  -h, --help                 this help\n"
 "      --help-config          every config key: kind, default, range, meaning\n"
 "  -V, --version              version and library versions\n"
@@ -112,7 +118,7 @@ static void die_usage(const char *fmt, ...)
 static void parse_args(int argc, char **argv, struct opts *o)
 {
 	enum { OPT_ONCE = 256, OPT_HEADLESS, OPT_CHECK, OPT_ASCII, OPT_NOBELL,
-	       OPT_DNS, OPT_HELP_CONFIG };
+	       OPT_DNS, OPT_HELP_CONFIG, OPT_DEBUG_LOG };
 	static const struct option longs[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "format", required_argument, NULL, 'f' },
@@ -125,15 +131,17 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "ascii", no_argument, NULL, OPT_ASCII },
 		{ "no-bell", no_argument, NULL, OPT_NOBELL },
 		{ "dns-server", required_argument, NULL, OPT_DNS },
+		{ "debug-log", required_argument, NULL, OPT_DEBUG_LOG },
 		{ "help", no_argument, NULL, 'h' },
 		{ "help-config", no_argument, NULL, OPT_HELP_CONFIG },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0, 0, 0, 0 }
 	};
+	static char pid_log[64];
 	char err[128];
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:f:d:t:j:hV", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:f:d:t:j:vhV", longs, NULL)) != -1) {
 		switch (c) {
 		case 'c': o->config = optarg; break;
 		case 'f':
@@ -164,6 +172,15 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case OPT_ASCII: o->ascii = true; break;
 		case OPT_NOBELL: o->no_bell = true; break;
 		case OPT_DNS: o->dns = optarg; break;
+		case OPT_DEBUG_LOG: o->debug_log = optarg; break;
+		case 'v':
+			/* As tmux -v: a file named by the pid, here. */
+			if (!o->debug_log) {
+				snprintf(pid_log, sizeof(pid_log), "uptop-%ld.log",
+					 (long)getpid());
+				o->debug_log = pid_log;
+			}
+			break;
 		case 'h': usage(stdout); exit(0);
 		case OPT_HELP_CONFIG: config_help(stdout); exit(0);
 		case 'V':
@@ -178,6 +195,24 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	o->nurls = argc - optind;
 	if (o->nurls && o->config)
 		die_usage("%s", "give either -c FILE or URLs, not both");
+}
+
+/* Opens the debug log before anything worth logging happens; a log that
+ * cannot be opened is a usage error (the user asked for it). */
+static void start_log(const struct opts *o)
+{
+	static const char *const modes[] = {
+		[MODE_TUI] = "live table", [MODE_ONCE] = "once",
+		[MODE_HEADLESS] = "headless", [MODE_CHECK] = "check-config",
+	};
+	char err[PATH_MAX + 128];
+
+	if (!o->debug_log)
+		return;
+	if (log_open(o->debug_log, err, sizeof(err)) != 0)
+		die_usage("--debug-log: %s", err);
+	log_write("main: uptop %s, pid %ld, mode %s; %s", UPTOP_VERSION,
+		  (long)getpid(), modes[o->mode], probe_version());
 }
 
 /* --- config --------------------------------------------------------- */
@@ -306,20 +341,36 @@ static void signals_setup(struct app *a)
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < ARRAY_LEN(sigs); i++)
-		sigaction(sigs[i], &sa, NULL);
+		if (sigaction(sigs[i], &sa, NULL) != 0)
+			log_debug("main: sigaction(SIG%s): %s", sigabbrev_np(sigs[i]),
+				  strerror(errno));
 	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
+	if (sigaction(SIGPIPE, &sa, NULL) != 0)
+		log_debug("main: sigaction(SIGPIPE, ignore): %s", strerror(errno));
 	loop_fd_set(a->loop, a->sig_pipe[0], POLLIN, on_sig_pipe, a);
 }
 
+/* A failure only leaves the cap lower (engine_auto_cap reads the limit
+ * that holds): worth a line in the debug log, not a refusal. */
 static void raise_nofile(void)
 {
 	struct rlimit rl;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		log_debug("main: getrlimit(RLIMIT_NOFILE): %s", strerror(errno));
+		return;
 	}
+	if (rl.rlim_cur < rl.rlim_max) {
+		rlim_t soft = rl.rlim_cur;
+
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			log_debug("main: setrlimit(RLIMIT_NOFILE, %llu): %s; the "
+				  "soft limit stays %llu", (unsigned long long)rl.rlim_max,
+				  strerror(errno), (unsigned long long)soft);
+	}
+	log_debug("main: fd limit %llu", (unsigned long long)
+		  (getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur : 0));
 }
 
 /* --- reload --------------------------------------------------------- */
@@ -330,16 +381,22 @@ static void reload(struct app *a)
 	struct config *next = NULL;
 
 	if (!a->cfg_path) {
+		log_debug("main: reload: no config file (URLs were given)");
 		if (a->ui)
 			ui_message(a->ui, "reload: no config file (URLs were given)", true);
 		return;
 	}
 	if (config_load(a->cfg_path, &next, &errs) != 0) {
 		char *all = diag_join(&errs);
-		char *msg = xasprintf("reload failed, kept the running config: %s%s",
-				      errs.n ? errs.msgs[0] : "unknown error",
-				      errs.n > 1 ? " (and more)" : "");
+		char *msg;
 
+		log_debug("main: reload of %s failed (%zu error%s), kept the "
+			  "running config: %s", a->cfg_path, errs.n,
+			  errs.n == 1 ? "" : "s",
+			  errs.n ? errs.msgs[0] : "unknown error");
+		msg = xasprintf("reload failed, kept the running config: %s%s",
+				errs.n ? errs.msgs[0] : "unknown error",
+				errs.n > 1 ? " (and more)" : "");
 		if (a->ui)
 			ui_message(a->ui, msg, true);
 		else
@@ -352,6 +409,8 @@ static void reload(struct app *a)
 	engine_reload(a->engine, next);
 	config_free(a->cfg);
 	a->cfg = next;
+	log_debug("main: reloaded %s: %zu target%s", a->cfg_path,
+		  next->ntargets, next->ntargets == 1 ? "" : "s");
 	if (a->ui) {
 		char *msg = xasprintf("reloaded %s: %zu targets", a->cfg_path,
 				      next->ntargets);
@@ -364,15 +423,22 @@ static void reload(struct app *a)
 
 static void handle_signals(struct app *a)
 {
-	if (sig_seen[SIGINT] || sig_seen[SIGTERM] || sig_seen[SIGHUP])
+	static const int quits[] = { SIGINT, SIGTERM, SIGHUP };
+
+	for (size_t i = 0; i < ARRAY_LEN(quits); i++) {
+		if (!sig_seen[quits[i]] || a->quit)
+			continue;
+		log_debug("main: SIG%s: quitting", sigabbrev_np(quits[i]));
 		a->quit = true;
+	}
 	if (sig_seen[SIGUSR1]) {
 		sig_seen[SIGUSR1] = 0;
+		log_debug("main: SIG%s: reloading", sigabbrev_np(SIGUSR1));
 		reload(a);
 	}
 }
 
-/* --- callbacks ------------------------------------------------------ */
+/* --- subscribers (engine.h: no engine calls, no blocking) ----------- */
 
 static void on_event_headless(void *arg, const struct event *ev)
 {
@@ -385,7 +451,7 @@ static void on_event_tui(void *arg, const struct event *ev)
 {
 	struct app *a = arg;
 
-	if (ev->to == STATE_DOWN)
+	if (ev->kind == EV_STATE && ev->to == STATE_DOWN)
 		ui_on_down(a->ui);
 }
 
@@ -423,7 +489,10 @@ static void apply_action(struct app *a, const struct ui_action *act)
 		engine_set_paused(a->engine, !engine_paused(a->engine));
 		ui_mark_dirty(a->ui);
 		break;
-	case UI_RELOAD: reload(a); break;
+	case UI_RELOAD:
+		log_debug("main: reload key: reloading");
+		reload(a);
+		break;
 	default: break;
 	}
 }
@@ -469,6 +538,7 @@ static int run_loop(struct app *a)
 		if (loop_turn(a->loop, wait) != 0)
 			fatal("poll: %s", strerror(errno));
 		handle_signals(a);
+		log_flush();
 		if (a->o.mode == MODE_ONCE && engine_all_checked(a->engine))
 			break;
 		if (mono_ms() >= end)
@@ -536,10 +606,12 @@ int main(int argc, char **argv)
 	memset(&a, 0, sizeof(a));
 	setlocale(LC_ALL, "");
 	parse_args(argc, argv, &a.o);
+	start_log(&a.o);
 	if (load_config(&a, &errs) != 0) {
 		diag_print(&errs, stderr);
 		diag_clear(&errs);
 		free(a.cfg_path);
+		log_close();
 		return EXIT_USAGE;
 	}
 	/* libyaml's document tree is gone: give its pages back for a process
@@ -552,6 +624,7 @@ int main(int argc, char **argv)
 		diag_clear(&warns);
 		config_free(a.cfg);
 		free(a.cfg_path);
+		log_close();
 		return 0;
 	}
 	raise_nofile();
@@ -584,21 +657,31 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (a.ui) {
-		engine_on_event(a.engine, on_event_tui, &a);
-		engine_on_result(a.engine, on_result_tui, &a);
+		engine_subscribe(a.engine, &(struct engine_sub){
+			.on_result = on_result_tui, .on_event = on_event_tui,
+			.arg = &a });
 		loop_fd_set(a.loop, ui_input_fd(a.ui), POLLIN, on_keys, &a);
 		loop_timer_add(a.loop, &a.frame, on_frame, &a);
 		if (warns.n)
 			ui_message(a.ui, warns.msgs[0], true);
 	} else if (a.o.mode == MODE_HEADLESS) {
-		engine_on_event(a.engine, on_event_headless, &a);
+		engine_subscribe(a.engine, &(struct engine_sub){
+			.on_event = on_event_headless, .arg = &a });
 	}
 	run_loop(&a);
+	if (a.ui) {
+		loop_fd_del(a.loop, ui_input_fd(a.ui));
+		loop_timer_del(a.loop, &a.frame);
+	}
 	ui_free(a.ui);
 	a.ui = NULL;
 	rc = finish(&a);
+	log_debug("main: exit %d after %lld ms", rc,
+		  (long long)(mono_ms() - a.start_ms));
 out:
 	engine_free(a.engine);
+	if (a.loop)
+		loop_fd_del(a.loop, a.sig_pipe[0]);
 	loop_free(a.loop);
 	close(a.sig_pipe[0]);
 	close(a.sig_pipe[1]);
@@ -606,5 +689,6 @@ out:
 	free(a.cfg_path);
 	diag_clear(&errs);
 	diag_clear(&warns);
+	log_close();
 	return rc;
 }

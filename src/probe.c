@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "config.h"
+#include "log.h"
 #include "loop.h"
 #include "util.h"
 
@@ -47,12 +48,27 @@ struct probe {
 
 static void drain_done(struct probe *p);
 
+/* curl_multi_socket_action fails only on our misuse or its own trouble
+ * (a socket it no longer knows, out of memory): nothing a target did, so
+ * it goes to the debug log; the transfers concerned still end through
+ * their own timeouts. */
+static void socket_action(struct probe *p, curl_socket_t fd, int flags)
+{
+	int running;
+	CURLMcode mc = curl_multi_socket_action(p->multi, fd, flags, &running);
+
+	if (mc != CURLM_OK)
+		log_debug("probe: curl_multi_socket_action(fd %d, flags %d): %d %s",
+			  (int)fd, flags, (int)mc, curl_multi_strerror(mc));
+	drain_done(p);
+}
+
 /* --- the loop's side ----------------------------------------------- */
 
 static void on_sock(int fd, short revents, void *arg)
 {
 	struct probe *p = arg;
-	int flags = 0, running;
+	int flags = 0;
 
 	/* An error or hangup is handed to curl as readable and writable, not
 	 * as CURL_CSELECT_ERR: its recv/send/connect then sees the socket's
@@ -64,8 +80,7 @@ static void on_sock(int fd, short revents, void *arg)
 		flags |= CURL_CSELECT_OUT;
 	if (revents & POLLNVAL)
 		flags |= CURL_CSELECT_ERR;
-	curl_multi_socket_action(p->multi, fd, flags, &running);
-	drain_done(p);
+	socket_action(p, fd, flags);
 }
 
 static int on_curl_socket(CURL *e, curl_socket_t s, int what, void *userp,
@@ -103,11 +118,7 @@ static int on_curl_timer(CURLM *m, long timeout_ms, void *userp)
 
 static void on_timer(void *arg)
 {
-	struct probe *p = arg;
-	int running;
-
-	curl_multi_socket_action(p->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	drain_done(p);
+	socket_action(arg, CURL_SOCKET_TIMEOUT, 0);
 }
 
 /* --- body ---------------------------------------------------------- */
@@ -370,6 +381,26 @@ static void xfer_release(struct probe *p, struct xfer *x)
 	p->free_list = x;
 }
 
+/* The raw codes behind a failed transfer, for the debug log (the result
+ * keeps only their meaning). Host and port, not the URL: no credentials
+ * in the log. */
+static void log_failure(struct xfer *x, CURLcode rc, const struct result *r)
+{
+	char *url = NULL, scheme[16], host[256], err[64];
+	long os_errno = 0;
+	int port = 0;
+	const char *cls = eclass_name(r->cls);
+
+	curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &url);
+	curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &os_errno);
+	if (!url || probe_url_parts(url, scheme, sizeof(scheme), host,
+				    sizeof(host), &port, err, sizeof(err)) != 0)
+		snprintf(host, sizeof(host), "?");
+	log_write("probe: %s:%d: curl code %d (%s), os errno %ld -> %s", host,
+		  port, (int)rc, curl_easy_strerror(rc), os_errno,
+		  cls ? cls : "ok");
+}
+
 static void drain_done(struct probe *p)
 {
 	CURLMsg *m;
@@ -386,6 +417,8 @@ static void drain_done(struct probe *p)
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
 		memset(&r, 0, sizeof(r));
 		fill_result(x, m->data.result, &r);
+		if (m->data.result != CURLE_OK && log_enabled())
+			log_failure(x, m->data.result, &r);
 		if (r.cls == EC_NONE && r.http_status >= 300 && r.http_status < 400 &&
 		    curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_URL, &redir) ==
 			    CURLE_OK && redir)
@@ -605,7 +638,8 @@ void probe_free(struct probe *p)
 		free(p->all[i]);
 	}
 	free(p->all);
-	loop_timer_disarm(&p->timer);
+	/* After cleanup, which may still set curl's timer. */
+	loop_timer_del(p->loop, &p->timer);
 	free(p);
 	curl_global_cleanup();
 }

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include "log.h"
 #include "loop.h"
 #include "util.h"
 
@@ -70,18 +71,9 @@ static void rearm(struct resolve *r);
 
 /* --- name table ---------------------------------------------------- */
 
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 static struct name **tab_slot(struct resolve *r, const char *host)
 {
-	size_t mask = r->tab_cap - 1, i = hash_str(host) & mask;
+	size_t mask = r->tab_cap - 1, i = hash_fnv1a(host) & mask;
 
 	while (r->tab[i] && strcmp(r->tab[i]->host, host) != 0)
 		i = (i + 1) & mask;
@@ -305,12 +297,14 @@ static void on_answer(void *arg, int status, int timeouts,
 	struct name *nm = arg;
 	int64_t ttl;
 
-	(void)timeouts;
 	if (nm->owner->closing) {
 		if (res)
 			ares_freeaddrinfo(res);
 		return;
 	}
+	if (status != ARES_SUCCESS)
+		log_debug("resolve: %s: c-ares %d (%s) after %d timeouts",
+			  nm->host, status, ares_strerror(status), timeouts);
 	ttl = answer_fill(&nm->ans, nm->host, status, res);
 	if (res)
 		ares_freeaddrinfo(res);
@@ -359,6 +353,9 @@ static void expire_waiters(struct resolve *r, int64_t now)
 		heap_pop(r);
 		if (!w)
 			continue;
+		log_debug("resolve: %s: a check's deadline passed after %lld ms "
+			  "of waiting; the query goes on", w->name->host,
+			  (long long)(now - w->name->query_start_ms));
 		memset(&a, 0, sizeof(a));
 		a.timed_out = true;
 		snprintf(a.err, sizeof(a.err),
@@ -442,7 +439,7 @@ void resolve_free(struct resolve *r)
 	r->closing = true;
 	ares_destroy(r->ch);
 	ares_library_cleanup();
-	loop_timer_disarm(&r->timer);
+	loop_timer_del(r->loop, &r->timer);
 	for (size_t i = 0; i < r->tab_cap; i++) {
 		if (!r->tab[i])
 			continue;

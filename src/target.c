@@ -9,7 +9,8 @@
  *                        failures_before_down, else the state is kept
  *                        (a pending target stays pending until it is
  *                        either proven up or down).
- * Every change is an event, kept in the target's ring and the model's. */
+ * Every change is an event (EV_STATE), kept in the target's ring and the
+ * model's timeline. */
 #include "target.h"
 
 #include <limits.h>
@@ -167,6 +168,7 @@ bool model_record(struct model *m, uint32_t i, const struct result *r,
 	m->count[to]++;
 	e.wall_ms = r->start_wall_ms + ms_round(r->t.total_ms);
 	e.target = i;
+	e.kind = EV_STATE;
 	e.from = (uint8_t)from;
 	e.to = (uint8_t)to;
 	e.cls = (uint8_t)r->cls;
@@ -234,16 +236,6 @@ double target_uptime(const struct target *t)
 
 /* --- reload -------------------------------------------------------------- */
 
-/* FNV-1a: names are short, and this runs once per reload. */
-static uint64_t name_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-	return h;
-}
-
 static const char *target_name(const struct target *t)
 {
 	return t->conf && t->conf->name ? t->conf->name : "";
@@ -265,7 +257,7 @@ static void index_build(struct name_index *ix, const struct model *old)
 	ix->slot = xcalloc(size, sizeof(*ix->slot));
 	ix->mask = size - 1;
 	for (size_t i = 0; i < old->n; i++) {
-		size_t h = (size_t)name_hash(target_name(&old->v[i])) & ix->mask;
+		size_t h = (size_t)hash_fnv1a(target_name(&old->v[i])) & ix->mask;
 
 		while (ix->slot[h])
 			h = (h + 1) & ix->mask;
@@ -278,7 +270,7 @@ static void index_build(struct name_index *ix, const struct model *old)
 static uint32_t index_take(const struct name_index *ix, const struct model *old,
 			   const bool *taken, const char *name)
 {
-	size_t h = (size_t)name_hash(name) & ix->mask;
+	size_t h = (size_t)hash_fnv1a(name) & ix->mask;
 
 	for (; ix->slot[h]; h = (h + 1) & ix->mask) {
 		uint32_t j = ix->slot[h] - 1;

@@ -1,4 +1,4 @@
-/* util.c - allocation, fatal errors, clocks. */
+/* util.c - allocation, fatal errors, hashing, clocks. */
 #include "util.h"
 
 #include <errno.h>
@@ -129,4 +129,13 @@ int64_t wall_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+uint64_t hash_fnv1a(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;   /* offset basis */
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;   /* FNV prime */
+	return h;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs every unit test and one --once round against the loopback fixture
-# under valgrind: any error or definitely lost byte fails. Ends with
-# "N passed, N failed".
+# Runs every unit test and --once rounds (JSON, table, JSON with the
+# debug log) against the loopback fixture under valgrind: any error or
+# definitely lost byte fails. Ends with "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
 B=${B:-build}
@@ -35,13 +35,14 @@ targets:
   - {name: garbage, url: "http://127.0.0.1:$port/garbage"}
   - {name: nx, url: "http://nothing.invalid/"}
 YAML
-for fmt in json table; do
-	vg "$B/uptop" --once --format $fmt -c "$dir/c.yaml" >/dev/null 2>"$B/vg.err"
+for args in "--format json" "--format table" "--format json --debug-log $dir/debug.log"; do
+	# shellcheck disable=SC2086 # the words of $args are separate options
+	vg "$B/uptop" --once $args -c "$dir/c.yaml" >/dev/null 2>"$B/vg.err"
 	rc=$?
 	if [ $rc -eq 2 ]; then
-		echo "ok - valgrind uptop --once --format $fmt"; passed=$((passed + 1))
+		echo "ok - valgrind uptop --once ${args/$dir\//}"; passed=$((passed + 1))
 	else
-		echo "not ok - valgrind uptop --once --format $fmt (exit $rc)"
+		echo "not ok - valgrind uptop --once ${args/$dir\//} (exit $rc)"
 		sed 's/^/# /' "$B/vg.err" | head -40; failed=$((failed + 1))
 	fi
 done

@@ -8,6 +8,12 @@ server, running the binary.
             t.eq(rc, 0, "exit status")
     lib.main(main)          # runs it, prints the plan, exits with the result
 
+Timing bounds are robust by construction, never by retries: a bound sits
+well between what a correct and what a broken uptop would show, and its
+upper side widens with the machine's measured scheduling lag (LagMeter).
+Where a test waits for something to happen it polls for it (Running,
+wait_until) instead of sleeping a fixed time.
+
 Everything talks to 127.0.0.1 only.
 """
 
@@ -22,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 import traceback
 import urllib.error
@@ -93,6 +100,118 @@ def main(test):
     except Exception:
         t.ok(False, "test script raised", traceback.format_exc())
     sys.exit(t.done())
+
+
+# ------------------------------------------------------------------ timing
+
+class LagMeter:
+    """What the machine, not uptop, did to a test's timing while it ran.
+
+    Two measures, both of the environment:
+    - worst: how late a thread of this test woke from a short sleep (the
+      scheduler's wake-up delay at that moment);
+    - waited(): for each watched process (uptop, the fixture), the time
+      it was ready to run but waiting for a CPU, from the kernel's
+      /proc/PID/task/*/schedstat. uptop is one thread: every such
+      millisecond lands on its critical path.
+    A timing bound adds slack() on its upper side, so it widens exactly as
+    much as the machine was loaded (a 2-core box shared by several test
+    runs) and stays tight on an idle one. uptop's own slowness shows in
+    neither measure: a bug still fails the bound.
+
+        with LagMeter(fx) as lag:
+            rc, out, err, wall = run_uptop([...], lag=lag)
+        t.ok(wall < 2.5 + lag.slack(), f"... ({lag})")
+    """
+
+    TICK = 0.002
+
+    def __init__(self, *watch):
+        self.worst = 0.0          # seconds
+        self.samples = 0
+        self._runq = {}           # pid -> [first, last] run-queue ns
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        for w in watch:
+            self.watch(w)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def watch(self, proc):
+        """Counts the run-queue wait of proc (a pid, or anything with .pid)."""
+        pid = getattr(proc, "pid", proc)
+        if pid:
+            self._sample(pid)
+
+    @staticmethod
+    def _runq_ns(pid):
+        total, seen = 0, False
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            return None
+        for tid in tasks:
+            try:
+                with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                    total += int(f.read().split()[1])
+                    seen = True
+            except (OSError, IndexError, ValueError):
+                pass
+        return total if seen else None
+
+    def _sample(self, pid):
+        v = self._runq_ns(pid)
+        if v is None:
+            return
+        with self._lock:
+            first_last = self._runq.setdefault(pid, [v, v])
+            first_last[1] = max(first_last[1], v)
+
+    def _run(self):
+        while not self._stop.is_set():
+            t0 = time.monotonic()
+            time.sleep(self.TICK)
+            late = time.monotonic() - t0 - self.TICK
+            self.samples += 1
+            if late > self.worst:
+                self.worst = late
+            for pid in list(self._runq):
+                self._sample(pid)
+
+    def waited(self):
+        """Seconds the watched processes spent ready but not running."""
+        with self._lock:
+            return sum(last - first for first, last in self._runq.values()) / 1e9
+
+    def slack(self, k=4):
+        """Seconds to add to an upper bound: the watched processes' wait
+        for a CPU, plus k times the worst wake-up delay (a run's critical
+        path has a few wake-ups in a row)."""
+        return self.waited() + k * self.worst
+
+    def slack_ms(self, k=4):
+        return 1000.0 * self.slack(k)
+
+    def __str__(self):
+        return (f"machine: wake-ups up to {1000 * self.worst:.0f} ms late, "
+                f"{1000 * self.waited():.0f} ms waiting for a CPU")
+
+
+def wait_until(pred, timeout=20.0, every=0.05):
+    """Polls pred() until it is true or timeout seconds pass -> its last value."""
+    end = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v or time.monotonic() > end:
+            return v
+        time.sleep(every)
 
 
 # ----------------------------------------------------------------- fixture
@@ -231,8 +350,10 @@ PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PRO
               "ALL_PROXY", "no_proxy", "NO_PROXY")
 
 
-def run_uptop(args, env=None, timeout=60, stdin=None, bin=None):
+def run_uptop(args, env=None, timeout=60, stdin=None, bin=None, lag=None):
     """Runs uptop to completion -> (rc, stdout, stderr, wall_seconds).
+
+    lag: a running LagMeter that should watch this process.
 
     env adds to (or, with value None, removes from) the inherited environment;
     proxy variables are dropped so curl can only reach 127.0.0.1. stdin is
@@ -250,6 +371,8 @@ def run_uptop(args, env=None, timeout=60, stdin=None, bin=None):
     proc = subprocess.Popen([bin or uptop_bin(), *map(str, args)], env=full_env,
                             stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if lag:
+        lag.watch(proc)
     try:
         out, err = proc.communicate(stdin, timeout=timeout)
         rc = proc.returncode
@@ -259,6 +382,66 @@ def run_uptop(args, env=None, timeout=60, stdin=None, bin=None):
         rc = None
     wall = time.monotonic() - start
     return rc, out.decode(errors="replace"), err.decode(errors="replace"), wall
+
+
+class Running:
+    """uptop in the background. Its stdout and stderr are read line by line
+    as they come (two threads), so a test waits for what it expects
+    (wait_out / wait_err) instead of sleeping and hoping.
+
+        p = Running(["--headless", "-c", cfg])
+        p.wait_out(lambda o: o.get("new") == "up")
+        rc = p.stop()               # SIGTERM, then the exit status
+        p.out_lines, p.err_lines    # everything, in order
+    """
+
+    def __init__(self, args, env=None, **kw):
+        full_env = {k: v for k, v in os.environ.items() if k not in PROXY_VARS}
+        full_env.update(env or {})
+        self.proc = subprocess.Popen([uptop_bin(), *map(str, args)], env=full_env,
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True, errors="replace", **kw)
+        self.pid = self.proc.pid
+        self.out_lines, self.err_lines = [], []
+        self._readers = [threading.Thread(target=self._read, args=(f, dst), daemon=True)
+                         for f, dst in ((self.proc.stdout, self.out_lines),
+                                        (self.proc.stderr, self.err_lines))]
+        for r in self._readers:
+            r.start()
+
+    @staticmethod
+    def _read(f, dst):
+        for line in f:
+            dst.append(line.rstrip("\n"))
+
+    def json_out(self):
+        """stdout's lines so far, parsed (see json_lines)."""
+        return json_lines("\n".join(self.out_lines))
+
+    def wait_out(self, pred, timeout=20.0):
+        """Waits until pred(record) holds for some JSON line of stdout."""
+        return wait_until(lambda: any(pred(o) for o in self.json_out()), timeout)
+
+    def wait_err(self, text, timeout=20.0):
+        return wait_until(lambda: any(text in ln for ln in self.err_lines), timeout)
+
+    def send(self, sig):
+        """Sends a signal (SIGUSR1, SIGSTOP, ...)."""
+        self.proc.send_signal(sig)
+
+    def stop(self, sig=signal.SIGTERM, timeout=20.0):
+        """Sends sig (None: just wait) -> exit status (None if it had to be killed)."""
+        if sig is not None and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            rc = None
+        for r in self._readers:
+            r.join()
+        return rc
 
 
 def json_lines(stdout):

@@ -463,12 +463,25 @@ def check_events(r):
     t.ok(ok, "Esc leaves the timeline", s)
 
 
+def settle(value, quiet, timeout=10.0):
+    """value() once it has not changed for `quiet` seconds (or at timeout)."""
+    v, since, end = value(), time.monotonic(), time.monotonic() + timeout
+    while time.monotonic() - since < quiet and time.monotonic() < end:
+        time.sleep(0.05)
+        nv = value()
+        if nv != v:
+            v, since = nv, time.monotonic()
+    return v
+
+
 def check_pause(r, fx):
     r.keys("p")
     ok, s = r.wait_for(lambda s: "PAUSED" in lines(s)[0])
     t.ok(ok, "p: the header shows PAUSED", s)
-    time.sleep(0.5 * SLOW)           # a check in flight may still finish
-    h0 = fx.hits("/body/tick")
+    # A check in flight at the pause may still land: wait until the count
+    # holds still for twice the target's timeout (250 ms). Were checks
+    # still starting (every 300 ms) it would never hold still that long.
+    h0 = settle(lambda: fx.hits("/body/tick"), quiet=0.5 * SLOW)
     time.sleep(1.5)
     h1 = fx.hits("/body/tick")
     t.eq(h1 - h0, 0, "no checks start while paused (a 300 ms target, 1.5 s)")
