@@ -52,10 +52,13 @@ struct target_conf {
 	struct status_range *expect;   /* default: one range 200-399 */
 	size_t nexpect;
 	int64_t interval_ms;
+	int64_t interval_down_ms;      /* while confirming or down; 0: interval_ms;
+					* always > timeout_ms */
 	int64_t timeout_ms;            /* always < interval_ms */
 	int64_t max_latency_ms;        /* 0: no latency limit */
 	int64_t max_body;              /* bytes read at most */
 	int failures_before_down;      /* >= 1 */
+	int successes_before_up;       /* >= 1: answers in a row to leave down */
 	bool follow_redirects;
 	bool verify_tls;
 	bool fresh_connection;
@@ -66,6 +69,7 @@ struct settings {
 	int max_concurrency;   /* 0: auto (derived from RLIMIT_NOFILE) */
 	bool bell;             /* ring on a transition to down */
 	char *theme;           /* NULL: default */
+	char *canary;          /* a target's name (checked at load), or NULL */
 };
 
 struct config {

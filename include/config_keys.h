@@ -129,7 +129,7 @@ struct loader {
 	struct config *cfg;
 	struct tbuild tpl;            /* built-ins, then defaults: applied */
 	bool has_secrets;             /* any ${VAR}, secret header, password */
-	bool pair_reported[2];        /* a defaults-only cross-key error, once */
+	bool pair_reported[3];        /* a defaults-only cross-key error, once */
 };
 
 /* ---- config.c --------------------------------------------------------- */

@@ -41,6 +41,9 @@ static const struct ckey target_rows[] = {
 	  .help = "time between two checks (fixed rate)" },
 	{ .name = "timeout", T(DURATION, timeout_ms), .min = 1, .max = HOUR, .def = "5s",
 	  .help = "the whole check; below interval" },
+	{ .name = "interval_down", T(DURATION, interval_down_ms), .word = "interval",
+	  .flags = KF_OPTIONAL, .min = 1, .max = DAY, .def = "interval",
+	  .help = "between checks while confirming or down" },
 	{ .name = "method", T(STRING, method), .def = "GET", .parse = tconf_method,
 	  .help = "GET, HEAD, POST, ..." },
 	{ .name = "headers", .kind = KIND_MAP, .max = 100, .flags = KF_EXPAND | KF_OPTIONAL,
@@ -58,6 +61,8 @@ static const struct ckey target_rows[] = {
 	  .help = "slower is degraded; below timeout" },
 	{ .name = "failures_before_down", T(INT, failures_before_down), .min = 1, .max = 1000,
 	  .def = "1", .help = "consecutive failures before DOWN" },
+	{ .name = "successes_before_up", T(INT, successes_before_up), .min = 1, .max = 1000,
+	  .def = "1", .help = "consecutive answers before DOWN turns UP" },
 	{ .name = "follow_redirects", T(BOOL, follow_redirects), .def = "true",
 	  .help = "follow up to 5 redirects, http(s)" },
 	{ .name = "verify_tls", T(BOOL, verify_tls), .def = "true",
@@ -81,6 +86,8 @@ static const struct ckey settings_rows[] = {
 	  .help = "default, mono, high-contrast, or a file" },
 	{ .name = "bell", S(BOOL, bell), .def = "true",
 	  .help = "ring when a target goes down" },
+	{ .name = "canary", S(STRING, canary), .flags = KF_OPTIONAL,
+	  .help = "a target whose failure means an outage" },
 };
 _Static_assert(ARRAY_LEN(settings_rows) <= KEYS_MAX, "raise KEYS_MAX");
 
