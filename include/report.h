@@ -29,14 +29,15 @@ void report_table(FILE *f, const struct model *m, bool utf8);
 /* --once JSON Lines, one object per target in config order. */
 void report_json(FILE *f, const struct model *m);
 
-/* --headless: one line per state change (events of other kinds are not
- * written), and one of run statistics. */
+/* --headless: one JSON line per event: "state" (with "outage":true while
+ * a mass outage is open), "stall", "outage" (phase start or end); kinds
+ * not known here are skipped. And one line of run statistics. */
 void report_event_json(FILE *f, const struct model *m, const struct event *ev);
 void report_stats_json(FILE *f, const struct engine_stats *s,
 		       double elapsed_s, long peak_rss_kb);
 
-/* Exit code from the states: 0 all up, 1 degraded, 2 any down. With
- * once, states come from report_once_state. */
+/* Exit code from the states: 0 all up, 1 degraded or confirming (none
+ * down), 2 any down. With once, states come from report_once_state. */
 int report_exit_code(const struct model *m, bool once);
 
 #endif

@@ -451,7 +451,9 @@ static void on_event_tui(void *arg, const struct event *ev)
 {
 	struct app *a = arg;
 
-	if (ev->kind == EV_STATE && ev->to == STATE_DOWN)
+	/* One bell for a mass outage, none for each target it takes down. */
+	if ((ev->kind == EV_STATE && ev->to == STATE_DOWN && !ev->u.outage) ||
+	    (ev->kind == EV_OUTAGE && ev->u.out.phase == OUTAGE_START))
 		ui_on_down(a->ui);
 }
 

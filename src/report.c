@@ -189,13 +189,56 @@ static void put_iso_time(FILE *f, int64_t wall)
 	fprintf(f, "\"%s.%03dZ\"", buf, (int)(wall % 1000));
 }
 
+/* {"type":"stall","time":T,"ms":N,"checks_voided":N,"reason":S} */
+static void put_stall_json(FILE *f, const struct event *ev)
+{
+	fputs("{\"type\":\"stall\",\"time\":", f);
+	put_iso_time(f, ev->wall_ms);
+	fprintf(f, ",\"ms\":%u,\"checks_voided\":%u,\"reason\":",
+		ev->u.stall.ms, ev->u.stall.voided);
+	put_json_str(f, ev->reason);
+	fputs("}\n", f);
+}
+
+/* {"type":"outage","phase":"start"|"end","time":T,"targets":N,
+ *  "hosts":N (start),"error_class":S,"canary":B,"reason":S} */
+static void put_outage_json(FILE *f, const struct event *ev)
+{
+	bool start = ev->u.out.phase == OUTAGE_START;
+
+	fprintf(f, "{\"type\":\"outage\",\"phase\":\"%s\",\"time\":",
+		start ? "start" : "end");
+	put_iso_time(f, ev->wall_ms);
+	fprintf(f, ",\"targets\":%u", ev->u.out.targets);
+	if (start)
+		fprintf(f, ",\"hosts\":%u", ev->u.out.hosts);
+	fputs(",\"error_class\":", f);
+	put_json_str_or_null(f, eclass_name((enum eclass)ev->cls));
+	fprintf(f, ",\"canary\":%s,\"reason\":", ev->u.out.canary ? "true" : "false");
+	put_json_str(f, ev->reason);
+	fputs("}\n", f);
+}
+
 void report_event_json(FILE *f, const struct model *m, const struct event *ev)
 {
-	const struct target *t = &m->v[ev->target];
+	const struct target *t;
 
 	/* Each kind gets its own line type; a kind not known here is skipped. */
-	if (ev->kind != EV_STATE)
+	switch (ev->kind) {
+	case EV_STALL:
+		put_stall_json(f, ev);
+		fflush(f);
 		return;
+	case EV_OUTAGE:
+		put_outage_json(f, ev);
+		fflush(f);
+		return;
+	case EV_STATE:
+		break;
+	default:
+		return;
+	}
+	t = &m->v[ev->target];
 	fputs("{\"type\":\"state\",\"time\":", f);
 	put_iso_time(f, ev->wall_ms);
 	fputs(",\"name\":", f);
@@ -205,6 +248,8 @@ void report_event_json(FILE *f, const struct model *m, const struct event *ev)
 	put_json_str_or_null(f, eclass_name(ev->cls));
 	fputs(",\"error\":", f);
 	put_json_str_or_null(f, ev->cls ? t->last.msg : NULL);
+	if (ev->u.outage)
+		fputs(",\"outage\":true", f);
 	fputs("}\n", f);
 	fflush(f);
 }
@@ -217,12 +262,15 @@ void report_stats_json(FILE *f, const struct engine_stats *s,
 		"\"checks_per_sec\":%.1f,\"in_flight\":%zu,\"queued\":%zu,"
 		"\"queued_peak\":%zu,\"overdue\":%llu,\"cap\":%zu,"
 		"\"lag_p50_ms\":%.2f,\"lag_p99_ms\":%.2f,\"lag_max_ms\":%.2f,"
-		"\"longest_turn_ms\":%.2f,\"peak_rss_kb\":%ld}\n",
+		"\"longest_turn_ms\":%.2f,\"stalls\":%llu,\"checks_voided\":%llu,"
+		"\"peak_rss_kb\":%ld}\n",
 		elapsed_s, (unsigned long long)s->checks,
 		elapsed_s > 0 ? (double)s->checks / elapsed_s : 0.0,
 		s->in_flight, s->queued, s->queued_peak,
 		(unsigned long long)s->overdue, s->cap, s->lag_p50_ms,
-		s->lag_p99_ms, s->lag_max_ms, s->longest_turn_ms, peak_rss_kb);
+		s->lag_p99_ms, s->lag_max_ms, s->longest_turn_ms,
+		(unsigned long long)s->stalls, (unsigned long long)s->checks_voided,
+		peak_rss_kb);
 	fflush(f);
 }
 
@@ -235,7 +283,8 @@ int report_exit_code(const struct model *m, bool once)
 
 		if (s == STATE_DOWN)
 			return EXIT_DOWN;
-		if (s == STATE_DEGRADED)
+		/* Failing but not yet down: not all up, not down. */
+		if (s == STATE_DEGRADED || s == STATE_CONFIRMING)
 			degraded = true;
 	}
 	return degraded ? EXIT_DEGRADED : EXIT_UP;
