@@ -1,4 +1,4 @@
-/* ui_columns.c - the live table's columns: one row each (see ui_priv.h).
+/* ui_columns.c - the live table's columns: one row each (see ui_tables.h).
  *
  * A row says everything about a column: its key, heading, width rules and
  * priority when the terminal is narrow (layout.h), alignment, how one

@@ -1,6 +1,6 @@
 /* ui_keys.c - the key table, and one key at a time -> UI state and actions.
  *
- * Every binding is one row of ui_bindings[] (see ui_priv.h): the same row
+ * Every binding is one row of ui_bindings[] (see ui_tables.h): the same row
  * dispatches the key, puts its hint in the footer and its line on the help
  * screen, so the three cannot disagree. Keys are written by name ("F10
  * Ctrl-C") and compiled to curses codes once, by ui_new.
