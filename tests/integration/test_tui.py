@@ -422,6 +422,26 @@ def check_detail(r, fx):
     clear_filter(r)
 
 
+def check_footer_and_backspace(r):
+    """Each view's footer offers only keys that work there, and Backspace
+    (which the terminal sends as its kbs, KEY_BACKSPACE to curses) goes
+    back from a view as the help says."""
+    r.keys("Enter")
+    ok, s = r.wait_for("Reproduce with curl")
+    t.ok(ok and lines(s)[-1].startswith("EscBack") and "rRecheck" in lines(s)[-1],
+         "detail: the footer offers Back and Recheck", s)
+    r.keys("BSpace")
+    ok, s = r.wait_for(lambda s: all_rows(s) and "Reproduce with curl" not in s)
+    t.ok(ok, "Backspace leaves the detail view", s)
+    r.keys("?")
+    ok, s = r.wait_for(" - keys")
+    t.ok(ok and lines(s)[-1].startswith("EscBack") and "rRecheck" not in lines(s)[-1],
+         "help: no Recheck in the footer (r does nothing there)", s)
+    r.keys("BSpace")
+    ok, s = r.wait_for(lambda s: all_rows(s) and " - keys" not in s)
+    t.ok(ok, "Backspace leaves the help", s)
+
+
 def check_detail_typeahead(r):
     """Keys typed ahead (or pasted) land in one read: Enter right after the
     filter must open the row the filter selects, not the one selected
@@ -560,6 +580,7 @@ def main_session(tmux, tmp, fx):
         check_view_cycle(r)
         check_sort(r)
         check_detail(r, fx)
+        check_footer_and_backspace(r)
         check_help(r)
         check_events(r)
         check_pause(r, fx)
