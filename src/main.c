@@ -454,7 +454,15 @@ static void on_event_tui(void *arg, const struct event *ev)
 	/* One bell for a mass outage, none for each target it takes down. */
 	if ((ev->kind == EV_STATE && ev->to == STATE_DOWN && !ev->u.outage) ||
 	    (ev->kind == EV_OUTAGE && ev->u.out.phase == OUTAGE_START))
-		ui_on_down(a->ui);
+		ui_bell(a->ui);
+	/* The banner goes; say why, for a while. */
+	if (ev->kind == EV_OUTAGE && ev->u.out.phase == OUTAGE_END) {
+		char *msg = xasprintf("outage over: %s", ev->reason);
+
+		ui_message(a->ui, msg, false);
+		free(msg);
+	}
+	ui_mark_dirty(a->ui);
 }
 
 static void on_result_tui(void *arg, uint32_t id, const struct result *r)
@@ -479,6 +487,8 @@ static void ui_view_fill(const struct app *a, struct ui_view *v)
 	v->checks_per_sec = s.checks_per_sec;
 	v->lag_p99_ms = s.lag_p99_recent_ms;
 	v->paused = engine_paused(a->engine);
+	v->stalls = s.stalls;
+	v->outage = engine_outage(a->engine);
 }
 
 static void apply_action(struct app *a, const struct ui_action *act)

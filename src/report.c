@@ -102,8 +102,9 @@ void report_table(FILE *f, const struct model *m, bool utf8)
 
 		if (t->has_last && t->last.http_status)
 			snprintf(code, sizeof(code), "%d", t->last.http_status);
-		if (t->has_last)
-			fmt_latency(lat, sizeof(lat), t->last.t.total_ms);
+		/* a latency is an answer's (target.h): none for a refusal */
+		if (target_latency(t) >= 0)
+			fmt_latency(lat, sizeof(lat), target_latency(t));
 		error_text(t, err, sizeof(err));
 		fmt_sanitize(safe, sizeof(safe), err, strlen(err), utf8);
 		fprintf(f, "%-8s  ", state_name(report_once_state(t)));

@@ -224,6 +224,22 @@ const struct event *model_event(const struct model *m, unsigned k)
 	return &m->log[ring_at(m->log_head, k, EVENTLOG_LEN)];
 }
 
+/* A whole HTTP answer arrived and was judged. */
+static bool answered(enum eclass c)
+{
+	return c == EC_NONE || c == EC_SLOW || c == EC_STATUS || c == EC_BODY;
+}
+
+double target_latency(const struct target *t)
+{
+	return t->has_last && answered(t->last.cls) ? t->last.t.total_ms : -1;
+}
+
+double hist_latency(const struct hist_entry *h)
+{
+	return answered((enum eclass)h->cls) ? h->latency_ms : -1;
+}
+
 /* Nearest rank (the ceil(0.95 n)-th smallest) over at most HIST_LEN
  * samples: an insertion sort of 32 floats, cheaper than anything clever. */
 double target_p95(const struct target *t)

@@ -474,7 +474,7 @@ def check_help(r):
 
 def check_events(r):
     r.keys("e")
-    ok, s = r.wait_for(lambda s: "State changes, newest first" in s
+    ok, s = r.wait_for(lambda s: "Events, newest first" in s
                        and re.search(r"down503\s+pending → down\s+status: got 503", s))
     t.ok(ok and re.search(r"ok\s+pending → up", s), "e: the event timeline shows the state "
          "changes with their reasons", s)
@@ -644,7 +644,7 @@ def hostile_session(tmux, tmp, fx):
         t.ok(ok and "evil␛]0;PWNED␇␛[2J␛[H" in s, "a name's escapes show as placeholders (␛ ␇)", s)
         screen_intact(r, s, "table")
         r.keys("e")
-        ok, s = r.wait_for("State changes, newest first")
+        ok, s = r.wait_for("Events, newest first")
         t.ok("'/x␛]0;PWNED␇␛[2J␛[H␇'" in s,
              "the server's bytes in an error show as placeholders (events)", s)
         screen_intact(r, s, "events")
