@@ -94,11 +94,13 @@ void ui_draw(struct ui *ui, const struct ui_view *v, int64_t now_mono);
 /* One-line message in the footer (sanitised by the UI), e.g. a reload
  * error. `is_error` selects the error colour. */
 void ui_message(struct ui *ui, const char *msg, bool is_error);
-/* A target went down, or a mass outage began: ring the bell if enabled,
- * at most once every UI_BELL_MS; what comes meanwhile rings once when
- * that time is up (a frame is asked for then), never once a frame. */
+/* A target went down, or (outage) a mass outage began: ring the bell if
+ * enabled, at most once every UI_BELL_MS; a request meanwhile rings once
+ * when that time is up (a frame is asked for then), never once a frame.
+ * An outage's bell is the one that rang for its first targets, if that
+ * was less than UI_BELL_MS ago: one bell per outage. */
 #define UI_BELL_MS 5000
-void ui_bell(struct ui *ui);
+void ui_bell(struct ui *ui, bool outage);
 
 /* What drawing costs, for the bench and the perf tests. */
 struct ui_perf {

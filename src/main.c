@@ -452,9 +452,10 @@ static void on_event_tui(void *arg, const struct event *ev)
 	struct app *a = arg;
 
 	/* One bell for a mass outage, none for each target it takes down. */
-	if ((ev->kind == EV_STATE && ev->to == STATE_DOWN && !ev->u.outage) ||
-	    (ev->kind == EV_OUTAGE && ev->u.out.phase == OUTAGE_START))
-		ui_bell(a->ui);
+	if (ev->kind == EV_STATE && ev->to == STATE_DOWN && !ev->u.outage)
+		ui_bell(a->ui, false);
+	if (ev->kind == EV_OUTAGE && ev->u.out.phase == OUTAGE_START)
+		ui_bell(a->ui, true);
 	/* The banner goes; say why, for a while. */
 	if (ev->kind == EV_OUTAGE && ev->u.out.phase == OUTAGE_END) {
 		char *msg = xasprintf("outage over: %s", ev->reason);

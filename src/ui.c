@@ -371,11 +371,15 @@ void ui_message(struct ui *ui, const char *msg, bool is_error)
 	ui->dirty = ui->urgent = true;
 }
 
-void ui_bell(struct ui *ui)
+void ui_bell(struct ui *ui, bool outage)
 {
-	if (ui->bell)
-		ui->pending_bell = true;
 	ui->dirty = true;
+	if (!ui->bell)
+		return;
+	if (outage && mono_ms() - ui->last_bell < UI_BELL_MS)
+		ui->pending_bell = false;   /* it rang for the first targets */
+	else
+		ui->pending_bell = true;
 }
 
 void ui_perf_get(const struct ui *ui, struct ui_perf *out)

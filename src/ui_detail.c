@@ -461,18 +461,19 @@ static int failed_phase(const struct target *t)
 	return r->t.ttfb_ms <= 0 ? PH_TTFB : PH_TRANSFER;
 }
 
-/* Legend items wrap instead of running off the edge. */
-static void pen_item(struct pen *p, enum role r, const char *s, bool first)
+/* Legend items after `sep` (NULL: the first), wrapping instead of
+ * running off the edge. */
+static void pen_item(struct pen *p, enum role r, const char *s, const char *sep)
 {
-	int w = fmt_width(s) + (first ? 0 : 3);
+	int w = fmt_width(s) + (sep ? (int)strlen(sep) : 0);
 
-	if (!first && p->x + w > COLS - 1) {
+	if (sep && p->x + w > COLS - 1) {
 		pen_nl(p);
 		p->x = 2;
-		first = true;
+		sep = NULL;
 	}
-	if (!first)
-		pen_put(p, ROLE_DIM, " | ");
+	if (sep)
+		pen_put(p, ROLE_DIM, sep);
 	pen_put(p, r, s);
 }
 
@@ -531,14 +532,14 @@ static void detail_phases(struct pen *p, const struct target *t)
 		fmt_latency(lat, sizeof(lat), part[i]);
 		snprintf(buf, sizeof(buf), "%s%s %s", names[i],
 			 i == fail ? (p->ui->utf8 ? " \xe2\x9c\x97" : " X") : "", lat);
-		pen_item(p, i == fail ? ROLE_ERROR : roles[i], buf, i == 0);
+		pen_item(p, i == fail ? ROLE_ERROR : roles[i], buf, i ? " | " : NULL);
 	}
 	fmt_latency(lat, sizeof(lat), tm->total_ms);
 	if (fail >= 0)
 		snprintf(buf, sizeof(buf), "failed in %s after %s", names[fail], lat);
 	else
 		snprintf(buf, sizeof(buf), "total %s", lat);
-	pen_item(p, fail >= 0 ? ROLE_ERROR : ROLE_NORMAL, buf, false);
+	pen_item(p, fail >= 0 ? ROLE_ERROR : ROLE_NORMAL, buf, "  ");
 	pen_nl(p);
 }
 

@@ -8,6 +8,7 @@ all 300 down (and up) state changes, those inside the outage marked
 outage; a failing canary is one. Network: 127.x loopback only."""
 
 import os
+import re
 import shutil
 import signal
 import sys
@@ -151,12 +152,72 @@ def check_canary(tmp):
          "one start (by the canary, named in the reason) and one end", out)
 
 
+def check_tui(tmp):
+    """The live table: one banner (what, since when, how many, the common
+    class), one bell for the outage, not one per target or per frame;
+    the timeline keeps the start and the end."""
+    if not shutil.which("tmux"):
+        t.skip("the outage banner and bell", "tmux is not installed")
+        return
+    import test_tui as tui
+    tmux = tui.Tmux().start()
+    bells = os.path.join(tmp, "bells")
+    tmux.run("set-option", "-g", "monitor-bell", "on")
+    tmux.run("set-option", "-g", "bell-action", "any")
+    tmux.run("set-hook", "-g", "alert-bell", f"run-shell 'echo bell >> {bells}'")
+    count = lambda: sum(1 for _ in open(bells)) if os.path.exists(bells) else 0  # noqa: E731
+    r = None
+    with ExitStack() as stack:
+        fxs = [stack.enter_context(Fixture(tls=False, host=f"127.0.0.{k}")) for k in (2, 3, 4)]
+        body = []
+        for k, fx in enumerate(fxs):
+            body += rows(fx, f"h{k}-", 20)
+        cfg = write_config(tmp, "defaults: {interval: 1s, timeout: 500ms}\ntargets:\n" +
+                           "\n".join(body) + "\n", name="tui.yaml")
+        try:
+            # tall enough for the whole timeline (~180 lines) on one screen
+            r = tui.Run(tmux, tmp, "outage", ["-c", cfg], size=(160, 220))
+            ok, s = r.wait_for(lambda s: "60 up" in s, timeout=20 * SLOW)
+            t.ok(ok, "TUI: 60 targets up", s)
+            t.eq(count(), 0, "no bell while all is well")
+            for fx in fxs:
+                fx.stop()
+            ok, s = r.wait_for(lambda s: "OUTAGE since" in s and "60 down" in s, timeout=20 * SLOW)
+            t.ok(ok and re.search(r"OUTAGE since \d\d:\d\d:\d\d \(\d+m?s\): \d+ targets failing "
+                                  r"on 3 hosts, mostly (refused|reset)", s),
+                 "one banner: since when, how many, on how many hosts, the common class", s)
+            t.eq(s.count("OUTAGE since"), 1, "one banner, not one per target")
+            time.sleep(6)   # past the bell's 5 s: a deferred bell would ring now
+            t.eq(count(), 1, "one bell for the outage (60 targets down, ~60 frames)")
+            for fx in fxs:
+                fx.start()
+            ok, s = r.wait_for(lambda s: "outage over" in s and "60 up" in s and
+                               "OUTAGE since" not in s, timeout=20 * SLOW)
+            t.ok(ok, "back: the banner goes, a message says the outage is over", s)
+            r.keys("e")
+            ok, s = r.wait_for(lambda s: re.search(r"\(uptop\)\s+outage over\s+\d+ of 60 targets "
+                                                   r"answer again", s), timeout=5 * SLOW)
+            t.ok(ok, "the timeline has the outage's end", s)
+            t.ok(re.search(r"\(uptop\)\s+OUTAGE\s+\d+ targets on 3 hosts", s),
+                 "and its start, further down", s)
+            t.eq(count(), 1, "and still one bell")
+            r.keys("Escape")
+            r.wait_for(lambda s: "STATE" in s, timeout=5 * SLOW)
+            r.keys("q")
+            t.eq(r.wait_exit(), 0, "q: exit 0")
+        finally:
+            if r:
+                r.close()
+            tmux.kill()
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="uptop-outage-")
     try:
         check_mass_outage(tmp)
         check_single_service(tmp)
         check_canary(tmp)
+        check_tui(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return t.done()

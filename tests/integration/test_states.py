@@ -11,6 +11,8 @@ binary with --headless against the loopback fixture:
 Network: 127.0.0.1 only."""
 
 import os
+import re
+import shutil
 import signal
 import sys
 import tempfile
@@ -123,6 +125,88 @@ def check_quantiles(fx, tmp):
     t.eq(bad, [], "three runs: lag_p50_ms <= lag_p99_ms <= lag_max_ms in each")
 
 
+def check_tui(fx, tmp):
+    """The live table: a failing target not yet down is CONF and counted
+    in the header; a refused connection has no latency ("-"), its phase
+    bar ends in the connect phase it failed in, labels whole; a flapping
+    target rings the bell at most once every 5 s, not once a frame."""
+    if not shutil.which("tmux"):
+        t.skip("confirming and latency in the live table", "tmux is not installed")
+        return
+    import test_tui as tui
+    tmux = tui.Tmux().start()
+    bells = os.path.join(tmp, "bells")
+    tmux.run("set-option", "-g", "monitor-bell", "on")
+    tmux.run("set-option", "-g", "bell-action", "any")
+    tmux.run("set-hook", "-g", "alert-bell", f"run-shell 'echo bell >> {bells}'")
+    count = lambda: sum(1 for _ in open(bells)) if os.path.exists(bells) else 0  # noqa: E731
+    port = free_port()
+    cfg = write_config(tmp, f"""\
+        defaults: {{interval: 1s, timeout: 500ms}}
+        targets:
+          - {{name: conf, url: "http://127.0.0.1:{port}/", failures_before_down: 1000}}
+          - {{name: refused, url: "http://127.0.0.1:{port}/r"}}
+          - {{name: flap, url: "{fx.url('/flap/0.5')}", interval: 200ms, timeout: 150ms}}
+          - {{name: ok, url: "{fx.url('/ok')}"}}
+        """, name="tui.yaml")
+    r = tui.Run(tmux, tmp, "states", ["-c", cfg], size=(120, 40))
+    try:
+        ok, s = r.wait_for(lambda s: ("conf", "CONF") in [(n, b) for b, n in row_badges(s)],
+                           timeout=10 * SLOW)
+        t.ok(ok and "1 confirming" in tui.lines(s)[1],
+             "a failing target below failures_before_down: CONF, and 1 confirming in the header", s)
+        t.ok(re.search(r"^CONF\s+conf\s+-\s+-\s", s, re.M),
+             "its LAST latency is '-': a refusal is not an answer", s)
+        t0 = time.monotonic()
+        n0 = count()
+        time.sleep(6.2)
+        rang = count() - n0
+        flips = fx.hits("/flap/0.5")
+        t.ok(rang <= 2, f"flapping ({flips} checks in all): {rang} bell(s) in 6.2 s, at most "
+             "one every 5 s", time.monotonic() - t0)
+        tui.set_filter(r, "refused")
+        r.keys("Enter")
+        ok, s = r.wait_for("Reproduce with curl", timeout=5 * SLOW)
+        ls = tui.lines(s)
+        i = next((k for k, ln in enumerate(ls) if "Phases of the last check" in ln), None)
+        legend = " ".join(ls[i + 2:i + 4]) if i is not None else ""
+        t.ok(ok and re.search(r"^ Last\s+\d\d:\d\d:\d\d  -  failed after [\d.]+m?s", s, re.M),
+             "detail: a failure says how long it took, not a latency", s)
+        t.ok(re.search(r"DNS [\d.]+ms \| connect ✗ [\d.]+ms\s+failed in connect after", legend)
+             and "transfer" not in legend and "TTFB" not in legend,
+             "detail: the phases stop at connect, where it failed; no transfer", legend)
+        r.keys("Escape")
+        r.keys("Escape")
+        r.wait_for(lambda s: "filter:" not in s, timeout=5 * SLOW)
+        # An answer's bar: five phases, most a cell or two wide.
+        tui.set_filter(r, "ok")
+        r.keys("Enter")
+        ok, s = r.wait_for("Reproduce with curl", timeout=5 * SLOW)
+        ls = tui.lines(s)
+        i = next((k for k, ln in enumerate(ls) if "Phases of the last check" in ln), None)
+        bar = ls[i + 1].split() if i is not None else ["?"]
+        t.ok(ok and all(w in ("DNS", "connect", "TLS", "TTFB", "transfer") for w in bar),
+             "the bar holds whole labels only, never cut or run together", ls[i + 1:i + 3])
+        r.keys("Escape")
+        r.keys("Escape")
+        r.wait_for(lambda s: "filter:" not in s, timeout=5 * SLOW)
+        r.keys("q")
+        t.eq(r.wait_exit(), 0, "q: exit 0")
+    finally:
+        r.close()
+        tmux.kill()
+
+
+def row_badges(screen):
+    import test_tui as tui
+    out = []
+    for line in tui.lines(screen):
+        f = line.split()
+        if len(f) >= 2 and f[0] in ("DOWN", "CONF", "DEGR", "PEND", "UP"):
+            out.append((f[0], f[1]))
+    return out
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         check_first_failure_not_pending(tmp)
@@ -130,6 +214,7 @@ def main():
         check_exit_confirming(tmp)
         with Fixture(tls=False) as fx:
             check_quantiles(fx, tmp)
+            check_tui(fx, tmp)
     return t.done()
 
 
