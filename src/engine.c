@@ -179,19 +179,27 @@ static void outage_note(struct engine *e, enum outage_phase phase,
 }
 
 /* Where the target's next check goes: its interval_down while it fails,
- * its grid otherwise. */
-static void next_slot(struct engine *e, uint32_t id, int64_t start_ms, int64_t now)
+ * its grid otherwise. `changed`: its state just changed (worth a line in
+ * the debug log when the cadence changes with it). */
+static void next_slot(struct engine *e, uint32_t id, int64_t start_ms, int64_t now,
+		      bool changed)
 {
 	const struct target_conf *t = &e->cfg->targets[id];
 	enum state st = e->model.v[id].state;
+	bool retry = (st == STATE_DOWN || st == STATE_CONFIRMING) &&
+		     t->interval_down_ms > 0 && t->interval_down_ms != t->interval_ms;
 
 	if (e->opts.once)
 		return;
-	if ((st == STATE_DOWN || st == STATE_CONFIRMING) && t->interval_down_ms > 0 &&
-	    t->interval_down_ms != t->interval_ms)
+	if (retry)
 		sched_retry(e->sched, id, t->interval_down_ms, start_ms);
 	else
 		sched_grid(e->sched, id, now);
+	if (changed && t->interval_down_ms > 0 && t->interval_down_ms != t->interval_ms)
+		log_debug("engine: %s is %s: checked every %lld ms (%s)", t->name,
+			  state_name(st), (long long)(retry ? t->interval_down_ms :
+						    t->interval_ms),
+			  retry ? "interval_down" : "back on its interval grid");
 }
 
 /* --- stalls --------------------------------------------------------- */
@@ -273,7 +281,7 @@ static void check_finish(struct check *c, struct result *r)
 		outage_note(e, oc == OUTAGE_STARTED ? OUTAGE_START : OUTAGE_END,
 			    NULL, &oev);
 	changed = model_record(&e->model, c->id, r, now, &ev);
-	next_slot(e, c->id, start_ms, now);
+	next_slot(e, c->id, start_ms, now, changed);
 	/* The cause before what it caused: the result, then the outage it
 	 * opened or closed, then the target's own change. */
 	notify_result(e, c->id, r);

@@ -75,8 +75,8 @@ static void usage(FILE *f)
 "Modes:\n"
 "      (default)              the live table (needs a terminal)\n"
 "      --once                 check every target once, print, exit 0/1/2\n"
-"      --headless             run without a screen; one JSON line per state\n"
-"                             change, run statistics on exit\n"
+"      --headless             run without a screen; one JSON line per event\n"
+"                             (state, stall, outage), run statistics on exit\n"
 "      --check-config         validate the config, print a summary, exit 0 or 3\n"
 "\n"
 "Options:\n"
@@ -86,7 +86,7 @@ static void usage(FILE *f)
 "  -d, --duration D           --headless: stop after D (e.g. 60s, 10m)\n"
 "  -t, --theme NAME|PATH      colour theme (default, mono, high-contrast, or a file)\n"
 "      --ascii                ASCII glyphs only\n"
-"      --no-bell              no bell when a target goes down\n"
+"      --no-bell              no bell when a target goes down or an outage starts\n"
 "  -j, --max-concurrency N    checks in flight at once (default: from the fd limit)\n"
 "      --dns-server IP[:PORT][,...]  DNS servers (default: /etc/resolv.conf)\n"
 "  -v                         debug log to ./uptop-PID.log (see --debug-log)\n"
@@ -96,7 +96,7 @@ static void usage(FILE *f)
 "      --help-config          every config key: kind, default, range, meaning\n"
 "  -V, --version              version and library versions\n"
 "\n"
-"Exit codes: 0 all up, 1 some degraded and none down, 2 any down,\n"
+"Exit codes: 0 all up, 1 some degraded or confirming and none down, 2 any down,\n"
 "            3 config or usage error.\n"
 "Keys in the live table: ? or F1.  Docs: README.md\n", f);
 }
