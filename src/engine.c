@@ -34,6 +34,10 @@
  * stall (loop.h) shows as a late wake-up even when answers wait on their
  * sockets: a stop of LOOP_STALL_MS + this is always seen. */
 #define HEARTBEAT_MS 100
+/* A check voided this many times in a row by stalls runs to its verdict
+ * the next time: a machine that stalls all the time still gets results
+ * (and says so in its stall lines), never a target that is never judged. */
+#define MAX_VOIDS 2
 
 struct check {
 	struct engine *e;
@@ -48,6 +52,7 @@ struct check {
 	int64_t dns_start_us;
 	double dns_ms;            /* summed over hops */
 	int hops;
+	int voids;                /* voided by stalls in a row (MAX_VOIDS) */
 	const char *url;          /* this hop: the target's, or redir_url */
 	char *redir_url;          /* owned: the Location being followed */
 	const char *method;
@@ -212,14 +217,19 @@ static void on_stall(void *arg, int64_t ms)
 {
 	struct engine *e = arg;
 	struct event ev;
-	uint32_t voided = 0;
+	uint32_t voided = 0, kept = 0;
 
 	for (uint32_t i = 0; i < e->cfg->ntargets; i++) {
 		struct check *c = &e->checks[i];
 
 		if (!c->active)
 			continue;
+		if (c->voids >= MAX_VOIDS) {
+			kept++;
+			continue;
+		}
 		check_abort(e, c);
+		c->voids++;
 		sched_done(e->sched, i);
 		sched_now(e->sched, i);
 		voided++;
@@ -234,10 +244,12 @@ static void on_stall(void *arg, int64_t ms)
 	ev.u.stall.voided = voided;
 	ev.reason = xasprintf("uptop did not run for %lld ms (stopped, or "
 			      "starved of CPU): %u check%s in flight voided and "
-			      "run again", (long long)ms, voided, voided == 1 ? "" : "s");
+			      "run again%s", (long long)ms, voided, voided == 1 ? "" : "s",
+			      kept ? "; checks voided twice in a row run to their verdict" : "");
 	model_note(&e->model, &ev);
 	log_debug("engine: stall of %lld ms: %u checks in flight voided and "
-		  "queued again", (long long)ms, voided);
+		  "queued again, %u voided %d times already kept", (long long)ms,
+		  voided, kept, MAX_VOIDS);
 	notify_event(e, &ev);
 	tick_arm(e);
 }
@@ -269,6 +281,7 @@ static void check_finish(struct check *c, struct result *r)
 	check_release(c);
 	c->x = NULL;
 	c->dns_wait = false;
+	c->voids = 0;
 	sched_done(e->sched, c->id);
 	if (!e->has_result[c->id]) {
 		e->has_result[c->id] = true;
