@@ -150,16 +150,20 @@ static void code_sort(struct ui_sortkey *k, const struct target *t)
 	k->k = t->has_last && t->last.http_status ? t->last.http_status : 1000;
 }
 
+/* A latency, coloured against the target's limit; "-" when < 0. */
+static void ms_cell(struct ui_cell *c, const struct target *t, double ms)
+{
+	fmt_latency(c->text, sizeof(c->text), ms);
+	if (ms >= 0)
+		c->role = latency_role(t, ms);
+}
+
 /* An answer's latency; "-" for a check that got none (target.h). */
 static void latency_cell(struct ui_cell *c, const struct target *t,
 			 int64_t now)
 {
-	double ms = target_latency(t);
-
 	(void)now;
-	fmt_latency(c->text, sizeof(c->text), ms);
-	if (ms >= 0)
-		c->role = latency_role(t, ms);
+	ms_cell(c, t, target_latency(t));
 }
 
 /* Worst first: no answer at all, then the slowest; never checked last. */
@@ -172,12 +176,8 @@ static void latency_sort(struct ui_sortkey *k, const struct target *t)
 
 static void p95_cell(struct ui_cell *c, const struct target *t, int64_t now)
 {
-	double v = target_p95(t);
-
 	(void)now;
-	fmt_latency(c->text, sizeof(c->text), v);
-	if (v >= 0)
-		c->role = latency_role(t, v);
+	ms_cell(c, t, target_p95(t));
 }
 
 static void p95_sort(struct ui_sortkey *k, const struct target *t)

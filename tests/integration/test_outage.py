@@ -38,14 +38,18 @@ def outages(lines):
     return [o for o in lines if o.get("type") == "outage"]
 
 
+def three_hosts(stack, tmp, per_host, defaults, name):
+    """A fixture on each of 127.0.0.2, .3 and .4 (three hosts to uptop)
+    and a config of per_host targets on each -> (fixtures, config path)."""
+    fxs = [stack.enter_context(Fixture(tls=False, host=f"127.0.0.{k}")) for k in (2, 3, 4)]
+    body = [row for k, fx in enumerate(fxs) for row in rows(fx, f"h{k}-", per_host)]
+    return fxs, write_config(tmp, f"defaults: {defaults}\ntargets:\n" + "\n".join(body) + "\n",
+                             name=name)
+
+
 def check_mass_outage(tmp):
     with ExitStack() as stack:
-        fxs = [stack.enter_context(Fixture(tls=False, host=f"127.0.0.{k}")) for k in (2, 3, 4)]
-        body = []
-        for k, fx in enumerate(fxs):
-            body += rows(fx, f"h{k}-", 100)
-        cfg = write_config(tmp, "defaults: {interval: 2s, timeout: 1s}\ntargets:\n" +
-                           "\n".join(body) + "\n", name="mass.yaml")
+        fxs, cfg = three_hosts(stack, tmp, 100, "{interval: 2s, timeout: 1s}", "mass.yaml")
         p = Running(["--headless", "-c", cfg])
         try:
             count = lambda old, new: sum(1 for o in states(p.json_out())  # noqa: E731
@@ -161,19 +165,10 @@ def check_tui(tmp):
         return
     import test_tui as tui
     tmux = tui.Tmux().start()
-    bells = os.path.join(tmp, "bells")
-    tmux.run("set-option", "-g", "monitor-bell", "on")
-    tmux.run("set-option", "-g", "bell-action", "any")
-    tmux.run("set-hook", "-g", "alert-bell", f"run-shell 'echo bell >> {bells}'")
-    count = lambda: sum(1 for _ in open(bells)) if os.path.exists(bells) else 0  # noqa: E731
+    count = tmux.bell_counter(os.path.join(tmp, "bells"))
     r = None
     with ExitStack() as stack:
-        fxs = [stack.enter_context(Fixture(tls=False, host=f"127.0.0.{k}")) for k in (2, 3, 4)]
-        body = []
-        for k, fx in enumerate(fxs):
-            body += rows(fx, f"h{k}-", 20)
-        cfg = write_config(tmp, "defaults: {interval: 1s, timeout: 500ms}\ntargets:\n" +
-                           "\n".join(body) + "\n", name="tui.yaml")
+        fxs, cfg = three_hosts(stack, tmp, 20, "{interval: 1s, timeout: 500ms}", "tui.yaml")
         try:
             # tall enough for the whole timeline (~180 lines) on one screen
             r = tui.Run(tmux, tmp, "outage", ["-c", cfg], size=(160, 220))

@@ -135,11 +135,7 @@ def check_tui(fx, tmp):
         return
     import test_tui as tui
     tmux = tui.Tmux().start()
-    bells = os.path.join(tmp, "bells")
-    tmux.run("set-option", "-g", "monitor-bell", "on")
-    tmux.run("set-option", "-g", "bell-action", "any")
-    tmux.run("set-hook", "-g", "alert-bell", f"run-shell 'echo bell >> {bells}'")
-    count = lambda: sum(1 for _ in open(bells)) if os.path.exists(bells) else 0  # noqa: E731
+    count = tmux.bell_counter(os.path.join(tmp, "bells"))
     port = free_port()
     cfg = write_config(tmp, f"""\
         defaults: {{interval: 1s, timeout: 500ms}}

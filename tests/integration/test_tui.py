@@ -80,6 +80,14 @@ class Tmux:
         self.path = self.run("display-message", "-p", "#{socket_path}").strip()
         return self
 
+    def bell_counter(self, path):
+        """Counts the bells any pane rings, from now on (tmux's alert-bell
+        hook appends a line to path) -> a function giving the count."""
+        self.run("set-option", "-g", "monitor-bell", "on")
+        self.run("set-option", "-g", "bell-action", "any")
+        self.run("set-hook", "-g", "alert-bell", f"run-shell 'echo bell >> {path}'")
+        return lambda: sum(1 for _ in open(path)) if os.path.exists(path) else 0
+
     def kill(self):
         self.run("kill-server", check=False)
         if self.path:        # tmux leaves the socket file behind
