@@ -69,6 +69,9 @@ void ui_free(struct ui *ui);
 
 int ui_input_fd(const struct ui *ui);
 
+/* "ncurses/6.4.20221231", for --version. */
+const char *ui_version(void);
+
 /* Drains pending keys (getch until none, bounded per call) and returns
  * the number of actions written (<= max). Keys that only change the view
  * (moving, filter prompt, sort, detail, help) are handled inside; Ctrl-C

@@ -321,6 +321,18 @@ int ui_input_fd(const struct ui *ui)
 	return ui->in_fd;
 }
 
+const char *ui_version(void)
+{
+	static char buf[64];
+	const char *v = curses_version();   /* "ncurses 6.4.20221231" */
+	const char *sp = strchr(v, ' ');
+
+	if (!buf[0])
+		snprintf(buf, sizeof(buf), "%.*s/%s", sp ? (int)(sp - v) : 0,
+			 sp ? v : "", sp ? sp + 1 : v);
+	return buf;
+}
+
 /* --- pacing --------------------------------------------------------- */
 
 void ui_mark_dirty(struct ui *ui)
