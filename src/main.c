@@ -912,6 +912,7 @@ static struct ui *start_ui(struct app *a, struct diag *errs)
 	struct ui_opts uo;
 
 	memset(&uo, 0, sizeof(uo));
+	uo.loop = a->loop;
 	uo.theme = a->o.theme ? a->o.theme : a->cfg->settings.theme;
 	uo.ascii = a->o.ascii;
 	uo.bell = !a->o.no_bell && a->cfg->settings.bell;

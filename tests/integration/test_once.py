@@ -47,7 +47,7 @@ targets:
     t.eq(rc, 2, "exit code 2 when any target is down")
     t.eq(len(r), 16, "one JSON line per target")
     t.ok(wall < 2.5 + lag.slack(), f"a round takes about as long as the slowest check ({wall:.2f}s, {lag})")
-    keys = {"name", "group", "url", "state", "http_status", "latency_ms", "error_class",
+    keys = {"name", "group", "url", "state", "time", "http_status", "latency_ms", "error_class",
             "error", "timings", "remote_ip"}
     t.eq(set(r["ok"].keys()), keys, "exactly the documented fields")
     t.eq(set(r["ok"]["timings"].keys()), {"dns_ms", "connect_ms", "tls_ms", "ttfb_ms", "total_ms"},
