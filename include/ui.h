@@ -27,6 +27,7 @@ struct loop;
 struct ui_opts {
 	struct loop *loop;     /* the terminal's output queue registers here */
 	const char *theme;     /* NAME or PATH; NULL: config's or "default" */
+	const char *theme_from;   /* where it came from, for messages ("--theme") */
 	bool ascii;            /* force ASCII glyphs */
 	bool bell;             /* ring once on a transition to down */
 };

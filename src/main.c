@@ -914,6 +914,7 @@ static struct ui *start_ui(struct app *a, struct diag *errs)
 	memset(&uo, 0, sizeof(uo));
 	uo.loop = a->loop;
 	uo.theme = a->o.theme ? a->o.theme : a->cfg->settings.theme;
+	uo.theme_from = a->o.theme ? "--theme" : "settings.theme";
 	uo.ascii = a->o.ascii;
 	uo.bell = !a->o.no_bell && a->cfg->settings.bell;
 	return ui_new(&uo, errs);

@@ -204,12 +204,19 @@ static int ui_theme_load(struct ui *ui, const struct ui_opts *o,
 			 struct diag *errs)
 {
 	const char *nc = getenv("NO_COLOR");
+	struct diag terrs = { 0 };
 
-	if (nc && *nc) {
-		theme_builtin("mono", &ui->theme);
-		return 0;
+	/* checked even under NO_COLOR: a wrong name is never ignored */
+	if (theme_load(o->theme, &ui->theme, &terrs) != 0) {
+		for (size_t i = 0; i < terrs.n; i++)
+			diag_addf(errs, "uptop: %s: %s",
+				  o->theme_from ? o->theme_from : "theme", terrs.msgs[i]);
+		diag_clear(&terrs);
+		return -1;
 	}
-	return theme_load(o->theme, &ui->theme, errs);
+	if (nc && *nc)
+		theme_builtin("mono", &ui->theme);
+	return 0;
 }
 
 static void ui_curses_modes(void)
