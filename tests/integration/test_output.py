@@ -89,8 +89,10 @@ def check_head(fx, tmp):
     t.eq(rc, -signal.SIGPIPE, f"the reader closed: uptop ends, killed by SIGPIPE ({took:.1f} s)")
     t.ok(took < 5 * SLOW, f"at once, not at the next line or the end of --duration ({took:.1f} s)")
     t.eq(err, "", "and says nothing (a closed pipe is how filters end)")
-    r = subprocess.run(["bash", "-c", f"set -o pipefail; {uptop_bin()} --headless -c {cfg} | head -1"],
-                       capture_output=True, text=True, timeout=30 * SLOW, env=env())
+    # timeout: an uptop that ignores the closed pipe is killed (137), not waited for
+    r = subprocess.run(["bash", "-c", f"set -o pipefail; timeout -s KILL {20 * SLOW} "
+                        f"{uptop_bin()} --headless -c {cfg} | head -1"],
+                       capture_output=True, text=True, timeout=60 * SLOW, env=env())
     t.ok(r.returncode == 141 and r.stdout.count("\n") == 1,
          f"uptop --headless | head -1: one line, pipefail status 141 ({r.returncode})", r.stderr)
 
