@@ -80,11 +80,12 @@ int outq_error(const struct outq *q);
 int outq_fd(const struct outq *q);
 
 /* Blocks until everything queued is written or the fd fails: for the end
- * of a run, when the loop has nothing left to do. When wake_fd >= 0 it is
- * polled too, and each time it is readable stop(arg) decides whether to
- * give up (a second Ctrl-C while a stalled reader holds the last lines).
- * Returns true when everything was written. */
-bool outq_drain(struct outq *q, int wake_fd, bool (*stop)(void *arg),
-		  void *arg);
+ * of a run, when the loop has nothing left to do. Gives up when the fd
+ * takes nothing for idle_ms (-1: never; a terminal whose reader is gone
+ * must not hold the exit), or when wake_fd (>= 0, polled too) is readable
+ * and stop(arg) says so (a second Ctrl-C while a stalled reader holds the
+ * last lines). Returns true when everything was written. */
+bool outq_drain(struct outq *q, int idle_ms, int wake_fd, bool (*stop)(void *arg),
+		void *arg);
 
 #endif

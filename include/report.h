@@ -32,7 +32,8 @@ void report_table(FILE *f, const struct model *m, bool utf8);
 void report_json(FILE *f, const struct model *m);
 
 /* --once table: the closing line, "12 up, 1 degraded, 2 down in 1.3 s"
- * (pending only when the round was cut short). */
+ * ("in 250 ms" under a second; pending only when a signal cut the round
+ * short). */
 void report_summary(FILE *f, const struct model *m, double seconds);
 
 /* --headless: one line per state change (events of other kinds are not

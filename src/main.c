@@ -891,7 +891,7 @@ static int finish(struct app *a, int *out_err)
 		if (!outq_error(a->out)) {
 			write_stats(a, true);
 			sig_seen[SIGINT] = sig_seen[SIGTERM] = sig_seen[SIGHUP] = 0;
-			if (!outq_drain(a->out, a->sig_pipe[0], drain_stop, a) &&
+			if (!outq_drain(a->out, -1, a->sig_pipe[0], drain_stop, a) &&
 			    !outq_error(a->out))
 				fprintf(stderr, "uptop: stopped waiting for the reader of "
 						"stdout: %zu bytes of output lost\n",

@@ -383,17 +383,23 @@ int outq_fd(const struct outq *q)
 	return q->fd;
 }
 
-bool outq_drain(struct outq *q, int wake_fd, bool (*stop)(void *arg), void *arg)
+bool outq_drain(struct outq *q, int idle_ms, int wake_fd, bool (*stop)(void *arg),
+		void *arg)
 {
 	if (q->stream)
 		fflush(q->stream);
 	while (!q->err && q->off < q->len) {
 		struct pollfd p[2] = { { .fd = q->fd, .events = POLLOUT },
 				       { .fd = wake_fd, .events = POLLIN } };
-		int n = poll(p, wake_fd >= 0 ? 2 : 1, -1);
+		int n = poll(p, wake_fd >= 0 ? 2 : 1, idle_ms);
 
 		if (n < 0 && errno != EINTR) {
 			fail(q, errno);
+			break;
+		}
+		if (n == 0) {
+			log_debug("outq: %s took nothing for %d ms: %zu bytes unwritten",
+				  q->o.what, idle_ms, q->len - q->off);
 			break;
 		}
 		if (n > 0 && p[0].revents)

@@ -298,7 +298,10 @@ void report_summary(FILE *f, const struct model *m, double seconds)
 		fprintf(f, "%s%zu %s", sep, n[order[i]], state_name(order[i]));
 		sep = ", ";
 	}
-	fprintf(f, " in %.1f s\n", seconds);
+	if (seconds < 1)
+		fprintf(f, " in %.0f ms\n", seconds * 1000);
+	else
+		fprintf(f, " in %.1f s\n", seconds);
 }
 
 int report_exit_code(const struct model *m, bool once)

@@ -232,17 +232,22 @@ static void ui_curses_modes(void)
 	leaveok(stdscr, TRUE);
 }
 
-static void ui_winch_install(struct ui *ui)
+/* poll() returns EINTR even with SA_RESTART (never restarted), so the
+ * loop still asks for a frame; other calls are not disturbed. */
+static bool ui_catch(int sig, void (*handler)(int), struct sigaction *old)
 {
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = ui_on_winch;
+	sa.sa_handler = handler;
 	sigemptyset(&sa.sa_mask);
-	/* poll() returns EINTR even with SA_RESTART (never restarted), so
-	 * the loop still asks for a frame; other calls are not disturbed */
 	sa.sa_flags = SA_RESTART;
-	ui->winch_installed = sigaction(SIGWINCH, &sa, &ui->old_winch) == 0;
+	return sigaction(sig, &sa, old) == 0;
+}
+
+static void ui_winch_install(struct ui *ui)
+{
+	ui->winch_installed = ui_catch(SIGWINCH, ui_on_winch, &ui->old_winch);
 }
 
 /* Before newterm: ncurses installs its own SIGTSTP handler only when the
@@ -250,13 +255,7 @@ static void ui_winch_install(struct ui *ui)
  * straight to the terminal while our queue still holds a frame. */
 static void ui_tstp_install(struct ui *ui)
 {
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = ui_on_tstp;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
-	ui->tstp_installed = sigaction(SIGTSTP, &sa, &ui->old_tstp) == 0;
+	ui->tstp_installed = ui_catch(SIGTSTP, ui_on_tstp, &ui->old_tstp);
 }
 
 /* Keys come from the terminal even when stdin is a pipe (`uptop -` reads

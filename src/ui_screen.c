@@ -93,12 +93,16 @@ bool ui_screen_busy(const struct ui *ui)
 	return ui->screened && outq_pending(ui->out) > 0;
 }
 
+/* A terminal that takes nothing for this long is not read by anyone (a
+ * hung ssh session): exiting or stopping does not wait for it longer. */
+#define UI_DRAIN_IDLE_MS 5000
+
 void ui_screen_flush(struct ui *ui)
 {
 	if (!ui->screened)
 		return;
 	ui_screen_collect(ui);
-	outq_drain(ui->out, -1, NULL, NULL);
+	outq_drain(ui->out, UI_DRAIN_IDLE_MS, -1, NULL, NULL);
 }
 
 void ui_screen_close(struct ui *ui)

@@ -93,6 +93,9 @@ targets:
     rc, out, err, _ = run_uptop(["--once", "-c", cfg])
     lines = out.splitlines()
     t.ok(lines and lines[0].split()[:3] == ["STATE", "NAME", "GROUP"], "table header", lines[:1])
+    t.ok(lines and lines[-1].startswith("5 up, 1 degraded, 10 down in "),
+         "the summary line closes the table", lines[-1:])
+    lines = lines[:-1]
     states = [ln.split()[0] for ln in lines[1:]]
     order = {"down": 0, "degraded": 1, "up": 2}
     t.ok(states == sorted(states, key=lambda s: order[s]), "table: down, then degraded, then up", states)

@@ -191,9 +191,10 @@ class SlowPty:
     """uptop's live table on a pty whose master this test reads at `rate`
     bytes a second, like a slow ssh link; `fast()` drains it at once."""
 
-    def __init__(self, args, size=(100, 250), rate=10000):
+    def __init__(self, args, size=(100, 250), rate=10000, stderr=None):
         self.master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", size[0], size[1], 0, 0))
+        self.modes = termios.tcgetattr(slave)
         e = env()
         e.update(TERM="xterm-256color", LC_ALL="C.UTF-8")
         e.pop("NO_COLOR", None)
@@ -203,7 +204,8 @@ class SlowPty:
             fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
         self.proc = subprocess.Popen([uptop_bin(), *args], stdin=slave, stdout=slave,
-                                     stderr=slave, env=e, preexec_fn=child, close_fds=True)
+                                     stderr=stderr if stderr is not None else slave, env=e,
+                                     preexec_fn=child, close_fds=True)
         os.close(slave)
         self.rate = rate
         self.bytes = 0
@@ -250,8 +252,10 @@ def check_slow_terminal(fx, tmp):
     cfg = write_config(tmp, "defaults: {interval: 250ms, timeout: 200ms}\ntargets:\n" + rows + "\n",
                        name="pty.yaml")
     log = os.path.join(tmp, "pty.log")
+    errf = open(os.path.join(tmp, "pty.err"), "w+")
     with LagMeter(fx) as lag:
-        s = SlowPty(["--debug-log", log, "-c", cfg])
+        # stderr elsewhere (2>file): curses still gets the terminal's modes
+        s = SlowPty(["--debug-log", log, "-c", cfg], stderr=errf)
         lag.watch(s.proc)
         try:
             t0 = time.monotonic()
@@ -263,6 +267,7 @@ def check_slow_terminal(fx, tmp):
             s.fast()
             rc = s.proc.wait(timeout=30 * SLOW)
             quit_s = time.monotonic() - t1
+            modes_after = termios.tcgetattr(s.master)
         finally:
             s.close()
     text = open(log, errors="replace").read()
@@ -282,6 +287,10 @@ def check_slow_terminal(fx, tmp):
     t.ok(rc == 0 and quit_s < 5 * SLOW + lag.slack(),
          f"'q' answered through the backlog ({quit_s:.1f} s), exit 0")
     t.ok(b"\x1b[?1049l" in bytes(s.data), "the terminal got endwin's reset (main screen back)")
+    t.eq(modes_after, s.modes, "the terminal's modes are restored (stderr was a file)")
+    errf.seek(0)
+    t.eq(errf.read(), "", "and the file got nothing of the screen")
+    errf.close()
 
 
 def main():

@@ -227,11 +227,33 @@ static void test_drain(void)
 		_exit(0);
 	}
 	close(p[0]);
-	OK(outq_drain(q, -1, NULL, NULL) && outq_pending(q) == 0,
+	OK(outq_drain(q, -1, -1, NULL, NULL) && outq_pending(q) == 0,
 	   "at exit, drain waits for a late reader and writes everything");
 	outq_free(q);
 	close(p[1]);
 	waitpid(pid, NULL, 0);
+}
+
+static void test_drain_idle(void)
+{
+	int p[2];
+	struct outq *q;
+	int64_t t0;
+	bool done;
+
+	if (pipe(p) != 0)
+		return;
+	q = outq_new(NULL, p[1], &(struct outq_opts){ .what = "pipe" });
+	for (int i = 0; i < 3000; i++)
+		outq_put(q, "................................................................", 64);
+	t0 = mono_ms();
+	done = outq_drain(q, 200, -1, NULL, NULL);
+	OK(!done && outq_pending(q) > 0 && mono_ms() - t0 >= 190 && mono_ms() - t0 < 5000,
+	   "a reader that takes nothing: drain gives up after idle_ms (%lld ms)",
+	   (long long)(mono_ms() - t0));
+	outq_free(q);
+	close(p[0]);
+	close(p[1]);
 }
 
 int main(void)
@@ -242,5 +264,6 @@ int main(void)
 	test_reader_gone();
 	test_raw_socket();
 	test_drain();
+	test_drain_idle();
 	return tap_done();
 }
