@@ -100,7 +100,10 @@ def check_head(fx, tmp):
 def check_once_closed(fx, tmp):
     """--once writes after its round; a reader that leaves mid-way ends it
     the same way (before: exit 0, every write after it an ignored EPIPE)."""
-    rows = "\n".join(f'  - {{name: o{i:03d}, url: "{fx.url(f"/ok?i={i}")}"}}' for i in range(400))
+    # rows wide enough that the table (like the JSON) is twice what a pipe holds
+    pad = "x" * 36
+    rows = "\n".join(f'  - {{name: o{i:03d}{pad}, group: g{pad}, url: "{fx.url(f"/ok?i={i}")}"}}'
+                     for i in range(1000))
     cfg = write_config(tmp, "targets:\n" + rows + "\n", name="once.yaml")
     for fmt in ("json", "table"):
         p = subprocess.Popen([uptop_bin(), "--once", "--format", fmt, "-c", cfg],
