@@ -119,7 +119,7 @@ static void usage(FILE *f)
 "      --timeout D            per check (default 5s; below the interval)\n"
 "      --expect LIST          good status codes (default 200-399), e.g. 200,3xx\n"
 "      --insecure             do not verify TLS certificates\n"
-"  -v                         debug log to ./uptop-PID.log (see --debug-log)\n"
+"  -v, --verbose              debug log to ./uptop-PID.log (see --debug-log)\n"
 "      --debug-log FILE       debug log (the loop's decisions, raw libcurl and\n"
 "                             c-ares codes) to a regular file\n"
 "  -h, --help                 this help\n"
@@ -127,7 +127,7 @@ static void usage(FILE *f)
 "  -V, --version              version and library versions\n"
 "\n"
 "Exit codes: 0 all up, 1 some degraded and none down, 2 any down,\n"
-"            3 config or usage error.\n"
+"            3 config or usage error, 74 writing the output failed.\n"
 "Keys in the live table: ? or F1.  Docs: README.md\n", f);
 }
 

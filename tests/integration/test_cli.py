@@ -157,6 +157,19 @@ def check_url_messages(fx, tmp):
          "the same URL twice: checked once, with a warning", (out, err))
 
 
+def check_documented():
+    """Every option is in --help (one screen) and in the README's table."""
+    rc, out, _, _ = run_uptop(["--help"])
+    readme = open(os.path.join(os.path.dirname(__file__), "..", "..", "README.md")).read()
+    names = ["--config", "--once", "--headless", "--check-config", "--format", "--duration",
+             "--stats-interval", "--theme", "--ascii", "--no-bell", "--max-concurrency",
+             "--dns-server", "--interval", "--timeout", "--expect", "--insecure", "--verbose",
+             "--debug-log", "--help", "--help-config", "--version"]
+    missing = [n for n in names if n not in out or f"`{n}" not in readme and f", {n}" not in readme]
+    t.ok(rc == 0 and not missing, "every option is in --help and the README", missing)
+    t.ok(len(out.splitlines()) <= 45, f"--help fits one screen ({len(out.splitlines())} lines)")
+
+
 def check_version():
     rc, out, _, _ = run_uptop(["--version"])
     lines = out.splitlines()
@@ -302,6 +315,7 @@ def main():
         check_url_flags(fx, tmp)
         check_url_messages(fx, tmp)
         check_version()
+        check_documented()
         check_config_checks_theme(tmp)
         check_theme_flag_in_tui(tmp)
         check_headless_lines(fx, tmp)
