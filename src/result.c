@@ -21,6 +21,7 @@ static const char *const eclass_names[EC__COUNT] = {
 	[EC_REDIRECT] = "redirect",
 	[EC_STATUS] = "status",
 	[EC_BODY] = "body",
+	[EC_CONDITION] = "condition",
 	[EC_SLOW] = "slow",
 	[EC_LOCAL] = "local",
 	[EC_INTERNAL] = "internal",
