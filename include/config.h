@@ -35,6 +35,9 @@ struct strlist {
 	size_t n;
 };
 
+struct cond_list;
+struct cond_regex;
+
 struct status_range {
 	int lo, hi;    /* inclusive; a single code has lo == hi */
 };
@@ -51,6 +54,16 @@ struct target_conf {
 	size_t nheaders;
 	struct status_range *expect;   /* default: one range 200-399 */
 	size_t nexpect;
+	bool expect_set;               /* expect_status written (defaults or
+					* target): it applies beside conditions */
+	struct cond_list *conditions;  /* cond.h; NULL: none (the status decides) */
+	bool conditions_unresolved;    /* Gatus ui.dont-resolve-failed-conditions */
+	struct cond_regex *body_matches;      /* cond.h; NULL: unset */
+	struct cond_regex *body_not_matches;
+	char *dns_resolver;            /* Gatus client.dns-resolver, "udp://IP:53"
+					* (DNS-check work); NULL: unset */
+	char *dns_query_name;          /* Gatus dns.query-name; NULL: no DNS check */
+	char *dns_query_type;          /* Gatus dns.query-type, upper-case */
 	int64_t interval_ms;
 	int64_t timeout_ms;            /* always < interval_ms */
 	int64_t max_latency_ms;        /* 0: no latency limit */
