@@ -72,6 +72,7 @@ struct target_conf {
 	bool follow_redirects;
 	bool verify_tls;
 	bool fresh_connection;
+	bool enabled;                  /* Gatus' enabled: false drops it at load */
 	int line;                      /* 1-based line of the entry, 0 if none */
 };
 
@@ -87,6 +88,9 @@ struct config {
 	size_t ntargets;
 	struct settings settings;
 	bool has_secrets;      /* any ${VAR}, secret header or URL password */
+	struct diag warnings;  /* "FILE:LINE:COL: warning: ..." of a valid file:
+				* keys uptop does not act on, doubtful
+				* conditions; print them, never drop them */
 };
 
 /* Loads and validates a YAML config file. On success returns 0 and sets

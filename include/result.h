@@ -85,7 +85,8 @@ const char *eclass_name(enum eclass c);   /* "dns", "refused", ... ; NULL for EC
 bool eclass_is_failure(enum eclass c);
 
 /* Applies the target's expectations to a transport-successful result:
- * status -> EC_STATUS "got 503, expected 200-399"; body_contains ->
+ * status -> EC_STATUS "got 503, expected 200-399" (skipped for a target
+ * with conditions unless expect_status was written); body_contains ->
  * EC_BODY; max_latency -> EC_SLOW. A result that already has a transport
  * class is left unchanged. */
 void verdict_apply(const struct target_conf *t, struct result *r);

@@ -144,7 +144,8 @@ void verdict_apply(const struct target_conf *t, struct result *r)
 {
 	if (r->cls != EC_NONE)
 		return;
-	if (!verdict_status_expected(t, r->http_status)) {
+	/* Conditions replace the default status check (cond_apply). */
+	if ((!t->conditions || t->expect_set) && !verdict_status_expected(t, r->http_status)) {
 		char want[RESULT_MSG_LEN / 2];
 
 		verdict_format_expect(t, want, sizeof(want));
