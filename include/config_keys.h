@@ -144,6 +144,7 @@ struct loader {
 	bool pair_reported[2];        /* a defaults-only cross-key error, once */
 	struct name_ref *names;       /* every target's name so far */
 	size_t nnames, capnames;
+	bool gatus;                   /* the file has Gatus' endpoints: */
 	const struct ynode **ignored; /* the first node of each KF_IGNORED key */
 	size_t nignored, capignored;
 };

@@ -113,8 +113,9 @@ static void load_root(struct loader *L, const struct ynode *root)
 			   "got %s", ynode_describe(root));
 		return;
 	}
+	L->gatus = ynode_get(root, "endpoints") != NULL;
 	keys_apply(L, &keys_top, L->cfg, root, NULL);
-	if (!ynode_get(root, "targets") && !ynode_get(root, "endpoints"))
+	if (!ynode_get(root, "targets") && !L->gatus)
 		loader_err(L, root, "no targets: add a 'targets:' list");
 	else if (L->cfg->ntargets == 0 && !L->errs.n)
 		loader_err(L, root, "no targets: every endpoint has 'enabled: false'");

@@ -985,6 +985,10 @@ void keys_apply(struct loader *L, const struct ktable *t, void *obj, const struc
 		if (r >= 0) {
 			val[r] = map->pairs[i].value;
 			key[r] = k;
+		} else if (t->ignore_x && L->gatus && strncmp(k->str, "x-", 2) != 0) {
+			/* Gatus reads its top level leniently: a key that parks
+			 * anchors ("default-endpoint: &defaults") is common. */
+			key_ignored(L, k);
 		} else if (!t->ignore_x || strncmp(k->str, "x-", 2) != 0) {
 			key_unknown(L, k, t);
 		}
