@@ -92,7 +92,7 @@ static const struct ckey endpoint_rows[] = {
 	  .parse = tconf_headers, .copy = tconf_headers_copy, .clear = tconf_headers_clear,
 	  .help = "Name: value" },
 	{ .name = "body", T(STRING, body), .flags = KF_EXPAND | KF_OPTIONAL,
-	  .help = "request body; [ENDPOINT_NAME] etc. replaced" },
+	  .help = "request body ([ENDPOINT_NAME]...)" },
 	{ .name = "graphql", .kind = KIND_BOOL, .parse = gatus_graphql,
 	  .help = "true is not supported" },
 	{ .name = "interval", T(DURATION, interval_ms), .min = 1, .max = DAY, .def = "1m",

@@ -115,7 +115,7 @@ static const struct ckey top_rows[] = {
 	{ .name = "targets", .kind = KIND_LIST, .sub = &keys_target, .parse = tconf_targets,
 	  .help = "required: the targets ('- url: ...')" },
 	{ .name = "endpoints", .kind = KIND_LIST, .sub = &keys_endpoint, .parse = tconf_endpoints,
-	  .help = "Gatus' endpoints, beside or instead of targets" },
+	  .help = "Gatus' endpoints (besides targets)" },
 #define GATUS_TOP(n) { .name = n, .kind = KIND_STRING, .flags = KF_IGNORED, \
 		       .help = "Gatus: ignored, with a warning" }
 	GATUS_TOP("alerting"), GATUS_TOP("announcements"), GATUS_TOP("concurrency"),
