@@ -29,7 +29,7 @@
 #define IGNORED(n) { .name = n, .kind = KIND_STRING, .flags = KF_IGNORED, \
 		     .help = "Gatus: ignored, with a warning" }
 
-static key_parse_fn gatus_section, gatus_url, gatus_insecure, gatus_ignore_redirect,
+static key_parse_fn gatus_section, gatus_url, gatus_negated,
 	gatus_resolver, gatus_query_type, gatus_graphql;
 
 /* ---- the tables ----------------------------------------------------------- */
@@ -37,9 +37,9 @@ static key_parse_fn gatus_section, gatus_url, gatus_insecure, gatus_ignore_redir
 static const struct ckey client_rows[] = {
 	{ .name = "timeout", T(DURATION, timeout_ms), .min = 1, .max = HOUR, .def = "10s",
 	  .help = "the whole check; below interval" },
-	{ .name = "insecure", T(BOOL, verify_tls), .parse = gatus_insecure,
+	{ .name = "insecure", T(BOOL, verify_tls), .parse = gatus_negated,
 	  .help = "true: do not verify the certificate" },
-	{ .name = "ignore-redirect", T(BOOL, follow_redirects), .parse = gatus_ignore_redirect,
+	{ .name = "ignore-redirect", T(BOOL, follow_redirects), .parse = gatus_negated,
 	  .help = "true: do not follow redirects" },
 	{ .name = "dns-resolver", T(STRING, dns_resolver), .parse = gatus_resolver,
 	  .help = "tcp|udp://IP:PORT (not supported yet)" },
@@ -131,37 +131,23 @@ static bool bool_of(struct loader *L, const struct ckey *k, const struct ynode *
 
 	if (!s)
 		return false;
-	if (strcasecmp(s, "true") == 0 || strcasecmp(s, "yes") == 0 || strcasecmp(s, "on") == 0)
-		*v = true;
-	else if (strcasecmp(s, "false") == 0 || strcasecmp(s, "no") == 0 ||
-		 strcasecmp(s, "off") == 0)
-		*v = false;
-	else {
+	if (key_bool_parse(s, v) < 0) {
 		loader_err(L, n, "%s: expected true or false, got %s", k->name, ynode_describe(n));
 		return false;
 	}
 	return true;
 }
 
-static bool gatus_insecure(struct loader *L, const struct ckey *k, void *obj,
-			   const struct ynode *n)
+/* insecure: and ignore-redirect: say the opposite of verify_tls and
+ * follow_redirects, the rows' fields. */
+static bool gatus_negated(struct loader *L, const struct ckey *k, void *obj,
+			  const struct ynode *n)
 {
 	bool v;
 
 	if (!bool_of(L, k, n, &v))
 		return false;
-	((struct target_conf *)obj)->verify_tls = !v;
-	return true;
-}
-
-static bool gatus_ignore_redirect(struct loader *L, const struct ckey *k, void *obj,
-				  const struct ynode *n)
-{
-	bool v;
-
-	if (!bool_of(L, k, n, &v))
-		return false;
-	((struct target_conf *)obj)->follow_redirects = !v;
+	*(bool *)(void *)((char *)obj + k->off) = !v;
 	return true;
 }
 

@@ -322,7 +322,7 @@ int decimal_parse(const char *s, long long *out)
 	return *end ? -1 : 0;
 }
 
-static int bool_parse(const char *s, bool *out)
+int key_bool_parse(const char *s, bool *out)
 {
 	static const char *const yes[] = { "true", "yes", "on" };
 	static const char *const no[] = { "false", "no", "off" };
@@ -641,7 +641,7 @@ static bool bool_get(struct loader *L, const struct ckey *k, bool *out, const st
 
 	if (!s)
 		return false;
-	if (bool_parse(s, out) < 0) {
+	if (key_bool_parse(s, out) < 0) {
 		loader_err(L, n, "%s: expected true or false, got %s", k->name, ynode_describe(n));
 		return false;
 	}

@@ -739,6 +739,30 @@ static void test_regex(void)
 	cond_regex_unref(no);
 }
 
+/* Go's decoder nests 10,000 deep and no more; json-c's fast tokener stops
+ * at 63, so deeper bodies take the second parse. */
+static void test_depth(void)
+{
+	static const int depth[] = { 63, 64, 100, 10000, 10001 };
+
+	for (size_t i = 0; i < ARRAY_LEN(depth); i++) {
+		int d = depth[i];
+		char *b = malloc((size_t)d * 2 + 2), msg[256];
+		struct result r;
+
+		memset(b, '[', (size_t)d);
+		b[d] = '1';
+		memset(b + d + 1, ']', (size_t)d);
+		b[2 * d + 1] = '\0';
+		memset(&r, 0, sizeof(r));
+		/* len([BODY]) of an array that parses is 1; else the text length */
+		IS_INT(eval1(d <= 10000 ? "len([BODY]) == 1" : "len([BODY]) == 20003", &r, b, true,
+			     msg, sizeof(msg)), 0, d <= 10000 ? "nested arrays parse" :
+			"10,001 levels do not (as Go)");
+		free(b);
+	}
+}
+
 /* ---- golike: Go's rules ---------------------------------------------------- */
 
 static void test_golike(void)
@@ -807,6 +831,7 @@ int main(void)
 	test_messages();
 	test_apply();
 	test_regex();
+	test_depth();
 	test_golike();
 	return tap_done();
 }
