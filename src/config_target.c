@@ -634,6 +634,8 @@ static void check_names(struct loader *L, struct name_ref *v, size_t n)
 {
 	size_t g = 0;
 
+	if (n < 2)
+		return;
 	qsort(v, n, sizeof(*v), name_ref_cmp);
 	for (size_t i = 1; i < n; i++) {
 		if (strcmp(v[g].name, v[i].name)) {
