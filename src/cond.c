@@ -700,27 +700,75 @@ static bool go_json_space(char c)
 }
 
 /* What json-c accepts and Go's decoder does not, found in the text: a NUL,
- * a control character inside a string. */
-static bool go_json_text(const char *s, size_t n)
+ * a control character inside a string. *big: an integer of 19 digits or
+ * more, which json-c clamps to 64 bits where Go reads a float64. */
+static bool go_json_text(const char *s, size_t n, bool *big)
 {
 	bool in = false;
 
+	*big = false;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
+		size_t d;
 
 		if (c == 0)
 			return false;
-		if (!in) {
-			in = c == '"';
-		} else if (c == '\\') {
-			i++;
-		} else if (c == '"') {
-			in = false;
-		} else if (c < 0x20) {
-			return false;
+		if (in) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in = false;
+			else if (c < 0x20)
+				return false;
+			continue;
 		}
+		if (c == '"') {
+			in = true;
+			continue;
+		}
+		if (!(c >= '0' && c <= '9') || (i && strchr("0123456789.eE+", s[i - 1])))
+			continue;
+		for (d = i; d < n && s[d] >= '0' && s[d] <= '9'; d++)
+			;
+		if (d - i >= 19 && (d == n || !strchr(".eE", s[d])))
+			*big = true;
+		i = d - 1;
 	}
 	return true;
+}
+
+/* The body with ".0" after every integer of 19 digits or more, so json-c
+ * reads them as doubles, as Go does (rare: a kept buffer). */
+static const char *widen_ints(const char *s, size_t n, size_t *len)
+{
+	static struct sb w;
+	bool in = false;
+
+	w.n = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t d;
+
+		if (in || s[i] == '"' || !(s[i] >= '0' && s[i] <= '9') ||
+		    (i && strchr("0123456789.eE+", s[i - 1]))) {
+			if (in && s[i] == '\\' && i + 1 < n) {
+				sb_add(&w, s + i, 2);
+				i++;
+				continue;
+			}
+			if (s[i] == '"')
+				in = !in;
+			sb_add(&w, s + i, 1);
+			continue;
+		}
+		for (d = i; d < n && s[d] >= '0' && s[d] <= '9'; d++)
+			;
+		sb_add(&w, s + i, d - i);
+		if (d - i >= 19 && (d == n || !strchr(".eE", s[d])))
+			sb_str(&w, ".0");
+		i = d - 1;
+	}
+	*len = w.n;
+	return w.p;
 }
 
 /* ... and in the tree: NaN, Infinity and numbers too large for a float64. */
@@ -774,28 +822,32 @@ static bool body_json(struct ectx *c)
 {
 	static struct json_tokener *fast, *deep;
 	enum json_tokener_error e;
-	size_t end, i = 0;
+	const char *text = c->body;
+	size_t end, i = 0, n = c->body_len;
+	bool big;
 
 	if (c->json)
 		return c->json > 0;
 	c->json = -1;
-	while (i < c->body_len && go_json_space(c->body[i]))
+	while (i < n && go_json_space(text[i]))
 		i++;
-	if (i == c->body_len || c->body_len > INT32_MAX || !go_json_text(c->body, c->body_len))
+	if (i == n || n > INT32_MAX / 2 || !go_json_text(text, n, &big))
 		return false;
-	c->root = json_parse(&fast, JSON_DEPTH_FAST, c->body, c->body_len, &e, &end);
+	if (big)
+		text = widen_ints(text, n, &n);
+	c->root = json_parse(&fast, JSON_DEPTH_FAST, text, n, &e, &end);
 	if (e == json_tokener_error_depth) {
 		json_object_put(c->root);
-		c->root = json_parse(&deep, JSON_DEPTH, c->body, c->body_len, &e, &end);
+		c->root = json_parse(&deep, JSON_DEPTH, text, n, &e, &end);
 	}
 	if (e != json_tokener_success) {
 		json_object_put(c->root);
 		c->root = NULL;
 		return false;
 	}
-	for (i = end; i < c->body_len && go_json_space(c->body[i]); i++)
+	for (i = end; i < n && go_json_space(text[i]); i++)
 		;
-	if (i < c->body_len || !go_json_finite(c->root)) {
+	if (i < n || !go_json_finite(c->root)) {
 		json_object_put(c->root);
 		c->root = NULL;
 		return false;

@@ -439,6 +439,14 @@ static const struct more more[] = {
 	{ "[BODY].n == x", "{\"n\": 0.000012}", 0, false, "[BODY].n (1.2e-05) == x" },
 	{ "[BODY].n == x", "{\"n\": -2.5}", 0, false, "[BODY].n (-2.5) == x" },
 	{ "[BODY].n > 5", "{\"n\": 1e3}", 0, true, NULL },
+	/* integers past 64 bits are float64s, as Go reads every number */
+	{ "[BODY].n == x", "{\"n\": 100000000000000000000}", 0, false, "[BODY].n (1e+20) == x" },
+	{ "[BODY].n == x", "[1, {\"n\": -9223372036854775809}]", 0, false,
+	  "[BODY].n ([1 map[n:-9.223372036854776e+18]]) == x" },
+	{ "[BODY][1].n == x", "[1, {\"n\": -9223372036854775809, \"s\": \"12345678901234567890\"}]",
+	  0, false, "[BODY][1].n (-9.223372036854776e+18) == x" },
+	{ "[BODY].s == 12345678901234567890", "{\"s\": \"12345678901234567890\", \"e\": 1e+0000000000000000001}",
+	  0, true, NULL },
 	/* arrays in Go's %v form, objects as minified JSON with sorted keys */
 	{ "[BODY].a == x", "{\"a\": [1, \"b\", true, null]}", 0, false,
 	  "[BODY].a ([1 b true <nil>]) == x" },
@@ -763,6 +771,67 @@ static void test_depth(void)
 	}
 }
 
+/* Splits a line of tests/unit/data/gatus_cases.tsv in place, unescaping
+ * each field; the number of fields. */
+static int tsv_fields(char *line, char **f, int max)
+{
+	int n = 0;
+	char *w = line;
+
+	f[n++] = w;
+	for (char *p = line; *p && *p != '\n'; p++) {
+		if (*p == '\t' && n < max) {
+			*w++ = '\0';
+			f[n++] = w;
+		} else if (*p == '\\' && p[1]) {
+			p++;
+			*w++ = *p == 't' ? '\t' : *p == 'n' ? '\n' : *p == 'r' ? '\r' : *p;
+		} else {
+			*w++ = *p;
+		}
+	}
+	*w = '\0';
+	return n;
+}
+
+/* 1,200 conditions judged by Gatus' own code (its condition.go,
+ * placeholder.go, jsonpath and pattern built with Go): the same success,
+ * and for a failure the same message. */
+static void test_gatus_oracle(void)
+{
+	FILE *fp = fopen("tests/unit/data/gatus_cases.tsv", "r");
+	char *line = NULL, *f[10];
+	size_t cap = 0;
+	int rows = 0, same = 0;
+
+	if (!OK(fp != NULL, "open tests/unit/data/gatus_cases.tsv"))
+		return;
+	while (getline(&line, &cap, fp) > 0) {
+		struct gres g;
+		struct result r;
+		char msg[4096];
+		int failed;
+
+		if (line[0] == '#' || tsv_fields(line, f, 10) != 9)
+			continue;
+		g = (struct gres){ f[1], atoi(f[0]), atoll(f[2]), strcmp(f[6], "~") ? f[6] : NULL,
+				   f[3][0] == '1', atoll(f[4]) };
+		r = to_result(&g);
+		failed = eval1(f[5], &r, g.body, true, msg, sizeof(msg));
+		rows++;
+		if ((failed == 0) == (f[7][0] == '1') && (failed == 0 || strcmp(msg, f[8]) == 0)) {
+			same++;
+			continue;
+		}
+		printf("# %s | body %s\n#   gatus: %s %s\n#   uptop: %s %s\n", f[5], f[6],
+		       f[7][0] == '1' ? "holds" : "fails", f[8], failed ? "fails" : "holds", msg);
+	}
+	free(line);
+	fclose(fp);
+	OK(rows >= 1000, "the oracle file has %d cases", rows);
+	IS_INT(same, rows, "every case: Gatus' success and message");
+}
+
 /* ---- golike: Go's rules ---------------------------------------------------- */
 
 static void test_golike(void)
@@ -824,6 +893,7 @@ static void test_golike(void)
 int main(void)
 {
 	test_gatus_scenarios();
+	test_gatus_oracle();
 	test_validate();
 	test_more();
 	test_headers();
