@@ -254,8 +254,10 @@ async def respond(c, req, status, body=b"", headers=(), reason=None):
     """A complete response with Content-Length; returns whether to keep the connection."""
     body = to_bytes(body)
     length = None if has_no_body(status) else len(body)    # RFC 9110 8.6
-    head = response_head(req, status, [("Content-Type", "text/plain")] + list(headers),
-                         reason, length)
+    headers = list(headers)
+    if not any(name.lower() == "content-type" for name, _ in headers):
+        headers.insert(0, ("Content-Type", "text/plain"))
+    head = response_head(req, status, headers, reason, length)
     await send(c, head if req.method == "HEAD" else head + body)
     return req.keep_alive
 
