@@ -132,6 +132,8 @@ struct name_ref {
 	const char *name;
 	const struct ynode *at;
 	size_t order;
+	size_t target;       /* index in cfg->targets */
+	bool gatus;          /* an entry of endpoints: */
 };
 
 /* One load: its messages, the config it fills, the defaults template. */
@@ -226,7 +228,7 @@ key_clear_fn tconf_headers_clear, tconf_expect_clear, tconf_conditions_clear, tc
 void tbuild_init(struct loader *L, struct tbuild *b);
 /* Records a target's name for the check that names are unique; reports
  * duplicate names among every target and endpoint loaded. */
-void tconf_name_add(struct loader *L, const char *name, const struct ynode *at);
+void tconf_name_add(struct loader *L, size_t target, bool gatus, const struct ynode *at);
 void tconf_check_names(struct loader *L);
 /* Frees what a target owns beyond its keys_target rows. */
 void tconf_clear(struct target_conf *t);

@@ -346,7 +346,7 @@ static void load_endpoint(struct loader *L, const struct ynode *e)
 	c->targets = xreallocarray_grow(c->targets, &cap, c->ntargets + 1, sizeof(*c->targets));
 	c->targets[c->ntargets++] = b.t;
 	if (b.t.name)
-		tconf_name_add(L, c->targets[c->ntargets - 1].name, src_of(&b, "name", e));
+		tconf_name_add(L, c->ntargets - 1, true, src_of(&b, "name", e));
 }
 
 bool tconf_endpoints(struct loader *L, const struct ckey *k, void *obj, const struct ynode *n)

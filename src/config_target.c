@@ -647,15 +647,41 @@ static void check_names(struct loader *L, struct name_ref *v, size_t n)
 	}
 }
 
+/* Gatus tells endpoints apart by group and name, uptop by name: an
+ * endpoint whose name is taken is named as Gatus shows it, "group/name". */
+static void gatus_names(struct loader *L)
+{
+	struct name_ref *v = L->names;
+	size_t n = L->nnames, run;
+
+	if (n < 2)
+		return;
+	qsort(v, n, sizeof(*v), name_ref_cmp);
+	for (size_t i = 0; i < n; i += run) {
+		for (run = 1; i + run < n && strcmp(v[i].name, v[i + run].name) == 0; run++)
+			;
+		for (size_t j = i; run > 1 && j < i + run; j++) {
+			struct target_conf *t = &L->cfg->targets[v[j].target];
+
+			if (!v[j].gatus || !t->group || !*t->group)
+				continue;
+			set_str(&t->name, xasprintf("%s/%s", t->group, t->name));
+			v[j].name = t->name;
+		}
+	}
+}
+
 void tconf_check_names(struct loader *L)
 {
+	gatus_names(L);
 	check_names(L, L->names, L->nnames);
 }
 
-void tconf_name_add(struct loader *L, const char *name, const struct ynode *at)
+void tconf_name_add(struct loader *L, size_t target, bool gatus, const struct ynode *at)
 {
 	L->names = xreallocarray_grow(L->names, &L->capnames, L->nnames + 1, sizeof(*L->names));
-	L->names[L->nnames] = (struct name_ref){ name, at, L->nnames };
+	L->names[L->nnames] = (struct name_ref){ L->cfg->targets[target].name, at, L->nnames,
+						 target, gatus };
 	L->nnames++;
 }
 
@@ -704,8 +730,8 @@ static void load_targets(struct loader *L, const struct ynode *seq)
 						sizeof(*c->targets));
 		c->targets[c->ntargets++] = b.t;
 		if (b.t.name)
-			tconf_name_add(L, c->targets[c->ntargets - 1].name,
-				 b.p.own[ix.name] ? b.p.src[ix.name] : e);
+			tconf_name_add(L, c->ntargets - 1, false,
+				       b.p.own[ix.name] ? b.p.src[ix.name] : e);
 	}
 }
 
@@ -755,7 +781,7 @@ int config_from_urls(char *const *urls, size_t n, struct config **out, struct di
 		keys_copy(&keys_target, t, &L.tpl.t);
 		t->url = xstrdup(urls[i]);
 		t->name = shown;
-		names[c->ntargets] = (struct name_ref){ t->name, NULL, i };
+		names[c->ntargets] = (struct name_ref){ t->name, NULL, i, c->ntargets, false };
 		c->ntargets++;
 	}
 	qsort(names, c->ntargets, sizeof(*names), name_ref_cmp);

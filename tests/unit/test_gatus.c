@@ -157,10 +157,39 @@ static void test_refused(void)
 	diag_clear(&e);
 }
 
+/* Gatus keys endpoints by group and name: a taken name becomes group/name. */
+static void test_names(void)
+{
+	struct diag e = { 0 };
+	struct config *c = load("endpoints:\n"
+				"  - {name: health, group: api, url: 'http://a/', conditions: ['1 == 1']}\n"
+				"  - {name: health, group: web, url: 'http://b/', conditions: ['1 == 1']}\n"
+				"  - {name: solo, group: x, url: 'http://c/', conditions: ['1 == 1']}\n"
+				"targets:\n"
+				"  - {name: health, url: 'http://d/'}\n", &e);
+
+	if (!OK(c != NULL, "the same name in two groups loads")) {
+		diag_print(&e, stdout);
+		return;
+	}
+	IS_STR(c->targets[0].name, "health", "a target keeps its name");
+	IS_STR(c->targets[1].name, "api/health", "an endpoint whose name is taken: group/name");
+	IS_STR(c->targets[2].name, "web/health", "each of them");
+	IS_STR(c->targets[3].name, "solo", "a unique name stays as it is");
+	config_free(c);
+	c = load("endpoints:\n"
+		 "  - {name: h, url: 'http://a/', conditions: ['1 == 1']}\n"
+		 "  - {name: h, url: 'http://b/', conditions: ['1 == 1']}\n", &e);
+	OK(c == NULL && has_msg(&e, "t.yaml:3:11: duplicate target name 'h' (first at line 2)"),
+	   "without groups, a duplicate is still an error");
+	diag_clear(&e);
+}
+
 int main(void)
 {
 	test_target_keys();
 	test_endpoints();
 	test_refused();
+	test_names();
 	return tap_done();
 }
