@@ -180,7 +180,7 @@ static void test_names(void)
 	c = load("endpoints:\n"
 		 "  - {name: h, url: 'http://a/', conditions: ['1 == 1']}\n"
 		 "  - {name: h, url: 'http://b/', conditions: ['1 == 1']}\n", &e);
-	OK(c == NULL && has_msg(&e, "t.yaml:3:11: duplicate target name 'h' (first at line 2)"),
+	OK(c == NULL && has_msg(&e, "t.yaml:3:12: duplicate target name 'h' (first at line 2)"),
 	   "without groups, a duplicate is still an error");
 	diag_clear(&e);
 }
