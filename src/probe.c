@@ -519,18 +519,20 @@ static void set_method(struct xfer *x, const struct probe_req *q)
 {
 	const struct target_conf *c = q->conf;
 	CURL *e = x->easy;
+	bool posting = q->send_body && c->body;
 
 	if (strcmp(q->method, "HEAD") == 0) {
 		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
 		return;
 	}
-	if (q->send_body && c->body) {
+	if (posting) {
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
 				 (curl_off_t)strlen(c->body));
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, c->body);
 	}
-	if (strcmp(q->method, "GET") != 0 &&
-	    !(strcmp(q->method, "POST") == 0 && q->send_body && c->body))
+	/* A body makes curl send POST: any other method (a GET with a body,
+	 * as Gatus sends one) is named. */
+	if (strcmp(q->method, posting ? "POST" : "GET") != 0)
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, q->method);
 }
 

@@ -35,6 +35,7 @@ unless named; numbers are parsed leniently ("/delay/0.25s" is 0.25 s):
   /gzipbomb      ~1 MiB of gzip inflating to 1 GiB of zeros
   /hostile  /hostile-status   terminal escapes, C1, BEL, NUL, bad UTF-8
   /json/NAME     a canned JSON document (JSON_DOCS: health, down, users, array, nested)
+  /method        the request's method, as the body
   /respond?status=N&body=TEXT&type=CT&header=Name:Value (header repeats)
                  any status, body, content type and headers
   /count         how many /count requests so far (this one included)
@@ -367,6 +368,10 @@ async def h_json(c, req, args):
                          headers=[("Content-Type", "application/json")])
 
 
+async def h_method(c, req, args):
+    return await respond(c, req, 200, req.method)
+
+
 async def h_respond(c, req, args):
     q = urllib.parse.parse_qs(urllib.parse.urlsplit(req.target).query, keep_blank_values=True)
     status = min(max(int(number((q.get("status") or ["200"])[-1], 200)), 100), 999)
@@ -567,6 +572,7 @@ ROUTES = {
     "hugeheader": h_hugeheader, "manyheaders": h_manyheaders,
     "gzipbomb": h_gzipbomb, "hostile": h_hostile, "hostile-status": h_hostile_status,
     "count": h_count, "__stats": h_stats, "json": h_json, "respond": h_respond,
+    "method": h_method,
 }
 
 
