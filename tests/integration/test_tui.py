@@ -723,7 +723,8 @@ def conditions_session(tmux, tmp, fx):
                      "storage: {type: memory}\n"
                      "endpoints:\n"
                      f'  - {{name: gapi, url: "{fx.url("/status/500")}", interval: 1s, '
-                     'client: {timeout: 900ms}, conditions: ["[STATUS] == 200"]}\n')
+                     'body: "q=1", client: {timeout: 900ms}, '
+                     'conditions: ["[STATUS] == 200"]}\n')
     r = Run(tmux, tmp, "conditions", ["-c", cfg])
     try:
         ok, s = r.wait_for(lambda s: "[STATUS] (500) == 200" in s)
@@ -734,6 +735,8 @@ def conditions_session(tmux, tmp, fx):
         r.keys("Enter")
         ok, s = r.wait_for("Reproduce with curl")
         t.ok(ok and "[STATUS] (500) == 200" in s, "the detail view shows it too", s)
+        t.ok("-X 'GET' --data-raw 'q=1'" in s,
+             "a GET with a body reproduces as curl -X GET --data-raw (curl would POST)", s)
         r.keys("Escape", "q")
         check_exit(r, "conditions: q")
     finally:
