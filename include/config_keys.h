@@ -197,8 +197,8 @@ const struct ynode *const *key_items(struct loader *L, const struct ckey *k,
 /* 1: n is a mapping to read; 0: an empty value (nothing to read); -1: not
  * a mapping (reported as "KEY: expected a mapping, got ..."). */
 int key_mapping(struct loader *L, const struct ckey *k, const struct ynode *n);
-/* true/false, yes/no, on/off (any case): 0, or -1. */
-int key_bool_parse(const char *s, bool *out);
+/* true/false, yes/no, on/off (any case); false after reporting. */
+bool key_bool(struct loader *L, const struct ckey *k, bool *out, const struct ynode *n);
 /* Decimal only (no 0x, 1e3, 1_000): 0 ok, -1 not a number, -2 out of range. */
 int decimal_parse(const char *s, long long *out);
 /* "1h", "1m30s", "250ms" (rotating buffers, 4 live at a time). */

@@ -125,19 +125,6 @@ static bool gatus_section(struct loader *L, const struct ckey *k, void *obj,
 	return rc >= 0;
 }
 
-static bool bool_of(struct loader *L, const struct ckey *k, const struct ynode *n, bool *v)
-{
-	const char *s = key_scalar(L, n, k->name, "true or false");
-
-	if (!s)
-		return false;
-	if (key_bool_parse(s, v) < 0) {
-		loader_err(L, n, "%s: expected true or false, got %s", k->name, ynode_describe(n));
-		return false;
-	}
-	return true;
-}
-
 /* insecure: and ignore-redirect: say the opposite of verify_tls and
  * follow_redirects, the rows' fields. */
 static bool gatus_negated(struct loader *L, const struct ckey *k, void *obj,
@@ -145,7 +132,7 @@ static bool gatus_negated(struct loader *L, const struct ckey *k, void *obj,
 {
 	bool v;
 
-	if (!bool_of(L, k, n, &v))
+	if (!key_bool(L, k, &v, n))
 		return false;
 	*(bool *)(void *)((char *)obj + k->off) = !v;
 	return true;
@@ -157,7 +144,7 @@ static bool gatus_graphql(struct loader *L, const struct ckey *k, void *obj,
 	bool v;
 
 	(void)obj;
-	if (!bool_of(L, k, n, &v))
+	if (!key_bool(L, k, &v, n))
 		return false;
 	if (v) {
 		loader_err(L, n, "graphql: true is not supported (uptop sends the body as "

@@ -322,7 +322,7 @@ int decimal_parse(const char *s, long long *out)
 	return *end ? -1 : 0;
 }
 
-int key_bool_parse(const char *s, bool *out)
+static int bool_parse(const char *s, bool *out)
 {
 	static const char *const yes[] = { "true", "yes", "on" };
 	static const char *const no[] = { "false", "no", "off" };
@@ -635,13 +635,13 @@ static bool int_get(struct loader *L, const struct ckey *k, int *out, const stru
 	return true;
 }
 
-static bool bool_get(struct loader *L, const struct ckey *k, bool *out, const struct ynode *n)
+bool key_bool(struct loader *L, const struct ckey *k, bool *out, const struct ynode *n)
 {
 	const char *s = key_scalar(L, n, k->name, "true or false");
 
 	if (!s)
 		return false;
-	if (key_bool_parse(s, out) < 0) {
+	if (bool_parse(s, out) < 0) {
 		loader_err(L, n, "%s: expected true or false, got %s", k->name, ynode_describe(n));
 		return false;
 	}
@@ -822,7 +822,7 @@ static bool key_parse(struct loader *L, const struct ckey *k, void *obj, const s
 	case KIND_SIZE:
 		return size_get(L, k, f, n);
 	case KIND_BOOL:
-		return bool_get(L, k, f, n);
+		return key_bool(L, k, f, n);
 	case KIND_INT:
 		return int_get(L, k, f, n);
 	case KIND_ENUM:
