@@ -132,6 +132,7 @@ def check_once(fx, tmp):
 
 def check_headless(fx, tmp):
     cfg = write_config(tmp, f"""
+        web: {{port: 8080}}
         targets:
           - name: api
             url: "{fx.url('/json/down')}"
@@ -146,6 +147,8 @@ def check_headless(fx, tmp):
          and states[0]["error_class"] == "condition"
          and states[0]["error"] == "[BODY].status (DOWN) == UP",
          "--headless: one state line, class condition, Gatus' message", states)
+    t.ok("warning: uptop does not act on this key: web (line 2)" in err,
+         "--headless prints the config's warnings on stderr", err)
 
 
 def check_errors(tmp):
