@@ -748,6 +748,35 @@ def refusal_sessions(tmux, tmp, fx):
          "stdout not a terminal: exit 3, pointing to --once", err)
 
 
+# ------------------------------------------------------------ conditions
+
+def conditions_session(tmux, tmp, fx):
+    """A pasted Gatus endpoint: its warning in the footer, its failing
+    condition in Gatus' words in the table and the detail view."""
+    cfg = write_file(os.path.join(tmp, "gatus.yaml"),
+                     "storage: {type: memory}\n"
+                     "endpoints:\n"
+                     f'  - {{name: gapi, url: "{fx.url("/status/500")}", interval: 1s, '
+                     'body: "q=1", client: {timeout: 900ms}, '
+                     'conditions: ["[STATUS] == 200"]}\n')
+    r = Run(tmux, tmp, "conditions", ["-c", cfg])
+    try:
+        ok, s = r.wait_for(lambda s: "[STATUS] (500) == 200" in s)
+        t.ok(ok and "condition: [STATUS] (500) == 200" in s,
+             "the table shows the failing condition as 'condition: <Gatus' message>'", s)
+        t.ok("warning: uptop does not act on this key: storage" in footer_status(s),
+             "the footer shows the config warning", s)
+        r.keys("Enter")
+        ok, s = r.wait_for("Reproduce with curl")
+        t.ok(ok and "[STATUS] (500) == 200" in s, "the detail view shows it too", s)
+        t.ok("-X 'GET' --data-raw 'q=1'" in s,
+             "a GET with a body reproduces as curl -X GET --data-raw (curl would POST)", s)
+        r.keys("Escape", "q")
+        check_exit(r, "conditions: q")
+    finally:
+        r.close()
+
+
 # ------------------------------------------------------------------- main
 
 def main():
@@ -761,6 +790,7 @@ def main():
             tmux.start()
             main_session(tmux, tmp, fx)
             hostile_session(tmux, tmp, fx)
+            conditions_session(tmux, tmp, fx)
             ascii_sessions(tmux, tmp, fx)
             signal_sessions(tmux, tmp, fx)
             refusal_sessions(tmux, tmp, fx)
