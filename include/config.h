@@ -35,6 +35,9 @@ struct strlist {
 	size_t n;
 };
 
+struct cond_list;
+struct cond_regex;
+
 struct status_range {
 	int lo, hi;    /* inclusive; a single code has lo == hi */
 };
@@ -51,6 +54,16 @@ struct target_conf {
 	size_t nheaders;
 	struct status_range *expect;   /* default: one range 200-399 */
 	size_t nexpect;
+	bool expect_set;               /* expect_status written (defaults or
+					* target): it applies beside conditions */
+	struct cond_list *conditions;  /* cond.h; NULL: none (the status decides) */
+	bool conditions_unresolved;    /* Gatus ui.dont-resolve-failed-conditions */
+	struct cond_regex *body_matches;      /* cond.h; NULL: unset */
+	struct cond_regex *body_not_matches;
+	char *dns_resolver;            /* Gatus client.dns-resolver, "udp://IP:53"
+					* (DNS-check work); NULL: unset */
+	char *dns_query_name;          /* Gatus dns.query-name; NULL: no DNS check */
+	char *dns_query_type;          /* Gatus dns.query-type, upper-case */
 	int64_t interval_ms;
 	int64_t timeout_ms;            /* always < interval_ms */
 	int64_t max_latency_ms;        /* 0: no latency limit */
@@ -59,6 +72,7 @@ struct target_conf {
 	bool follow_redirects;
 	bool verify_tls;
 	bool fresh_connection;
+	bool enabled;                  /* Gatus' enabled: false drops it at load */
 	int line;                      /* 1-based line of the entry, 0 if none */
 };
 
@@ -74,6 +88,9 @@ struct config {
 	size_t ntargets;
 	struct settings settings;
 	bool has_secrets;      /* any ${VAR}, secret header or URL password */
+	struct diag warnings;  /* "FILE:LINE:COL: warning: ..." of a valid file:
+				* keys uptop does not act on, doubtful
+				* conditions; print them, never drop them */
 };
 
 /* Loads and validates a YAML config file. On success returns 0 and sets

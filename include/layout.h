@@ -1,9 +1,11 @@
 /* layout.h - pure column layout for the live table (no curses).
  *
- * Given the terminal width and a column table, decides which columns show
- * and how wide each is. Columns come in by priority: one shows when it fits
- * at its minimum beside the more important ones at their preferred width
- * (so the least important drop first on a narrow terminal). Shown columns
+ * Given the terminal width and the width rules of each column, decides
+ * which columns show and how wide each is; what the columns are and show
+ * is the UI's column table (ui_columns.c). Columns come in by priority:
+ * one shows when it fits at its minimum beside the more important ones at
+ * their preferred width (so the least important drop first on a narrow
+ * terminal). Shown columns
  * then grow toward their preferred width, most important first, and the
  * flexible ones (name, error) share what is left. Costs O(n * priorities)
  * for n columns (a dozen), independent of the number of targets. */
@@ -39,27 +41,7 @@ size_t layout_fit(const struct layout_col *cols, size_t n, int width, int gap,
 #define LAYOUT_BAR_MAX 16
 void layout_bar(const double *parts, size_t n, int width, int *out);
 
-/* The live table's columns, in display order. */
-enum col {
-	COL_STATE = 0,
-	COL_NAME,
-	COL_GROUP,
-	COL_CODE,
-	COL_LATENCY,
-	COL_P95,
-	COL_SPARK,
-	COL_UPTIME,
-	COL_FAILS,
-	COL_SINCE,
-	COL_ERROR,
-	COL__COUNT
-};
-
-/* Headings ("STATE", "NAME", ...) and the default table: the UI copies it
- * and sets the name/group max to the widest value it has to show. */
-extern const char *const layout_col_title[COL__COUNT];
-extern const struct layout_col layout_table[COL__COUNT];
-
+/* Cells between two shown columns of the live table. */
 #define LAYOUT_GAP 1
 
 #endif

@@ -15,6 +15,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "cond.h"
+
 static void set_str(char **field, char *v)
 {
 	free(*field);
@@ -476,6 +478,103 @@ void tconf_expect_clear(const struct ckey *k, void *obj)
 	t->nexpect = 0;
 }
 
+/* ---- conditions and body regexes ------------------------------------------ */
+
+bool tconf_conditions(struct loader *L, const struct ckey *k, void *obj, const struct ynode *n)
+{
+	struct target_conf *t = obj;
+	size_t cnt;
+	const struct ynode *const *items =
+		key_items(L, k, &n, "a list of conditions like \"[STATUS] == 200\"", &cnt);
+	struct cond_list *l;
+	bool ok = true;
+
+	if (!items)
+		return false;
+	if (cnt == 0 || ynode_is_null(n)) {
+		loader_err(L, n, "%s: list at least one condition (like \"[STATUS] == 200\")",
+			   k->name);
+		return false;
+	}
+	if (cnt > (size_t)k->max) {
+		loader_err(L, n, "%s: more than %lld conditions", k->name, (long long)k->max);
+		return false;
+	}
+	l = cond_list_new();
+	for (size_t i = 0; i < cnt; i++) {
+		const char *s = key_scalar(L, items[i], k->name, "a condition like "
+					   "\"[STATUS] == 200\"");
+		char err[256], warn[320];
+
+		if (!s) {
+			ok = false;
+		} else if (cond_list_add(l, s, err, sizeof(err), warn, sizeof(warn)) != 0) {
+			loader_err(L, items[i], "condition %s: %s", yquote(s, items[i]->len), err);
+			ok = false;
+		} else if (warn[0]) {
+			loader_warn(L, items[i], "condition %s: %s", yquote(s, items[i]->len), warn);
+		}
+	}
+	if (!ok) {
+		cond_list_unref(l);
+		return false;
+	}
+	cond_list_unref(t->conditions);
+	t->conditions = l;
+	return true;
+}
+
+void tconf_conditions_copy(const struct ckey *k, void *dst, const void *src)
+{
+	(void)k;
+	((struct target_conf *)dst)->conditions =
+		cond_list_ref(((const struct target_conf *)src)->conditions);
+}
+
+void tconf_conditions_clear(const struct ckey *k, void *obj)
+{
+	struct target_conf *t = obj;
+
+	(void)k;
+	cond_list_unref(t->conditions);
+	t->conditions = NULL;
+}
+
+static struct cond_regex **regex_field(const struct ckey *k, void *obj)
+{
+	return (struct cond_regex **)(void *)((char *)obj + k->off);
+}
+
+bool tconf_regex(struct loader *L, const struct ckey *k, void *obj, const struct ynode *n)
+{
+	const char *s = key_scalar(L, n, k->name, "a regular expression");
+	struct cond_regex *re;
+	char err[256];
+
+	if (!s)
+		return false;
+	if (!(re = cond_regex_new(s, err, sizeof(err)))) {
+		loader_err(L, n, "%s: bad regular expression %s: %s", k->name, yquote(s, n->len),
+			   err);
+		return false;
+	}
+	cond_regex_unref(*regex_field(k, obj));
+	*regex_field(k, obj) = re;
+	return true;
+}
+
+void tconf_regex_copy(const struct ckey *k, void *dst, const void *src)
+{
+	*regex_field(k, dst) =
+		cond_regex_ref(*(struct cond_regex *const *)(const void *)((const char *)src + k->off));
+}
+
+void tconf_regex_clear(const struct ckey *k, void *obj)
+{
+	cond_regex_unref(*regex_field(k, obj));
+	*regex_field(k, obj) = NULL;
+}
+
 /* ---- ca_file -------------------------------------------------------------- */
 
 bool tconf_ca_file(struct loader *L, const struct ckey *k, void *obj, const struct ynode *n)
@@ -501,11 +600,20 @@ void tbuild_init(struct loader *L, struct tbuild *b)
 {
 	memset(b, 0, sizeof(*b));
 	keys_init(L, &keys_target, &b->t);
+	b->t.enabled = true;
+}
+
+void tconf_clear(struct target_conf *t)
+{
+	free(t->dns_resolver);
+	free(t->dns_query_name);
+	free(t->dns_query_type);
+	t->dns_resolver = t->dns_query_name = t->dns_query_type = NULL;
 }
 
 /* The rows the checks across keys look at, found once per list. */
 struct tkeys {
-	int name, url, interval, timeout, max_latency;
+	int name, url, interval, timeout, max_latency, expect;
 };
 
 /* `a` must be below `bk` (timeout < interval, max_latency < timeout). The
@@ -543,6 +651,7 @@ static void tbuild_finish(struct loader *L, struct tbuild *b, const struct tkeys
 	struct target_conf *t = &b->t;
 
 	t->line = entry->line;
+	t->expect_set = b->p.src[ix->expect] != NULL;
 	if (!t->url && !b->p.bad[ix->url])
 		loader_err(L, entry, "this target has no url (add 'url: https://...')");
 	if (!t->name && t->url && !b->p.bad[ix->name]) {
@@ -557,12 +666,6 @@ static void tbuild_finish(struct loader *L, struct tbuild *b, const struct tkeys
 }
 
 /* ---- names ---------------------------------------------------------------- */
-
-struct name_ref {
-	const char *name;
-	const struct ynode *at;
-	size_t order;
-};
 
 static int name_ref_cmp(const void *pa, const void *pb)
 {
@@ -579,6 +682,8 @@ static void check_names(struct loader *L, struct name_ref *v, size_t n)
 {
 	size_t g = 0;
 
+	if (n < 2)
+		return;
 	qsort(v, n, sizeof(*v), name_ref_cmp);
 	for (size_t i = 1; i < n; i++) {
 		if (strcmp(v[g].name, v[i].name)) {
@@ -588,6 +693,44 @@ static void check_names(struct loader *L, struct name_ref *v, size_t n)
 		loader_err(L, v[i].at, "duplicate target name %s (first at line %d); names must be "
 			   "unique", yquote(v[i].name, strlen(v[i].name)), v[g].at->line);
 	}
+}
+
+/* Gatus tells endpoints apart by group and name, uptop by name: an
+ * endpoint whose name is taken is named as Gatus shows it, "group/name". */
+static void gatus_names(struct loader *L)
+{
+	struct name_ref *v = L->names;
+	size_t n = L->nnames, run;
+
+	if (n < 2)
+		return;
+	qsort(v, n, sizeof(*v), name_ref_cmp);
+	for (size_t i = 0; i < n; i += run) {
+		for (run = 1; i + run < n && strcmp(v[i].name, v[i + run].name) == 0; run++)
+			;
+		for (size_t j = i; run > 1 && j < i + run; j++) {
+			struct target_conf *t = &L->cfg->targets[v[j].target];
+
+			if (!v[j].gatus || !t->group || !*t->group)
+				continue;
+			set_str(&t->name, xasprintf("%s/%s", t->group, t->name));
+			v[j].name = t->name;
+		}
+	}
+}
+
+void tconf_check_names(struct loader *L)
+{
+	gatus_names(L);
+	check_names(L, L->names, L->nnames);
+}
+
+void tconf_name_add(struct loader *L, size_t target, bool gatus, const struct ynode *at)
+{
+	L->names = xreallocarray_grow(L->names, &L->capnames, L->nnames + 1, sizeof(*L->names));
+	L->names[L->nnames] = (struct name_ref){ L->cfg->targets[target].name, at, L->nnames,
+						 target, gatus };
+	L->nnames++;
 }
 
 /* ---- the sections --------------------------------------------------------- */
@@ -607,12 +750,11 @@ bool tconf_defaults(struct loader *L, const struct ckey *k, void *obj, const str
 static void load_targets(struct loader *L, const struct ynode *seq)
 {
 	struct config *c = L->cfg;
-	struct name_ref *names = xcalloc(seq->n, sizeof(*names));
-	size_t nn = 0, cap = 0;
+	size_t cap = c->ntargets;
 	struct tkeys ix = {
 		keys_index(&keys_target, "name"), keys_index(&keys_target, "url"),
 		keys_index(&keys_target, "interval"), keys_index(&keys_target, "timeout"),
-		keys_index(&keys_target, "max_latency"),
+		keys_index(&keys_target, "max_latency"), keys_index(&keys_target, "expect_status"),
 	};
 
 	for (size_t i = 0; i < seq->n; i++) {
@@ -632,15 +774,13 @@ static void load_targets(struct loader *L, const struct ynode *seq)
 		keys_copy(&keys_target, &b.t, &L->tpl.t);
 		keys_apply(L, &keys_target, &b.t, e, &b.p);
 		tbuild_finish(L, &b, &ix, e);
-		if (b.t.name)
-			names[nn++] = (struct name_ref){ b.t.name,
-							 b.p.own[ix.name] ? b.p.src[ix.name] : e, i };
 		c->targets = xreallocarray_grow(c->targets, &cap, c->ntargets + 1,
 						sizeof(*c->targets));
 		c->targets[c->ntargets++] = b.t;
+		if (b.t.name)
+			tconf_name_add(L, c->ntargets - 1, false,
+				       b.p.own[ix.name] ? b.p.src[ix.name] : e);
 	}
-	check_names(L, names, nn);
-	free(names);
 }
 
 bool tconf_targets(struct loader *L, const struct ckey *k, void *obj, const struct ynode *n)
@@ -780,7 +920,7 @@ int config_from_urls(const struct url_arg *urls, size_t n, const struct url_opts
 		keys_copy(&keys_target, t, &L.tpl.t);
 		t->url = xstrdup(urls[i].url);
 		t->name = shown;
-		names[nn++] = (struct name_ref){ t->name, NULL, i };
+		names[nn++] = (struct name_ref){ t->name, NULL, i, c->ntargets, false };
 		c->ntargets++;
 	}
 	/* The same URL twice is checked once; two URLs that differ only in

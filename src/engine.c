@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <sys/resource.h>
 
+#include "cond.h"
 #include "config.h"
 #include "log.h"
 #include "loop.h"
@@ -136,7 +137,7 @@ static void check_release(struct check *c)
 	c->x = NULL;
 }
 
-static void check_finish(struct check *c, struct result *r)
+static void check_finish(struct check *c, struct result *r, const struct resp_view *v)
 {
 	struct engine *e = c->e;
 	int64_t now = mono_ms();
@@ -152,6 +153,7 @@ static void check_finish(struct check *c, struct result *r)
 	if (!r->effective_url[0])
 		snprintf(r->effective_url, sizeof(r->effective_url), "%s", c->url);
 	verdict_apply(&e->cfg->targets[c->id], r);
+	cond_apply(&e->cfg->targets[c->id], r, v);
 	check_release(c);
 	c->x = NULL;
 	c->dns_wait = false;
@@ -174,7 +176,7 @@ static void check_fail(struct check *c, enum eclass cls, const char *msg)
 	memset(&r, 0, sizeof(r));
 	r.cls = cls;
 	snprintf(r.msg, sizeof(r.msg), "%s", msg);
-	check_finish(c, &r);
+	check_finish(c, &r, NULL);
 }
 
 static bool scheme_ok(const char *url)
@@ -222,7 +224,7 @@ static bool follow_redirect(struct check *c, struct result *r,
 }
 
 static void on_probe_done(void *arg, struct result *r, const char *redirect,
-			  void *user)
+			  const struct resp_view *v, void *user)
 {
 	struct check *c = user;
 
@@ -230,7 +232,7 @@ static void on_probe_done(void *arg, struct result *r, const char *redirect,
 	c->x = NULL;
 	if (r->cls == EC_NONE && follow_redirect(c, r, redirect))
 		return;
-	check_finish(c, r);
+	check_finish(c, r, v);
 }
 
 /* --- one hop: DNS, then the transfer -------------------------------- */
@@ -259,6 +261,8 @@ static void hop_transfer(struct check *c, const char *addrs)
 	q.send_body = c->send_body;
 	q.timeout_ms = left;
 	q.one_shot = e->opts.once;
+	q.capture_body = cond_needs_body(q.conf);
+	q.headers = cond_list_headers(q.conf->conditions, &q.nheaders);
 	if (!c->literal) {
 		snprintf(resolve, sizeof(resolve), "%s:%d:%s", h, c->port, addrs);
 		q.resolve = resolve;
@@ -266,7 +270,7 @@ static void hop_transfer(struct check *c, const char *addrs)
 	memset(&r, 0, sizeof(r));
 	c->x = probe_start(e->probe, &q, c, &r);
 	if (!c->x)
-		check_finish(c, &r);
+		check_finish(c, &r, NULL);
 }
 
 static void on_resolved(const struct resolve_answer *a, void *arg)

@@ -3,29 +3,6 @@
 
 #include <string.h>
 
-const char *const layout_col_title[COL__COUNT] = {
-	[COL_STATE] = "STATE",   [COL_NAME] = "NAME",     [COL_GROUP] = "GROUP",
-	[COL_CODE] = "CODE",     [COL_LATENCY] = "LAST",  [COL_P95] = "P95",
-	[COL_SPARK] = "HISTORY", [COL_UPTIME] = "UPTIME", [COL_FAILS] = "FAILS",
-	[COL_SINCE] = "SINCE",   [COL_ERROR] = "ERROR",
-};
-
-/* Priorities say what a person on a narrow terminal needs most: which
- * target, its state, why it fails, how slow, since when. */
-const struct layout_col layout_table[COL__COUNT] = {
-	[COL_STATE] = { .min = 5, .pref = 5, .prio = 0 },
-	[COL_NAME] = { .min = 6, .pref = 12, .prio = 0, .flex = true },
-	[COL_GROUP] = { .min = 5, .pref = 8, .prio = 9 },
-	[COL_CODE] = { .min = 4, .pref = 4, .prio = 4 },
-	[COL_LATENCY] = { .min = 6, .pref = 6, .prio = 2 },
-	[COL_P95] = { .min = 6, .pref = 6, .prio = 7 },
-	[COL_SPARK] = { .min = 10, .pref = 20, .prio = 5 },
-	[COL_UPTIME] = { .min = 7, .pref = 7, .prio = 6 },
-	[COL_FAILS] = { .min = 5, .pref = 9, .prio = 8 },
-	[COL_SINCE] = { .min = 6, .pref = 6, .prio = 3 },
-	[COL_ERROR] = { .min = 10, .pref = 10, .prio = 1, .flex = true },
-};
-
 static int layout_total(size_t n, int gap, const struct layout_slot *out)
 {
 	int total = 0, shown = 0;

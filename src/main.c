@@ -99,11 +99,13 @@ static void usage(FILE *f)
 "      (default)              the live table (needs a terminal)\n"
 "      --once                 check every target once, print, exit 0/1/2\n"
 "      --headless             run without a screen: JSON lines on stdout\n"
-"      --check-config         validate the config, print a summary, exit 0 or 3\n"
+"      --check-config         validate the config, print a summary and any\n"
+"                             warnings, exit 0 or 3\n"
 "\n"
 "Options (an option that does nothing in the chosen mode is an error):\n"
 "  -c, --config FILE          config file (default: $UPTOP_CONFIG, ./uptop.yaml,\n"
-"                             $XDG_CONFIG_HOME/uptop/config.yaml)\n"
+"                             $XDG_CONFIG_HOME/uptop/config.yaml); a Gatus\n"
+"                             config's endpoints: and conditions work as they are\n"
 "  -f, --format table|json    --once: output format (json = JSON Lines)\n"
 "  -d, --duration D           --headless: stop after D (e.g. 60s, 10m)\n"
 "      --stats-interval D     --headless: a stats line every D (default 60s;\n"
@@ -508,6 +510,27 @@ static void print_msgs(const struct diag *d)
 			d->msgs[i]);
 }
 
+/* The config's own warnings (keys uptop does not act on, doubtful
+ * conditions) come first: they are about the file. */
+static void warn_config(const struct config *c, struct diag *warns)
+{
+	for (size_t i = 0; i < c->warnings.n; i++)
+		diag_addf(warns, "%s", c->warnings.msgs[i]);
+}
+
+/* The footer has room for one: the first, and how many more. */
+static void ui_warn(struct ui *ui, const struct diag *warns)
+{
+	char *msg;
+
+	if (!warns->n)
+		return;
+	msg = warns->n == 1 ? xstrdup(warns->msgs[0]) :
+		xasprintf("%s (and %zu more: uptop --check-config)", warns->msgs[0], warns->n - 1);
+	ui_message(ui, msg, true);
+	free(msg);
+}
+
 /* Secrets in a file others can read deserve a word (not a refusal). */
 static void warn_secrets(const struct app *a, struct diag *warns)
 {
@@ -659,6 +682,9 @@ static void reload(struct app *a)
 		ui_model_changed(a->ui);
 		ui_message(a->ui, msg, false);
 		free(msg);
+		ui_warn(a->ui, &next->warnings);
+	} else {
+		diag_print(&next->warnings, stderr);
 	}
 }
 
@@ -972,6 +998,7 @@ int main(int argc, char **argv)
 	/* libyaml's document tree is gone: give its pages back for a process
 	 * that runs for days. */
 	malloc_trim(0);
+	warn_config(a.cfg, &warns);
 	warn_secrets(&a, &warns);
 	if (a.o.mode == MODE_CHECK) {
 		rc = check_config(&a, &warns, &out_err);
@@ -1012,8 +1039,7 @@ int main(int argc, char **argv)
 			.arg = &a });
 		loop_fd_set(a.loop, ui_input_fd(a.ui), POLLIN, on_keys, &a);
 		loop_timer_add(a.loop, &a.frame, on_frame, &a);
-		if (warns.n)
-			ui_message(a.ui, warns.msgs[0], true);
+		ui_warn(a.ui, &warns);
 	} else if (a.o.mode == MODE_HEADLESS) {
 		start_headless(&a);
 	}

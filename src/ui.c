@@ -328,6 +328,7 @@ struct ui *ui_new(const struct ui_opts *o, struct diag *errs)
 	ui_colors_init(ui);
 	bkgdset(' ' | ui->attr[ROLE_NORMAL]);
 	ui_winch_install(ui);
+	ui_keys_init(ui);
 	ui_screen_collect(ui);
 	ui->dirty = ui->urgent = true;
 	ui->index_stale = ui->widths_stale = true;
@@ -572,46 +573,28 @@ static int ui_header(struct ui *ui, const struct ui_view *v)
 	return two ? 2 : 1;
 }
 
-struct ui_hint {
-	const char *key, *label;
-};
-
+/* The key hints of where the UI is (view or prompt), in the key table's
+ * order, as many as fit. */
 static void ui_hints(struct ui *ui, int y)
 {
-	static const struct ui_hint table[] = {
-		{ "F1", "Help" }, { "/", "Filter" }, { "f", "View" },
-		{ "s", "Sort" },  { "Enter", "Detail" }, { "r", "Recheck" },
-		{ "p", "Pause" }, { "e", "Events" }, { "L", "Reload" },
-		{ "q", "Quit" },
-	};
-	static const struct ui_hint prompt[] = {
-		{ "Enter", "Keep filter" }, { "Esc", "Clear" },
-		{ "!", "at start inverts" }, { "F10", "Quit" },
-	};
-	static const struct ui_hint back[] = {
-		{ "Esc", "Back" }, { "\xe2\x86\x91\xe2\x86\x93", "Scroll" },
-		{ "r", "Recheck" }, { "F10", "Quit" },
-	};
-	const struct ui_hint *h = table;
-	size_t n = ARRAY_LEN(table);
+	unsigned in = ui_keys_in(ui);
+	char first[32];
 	int x = 0;
 
-	if (ui->prompt) {
-		h = prompt;
-		n = ARRAY_LEN(prompt);
-	} else if (ui->mode != MODE_TABLE) {
-		h = back;
-		n = ARRAY_LEN(back);
-	}
 	ui_fill(ui, y, 0, COLS, ROLE_FOOTER);
-	for (size_t i = 0; i < n; i++) {
-		const char *key = h[i].key;
+	for (size_t i = 0; i < ui_nbindings; i++) {
+		const struct ui_binding *b = &ui_bindings[i];
+		const char *key = ui->utf8 ? b->hint_key : b->hint_key_ascii;
 
-		if (!ui->utf8 && key[0] == '\xe2')
-			key = "Up/Dn";
+		if (!b->hint || !(b->hint_in & in))
+			continue;
+		if (!key) {
+			ui_keys_first(b, first, sizeof(first));
+			key = first;
+		}
 		if (ui_seg(ui, y, &x, COLS, ROLE_KEY_HINT, key) != 0)
 			break;
-		if (ui_seg(ui, y, &x, COLS, ROLE_FOOTER, h[i].label) != 0)
+		if (ui_seg(ui, y, &x, COLS, ROLE_FOOTER, b->hint) != 0)
 			break;
 		if (ui_seg(ui, y, &x, COLS, ROLE_FOOTER, "  ") != 0)
 			break;

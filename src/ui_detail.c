@@ -210,7 +210,7 @@ static void curl_words(const struct target_conf *tc, struct words *w)
 	words_add(w, xstrdup("/dev/null"));
 	if (tc->method && strcmp(tc->method, "HEAD") == 0) {
 		words_add(w, xstrdup("-I"));
-	} else if (tc->method && strcmp(tc->method, "GET") != 0) {
+	} else if (tc->method && strcmp(tc->method, tc->body ? "POST" : "GET") != 0) {
 		words_add(w, xstrdup("-X"));
 		words_add(w, shell_single(tc->method));
 	}
@@ -620,47 +620,77 @@ void ui_events_draw(struct ui *ui, const struct ui_view *v, int y0, int y1)
 
 /* --- help ----------------------------------------------------------- */
 
-static const char *const help_keys[][2] = {
-	{ NULL, "Moving" },
-	{ "Up Down  k j", "select the previous / next target" },
-	{ "PgUp PgDn", "a page up / down (also Ctrl-B / Ctrl-F)" },
-	{ "Home End  g G", "first / last target" },
-	{ NULL, "Viewing" },
-	{ "/", "filter by name, group, URL or error as you type; a leading"
-	       " ! inverts; Enter keeps it, Esc clears it" },
-	{ "", "(in the filter: Backspace deletes, Ctrl-U clears, arrows"
-	      " still move)" },
-	{ "f", "show all / problems only (down, degraded) / down only" },
-	{ "s", "sort by the next column (state, name, group, code, latency,"
-	       " p95, uptime, failures, since)" },
-	{ "S", "reverse the sort" },
-	{ "Enter", "details of the selected target (Esc or q goes back)" },
-	{ "e", "event timeline: state changes, newest first" },
-	{ "?  F1", "this help" },
-	{ "Esc", "dismiss the message, then clear the filter" },
-	{ NULL, "Acting" },
-	{ "r", "recheck the selected target now" },
-	{ "R", "recheck every target now" },
-	{ "p", "pause / resume checking" },
-	{ "L", "reload the config file (also SIGUSR1)" },
-	{ "q  F10  Ctrl-C", "quit" },
-	{ "Ctrl-Z", "suspend (fg resumes)" },
+static const char *const help_titles[HELP__COUNT] = {
+	[HELP_MOVING] = "Moving (in the detail, timeline and help: scrolling)",
+	[HELP_VIEWING] = "Viewing",
+	[HELP_FILTER] = "In the filter prompt (the arrows still move)",
+	[HELP_ACTING] = "Acting",
 };
+
+struct help_line {
+	enum ui_help_section section;
+	char keys[64];
+	char text[192];
+};
+
+/* The help screen's lines from the key table, section by section; rows
+ * of one section with the same text share a line ("q  F10  Ctrl-C").
+ * Returns how many. */
+static size_t help_lines(struct help_line *out, size_t max)
+{
+	size_t n = 0;
+
+	for (int sec = 0; sec < HELP__COUNT; sec++) {
+		size_t first = n;
+
+		for (size_t i = 0; i < ui_nbindings; i++) {
+			const struct ui_binding *b = &ui_bindings[i];
+			struct help_line *l = &out[n];
+			char keys[sizeof(l->keys)];
+
+			if ((int)b->section != sec)
+				continue;
+			if (n == max)
+				return n;
+			if (b->help_fn)
+				b->help_fn(l->text, sizeof(l->text));
+			else
+				snprintf(l->text, sizeof(l->text), "%s", b->help);
+			ui_keys_label(b, keys, sizeof(keys));
+			if (n > first && strcmp(out[n - 1].text, l->text) == 0) {
+				l = &out[n - 1];
+				snprintf(l->keys + strlen(l->keys),
+					 sizeof(l->keys) - strlen(l->keys),
+					 "  %s", keys);
+				continue;
+			}
+			l->section = (enum ui_help_section)sec;
+			snprintf(l->keys, sizeof(l->keys), "%s", keys);
+			n++;
+		}
+	}
+	return n;
+}
 
 static void help_draw(struct pen *p, const void *arg)
 {
+	struct help_line lines[UI_BINDINGS_MAX];
+	size_t n = help_lines(lines, ARRAY_LEN(lines));
+	int w = 14;
+
 	(void)arg;
+	for (size_t i = 0; i < n; i++)
+		if ((int)strlen(lines[i].keys) > w)
+			w = (int)strlen(lines[i].keys);
 	p->x = 1;
 	pen_put(p, ROLE_TITLE, "uptop " UPTOP_VERSION " - keys");
 	pen_nl(p);
-	for (size_t i = 0; i < ARRAY_LEN(help_keys); i++) {
-		if (!help_keys[i][0]) {
-			pen_title(p, help_keys[i][1]);
-			continue;
-		}
+	for (size_t i = 0; i < n; i++) {
+		if (!i || lines[i].section != lines[i - 1].section)
+			pen_title(p, help_titles[lines[i].section]);
 		p->x = 2;
-		pen_col(p, ROLE_KEY_HINT, help_keys[i][0], 16);
-		pen_put(p, ROLE_NORMAL, help_keys[i][1]);
+		pen_col(p, ROLE_KEY_HINT, lines[i].keys, w + 2);
+		pen_put(p, ROLE_NORMAL, lines[i].text);
 		pen_nl(p);
 	}
 }

@@ -1,11 +1,13 @@
 /* ui_priv.h - state shared by the ui_*.c files (never included elsewhere).
  *
- * ui.c       lifecycle, colours, frame pacing, header/footer, text output
- * ui_table.c the row index (filter + sort, cached) and the table
- * ui_keys.c  keys -> UI state changes and actions (one key at a time)
- * ui_detail.c the detail view, the curl command, help and event timeline
- * ui_screen.c where curses' output goes: a memory file, then the terminal
- *            through an output queue (a slow terminal never blocks) */
+ * ui.c         lifecycle, colours, frame pacing, header/footer, text output
+ * ui_columns.c the column table: one row per column of the live table
+ * ui_table.c   the row index (filter + sort, cached) and the table
+ * ui_keys.c    the key table: one row per binding; keys -> UI state
+ *              changes and actions (one key at a time)
+ * ui_detail.c  the detail view, the curl command, help and event timeline
+ * ui_screen.c  where curses' output goes: a memory file, then the terminal
+ *              through an output queue (a slow terminal never blocks) */
 #ifndef UPTOP_UI_PRIV_H
 #define UPTOP_UI_PRIV_H
 
@@ -18,6 +20,7 @@
 #include "outq.h"
 #include "theme.h"
 #include "ui.h"
+#include "ui_tables.h"
 
 #define UI_FILTER_LEN 256
 #define UI_MSG_LEN 512
@@ -27,22 +30,16 @@
 #define UI_MIN_COLS 20
 #define UI_MIN_LINES 5
 
-enum ui_mode { MODE_TABLE = 0, MODE_DETAIL, MODE_EVENTS, MODE_HELP };
-
 enum ui_filter_kind { FILTER_ALL = 0, FILTER_PROBLEMS, FILTER_DOWN,
 		      FILTER__COUNT };
 
-/* Sort columns, in the order `s` cycles through them. */
-enum ui_sort { SORT_STATE = 0, SORT_NAME, SORT_GROUP, SORT_CODE, SORT_LATENCY,
-	       SORT_P95, SORT_UPTIME, SORT_FAILS, SORT_SINCE, SORT__COUNT };
+#define UI_KEYMAP_MAX 96         /* key codes over all bindings */
 
-struct result;
-
-struct ui_sortkey {
-	const char *s;       /* primary string key (group), NULL if none */
-	double k;            /* numeric key */
-	const char *name;    /* tie-break */
-	uint32_t idx;
+/* One key code of a binding, compiled from its key names by ui_new. */
+struct ui_keymap {
+	wint_t key;
+	bool code;                   /* a KEY_* code, not a character */
+	uint8_t row;                 /* index in ui_bindings */
 };
 
 struct ui {
@@ -87,7 +84,7 @@ struct ui {
 	char filter[UI_FILTER_LEN];
 	size_t filter_len;
 	enum ui_filter_kind fkind;
-	enum ui_sort sort;
+	size_t sort;                 /* index in ui_columns */
 	bool reverse;
 
 	/* selection: a target id, kept across re-sorting */
@@ -106,6 +103,9 @@ struct ui {
 
 	char msg[UI_MSG_LEN];        /* sanitised */
 	bool msg_error;
+
+	struct ui_keymap keymap[UI_KEYMAP_MAX];
+	size_t nkeymap;
 
 	struct ui_perf perf;
 };
@@ -147,15 +147,23 @@ void ui_sel_move(struct ui *ui, long delta);
 void ui_sel_home(struct ui *ui);
 void ui_sel_end(struct ui *ui);
 bool ui_selected(const struct ui *ui, const struct ui_view *v, uint32_t *id);
-const char *ui_sort_name(enum ui_sort s);
 const char *ui_filter_name(enum ui_filter_kind k);
+
+/* ui_columns.c */
+size_t ui_sort_next(size_t col);     /* the next sortable column, wrapping */
+const char *ui_sort_name(size_t col);
 void ui_error_text(char *dst, size_t len, const struct result *r);
 enum role ui_state_role(int state);
 const char *ui_state_badge(int state);
 
 /* ui_keys.c */
+void ui_keys_init(struct ui *ui);
 size_t ui_keys_handle(struct ui *ui, const struct ui_view *v, wint_t key,
 		      bool is_code, struct ui_action *acts, size_t max);
+/* Where the UI is now: IN_PROMPT or its view's IN_* bit. */
+unsigned ui_keys_in(const struct ui *ui);
+/* The binding's first key name: the footer's default hint key. */
+void ui_keys_first(const struct ui_binding *b, char *dst, size_t len);
 
 /* ui_detail.c */
 void ui_detail_draw(struct ui *ui, const struct ui_view *v, int y0, int y1,

@@ -3,10 +3,10 @@
  * The index is an array of target ids, rebuilt only when the model or the
  * filter/sort changed since the last frame: O(n) to filter and build sort
  * keys, O(n log n) to sort, at most once per frame. Formatting touches only
- * the rows on screen. */
+ * the rows on screen. What each column shows and sorts by is the column
+ * table's (ui_columns.c). */
 #include "ui_priv.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,27 +16,6 @@
 #include "target.h"
 #include "util.h"
 
-static const char *const sort_names[SORT__COUNT] = {
-	[SORT_STATE] = "state",     [SORT_NAME] = "name",
-	[SORT_GROUP] = "group",     [SORT_CODE] = "code",
-	[SORT_LATENCY] = "latency", [SORT_P95] = "p95",
-	[SORT_UPTIME] = "uptime",   [SORT_FAILS] = "failures",
-	[SORT_SINCE] = "since",
-};
-
-static const enum col sort_col[SORT__COUNT] = {
-	[SORT_STATE] = COL_STATE,     [SORT_NAME] = COL_NAME,
-	[SORT_GROUP] = COL_GROUP,     [SORT_CODE] = COL_CODE,
-	[SORT_LATENCY] = COL_LATENCY, [SORT_P95] = COL_P95,
-	[SORT_UPTIME] = COL_UPTIME,   [SORT_FAILS] = COL_FAILS,
-	[SORT_SINCE] = COL_SINCE,
-};
-
-const char *ui_sort_name(enum ui_sort s)
-{
-	return s < SORT__COUNT ? sort_names[s] : "?";
-}
-
 const char *ui_filter_name(enum ui_filter_kind k)
 {
 	switch (k) {
@@ -44,39 +23,6 @@ const char *ui_filter_name(enum ui_filter_kind k)
 	case FILTER_DOWN: return "down only";
 	default: return "all";
 	}
-}
-
-enum role ui_state_role(int state)
-{
-	switch (state) {
-	case STATE_UP: return ROLE_STATE_UP;
-	case STATE_DEGRADED: return ROLE_STATE_DEGRADED;
-	case STATE_DOWN: return ROLE_STATE_DOWN;
-	default: return ROLE_STATE_PENDING;
-	}
-}
-
-const char *ui_state_badge(int state)
-{
-	switch (state) {
-	case STATE_UP: return "UP";
-	case STATE_DEGRADED: return "DEGR";
-	case STATE_DOWN: return "DOWN";
-	default: return "PEND";
-	}
-}
-
-void ui_error_text(char *dst, size_t len, const struct result *r)
-{
-	const char *cls = r->cls != EC_NONE ? eclass_name((enum eclass)r->cls)
-					    : NULL;
-
-	if (!cls)
-		snprintf(dst, len, "%s", "");
-	else if (r->msg[0])
-		snprintf(dst, len, "%s: %s", cls, r->msg);
-	else
-		snprintf(dst, len, "%s", cls);
 }
 
 /* --- filter --------------------------------------------------------- */
@@ -131,41 +77,6 @@ static bool ui_match(const struct ui *ui, const struct target *t)
 
 /* --- sort ----------------------------------------------------------- */
 
-static int ui_state_rank(enum state s)
-{
-	switch (s) {
-	case STATE_DOWN: return 0;
-	case STATE_DEGRADED: return 1;
-	case STATE_PENDING: return 2;
-	default: return 3;
-	}
-}
-
-/* Numeric keys sort "worst first": slow, failing, recently changed at the
- * top; a missing value sorts last. */
-static double ui_key_num(enum ui_sort s, const struct target *t)
-{
-	double p;
-
-	switch (s) {
-	case SORT_STATE: return ui_state_rank(t->state);
-	case SORT_CODE: return t->has_last && t->last.http_status
-			       ? t->last.http_status : 1000;
-	case SORT_LATENCY: return t->has_last ? -t->last.t.total_ms : HUGE_VAL;
-	case SORT_P95:
-		p = target_p95(t);
-		return p >= 0 ? -p : HUGE_VAL;
-	case SORT_UPTIME:
-		p = target_uptime(t);
-		return p >= 0 ? p : HUGE_VAL;
-	case SORT_FAILS:
-		return -(double)t->consecutive_failures * 1e12 -
-		       (double)t->failures;
-	case SORT_SINCE: return -(double)t->since_mono_ms;
-	default: return 0;
-	}
-}
-
 static int ui_key_cmp(const void *pa, const void *pb)
 {
 	const struct ui_sortkey *a = pa, *b = pb;
@@ -182,6 +93,8 @@ static int ui_key_cmp(const void *pa, const void *pb)
 
 static void ui_index_build(struct ui *ui, const struct model *m)
 {
+	void (*sort)(struct ui_sortkey *, const struct target *) =
+		ui->sort < ui_ncolumns ? ui_columns[ui->sort].sort : NULL;
 	size_t k = 0;
 
 	ui->keys = xreallocarray_grow(ui->keys, &ui->keys_cap, m->n ? m->n : 1,
@@ -195,10 +108,10 @@ static void ui_index_build(struct ui *ui, const struct model *m)
 		key = &ui->keys[k++];
 		key->idx = (uint32_t)i;
 		key->name = t->conf->name;
-		key->s = ui->sort == SORT_GROUP ? t->conf->group : NULL;
-		if (key->s && !*key->s)
-			key->s = "\x7f";   /* ungrouped last */
-		key->k = ui_key_num(ui->sort, t);
+		key->s = NULL;
+		key->k = 0;
+		if (sort)
+			sort(key, t);
 	}
 	qsort(ui->keys, k, sizeof(*ui->keys), ui_key_cmp);
 	ui->rows = xreallocarray_grow(ui->rows, &ui->rows_cap, k ? k : 1,
@@ -364,29 +277,23 @@ bool ui_selected(const struct ui *ui, const struct ui_view *v, uint32_t *id)
 
 /* --- drawing -------------------------------------------------------- */
 
-/* The columns on screen: name and group as wide as their longest value,
- * group gone when no target has one. */
-static size_t ui_columns(const struct ui *ui, int width, enum col *ids,
-			 struct layout_slot *slots)
+/* The columns on screen, sized to the targets (name as wide as the
+ * longest, group gone when no target has one): their indexes in
+ * ui_columns and where they go. */
+static size_t ui_layout(const struct ui *ui, int width, size_t *ids,
+			struct layout_slot *slots)
 {
-	struct layout_col cols[COL__COUNT];
-	struct layout_slot all[COL__COUNT];
+	struct layout_col cols[UI_COLUMNS_MAX] = { { 0 } };
+	struct layout_slot all[UI_COLUMNS_MAX];
 	size_t n = 0, shown = 0;
 
-	for (int c = 0; c < COL__COUNT; c++) {
-		struct layout_col lc = layout_table[c];
+	for (size_t c = 0; c < ui_ncolumns; c++) {
+		struct layout_col fit = ui_columns[c].fit;
 
-		if (c == COL_GROUP) {
-			if (!ui->group_w)
-				continue;
-			lc.pref = ui->group_w < 16 ? ui->group_w : 16;
-			if (lc.pref < lc.min)
-				lc.pref = lc.min;
-		}
-		if (c == COL_NAME)
-			lc.max = ui->name_w > lc.min ? ui->name_w : lc.min;
-		ids[n] = (enum col)c;
-		cols[n++] = lc;
+		if (ui_columns[c].size && !ui_columns[c].size(ui, &fit))
+			continue;
+		ids[n] = c;
+		cols[n++] = fit;
 	}
 	layout_fit(cols, n, width, LAYOUT_GAP, all);
 	for (size_t i = 0; i < n; i++) {
@@ -398,155 +305,39 @@ static size_t ui_columns(const struct ui *ui, int width, enum col *ids,
 	return shown;
 }
 
-static bool ui_col_right(enum col c)
+static void ui_put_aligned(struct ui *ui, int y, const struct layout_slot *s,
+			   enum ui_align a, enum role r, const char *text)
 {
-	return c == COL_CODE || c == COL_LATENCY || c == COL_P95 ||
-	       c == COL_UPTIME || c == COL_FAILS || c == COL_SINCE;
+	if (a == ALIGN_RIGHT)
+		ui_put_right(ui, y, s->x, s->w, r, text);
+	else
+		ui_put(ui, y, s->x, s->w, r, text);
 }
 
-static void ui_headings(struct ui *ui, int y, const enum col *ids,
+static void ui_headings(struct ui *ui, int y, const size_t *ids,
 			const struct layout_slot *s, size_t n)
 {
 	char buf[32];
 
 	ui_fill(ui, y, 0, COLS, ROLE_COLUMN_HEADER);
 	for (size_t i = 0; i < n; i++) {
+		const struct ui_column *col = &ui_columns[ids[i]];
 		const char *arrow = "";
 
-		if (ids[i] == sort_col[ui->sort])
+		if (ids[i] == ui->sort)
 			arrow = ui->utf8 ? (ui->reverse ? "\xe2\x96\xb2"
 							: "\xe2\x96\xbc")
 					 : (ui->reverse ? "^" : "v");
 		/* the arrow only where it fits: a cut title reads worse */
-		if ((int)strlen(layout_col_title[ids[i]]) + 1 > s[i].w)
+		if ((int)strlen(col->title) + 1 > s[i].w)
 			arrow = "";
-		snprintf(buf, sizeof(buf), "%s%s", layout_col_title[ids[i]],
-			 arrow);
-		if (ui_col_right(ids[i]))
-			ui_put_right(ui, y, s[i].x, s[i].w, ROLE_COLUMN_HEADER,
-				     buf);
-		else
-			ui_put(ui, y, s[i].x, s[i].w, ROLE_COLUMN_HEADER, buf);
-	}
-}
-
-static enum role ui_latency_role(const struct target *t, double ms)
-{
-	double lim = t->conf->max_latency_ms > 0 ? (double)t->conf->max_latency_ms
-						 : 1000.0;
-
-	if (eclass_is_failure((enum eclass)t->last.cls) || ms >= lim)
-		return ROLE_LATENCY_BAD;
-	return ms >= lim / 2 ? ROLE_LATENCY_WARN : ROLE_LATENCY_OK;
-}
-
-static size_t ui_utf8_len(unsigned char c)
-{
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xf0)
-		return 4;
-	if (c >= 0xe0)
-		return 3;
-	return c >= 0xc0 ? 2 : 1;
-}
-
-/* Newest sample at the right edge; each failed check in its own colour. */
-static void ui_spark(struct ui *ui, int y, int x, int w, const struct target *t,
-		     bool sel)
-{
-	float lat[HIST_LEN];
-	bool failed[HIST_LEN];
-	char buf[HIST_LEN * 4 + 1];
-	size_t n = w < HIST_LEN ? (size_t)w : HIST_LEN, at = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		const struct hist_entry *h = target_hist(t, (unsigned)(n - 1 - i));
-
-		lat[i] = h ? h->latency_ms : -1.0f;
-		failed[i] = h && eclass_is_failure((enum eclass)h->cls);
-	}
-	fmt_sparkline(buf, sizeof(buf), lat, failed, n, ui->utf8);
-	for (size_t i = 0; i < n && buf[at]; i++) {
-		size_t l = ui_utf8_len((unsigned char)buf[at]);
-		enum role r = failed[i] ? ROLE_SPARKLINE_FAIL : ROLE_SPARKLINE;
-
-		ui_glyph(ui, y, x + w - (int)n + (int)i,
-			 sel && !failed[i] ? ROLE_SELECTION : r, buf + at, l);
-		at += l;
-	}
-}
-
-struct ui_cell {
-	char text[RESULT_MSG_LEN + 64];
-	enum role role;
-};
-
-static void ui_cell_fill(struct ui_cell *c, enum col id, const struct target *t,
-			 int64_t now)
-{
-	const struct result *r = &t->last;
-	double v;
-
-	c->text[0] = '\0';
-	c->role = ROLE_NORMAL;
-	switch (id) {
-	case COL_NAME:
-		snprintf(c->text, sizeof(c->text), "%s", t->conf->name);
-		break;
-	case COL_GROUP:
-		snprintf(c->text, sizeof(c->text), "%s",
-			 t->conf->group ? t->conf->group : "");
-		c->role = ROLE_DIM;
-		break;
-	case COL_CODE:
-		if (t->has_last && r->http_status)
-			snprintf(c->text, sizeof(c->text), "%d", r->http_status);
-		else
-			snprintf(c->text, sizeof(c->text), "-");
-		if (r->cls == EC_STATUS)
-			c->role = ROLE_ERROR;
-		break;
-	case COL_LATENCY:
-		fmt_latency(c->text, sizeof(c->text),
-			    t->has_last ? r->t.total_ms : -1);
-		if (t->has_last)
-			c->role = ui_latency_role(t, r->t.total_ms);
-		break;
-	case COL_P95:
-		v = target_p95(t);
-		fmt_latency(c->text, sizeof(c->text), v);
-		if (v >= 0)
-			c->role = ui_latency_role(t, v);
-		break;
-	case COL_UPTIME:
-		v = target_uptime(t);
-		fmt_percent(c->text, sizeof(c->text), v);
-		c->role = v < 0 ? ROLE_DIM : v >= 99.9 ? ROLE_NORMAL
-				  : v >= 95 ? ROLE_LATENCY_WARN : ROLE_LATENCY_BAD;
-		break;
-	case COL_FAILS:
-		snprintf(c->text, sizeof(c->text), "%d/%llu",
-			 t->consecutive_failures,
-			 (unsigned long long)t->failures);
-		c->role = t->consecutive_failures ? ROLE_ERROR : ROLE_DIM;
-		break;
-	case COL_SINCE:
-		fmt_duration(c->text, sizeof(c->text),
-			     now > t->since_mono_ms ? now - t->since_mono_ms : 0);
-		break;
-	case COL_ERROR:
-		if (t->has_last)
-			ui_error_text(c->text, sizeof(c->text), r);
-		c->role = r->cls == EC_SLOW ? ROLE_LATENCY_WARN : ROLE_ERROR;
-		break;
-	default:
-		break;
+		snprintf(buf, sizeof(buf), "%s%s", col->title, arrow);
+		ui_put_aligned(ui, y, &s[i], col->align, ROLE_COLUMN_HEADER, buf);
 	}
 }
 
 static void ui_row(struct ui *ui, int y, const struct target *t, bool sel,
-		   const enum col *ids, const struct layout_slot *s, size_t n,
+		   const size_t *ids, const struct layout_slot *s, size_t n,
 		   int64_t now)
 {
 	struct ui_cell c;
@@ -554,26 +345,21 @@ static void ui_row(struct ui *ui, int y, const struct target *t, bool sel,
 	if (sel)
 		ui_fill(ui, y, 0, COLS, ROLE_SELECTION);
 	for (size_t i = 0; i < n; i++) {
-		enum col id = ids[i];
+		const struct ui_column *col = &ui_columns[ids[i]];
 
-		if (id == COL_STATE) {
-			enum role r = ui_state_role(t->state);
-
-			ui_fill(ui, y, s[i].x, s[i].w, r);
-			ui_put(ui, y, s[i].x, s[i].w, r, ui_state_badge(t->state));
+		if (col->draw) {
+			col->draw(ui, y, &s[i], t, sel);
 			continue;
 		}
-		if (id == COL_SPARK) {
-			ui_spark(ui, y, s[i].x, s[i].w, t, sel);
-			continue;
-		}
-		ui_cell_fill(&c, id, t, now);
-		if (sel)
+		c.text[0] = '\0';
+		c.role = ROLE_NORMAL;
+		c.badge = false;
+		col->cell(&c, t, now);
+		if (c.badge)
+			ui_fill(ui, y, s[i].x, s[i].w, c.role);
+		else if (sel)
 			c.role = ROLE_SELECTION;
-		if (ui_col_right(id))
-			ui_put_right(ui, y, s[i].x, s[i].w, c.role, c.text);
-		else
-			ui_put(ui, y, s[i].x, s[i].w, c.role, c.text);
+		ui_put_aligned(ui, y, &s[i], col->align, c.role, c.text);
 	}
 }
 
@@ -591,14 +377,14 @@ static void ui_scroll(struct ui *ui, size_t page)
 void ui_table_draw(struct ui *ui, const struct ui_view *v, int y0, int y1,
 		   int64_t now)
 {
-	enum col ids[COL__COUNT];
-	struct layout_slot slots[COL__COUNT];
+	size_t ids[UI_COLUMNS_MAX];
+	struct layout_slot slots[UI_COLUMNS_MAX];
 	size_t n, page;
 	const struct model *m = v->model;
 
 	if (y0 >= y1)
 		return;
-	n = ui_columns(ui, COLS, ids, slots);
+	n = ui_layout(ui, COLS, ids, slots);
 	ui_headings(ui, y0, ids, slots, n);
 	y0++;
 	page = y1 > y0 ? (size_t)(y1 - y0) : 0;

@@ -7,6 +7,9 @@ set -u
 # every sub-make through MAKEFLAGS: the "plain" builds here must not get them.
 unset MAKEFLAGS MFLAGS MAKELEVEL
 cd "$(dirname "$0")/../.."
+# Under `make WERROR=1 check` the outer make hands WERROR=1 down through
+# MAKEFLAGS: the "plain" builds below must be plain.
+unset MAKEFLAGS MFLAGS MAKELEVEL WERROR
 n=0 failed=0
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
 tmp=$(mktemp -d)

@@ -422,6 +422,26 @@ def check_detail(r, fx):
     clear_filter(r)
 
 
+def check_footer_and_backspace(r):
+    """Each view's footer offers only keys that work there, and Backspace
+    (which the terminal sends as its kbs, KEY_BACKSPACE to curses) goes
+    back from a view as the help says."""
+    r.keys("Enter")
+    ok, s = r.wait_for("Reproduce with curl")
+    t.ok(ok and lines(s)[-1].startswith("EscBack") and "rRecheck" in lines(s)[-1],
+         "detail: the footer offers Back and Recheck", s)
+    r.keys("BSpace")
+    ok, s = r.wait_for(lambda s: all_rows(s) and "Reproduce with curl" not in s)
+    t.ok(ok, "Backspace leaves the detail view", s)
+    r.keys("?")
+    ok, s = r.wait_for(" - keys")
+    t.ok(ok and lines(s)[-1].startswith("EscBack") and "rRecheck" not in lines(s)[-1],
+         "help: no Recheck in the footer (r does nothing there)", s)
+    r.keys("BSpace")
+    ok, s = r.wait_for(lambda s: all_rows(s) and " - keys" not in s)
+    t.ok(ok, "Backspace leaves the help", s)
+
+
 def check_detail_typeahead(r):
     """Keys typed ahead (or pasted) land in one read: Enter right after the
     filter must open the row the filter selects, not the one selected
@@ -560,6 +580,7 @@ def main_session(tmux, tmp, fx):
         check_view_cycle(r)
         check_sort(r)
         check_detail(r, fx)
+        check_footer_and_backspace(r)
         check_help(r)
         check_events(r)
         check_pause(r, fx)
@@ -782,6 +803,35 @@ def refusal_sessions(tmux, tmp, fx):
          "stdout not a terminal: exit 3, pointing to --once", err)
 
 
+# ------------------------------------------------------------ conditions
+
+def conditions_session(tmux, tmp, fx):
+    """A pasted Gatus endpoint: its warning in the footer, its failing
+    condition in Gatus' words in the table and the detail view."""
+    cfg = write_file(os.path.join(tmp, "gatus.yaml"),
+                     "storage: {type: memory}\n"
+                     "endpoints:\n"
+                     f'  - {{name: gapi, url: "{fx.url("/status/500")}", interval: 1s, '
+                     'body: "q=1", client: {timeout: 900ms}, '
+                     'conditions: ["[STATUS] == 200"]}\n')
+    r = Run(tmux, tmp, "conditions", ["-c", cfg])
+    try:
+        ok, s = r.wait_for(lambda s: "[STATUS] (500) == 200" in s)
+        t.ok(ok and "condition: [STATUS] (500) == 200" in s,
+             "the table shows the failing condition as 'condition: <Gatus' message>'", s)
+        t.ok("warning: uptop does not act on this key: storage" in footer_status(s),
+             "the footer shows the config warning", s)
+        r.keys("Enter")
+        ok, s = r.wait_for("Reproduce with curl")
+        t.ok(ok and "[STATUS] (500) == 200" in s, "the detail view shows it too", s)
+        t.ok("-X 'GET' --data-raw 'q=1'" in s,
+             "a GET with a body reproduces as curl -X GET --data-raw (curl would POST)", s)
+        r.keys("Escape", "q")
+        check_exit(r, "conditions: q")
+    finally:
+        r.close()
+
+
 # ------------------------------------------------------------------- main
 
 def main():
@@ -795,6 +845,7 @@ def main():
             tmux.start()
             main_session(tmux, tmp, fx)
             hostile_session(tmux, tmp, fx)
+            conditions_session(tmux, tmp, fx)
             ascii_sessions(tmux, tmp, fx)
             signal_sessions(tmux, tmp, fx)
             suspend_session(tmux, tmp, fx)

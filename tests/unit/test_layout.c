@@ -1,27 +1,62 @@
-/* test_layout.c - the live table's column layout at 20..200 columns, and
- * the phase bar split. Pure: no terminal needed. */
+/* test_layout.c - the live table's column layout at 20..200 columns (the
+ * UI's own column table), and the phase bar split. Pure: no terminal
+ * needed. */
 #include <stdio.h>
 #include <string.h>
 
 #include "layout.h"
 #include "tap.h"
+#include "ui_tables.h"
 
-static struct layout_col cols[COL__COUNT];
-static struct layout_slot slot[COL__COUNT];
+#define MAXC UI_COLUMNS_MAX
+
+static struct layout_col cols[MAXC];
+static struct layout_slot slot[MAXC];
+static int ncols;
+
+/* The columns these tests name, found by key in the UI's table. */
+static int COL_STATE, COL_NAME, COL_GROUP, COL_CODE, COL_LATENCY, COL_P95,
+	COL_SPARK, COL_UPTIME, COL_FAILS, COL_SINCE, COL_ERROR;
+
+static int col(const char *key)
+{
+	for (int c = 0; c < ncols; c++)
+		if (strcmp(ui_columns[c].key, key) == 0)
+			return c;
+	printf("# no column \"%s\"\n", key);
+	return MAXC - 1;     /* never shown: the checks on it fail */
+}
+
+static void columns_find(void)
+{
+	ncols = (int)ui_ncolumns;
+	COL_STATE = col("state");
+	COL_NAME = col("name");
+	COL_GROUP = col("group");
+	COL_CODE = col("code");
+	COL_LATENCY = col("latency");
+	COL_P95 = col("p95");
+	COL_SPARK = col("history");
+	COL_UPTIME = col("uptime");
+	COL_FAILS = col("failures");
+	COL_SINCE = col("since");
+	COL_ERROR = col("error");
+}
 
 /* The table as the UI builds it: names up to 24 columns wide, groups. */
 static void table_init(int name_max)
 {
-	memcpy(cols, layout_table, sizeof(cols));
+	for (int c = 0; c < ncols; c++)
+		cols[c] = ui_columns[c].fit;
 	cols[COL_NAME].max = name_max;
 }
 
 static size_t fit(int width)
 {
-	return layout_fit(cols, COL__COUNT, width, LAYOUT_GAP, slot);
+	return layout_fit(cols, (size_t)ncols, width, LAYOUT_GAP, slot);
 }
 
-static int shown(enum col c)
+static int shown(int c)
 {
 	return slot[c].w > 0;
 }
@@ -33,7 +68,7 @@ static int sane(int width)
 {
 	int end = -1;
 
-	for (int c = 0; c < COL__COUNT; c++) {
+	for (int c = 0; c < ncols; c++) {
 		if (!slot[c].w)
 			continue;
 		if (slot[c].x + slot[c].w > width)
@@ -60,7 +95,7 @@ static int used(void)
 {
 	int end = 0;
 
-	for (int c = 0; c < COL__COUNT; c++)
+	for (int c = 0; c < ncols; c++)
 		if (slot[c].w)
 			end = slot[c].x + slot[c].w;
 	return end;
@@ -84,7 +119,7 @@ static void test_widths(void)
 	   "40: state, name, error, latency");
 	OK(!shown(COL_GROUP) && !shown(COL_P95) && !shown(COL_FAILS),
 	   "40: group, p95, failures dropped");
-	OK(slot[COL_NAME].w >= layout_table[COL_NAME].pref, "40: name at its preferred width");
+	OK(slot[COL_NAME].w >= ui_columns[COL_NAME].fit.pref, "40: name at its preferred width");
 
 	fit(80);
 	check_sane(80);
@@ -97,8 +132,8 @@ static void test_widths(void)
 
 	fit(120);
 	check_sane(120);
-	for (int c = 0; c < COL__COUNT; c++)
-		OK(shown((enum col)c), "120: column %s shown", layout_col_title[c]);
+	for (int c = 0; c < ncols; c++)
+		OK(shown(c), "120: column %s shown", ui_columns[c].title);
 	IS_INT(slot[COL_NAME].w, 24, "120: name as wide as the longest name");
 
 	fit(200);
@@ -190,6 +225,7 @@ static void test_bar(void)
 
 int main(void)
 {
+	columns_find();
 	test_widths();
 	test_every_width();
 	test_tiny();

@@ -1,0 +1,129 @@
+/* ui_tables.h - the live table's two tables: its columns (ui_columns.c)
+ * and its key bindings (ui_keys.c), one row each. Curses-free, so the
+ * tests read the very rows the UI draws and dispatches with; only the
+ * ui*.c files and the tests include it.
+ *
+ * Adding a column is one row of ui_columns[] plus its formatter (and a
+ * sort key if it sorts); adding a key is one row of ui_bindings[] plus
+ * its handler, or just an action for the caller. */
+#ifndef UPTOP_UI_TABLES_H
+#define UPTOP_UI_TABLES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "layout.h"
+#include "result.h"
+#include "theme.h"
+#include "ui.h"
+
+enum ui_mode { MODE_TABLE = 0, MODE_DETAIL, MODE_EVENTS, MODE_HELP,
+	       MODE__COUNT };
+
+struct target;
+
+/* --- columns (ui_columns.c) -------------------------------------------
+ * One row per column, in display order (mtr's data_fields[]). Formatters
+ * run for the rows on screen only; sort keys once per target when the
+ * index is rebuilt (a filter, a sort or a result changed). */
+
+#define UI_COLUMNS_MAX 24        /* bound of the per-frame arrays */
+#define UI_CELL_LEN (RESULT_MSG_LEN + 64)
+
+enum ui_align { ALIGN_LEFT = 0, ALIGN_RIGHT };
+
+/* One cell as a formatter gives it: raw text (the table sanitises and
+ * fits it) and its colour role. */
+struct ui_cell {
+	char text[UI_CELL_LEN];
+	enum role role;
+	bool badge;          /* filled across the cell in its role, also on
+				the selection bar (the state) */
+};
+
+/* What the index sorts by: the string (if any), then the number, then
+ * the name; ascending, so a column's key puts the worst first. */
+struct ui_sortkey {
+	const char *s;       /* primary string key (group), NULL if none */
+	double k;            /* numeric key */
+	const char *name;    /* tie-break */
+	uint32_t idx;
+};
+
+struct ui_column {
+	const char *key;             /* "latency": names it ("sort latency") */
+	const char *title;           /* the heading */
+	struct layout_col fit;       /* width rules, priority when narrow */
+	enum ui_align align;
+	/* the cell of one target; or draw, for a cell of several roles */
+	void (*cell)(struct ui_cell *c, const struct target *t, int64_t now);
+	void (*draw)(struct ui *ui, int y, const struct layout_slot *s,
+		     const struct target *t, bool sel);
+	/* fills k->s and/or k->k; NULL: not sortable (`s` skips it) */
+	void (*sort)(struct ui_sortkey *k, const struct target *t);
+	/* fits the rules to the targets (the widest name); false hides the
+	 * column. NULL: the rules as written. */
+	bool (*size)(const struct ui *ui, struct layout_col *fit);
+};
+
+extern const struct ui_column ui_columns[];
+extern const size_t ui_ncolumns;
+
+/* --- key bindings (ui_keys.c) -----------------------------------------
+ * One row per binding (htop's Action.c): its keys, where they work, the
+ * help screen's line, the footer's hint, and what it does. The one table
+ * drives dispatch, the footer and the help screen. */
+
+/* Where a binding works: a view (1 << mode) or the filter prompt. */
+#define IN_TABLE (1u << MODE_TABLE)
+#define IN_DETAIL (1u << MODE_DETAIL)
+#define IN_EVENTS (1u << MODE_EVENTS)
+#define IN_HELP (1u << MODE_HELP)
+#define IN_PROMPT (1u << MODE__COUNT)
+#define IN_VIEWS (IN_DETAIL | IN_EVENTS | IN_HELP)
+#define IN_ALL (IN_TABLE | IN_VIEWS | IN_PROMPT)
+
+enum ui_help_section { HELP_MOVING = 0, HELP_VIEWING, HELP_FILTER,
+		       HELP_ACTING, HELP__COUNT };
+
+struct ui_binding {
+	/* key names, blank-separated: "q", "F10 Ctrl-C", "Enter", "PgUp"
+	 * (ui_keys.c's key_names[]). The filter prompt types what prints:
+	 * there a binding gets only its other keys ("Up" of "Up k"). */
+	const char *keys;
+	unsigned in;                 /* IN_*; 0: documented only */
+	enum ui_help_section section;
+	/* the help screen's line; rows of one section with equal help
+	 * share a line. help_fn builds it from other tables instead. */
+	const char *help;
+	void (*help_fn)(char *dst, size_t len);
+	/* the footer's hint: label, where it shows, and its key when not
+	 * the first of keys (UTF-8 glyphs; key_ascii on other terminals) */
+	const char *hint;
+	unsigned hint_in;
+	const char *hint_key, *hint_key_ascii;
+	/* what it does: changes the UI (fn, with arg), and/or hands an
+	 * action to the caller; on_target: about the selected target (table)
+	 * or the one shown (detail), nothing without one */
+	void (*fn)(struct ui *ui, const struct ui_view *v, long arg);
+	long arg;
+	enum ui_action_kind act;
+	bool on_target;
+};
+
+extern const struct ui_binding ui_bindings[];
+extern const size_t ui_nbindings;
+#define UI_BINDINGS_MAX 64       /* bound of the help screen's lines */
+
+/* The binding's keys as the help shows them: "F10  Ctrl-C". */
+void ui_keys_label(const struct ui_binding *b, char *dst, size_t len);
+/* Checks a key table: every key name is known, no key is bound twice
+ * where the UI is (a view or the prompt), no printable key is bound in
+ * the prompt only (it types there), every binding has keys, does
+ * something where it works and has a help line, every hint has a place. Appends
+ * each mistake to errs; returns how many (0 for ui_bindings: a test). */
+size_t ui_keys_check(const struct ui_binding *t, size_t n, struct diag *errs);
+
+#endif

@@ -1,0 +1,320 @@
+/* ui_columns.c - the live table's columns: one row each (see ui_tables.h).
+ *
+ * A row says everything about a column: its key, heading, width rules and
+ * priority when the terminal is narrow (layout.h), alignment, how one
+ * target's cell reads (text and colour role) and what it sorts by. The
+ * table (ui_table.c) only walks these rows. */
+#include "ui_priv.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "fmt.h"
+#include "target.h"
+#include "util.h"
+
+enum role ui_state_role(int state)
+{
+	switch (state) {
+	case STATE_UP: return ROLE_STATE_UP;
+	case STATE_DEGRADED: return ROLE_STATE_DEGRADED;
+	case STATE_DOWN: return ROLE_STATE_DOWN;
+	default: return ROLE_STATE_PENDING;
+	}
+}
+
+const char *ui_state_badge(int state)
+{
+	switch (state) {
+	case STATE_UP: return "UP";
+	case STATE_DEGRADED: return "DEGR";
+	case STATE_DOWN: return "DOWN";
+	default: return "PEND";
+	}
+}
+
+void ui_error_text(char *dst, size_t len, const struct result *r)
+{
+	const char *cls = r->cls != EC_NONE ? eclass_name((enum eclass)r->cls)
+					    : NULL;
+
+	if (!cls)
+		snprintf(dst, len, "%s", "");
+	else if (r->msg[0])
+		snprintf(dst, len, "%s: %s", cls, r->msg);
+	else
+		snprintf(dst, len, "%s", cls);
+}
+
+static enum role latency_role(const struct target *t, double ms)
+{
+	double lim = t->conf->max_latency_ms > 0 ? (double)t->conf->max_latency_ms
+						 : 1000.0;
+
+	if (eclass_is_failure((enum eclass)t->last.cls) || ms >= lim)
+		return ROLE_LATENCY_BAD;
+	return ms >= lim / 2 ? ROLE_LATENCY_WARN : ROLE_LATENCY_OK;
+}
+
+static int state_rank(enum state s)
+{
+	switch (s) {
+	case STATE_DOWN: return 0;
+	case STATE_DEGRADED: return 1;
+	case STATE_PENDING: return 2;
+	default: return 3;
+	}
+}
+
+/* --- formatters and sort keys, in display order ------------------------
+ * Numeric keys sort "worst first": slow, failing, recently changed at the
+ * top; a missing value sorts last. */
+
+static void state_cell(struct ui_cell *c, const struct target *t, int64_t now)
+{
+	(void)now;
+	snprintf(c->text, sizeof(c->text), "%s", ui_state_badge(t->state));
+	c->role = ui_state_role(t->state);
+	c->badge = true;
+}
+
+static void state_sort(struct ui_sortkey *k, const struct target *t)
+{
+	k->k = state_rank(t->state);
+}
+
+static void name_cell(struct ui_cell *c, const struct target *t, int64_t now)
+{
+	(void)now;
+	snprintf(c->text, sizeof(c->text), "%s", t->conf->name);
+}
+
+/* Sorting by name is the tie-break every key ends with. */
+static void name_sort(struct ui_sortkey *k, const struct target *t)
+{
+	(void)k;
+	(void)t;
+}
+
+/* As wide as the longest name, no wider. */
+static bool name_size(const struct ui *ui, struct layout_col *fit)
+{
+	fit->max = ui->name_w > fit->min ? ui->name_w : fit->min;
+	return true;
+}
+
+static void group_cell(struct ui_cell *c, const struct target *t, int64_t now)
+{
+	(void)now;
+	snprintf(c->text, sizeof(c->text), "%s",
+		 t->conf->group ? t->conf->group : "");
+	c->role = ROLE_DIM;
+}
+
+static void group_sort(struct ui_sortkey *k, const struct target *t)
+{
+	const char *g = t->conf->group;
+
+	k->s = g && *g ? g : "\x7f";   /* ungrouped last */
+}
+
+/* Gone when no target has a group; else up to 16 cells of it. */
+static bool group_size(const struct ui *ui, struct layout_col *fit)
+{
+	if (!ui->group_w)
+		return false;
+	fit->pref = ui->group_w < 16 ? ui->group_w : 16;
+	if (fit->pref < fit->min)
+		fit->pref = fit->min;
+	return true;
+}
+
+static void code_cell(struct ui_cell *c, const struct target *t, int64_t now)
+{
+	(void)now;
+	if (t->has_last && t->last.http_status)
+		snprintf(c->text, sizeof(c->text), "%d", t->last.http_status);
+	else
+		snprintf(c->text, sizeof(c->text), "-");
+	if (t->last.cls == EC_STATUS)
+		c->role = ROLE_ERROR;
+}
+
+static void code_sort(struct ui_sortkey *k, const struct target *t)
+{
+	k->k = t->has_last && t->last.http_status ? t->last.http_status : 1000;
+}
+
+static void latency_cell(struct ui_cell *c, const struct target *t,
+			 int64_t now)
+{
+	(void)now;
+	fmt_latency(c->text, sizeof(c->text),
+		    t->has_last ? t->last.t.total_ms : -1);
+	if (t->has_last)
+		c->role = latency_role(t, t->last.t.total_ms);
+}
+
+static void latency_sort(struct ui_sortkey *k, const struct target *t)
+{
+	k->k = t->has_last ? -t->last.t.total_ms : HUGE_VAL;
+}
+
+static void p95_cell(struct ui_cell *c, const struct target *t, int64_t now)
+{
+	double v = target_p95(t);
+
+	(void)now;
+	fmt_latency(c->text, sizeof(c->text), v);
+	if (v >= 0)
+		c->role = latency_role(t, v);
+}
+
+static void p95_sort(struct ui_sortkey *k, const struct target *t)
+{
+	double p = target_p95(t);
+
+	k->k = p >= 0 ? -p : HUGE_VAL;
+}
+
+static size_t utf8_len(unsigned char c)
+{
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xf0)
+		return 4;
+	if (c >= 0xe0)
+		return 3;
+	return c >= 0xc0 ? 2 : 1;
+}
+
+/* Newest sample at the right edge; each failed check in its own colour,
+ * which the selection bar does not paint over. */
+static void spark_draw(struct ui *ui, int y, const struct layout_slot *s,
+		       const struct target *t, bool sel)
+{
+	float lat[HIST_LEN] = { 0 };
+	bool failed[HIST_LEN] = { false };
+	char buf[HIST_LEN * 4 + 1];
+	size_t n = s->w < HIST_LEN ? (size_t)s->w : HIST_LEN, at = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct hist_entry *h = target_hist(t, (unsigned)(n - 1 - i));
+
+		lat[i] = h ? h->latency_ms : -1.0f;
+		failed[i] = h && eclass_is_failure((enum eclass)h->cls);
+	}
+	fmt_sparkline(buf, sizeof(buf), lat, failed, n, ui->utf8);
+	for (size_t i = 0; i < n && buf[at]; i++) {
+		size_t l = utf8_len((unsigned char)buf[at]);
+		enum role r = failed[i] ? ROLE_SPARKLINE_FAIL : ROLE_SPARKLINE;
+
+		ui_glyph(ui, y, s->x + s->w - (int)n + (int)i,
+			 sel && !failed[i] ? ROLE_SELECTION : r, buf + at, l);
+		at += l;
+	}
+}
+
+static void uptime_cell(struct ui_cell *c, const struct target *t,
+			int64_t now)
+{
+	double v = target_uptime(t);
+
+	(void)now;
+	fmt_percent(c->text, sizeof(c->text), v);
+	c->role = v < 0 ? ROLE_DIM : v >= 99.9 ? ROLE_NORMAL
+		  : v >= 95 ? ROLE_LATENCY_WARN : ROLE_LATENCY_BAD;
+}
+
+static void uptime_sort(struct ui_sortkey *k, const struct target *t)
+{
+	double p = target_uptime(t);
+
+	k->k = p >= 0 ? p : HUGE_VAL;
+}
+
+static void fails_cell(struct ui_cell *c, const struct target *t, int64_t now)
+{
+	(void)now;
+	snprintf(c->text, sizeof(c->text), "%d/%llu", t->consecutive_failures,
+		 (unsigned long long)t->failures);
+	c->role = t->consecutive_failures ? ROLE_ERROR : ROLE_DIM;
+}
+
+static void fails_sort(struct ui_sortkey *k, const struct target *t)
+{
+	k->k = -(double)t->consecutive_failures * 1e12 - (double)t->failures;
+}
+
+static void since_cell(struct ui_cell *c, const struct target *t, int64_t now)
+{
+	fmt_duration(c->text, sizeof(c->text),
+		     now > t->since_mono_ms ? now - t->since_mono_ms : 0);
+}
+
+static void since_sort(struct ui_sortkey *k, const struct target *t)
+{
+	k->k = -(double)t->since_mono_ms;
+}
+
+static void error_cell(struct ui_cell *c, const struct target *t, int64_t now)
+{
+	(void)now;
+	if (t->has_last)
+		ui_error_text(c->text, sizeof(c->text), &t->last);
+	c->role = t->last.cls == EC_SLOW ? ROLE_LATENCY_WARN : ROLE_ERROR;
+}
+
+/* --- the table ---------------------------------------------------------
+ * Priorities say what a person on a narrow terminal needs most: which
+ * target, its state, why it fails, how slow, since when (0: never
+ * dropped; higher numbers drop first). `s` cycles through the sortable
+ * columns in this order. */
+const struct ui_column ui_columns[] = {
+	{ "state", "STATE", { .min = 5, .pref = 5, .prio = 0 }, ALIGN_LEFT,
+	  .cell = state_cell, .sort = state_sort },
+	{ "name", "NAME", { .min = 6, .pref = 12, .prio = 0, .flex = true },
+	  ALIGN_LEFT, .cell = name_cell, .sort = name_sort,
+	  .size = name_size },
+	{ "group", "GROUP", { .min = 5, .pref = 8, .prio = 9 }, ALIGN_LEFT,
+	  .cell = group_cell, .sort = group_sort, .size = group_size },
+	{ "code", "CODE", { .min = 4, .pref = 4, .prio = 4 }, ALIGN_RIGHT,
+	  .cell = code_cell, .sort = code_sort },
+	{ "latency", "LAST", { .min = 6, .pref = 6, .prio = 2 }, ALIGN_RIGHT,
+	  .cell = latency_cell, .sort = latency_sort },
+	{ "p95", "P95", { .min = 6, .pref = 6, .prio = 7 }, ALIGN_RIGHT,
+	  .cell = p95_cell, .sort = p95_sort },
+	{ "history", "HISTORY", { .min = 10, .pref = 20, .prio = 5 },
+	  ALIGN_LEFT, .draw = spark_draw },
+	{ "uptime", "UPTIME", { .min = 7, .pref = 7, .prio = 6 }, ALIGN_RIGHT,
+	  .cell = uptime_cell, .sort = uptime_sort },
+	{ "failures", "FAILS", { .min = 5, .pref = 9, .prio = 8 }, ALIGN_RIGHT,
+	  .cell = fails_cell, .sort = fails_sort },
+	{ "since", "SINCE", { .min = 6, .pref = 6, .prio = 3 }, ALIGN_RIGHT,
+	  .cell = since_cell, .sort = since_sort },
+	{ "error", "ERROR", { .min = 10, .pref = 10, .prio = 1, .flex = true },
+	  ALIGN_LEFT, .cell = error_cell },
+};
+
+const size_t ui_ncolumns = ARRAY_LEN(ui_columns);
+
+_Static_assert(ARRAY_LEN(ui_columns) <= UI_COLUMNS_MAX,
+	       "raise UI_COLUMNS_MAX");
+
+size_t ui_sort_next(size_t col)
+{
+	for (size_t i = 1; i <= ui_ncolumns; i++) {
+		size_t c = (col + i) % ui_ncolumns;
+
+		if (ui_columns[c].sort)
+			return c;
+	}
+	return col;
+}
+
+const char *ui_sort_name(size_t col)
+{
+	return col < ui_ncolumns ? ui_columns[col].key : "?";
+}
