@@ -252,7 +252,7 @@ def check_slow_terminal(fx, tmp):
     turn stalls, every check runs, 'q' still answers."""
     rows = "\n".join(f'  - {{name: j{i:03d}, url: "{fx.url(f"/jitter/0/0.05?i={i}")}"}}'
                      for i in range(300))
-    cfg = write_config(tmp, "defaults: {interval: 250ms, timeout: 200ms}\ntargets:\n" + rows + "\n",
+    cfg = write_config(tmp, "defaults: {interval: 250ms, timeout: 240ms}\ntargets:\n" + rows + "\n",
                        name="pty.yaml")
     log = os.path.join(tmp, "pty.log")
     errf = open(os.path.join(tmp, "pty.err"), "w+")
