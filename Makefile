@@ -6,7 +6,7 @@
 #   make check-asan / check-valgrind / fuzz / bench / demo   (see README)
 
 VERSION := 0.1.0
-PKGS    := ncursesw libcurl yaml-0.1 libcares
+PKGS    := ncursesw libcurl yaml-0.1 libcares json-c
 
 CC      ?= cc
 B       ?= build
@@ -89,7 +89,7 @@ check-valgrind:
 
 # libFuzzer on the config loader (clang). FUZZ_SECONDS bounds the run.
 FUZZ_SECONDS ?= 60
-FUZZ_SRCS := $(wildcard src/config*.c) src/yamldoc.c src/diag.c src/util.c
+FUZZ_SRCS := $(wildcard src/config*.c) src/cond.c src/cond_json.c src/golike.c src/yamldoc.c src/theme.c src/diag.c src/util.c
 fuzz: build-fuzz/fuzz_config
 	@mkdir -p build-fuzz/corpus
 	build-fuzz/fuzz_config -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
@@ -99,8 +99,8 @@ fuzz: build-fuzz/fuzz_config
 build-fuzz/fuzz_config: tests/fuzz/fuzz_config.c $(FUZZ_SRCS)
 	@mkdir -p $(dir $@)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
-		-DUPTOP_VERSION='"$(VERSION)"' -Iinclude $(shell pkg-config --cflags yaml-0.1) \
-		-o $@ $^ $(shell pkg-config --libs yaml-0.1)
+		-DUPTOP_VERSION='"$(VERSION)"' -Iinclude $(shell pkg-config --cflags yaml-0.1 json-c) \
+		-o $@ $^ $(shell pkg-config --libs yaml-0.1 json-c) -lm
 
 # A lively loopback demo: the fixture server and a mix of targets.
 demo:

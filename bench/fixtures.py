@@ -163,6 +163,9 @@ http {{
     location = /ok {{ echo ok; }}
     location ~ ^/delay/(?<secs>[0-9.]+)$ {{ echo_sleep $secs; echo ok; }}
     location = /hang {{ echo_sleep 3600; echo late; }}
+    # tests/fixture.py's /json/health, for workload g (a JSON condition)
+    location = /json/health {{ default_type application/json;
+      return 200 '{{"status": "UP", "data": {{"id": 1, "name": "john", "users": [{{"id": 1, "name": "ann"}}, {{"id": 2, "name": "bob"}}]}}}}'; }}
 {statuses}
   }}
 }}

@@ -210,6 +210,15 @@ def goal_rows(wls, runs, tui):
         add("d: 0 overdue", fmt(od), od == 0)
         r = ratio(med(u, "cpu_us_per_check"), med(raw, "cpu_us_per_check"))
         add("d: CPU per check ≤ 1.3× raw libcurl", rtxt(r), r is not None and r <= 1.3)
+    if "g" in keys:
+        r = ratio(med(sel("g", "uptop"), "cpu_us_per_check"),
+                  med(sel("g", "rawcurl"), "cpu_us_per_check"))
+        add("g: with a JSON condition, CPU per check ≤ 1.3× raw libcurl", rtxt(r),
+            r is not None and r <= 1.3)
+        r = ratio(med(sel("g", "uptop"), "cpu_us_per_check"),
+                  med(sel("d", "uptop"), "cpu_us_per_check"))
+        if r is not None:
+            add("g: the condition's cost, CPU per check vs (d)", rtxt(r), None)
     if "e" in keys:
         for k, rk in (("uptop", "rawcurl"), ("uptop-fresh", "rawcurl-fresh")):
             r = ratio(med(sel("e", k), "cpu_us_per_check"), med(sel("e", rk), "cpu_us_per_check"))

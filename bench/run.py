@@ -11,6 +11,7 @@ Workloads (see WORKLOADS below; every URL is on 127.0.0.0/8):
   c         scenario: 900 answer after 0-1 s, 50 hang, 50 refused; timeout 5 s
   tls       1,000 HTTPS URLs that answer after 1 s, a new TLS session each
   d         steady state: 10,000 targets every 10 s for 60 s (1,000 checks/s)
+  g         (d) with a JSON condition on every target ("[BODY].status == UP")
   e         HTTPS steady state, keep-alive vs fresh_connection: CPU per check
   f         the TUI under (d) in tmux: keypress-to-screen latency, TUI CPU
 
@@ -68,6 +69,7 @@ class Workload:
     interval_s: float = 10
     duration_s: float = 60
     timeout_kill_s: float = 120    # the whole run is killed after this
+    conditions: list = field(default_factory=list)   # uptop: on every target
 
 
 ONCE_TOOLS = ["uptop", "rawcurl", "aiohttp0", "aiohttp100", "curl-Z"]
@@ -125,6 +127,12 @@ def build_workloads(fx, quick):
                         "steady", [fx.url(f"/ok?i={i}", i) for i in range(n)], ["ok"] * n,
                         interval_s=2 if q else 10, timeout_s=1 if q else 5, duration_s=dur,
                         tools=["uptop", "rawcurl"], timeout_kill_s=dur + 60)
+    wls["g"] = Workload("g", f"steady with a JSON condition: {n:,} targets every "
+                             f"{2 if q else 10} s for {dur} s",
+                        "steady", [fx.url(f"/json/health?i={i}", i) for i in range(n)],
+                        ["ok"] * n, interval_s=2 if q else 10, timeout_s=1 if q else 5,
+                        duration_s=dur, tools=["uptop", "rawcurl"], timeout_kill_s=dur + 60,
+                        conditions=["[STATUS] == 200", "[BODY].status == UP"])
     if fx.tls_port:
         n = 100 if q else 2000
         dur = 4 if q else 30
@@ -469,7 +477,7 @@ def main():
     elif args.smoke:
         order = ["blocking", "a", "c", "d"]
     else:
-        order = ["blocking", "a", "b", "c", "tls", "d", "e", "f"]
+        order = ["blocking", "a", "b", "c", "tls", "d", "g", "e", "f"]
     snapshot_uptop(args, workdir)
     toolset = make_tools(args)
     available = {k: t.available() for k, t in toolset.items()}

@@ -9,6 +9,7 @@ dict of counters. Every adapter only ever gets loopback URLs.
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -60,7 +61,7 @@ def yaml_str(s):
     return json.dumps(s)     # a JSON string is a valid YAML double-quoted scalar
 
 
-def uptop_config(path, urls, interval_s, timeout_s, ca=None, fresh=False):
+def uptop_config(path, urls, interval_s, timeout_s, ca=None, fresh=False, conditions=()):
     """Writes an uptop config with one target per URL, named t00000...
     (the names map the output back to URLs); shared settings go in
     `defaults:` as a person with 10,000 targets would write them."""
@@ -71,6 +72,10 @@ def uptop_config(path, urls, interval_s, timeout_s, ca=None, fresh=False):
             f.write(f"  ca_file: {yaml_str(ca)}\n")
         if fresh:
             f.write("  fresh_connection: true\n")
+        if conditions:
+            f.write("  conditions:\n")
+            for c in conditions:
+                f.write(f"    - {yaml_str(c)}\n")
         f.write("targets:\n")
         for i, u in enumerate(urls):
             f.write(f"  - name: t{i:05d}\n    url: {yaml_str(u)}\n")
@@ -94,7 +99,7 @@ class Uptop:
         """Whether --once can print the run statistics (--stats)."""
         if self._stats_flag is None:
             r = subprocess.run([self.bin, "--help"], capture_output=True, text=True)
-            self._stats_flag = "--stats" in r.stdout
+            self._stats_flag = re.search(r"--stats(?![-\w])", r.stdout) is not None
         return self._stats_flag
 
     def once_argv(self, wl, d):
@@ -121,7 +126,7 @@ class Uptop:
 
     def steady_argv(self, wl, d):
         cfg = uptop_config(os.path.join(d, "uptop.yaml"), wl.urls, wl.interval_s,
-                           wl.timeout_s, wl.ca, self.fresh)
+                           wl.timeout_s, wl.ca, self.fresh, wl.conditions)
         return [self.bin, "--headless", "--duration", f"{wl.duration_s}s", "-c", cfg]
 
     def parse_steady(self, wl, out_path, err_path):

@@ -35,6 +35,9 @@ struct strlist {
 	size_t n;
 };
 
+struct cond_list;
+struct cond_regex;
+
 struct status_range {
 	int lo, hi;    /* inclusive; a single code has lo == hi */
 };
@@ -51,6 +54,16 @@ struct target_conf {
 	size_t nheaders;
 	struct status_range *expect;   /* default: one range 200-399 */
 	size_t nexpect;
+	bool expect_set;               /* expect_status written (defaults or
+					* target): it applies beside conditions */
+	struct cond_list *conditions;  /* cond.h; NULL: none (the status decides) */
+	bool conditions_unresolved;    /* Gatus ui.dont-resolve-failed-conditions */
+	struct cond_regex *body_matches;      /* cond.h; NULL: unset */
+	struct cond_regex *body_not_matches;
+	char *dns_resolver;            /* Gatus client.dns-resolver, "udp://IP:53"
+					* (DNS-check work); NULL: unset */
+	char *dns_query_name;          /* Gatus dns.query-name; NULL: no DNS check */
+	char *dns_query_type;          /* Gatus dns.query-type, upper-case */
 	int64_t interval_ms;
 	int64_t interval_down_ms;      /* while confirming or down; 0: interval_ms;
 					* always > timeout_ms */
@@ -62,6 +75,7 @@ struct target_conf {
 	bool follow_redirects;
 	bool verify_tls;
 	bool fresh_connection;
+	bool enabled;                  /* Gatus' enabled: false drops it at load */
 	int line;                      /* 1-based line of the entry, 0 if none */
 };
 
@@ -78,6 +92,9 @@ struct config {
 	size_t ntargets;
 	struct settings settings;
 	bool has_secrets;      /* any ${VAR}, secret header or URL password */
+	struct diag warnings;  /* "FILE:LINE:COL: warning: ..." of a valid file:
+				* keys uptop does not act on, doubtful
+				* conditions; print them, never drop them */
 };
 
 /* Loads and validates a YAML config file. On success returns 0 and sets
@@ -89,10 +106,38 @@ int config_load(const char *path, struct config **out, struct diag *errs);
 int config_load_buffer(const char *name, const char *buf, size_t len,
 		       struct config **out, struct diag *errs);
 
-/* A config of bare URLs with every default ("-" in messages). Each URL is
- * validated like a config url (http/https only). */
-int config_from_urls(char *const *urls, size_t n, struct config **out,
-		     struct diag *errs);
+/* Ad-hoc URL lists (`uptop URL...`, `uptop -`): each URL and where it
+ * came from, which messages name ("argument 3", "stdin line 2"). */
+struct url_arg {
+	const char *url;
+	int argn;              /* position in argv, or 0 */
+	int line;              /* line of standard input, or 0 */
+};
+
+/* Command-line settings for every URL of a list; 0, NULL or false keep the
+ * key table's default. */
+struct url_opts {
+	int64_t interval_ms;           /* --interval */
+	int64_t timeout_ms;            /* --timeout */
+	const struct status_range *expect;   /* --expect */
+	size_t nexpect;
+	bool insecure;                 /* --insecure: verify_tls false */
+};
+
+/* A config of bare URLs with the defaults and `o` (may be NULL). Each URL
+ * is validated like a config url (http/https only); a host with no scheme
+ * gets a "did you mean http://HOST:PORT/?"; messages say where the URL
+ * came from. The same URL twice is kept once, with a warning in warns;
+ * two URLs that differ only in hidden credentials are an error (their
+ * names would be the same). The flag values are checked against the key
+ * table's ranges and timeout < interval. */
+int config_from_urls(const struct url_arg *urls, size_t n, const struct url_opts *o,
+		     struct config **out, struct diag *errs, struct diag *warns);
+
+/* --expect: "200,204,300-308,2xx" -> ranges (the caller frees *out).
+ * Returns 0, or -1 with a message in err. */
+int config_parse_expect(const char *list, struct status_range **out, size_t *n, char *err,
+			size_t elen);
 
 void config_free(struct config *c);
 

@@ -45,6 +45,9 @@ enum {
 	KF_EXPAND = 1 << 0,    /* ${VAR} is taken from the environment */
 	KF_OPTIONAL = 1 << 1,  /* an empty value (~) means the built-in default,
 				* and "" is a valid string */
+	KF_IGNORED = 1 << 2,   /* a key of Gatus' format uptop does not act on:
+				* any value is accepted and one warning names
+				* every such key found; no storage */
 };
 
 /* Every row of a table has an index below this (provenance arrays). */
@@ -123,13 +126,29 @@ struct tbuild {
 	struct kprov p;
 };
 
+/* A target name and where it was given, for the check that names are
+ * unique across targets: and endpoints:. */
+struct name_ref {
+	const char *name;
+	const struct ynode *at;
+	size_t order;
+	size_t target;       /* index in cfg->targets */
+	bool gatus;          /* an entry of endpoints: */
+};
+
 /* One load: its messages, the config it fills, the defaults template. */
 struct loader {
 	struct ysink errs;
+	struct ysink warns;           /* "warning: ..." lines, kept on success */
 	struct config *cfg;
 	struct tbuild tpl;            /* built-ins, then defaults: applied */
 	bool has_secrets;             /* any ${VAR}, secret header, password */
 	bool pair_reported[3];        /* a defaults-only cross-key error, once */
+	struct name_ref *names;       /* every target's name so far */
+	size_t nnames, capnames;
+	bool gatus;                   /* the file has Gatus' endpoints: */
+	const struct ynode **ignored; /* the first node of each KF_IGNORED key */
+	size_t nignored, capignored;
 };
 
 /* ---- config.c --------------------------------------------------------- */
@@ -138,6 +157,9 @@ struct loader {
  * `file` names the messages. */
 void loader_init(struct loader *L, const char *file);
 void loader_err(struct loader *L, const struct ynode *at, const char *fmt, ...)
+	PRINTF_LIKE(3, 4);
+/* A warning: the config loads, and the message is printed with "warning: ". */
+void loader_warn(struct loader *L, const struct ynode *at, const char *fmt, ...)
 	PRINTF_LIKE(3, 4);
 /* Hands out the config (0) when `ok` and no message was noted; otherwise
  * appends the messages to errs, frees the config and returns -1. */
@@ -175,6 +197,8 @@ const struct ynode *const *key_items(struct loader *L, const struct ckey *k,
 /* 1: n is a mapping to read; 0: an empty value (nothing to read); -1: not
  * a mapping (reported as "KEY: expected a mapping, got ..."). */
 int key_mapping(struct loader *L, const struct ckey *k, const struct ynode *n);
+/* true/false, yes/no, on/off (any case); false after reporting. */
+bool key_bool(struct loader *L, const struct ckey *k, bool *out, const struct ynode *n);
 /* Decimal only (no 0x, 1e3, 1_000): 0 ok, -1 not a number, -2 out of range. */
 int decimal_parse(const char *s, long long *out);
 /* "1h", "1m30s", "250ms" (rotating buffers, 4 live at a time). */
@@ -195,11 +219,24 @@ static inline bool ascii_alnum(int c)
 /* ---- config_target.c: hooks and target building ------------------------ */
 
 key_parse_fn tconf_url, tconf_method, tconf_headers, tconf_expect, tconf_ca_file;
+key_parse_fn tconf_conditions, tconf_regex;
 key_parse_fn tconf_defaults, tconf_targets;
-key_copy_fn tconf_headers_copy, tconf_expect_copy;
-key_clear_fn tconf_headers_clear, tconf_expect_clear;
+key_parse_fn sconf_theme;
+key_copy_fn tconf_headers_copy, tconf_expect_copy, tconf_conditions_copy, tconf_regex_copy;
+key_clear_fn tconf_headers_clear, tconf_expect_clear, tconf_conditions_clear, tconf_regex_clear;
 
 /* The built-in target every other starts from. */
 void tbuild_init(struct loader *L, struct tbuild *b);
+/* Records a target's name for the check that names are unique; reports
+ * duplicate names among every target and endpoint loaded. */
+void tconf_name_add(struct loader *L, size_t target, bool gatus, const struct ynode *at);
+void tconf_check_names(struct loader *L);
+/* Frees what a target owns beyond its keys_target rows. */
+void tconf_clear(struct target_conf *t);
+
+/* ---- config_gatus.c: Gatus' endpoints: ---------------------------------- */
+
+extern const struct ktable keys_endpoint;   /* an entry of endpoints: */
+key_parse_fn tconf_endpoints;
 
 #endif

@@ -30,13 +30,20 @@ struct probe_req {
 	int64_t timeout_ms;       /* what is left of the check's timeout */
 	bool one_shot;            /* no next round: neither look for nor keep
 				   * a connection to reuse */
+	bool capture_body;        /* keep the body (up to max_body) for
+				   * conditions and body regexes */
+	const char *const *headers;   /* response header names to keep
+				       * (lower-case), for [HEADER] */
+	size_t nheaders;
 };
 
 /* Called once per finished transfer. `r` holds timings of this hop in
- * ms (dns_ms 0: DNS is the caller's), and redirect_url is the absolute
- * Location of a 3xx answer ("" otherwise). */
+ * ms (dns_ms 0: DNS is the caller's), redirect_url is the absolute
+ * Location of a 3xx answer ("" otherwise), and v what was captured
+ * (capture_body, headers), valid during the call only. */
 typedef void (*probe_done_cb)(void *arg, struct result *r,
-			      const char *redirect_url, void *user);
+			      const char *redirect_url,
+			      const struct resp_view *v, void *user);
 
 struct probe *probe_new(struct loop *l, size_t max_connections,
 			probe_done_cb done, void *arg, struct diag *errs);
@@ -55,7 +62,8 @@ void probe_cancel(struct probe *p, struct xfer *x);
 int probe_url_parts(const char *url, char *scheme, size_t slen, char *host,
 		    size_t hlen, int *port, char *err, size_t elen);
 
-/* libcurl's version string, for --version. */
+/* "libcurl/7.88.1 OpenSSL/3.0.19": libcurl and its TLS library, for
+ * --version and the debug log. */
 const char *probe_version(void);
 
 #endif

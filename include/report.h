@@ -4,7 +4,9 @@
 #define UPTOP_REPORT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+#include "diag.h"
 #include "target.h"
 
 struct config;
@@ -29,12 +31,31 @@ void report_table(FILE *f, const struct model *m, bool utf8);
 /* --once JSON Lines, one object per target in config order. */
 void report_json(FILE *f, const struct model *m);
 
-/* --headless: one JSON line per event: "state" (with "outage":true while
- * a mass outage is open), "stall", "outage" (phase start or end); kinds
- * not known here are skipped. And one line of run statistics. */
+/* --once table: the closing line, "12 up, 1 degraded, 2 down in 1.3 s"
+ * ("in 250 ms" under a second; pending only when a signal cut the round
+ * short). */
+void report_summary(FILE *f, const struct model *m, double seconds);
+
+/* --headless: one JSON line per event: "state" (the result that caused
+ * it gives http_status and latency_ms; "outage":true while a mass outage
+ * is open), "stall", "outage" (phase start or end); kinds not known here
+ * are skipped. Run statistics (periodic and final), and the outcome of
+ * each reload. Each line is written whole and flushed. */
 void report_event_json(FILE *f, const struct model *m, const struct event *ev);
+
+/* What the stats line adds to engine_stats: the run, not the engine. */
+struct report_run {
+	int64_t wall_ms;            /* now, for "time" */
+	double elapsed_s;           /* since start */
+	bool final;                 /* the last line of the run */
+	uint64_t output_dropped;    /* lines the output queue dropped */
+	long peak_rss_kb;
+};
 void report_stats_json(FILE *f, const struct engine_stats *s,
-		       double elapsed_s, long peak_rss_kb);
+		       const struct report_run *run);
+/* c: the new config (ok), or NULL and errs (every FILE:LINE:COL message). */
+void report_reload_json(FILE *f, int64_t wall, const char *path,
+			const struct config *c, const struct diag *errs);
 
 /* Exit code from the states: 0 all up, 1 degraded or confirming (none
  * down), 2 any down. With once, states come from report_once_state. */

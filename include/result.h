@@ -25,7 +25,8 @@ enum eclass {
 	EC_TOO_MANY_REDIRECTS,
 	EC_REDIRECT,          /* redirect to a forbidden scheme or bad URL */
 	EC_STATUS,            /* got vs expected */
-	EC_BODY,              /* body_contains not found */
+	EC_BODY,              /* body_contains / body_matches not satisfied */
+	EC_CONDITION,         /* a condition (Gatus' language) does not hold */
 	EC_SLOW,              /* answered, but over max_latency: degraded */
 	EC_LOCAL,             /* our own limits (EMFILE, ENOMEM): not the target */
 	EC_INTERNAL,          /* anything else libcurl reports */
@@ -53,10 +54,29 @@ struct result {
 	bool body_found;                 /* body_contains seen (if set) */
 	bool body_truncated;             /* stopped reading at max_body */
 	int redirects;                   /* hops followed */
-	char remote_ip[RESULT_IP_LEN];   /* "" when never connected */
+	char remote_ip[RESULT_IP_LEN];   /* "" when never connected: [IP] */
+	/* Filled by the checks that know them; the "unset" value is what a
+	 * condition sees when the data is absent, as in Gatus. */
+	bool connected;                  /* TCP/DNS checks: connected or answered
+					  * ([CONNECTED]; an HTTP answer counts too) */
+	int64_t cert_not_after_ms;       /* wall ms of the certificate's notAfter;
+					  * 0: none ([CERTIFICATE_EXPIRATION] is 0) */
+	char dns_rcode[16];              /* DNS checks: "NOERROR", "NXDOMAIN"...;
+					  * "": none ([DNS_RCODE]) */
 	char effective_url[RESULT_URL_LEN];
 	enum eclass cls;
 	char msg[RESULT_MSG_LEN];        /* raw text: sanitise before display */
+};
+
+/* What conditions read besides struct result: captured by probe only for
+ * targets whose conditions or body regexes need it (cond_needs_body), and
+ * valid only while the probe's callback runs. */
+struct resp_view {
+	const char *body;                /* NUL-terminated; NULL: not captured */
+	size_t body_len;                 /* at most max_body */
+	const char *headers;             /* "Name: value\n" lines of the header
+					  * names conditions ask for, last response */
+	size_t headers_len;
 };
 
 const char *eclass_name(enum eclass c);   /* "dns", "refused", ... ; NULL for EC_NONE */
@@ -65,7 +85,8 @@ const char *eclass_name(enum eclass c);   /* "dns", "refused", ... ; NULL for EC
 bool eclass_is_failure(enum eclass c);
 
 /* Applies the target's expectations to a transport-successful result:
- * status -> EC_STATUS "got 503, expected 200-399"; body_contains ->
+ * status -> EC_STATUS "got 503, expected 200-399" (skipped for a target
+ * with conditions unless expect_status was written); body_contains ->
  * EC_BODY; max_latency -> EC_SLOW. A result that already has a transport
  * class is left unchanged. */
 void verdict_apply(const struct target_conf *t, struct result *r);

@@ -139,7 +139,7 @@ const struct event *model_event(const struct model *m, unsigned k);
 
 /* What latency means, everywhere (table, detail, --once, JSON): the time
  * to a complete HTTP answer, so only a check that got one has a latency
- * (up, degraded, or an answer with the wrong status or body). A check
+ * (up, degraded, or an answer with the wrong status, body or condition). A check
  * that failed without one (refused, timed out, reset, ...) has none: the
  * time it took to fail is its timings' total, shown apart ("failed after
  * 3.0s"). Both return < 0 for "none". */

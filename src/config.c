@@ -16,12 +16,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "theme.h"
+
 /* ---- the loader ----------------------------------------------------------- */
 
 void loader_init(struct loader *L, const char *file)
 {
 	memset(L, 0, sizeof(*L));
 	ysink_init(&L->errs, file);
+	ysink_init(&L->warns, file);
 	L->cfg = xcalloc(1, sizeof(*L->cfg));
 	keys_init(L, &keys_settings, &L->cfg->settings);
 	tbuild_init(L, &L->tpl);
@@ -36,18 +39,94 @@ void loader_err(struct loader *L, const struct ynode *at, const char *fmt, ...)
 	va_end(ap);
 }
 
+void loader_warn(struct loader *L, const struct ynode *at, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	ysink_addf(&L->warns, at ? at->line : 1, at ? at->col : 1, "warning: %s", msg);
+	free(msg);
+}
+
+static int ynode_pos_cmp(const void *pa, const void *pb)
+{
+	const struct ynode *a = *(const struct ynode *const *)pa;
+	const struct ynode *b = *(const struct ynode *const *)pb;
+
+	return a->line != b->line ? (a->line > b->line) - (a->line < b->line) :
+				    (a->col > b->col) - (a->col < b->col);
+}
+
+/* One warning names every key of Gatus' format that uptop passed over,
+ * in file order. */
+static void warn_ignored(struct loader *L)
+{
+	char *list = NULL;
+
+	if (!L->nignored)
+		return;
+	qsort(L->ignored, L->nignored, sizeof(*L->ignored), ynode_pos_cmp);
+	for (size_t i = 0; i < L->nignored; i++) {
+		const struct ynode *k = L->ignored[i];
+		char *next = xasprintf("%s%s%.*s (line %d)", list ? list : "", i ? ", " : "",
+				       (int)k->len, k->str, k->line);
+
+		free(list);
+		list = next;
+	}
+	loader_warn(L, L->ignored[0], "uptop does not act on %s: %s",
+		    L->nignored == 1 ? "this key" : "these keys", list);
+	free(list);
+}
+
 int loader_done(struct loader *L, bool ok, struct config **out, struct diag *errs)
 {
 	keys_clear(&keys_target, &L->tpl.t);
 	L->cfg->has_secrets = L->has_secrets;
+	free(L->names);
+	free(L->ignored);
+	L->names = NULL;
+	L->ignored = NULL;
 	if (!ok || L->errs.n) {
 		ysink_flush(&L->errs, errs);
+		ysink_clear(&L->warns);
 		config_free(L->cfg);
 		return -1;
 	}
 	ysink_clear(&L->errs);
+	ysink_flush(&L->warns, &L->cfg->warnings);
 	*out = L->cfg;
 	return 0;
+}
+
+/* ---- settings ------------------------------------------------------------- */
+
+/* The theme is checked here, not when the live table starts, so
+ * --check-config and every mode refuse what the table would refuse, at
+ * the key's line:col. */
+bool sconf_theme(struct loader *L, const struct ckey *k, void *obj, const struct ynode *n)
+{
+	struct settings *st = obj;
+	struct diag terrs = { 0 };
+	struct theme th;
+	bool bad;
+	char *name = key_string(L, k, n, &bad);
+
+	if (bad)
+		return false;
+	if (name && theme_load(name, &th, &terrs) != 0) {
+		for (size_t i = 0; i < terrs.n; i++)
+			loader_err(L, n, "%s: %s", k->name, terrs.msgs[i]);
+		diag_clear(&terrs);
+		free(name);
+		return false;
+	}
+	free(st->theme);
+	st->theme = name;
+	return true;
 }
 
 /* ---- the top level -------------------------------------------------------- */
@@ -78,9 +157,14 @@ static void load_root(struct loader *L, const struct ynode *root)
 			   "got %s", ynode_describe(root));
 		return;
 	}
+	L->gatus = ynode_get(root, "endpoints") != NULL;
 	keys_apply(L, &keys_top, L->cfg, root, NULL);
-	if (!ynode_get(root, "targets"))
+	if (!ynode_get(root, "targets") && !L->gatus)
 		loader_err(L, root, "no targets: add a 'targets:' list");
+	else if (L->cfg->ntargets == 0 && !L->errs.n)
+		loader_err(L, root, "no targets: every endpoint has 'enabled: false'");
+	tconf_check_names(L);
+	warn_ignored(L);
 	check_canary(L, ynode_get(ynode_get(root, "settings"), "canary"));
 }
 
@@ -90,9 +174,12 @@ void config_free(struct config *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->ntargets; i++)
+	for (size_t i = 0; i < c->ntargets; i++) {
 		keys_clear(&keys_target, &c->targets[i]);
+		tconf_clear(&c->targets[i]);
+	}
 	free(c->targets);
+	diag_clear(&c->warnings);
 	keys_clear(&keys_settings, &c->settings);
 	free(c->path);
 	free(c);

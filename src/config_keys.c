@@ -73,6 +73,18 @@ static const struct ckey target_rows[] = {
 	  .help = "body bytes read at most" },
 	{ .name = "ca_file", T(STRING, ca_file), .flags = KF_OPTIONAL, .parse = tconf_ca_file,
 	  .help = "CA bundle (default: the system's)" },
+	{ .name = "conditions", .kind = KIND_LIST, .max = 100, .flags = KF_OPTIONAL,
+	  .parse = tconf_conditions, .copy = tconf_conditions_copy,
+	  .clear = tconf_conditions_clear,
+	  .help = "Gatus conditions: \"[STATUS] == 200\"" },
+	{ .name = "body_matches", .kind = KIND_STRING,
+	  .off = KEY_AT(struct target_conf, body_matches, struct cond_regex *),
+	  .flags = KF_OPTIONAL, .parse = tconf_regex, .copy = tconf_regex_copy,
+	  .clear = tconf_regex_clear, .help = "regex (POSIX ERE) the body must match" },
+	{ .name = "body_not_matches", .kind = KIND_STRING,
+	  .off = KEY_AT(struct target_conf, body_not_matches, struct cond_regex *),
+	  .flags = KF_OPTIONAL, .parse = tconf_regex, .copy = tconf_regex_copy,
+	  .clear = tconf_regex_clear, .help = "regex the body must not match" },
 };
 _Static_assert(ARRAY_LEN(target_rows) <= KEYS_MAX, "raise KEYS_MAX");
 
@@ -82,7 +94,7 @@ static const struct ckey settings_rows[] = {
 	{ .name = "max_concurrency", S(INT, max_concurrency), .word = "auto", .min = 1,
 	  .max = 1000000, .def = "auto",
 	  .help = "checks in flight; auto: from fd limit" },
-	{ .name = "theme", S(STRING, theme), .flags = KF_OPTIONAL,
+	{ .name = "theme", S(STRING, theme), .flags = KF_OPTIONAL, .parse = sconf_theme,
 	  .help = "default, mono, high-contrast, or a file" },
 	{ .name = "bell", S(BOOL, bell), .def = "true",
 	  .help = "ring when a target goes down" },
@@ -109,6 +121,16 @@ static const struct ckey top_rows[] = {
 	  .sub = &keys_settings, .help = "program settings" },
 	{ .name = "targets", .kind = KIND_LIST, .sub = &keys_target, .parse = tconf_targets,
 	  .help = "required: the targets ('- url: ...')" },
+	{ .name = "endpoints", .kind = KIND_LIST, .sub = &keys_endpoint, .parse = tconf_endpoints,
+	  .help = "Gatus' endpoints (besides targets)" },
+#define GATUS_TOP(n) { .name = n, .kind = KIND_STRING, .flags = KF_IGNORED, \
+		       .help = "Gatus: ignored, with a warning" }
+	GATUS_TOP("alerting"), GATUS_TOP("announcements"), GATUS_TOP("concurrency"),
+	GATUS_TOP("connectivity"), GATUS_TOP("debug"), GATUS_TOP("disable-monitoring-lock"),
+	GATUS_TOP("external-endpoints"), GATUS_TOP("maintenance"), GATUS_TOP("metrics"),
+	GATUS_TOP("remote"), GATUS_TOP("security"), GATUS_TOP("skip-invalid-config-update"),
+	GATUS_TOP("storage"), GATUS_TOP("suites"), GATUS_TOP("tunneling"), GATUS_TOP("ui"),
+	GATUS_TOP("web"),
 };
 
 const struct ktable keys_top = { "top level (keys starting with x- are ignored)", top_rows,
@@ -620,7 +642,7 @@ static bool int_get(struct loader *L, const struct ckey *k, int *out, const stru
 	return true;
 }
 
-static bool bool_get(struct loader *L, const struct ckey *k, bool *out, const struct ynode *n)
+bool key_bool(struct loader *L, const struct ckey *k, bool *out, const struct ynode *n)
 {
 	const char *s = key_scalar(L, n, k->name, "true or false");
 
@@ -727,6 +749,8 @@ static void key_clear(const struct ckey *k, void *obj)
 {
 	void *f = field_of(k, obj);
 
+	if (k->flags & KF_IGNORED)
+		return;
 	if (k->clear) {
 		k->clear(k, obj);
 		return;
@@ -758,11 +782,26 @@ static void key_clear(const struct ckey *k, void *obj)
 
 static bool key_parse(struct loader *L, const struct ckey *k, void *obj, const struct ynode *n);
 
+/* Remembers a key of Gatus' format uptop does not act on, once per name,
+ * for the one warning that names them all. */
+static void key_ignored(struct loader *L, const struct ynode *key)
+{
+	for (size_t i = 0; i < L->nignored; i++)
+		if (L->ignored[i]->len == key->len &&
+		    memcmp(L->ignored[i]->str, key->str, key->len) == 0)
+			return;
+	L->ignored = xreallocarray_grow(L->ignored, &L->capignored, L->nignored + 1,
+					sizeof(*L->ignored));
+	L->ignored[L->nignored++] = key;
+}
+
 /* The built-in default, parsed as if written in the file (quoted, so ""
  * and "~" are strings); a table whose default does not parse fails its
  * unit test. */
 static void key_default(struct loader *L, const struct ckey *k, void *obj)
 {
+	if (k->flags & KF_IGNORED)
+		return;
 	if (k->def) {
 		struct ynode n = { .kind = YNODE_SCALAR, .str = k->def, .len = strlen(k->def) };
 
@@ -790,7 +829,7 @@ static bool key_parse(struct loader *L, const struct ckey *k, void *obj, const s
 	case KIND_SIZE:
 		return size_get(L, k, f, n);
 	case KIND_BOOL:
-		return bool_get(L, k, f, n);
+		return key_bool(L, k, f, n);
 	case KIND_INT:
 		return int_get(L, k, f, n);
 	case KIND_ENUM:
@@ -821,6 +860,8 @@ void keys_copy(const struct ktable *t, void *dst, const void *src)
 		const void *s = cfield_of(k, src);
 		void *d = field_of(k, dst);
 
+		if (k->flags & KF_IGNORED)
+			continue;
 		if (k->copy) {
 			k->copy(k, dst, src);
 		} else if (k->kind == KIND_STRING) {
@@ -942,22 +983,32 @@ static void key_unknown(struct loader *L, const struct ynode *k, const struct kt
 void keys_apply(struct loader *L, const struct ktable *t, void *obj, const struct ynode *map,
 		struct kprov *prov)
 {
-	const struct ynode *val[KEYS_MAX] = { 0 };
+	const struct ynode *val[KEYS_MAX] = { 0 }, *key[KEYS_MAX] = { 0 };
 
 	for (size_t i = 0; i < map->n; i++) {
 		const struct ynode *k = map->pairs[i].key;
 		int r = row_find(t, k->str, k->len);
 
-		if (r >= 0)
+		if (r >= 0) {
 			val[r] = map->pairs[i].value;
-		else if (!t->ignore_x || strncmp(k->str, "x-", 2) != 0)
+			key[r] = k;
+		} else if (t->ignore_x && L->gatus && strncmp(k->str, "x-", 2) != 0) {
+			/* Gatus reads its top level leniently: a key that parks
+			 * anchors ("default-endpoint: &defaults") is common. */
+			key_ignored(L, k);
+		} else if (!t->ignore_x || strncmp(k->str, "x-", 2) != 0) {
 			key_unknown(L, k, t);
+		}
 	}
 	for (size_t i = 0; i < t->n; i++) {
 		bool ok;
 
 		if (!val[i])
 			continue;
+		if (t->keys[i].flags & KF_IGNORED) {
+			key_ignored(L, key[i]);
+			continue;
+		}
 		ok = key_parse(L, &t->keys[i], obj, val[i]);
 		if (prov) {
 			prov->src[i] = val[i];
@@ -1023,7 +1074,8 @@ static void help_table(FILE *f, const struct ktable *t, const struct ckey **done
 		char range[64];
 
 		range_text(k, range, sizeof(range));
-		fprintf(f, "  %-21s %-8s %-8s %-15s %s%s\n", k->name, kind_names[k->kind],
+		fprintf(f, "  %-21s %-8s %-8s %-15s %s%s\n", k->name,
+			k->flags & KF_IGNORED ? "any" : kind_names[k->kind],
 			!k->def ? "-" : *k->def ? k->def : "\"\"", range, k->help,
 			k->flags & KF_EXPAND ? " ${VAR}" : "");
 	}

@@ -15,6 +15,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "cond.h"
+
 static void set_str(char **field, char *v)
 {
 	free(*field);
@@ -318,20 +320,18 @@ void tconf_headers_clear(const struct ckey *k, void *obj)
 
 /* ---- expect_status -------------------------------------------------------- */
 
-/* One code (200), a range (300-308) or a class (2xx). */
-static bool status_parse(struct loader *L, const char *key, const struct ynode *n,
-			 struct status_range *r)
+/* One code (200), a range (300-308) or a class (2xx), NUL-terminated.
+ * Returns false with why ("'600' is outside 100-599") when it is none. */
+static bool status_text(const char *s, struct status_range *r, char *why, size_t wlen)
 {
-	const char *s = key_scalar(L, n, key, "a status code or a range like 200-299");
+	size_t len = strlen(s);
 	long long lo, hi;
 	const char *dash;
 
-	if (!s)
-		return false;
-	if (n->len == 3 && isdigit((unsigned char)s[0]) && strcasecmp(s + 1, "xx") == 0) {
+	if (len == 3 && isdigit((unsigned char)s[0]) && strcasecmp(s + 1, "xx") == 0) {
 		lo = (s[0] - '0') * 100;
 		hi = lo + 99;
-	} else if (n->len > 1 && (dash = strchr(s + 1, '-')) != NULL) {
+	} else if (len > 1 && (dash = strchr(s + 1, '-')) != NULL) {
 		char *a = xstrndup(s, (size_t)(dash - s)), *b = xstrdup(dash + 1);
 		size_t al = strlen(a);
 		int ra, rb;
@@ -343,8 +343,8 @@ static bool status_parse(struct loader *L, const char *key, const struct ynode *
 		free(a);
 		free(b);
 		if (ra == -1 || rb == -1) {
-			loader_err(L, n, "%s: %s is not a status code or a range like 200-299", key,
-				   yquote(s, n->len));
+			snprintf(why, wlen, "%s is not a status code or a range like 200-299",
+				 yquote(s, len));
 			return false;
 		}
 		if (ra == -2 || rb == -2)
@@ -353,8 +353,8 @@ static bool status_parse(struct loader *L, const char *key, const struct ynode *
 		int rc = decimal_parse(s, &lo);
 
 		if (rc == -1) {
-			loader_err(L, n, "%s: %s is not a status code or a range like 200-299", key,
-				   ynode_describe(n));
+			snprintf(why, wlen, "%s is not a status code or a range like 200-299",
+				 yquote(s, len));
 			return false;
 		}
 		if (rc == -2)
@@ -362,17 +362,67 @@ static bool status_parse(struct loader *L, const char *key, const struct ynode *
 		hi = lo;
 	}
 	if (lo < 100 || lo > 599 || hi < 100 || hi > 599) {
-		loader_err(L, n, "%s: %s is outside 100-599", key, yquote(s, n->len));
+		snprintf(why, wlen, "%s is outside 100-599", yquote(s, len));
 		return false;
 	}
 	if (lo > hi) {
-		loader_err(L, n, "%s: range %lld-%lld is reversed (did you mean %lld-%lld?)", key,
-			   lo, hi, hi, lo);
+		snprintf(why, wlen, "range %lld-%lld is reversed (did you mean %lld-%lld?)", lo,
+			 hi, hi, lo);
 		return false;
 	}
 	r->lo = (int)lo;
 	r->hi = (int)hi;
 	return true;
+}
+
+static bool status_parse(struct loader *L, const char *key, const struct ynode *n,
+			 struct status_range *r)
+{
+	const char *s = key_scalar(L, n, key, "a status code or a range like 200-299");
+	char why[160];
+
+	if (!s)
+		return false;
+	if (!status_text(s, r, why, sizeof(why))) {
+		loader_err(L, n, "%s: %s", key, why);
+		return false;
+	}
+	return true;
+}
+
+int config_parse_expect(const char *list, struct status_range **out, size_t *n, char *err,
+			size_t elen)
+{
+	char *copy = xstrdup(list), *save = NULL, *tok;
+	struct status_range *v = NULL;
+	size_t cnt = 0, cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *e;
+
+		tok += strspn(tok, " ");
+		for (e = tok + strlen(tok); e > tok && e[-1] == ' '; e--)
+			;
+		*e = '\0';
+		v = xreallocarray_grow(v, &cap, cnt + 1, sizeof(*v));
+		if (!status_text(tok, &v[cnt], err, elen)) {
+			free(v);
+			free(copy);
+			return -1;
+		}
+		cnt++;
+	}
+	free(copy);
+	if (!cnt) {
+		snprintf(err, elen, "list at least one status code, like 200,204,300-308");
+		free(v);
+		return -1;
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
 }
 
 bool tconf_expect(struct loader *L, const struct ckey *k, void *obj, const struct ynode *n)
@@ -428,6 +478,103 @@ void tconf_expect_clear(const struct ckey *k, void *obj)
 	t->nexpect = 0;
 }
 
+/* ---- conditions and body regexes ------------------------------------------ */
+
+bool tconf_conditions(struct loader *L, const struct ckey *k, void *obj, const struct ynode *n)
+{
+	struct target_conf *t = obj;
+	size_t cnt;
+	const struct ynode *const *items =
+		key_items(L, k, &n, "a list of conditions like \"[STATUS] == 200\"", &cnt);
+	struct cond_list *l;
+	bool ok = true;
+
+	if (!items)
+		return false;
+	if (cnt == 0 || ynode_is_null(n)) {
+		loader_err(L, n, "%s: list at least one condition (like \"[STATUS] == 200\")",
+			   k->name);
+		return false;
+	}
+	if (cnt > (size_t)k->max) {
+		loader_err(L, n, "%s: more than %lld conditions", k->name, (long long)k->max);
+		return false;
+	}
+	l = cond_list_new();
+	for (size_t i = 0; i < cnt; i++) {
+		const char *s = key_scalar(L, items[i], k->name, "a condition like "
+					   "\"[STATUS] == 200\"");
+		char err[256], warn[320];
+
+		if (!s) {
+			ok = false;
+		} else if (cond_list_add(l, s, err, sizeof(err), warn, sizeof(warn)) != 0) {
+			loader_err(L, items[i], "condition %s: %s", yquote(s, items[i]->len), err);
+			ok = false;
+		} else if (warn[0]) {
+			loader_warn(L, items[i], "condition %s: %s", yquote(s, items[i]->len), warn);
+		}
+	}
+	if (!ok) {
+		cond_list_unref(l);
+		return false;
+	}
+	cond_list_unref(t->conditions);
+	t->conditions = l;
+	return true;
+}
+
+void tconf_conditions_copy(const struct ckey *k, void *dst, const void *src)
+{
+	(void)k;
+	((struct target_conf *)dst)->conditions =
+		cond_list_ref(((const struct target_conf *)src)->conditions);
+}
+
+void tconf_conditions_clear(const struct ckey *k, void *obj)
+{
+	struct target_conf *t = obj;
+
+	(void)k;
+	cond_list_unref(t->conditions);
+	t->conditions = NULL;
+}
+
+static struct cond_regex **regex_field(const struct ckey *k, void *obj)
+{
+	return (struct cond_regex **)(void *)((char *)obj + k->off);
+}
+
+bool tconf_regex(struct loader *L, const struct ckey *k, void *obj, const struct ynode *n)
+{
+	const char *s = key_scalar(L, n, k->name, "a regular expression");
+	struct cond_regex *re;
+	char err[256];
+
+	if (!s)
+		return false;
+	if (!(re = cond_regex_new(s, err, sizeof(err)))) {
+		loader_err(L, n, "%s: bad regular expression %s: %s", k->name, yquote(s, n->len),
+			   err);
+		return false;
+	}
+	cond_regex_unref(*regex_field(k, obj));
+	*regex_field(k, obj) = re;
+	return true;
+}
+
+void tconf_regex_copy(const struct ckey *k, void *dst, const void *src)
+{
+	*regex_field(k, dst) =
+		cond_regex_ref(*(struct cond_regex *const *)(const void *)((const char *)src + k->off));
+}
+
+void tconf_regex_clear(const struct ckey *k, void *obj)
+{
+	cond_regex_unref(*regex_field(k, obj));
+	*regex_field(k, obj) = NULL;
+}
+
 /* ---- ca_file -------------------------------------------------------------- */
 
 bool tconf_ca_file(struct loader *L, const struct ckey *k, void *obj, const struct ynode *n)
@@ -453,11 +600,20 @@ void tbuild_init(struct loader *L, struct tbuild *b)
 {
 	memset(b, 0, sizeof(*b));
 	keys_init(L, &keys_target, &b->t);
+	b->t.enabled = true;
+}
+
+void tconf_clear(struct target_conf *t)
+{
+	free(t->dns_resolver);
+	free(t->dns_query_name);
+	free(t->dns_query_type);
+	t->dns_resolver = t->dns_query_name = t->dns_query_type = NULL;
 }
 
 /* The rows the checks across keys look at, found once per list. */
 struct tkeys {
-	int name, url, interval, timeout, max_latency, interval_down;
+	int name, url, interval, timeout, max_latency, expect, interval_down;
 };
 
 /* `a` must be below `bk` (timeout < interval, timeout < interval_down,
@@ -496,6 +652,7 @@ static void tbuild_finish(struct loader *L, struct tbuild *b, const struct tkeys
 	struct target_conf *t = &b->t;
 
 	t->line = entry->line;
+	t->expect_set = b->p.src[ix->expect] != NULL;
 	if (!t->url && !b->p.bad[ix->url])
 		loader_err(L, entry, "this target has no url (add 'url: https://...')");
 	if (!t->name && t->url && !b->p.bad[ix->name]) {
@@ -515,12 +672,6 @@ static void tbuild_finish(struct loader *L, struct tbuild *b, const struct tkeys
 
 /* ---- names ---------------------------------------------------------------- */
 
-struct name_ref {
-	const char *name;
-	const struct ynode *at;
-	size_t order;
-};
-
 static int name_ref_cmp(const void *pa, const void *pb)
 {
 	const struct name_ref *a = pa, *b = pb;
@@ -536,6 +687,8 @@ static void check_names(struct loader *L, struct name_ref *v, size_t n)
 {
 	size_t g = 0;
 
+	if (n < 2)
+		return;
 	qsort(v, n, sizeof(*v), name_ref_cmp);
 	for (size_t i = 1; i < n; i++) {
 		if (strcmp(v[g].name, v[i].name)) {
@@ -545,6 +698,44 @@ static void check_names(struct loader *L, struct name_ref *v, size_t n)
 		loader_err(L, v[i].at, "duplicate target name %s (first at line %d); names must be "
 			   "unique", yquote(v[i].name, strlen(v[i].name)), v[g].at->line);
 	}
+}
+
+/* Gatus tells endpoints apart by group and name, uptop by name: an
+ * endpoint whose name is taken is named as Gatus shows it, "group/name". */
+static void gatus_names(struct loader *L)
+{
+	struct name_ref *v = L->names;
+	size_t n = L->nnames, run;
+
+	if (n < 2)
+		return;
+	qsort(v, n, sizeof(*v), name_ref_cmp);
+	for (size_t i = 0; i < n; i += run) {
+		for (run = 1; i + run < n && strcmp(v[i].name, v[i + run].name) == 0; run++)
+			;
+		for (size_t j = i; run > 1 && j < i + run; j++) {
+			struct target_conf *t = &L->cfg->targets[v[j].target];
+
+			if (!v[j].gatus || !t->group || !*t->group)
+				continue;
+			set_str(&t->name, xasprintf("%s/%s", t->group, t->name));
+			v[j].name = t->name;
+		}
+	}
+}
+
+void tconf_check_names(struct loader *L)
+{
+	gatus_names(L);
+	check_names(L, L->names, L->nnames);
+}
+
+void tconf_name_add(struct loader *L, size_t target, bool gatus, const struct ynode *at)
+{
+	L->names = xreallocarray_grow(L->names, &L->capnames, L->nnames + 1, sizeof(*L->names));
+	L->names[L->nnames] = (struct name_ref){ L->cfg->targets[target].name, at, L->nnames,
+						 target, gatus };
+	L->nnames++;
 }
 
 /* ---- the sections --------------------------------------------------------- */
@@ -564,12 +755,12 @@ bool tconf_defaults(struct loader *L, const struct ckey *k, void *obj, const str
 static void load_targets(struct loader *L, const struct ynode *seq)
 {
 	struct config *c = L->cfg;
-	struct name_ref *names = xcalloc(seq->n, sizeof(*names));
-	size_t nn = 0, cap = 0;
+	size_t cap = c->ntargets;
 	struct tkeys ix = {
 		keys_index(&keys_target, "name"), keys_index(&keys_target, "url"),
 		keys_index(&keys_target, "interval"), keys_index(&keys_target, "timeout"),
-		keys_index(&keys_target, "max_latency"), keys_index(&keys_target, "interval_down"),
+		keys_index(&keys_target, "max_latency"), keys_index(&keys_target, "expect_status"),
+		keys_index(&keys_target, "interval_down"),
 	};
 
 	for (size_t i = 0; i < seq->n; i++) {
@@ -589,15 +780,13 @@ static void load_targets(struct loader *L, const struct ynode *seq)
 		keys_copy(&keys_target, &b.t, &L->tpl.t);
 		keys_apply(L, &keys_target, &b.t, e, &b.p);
 		tbuild_finish(L, &b, &ix, e);
-		if (b.t.name)
-			names[nn++] = (struct name_ref){ b.t.name,
-							 b.p.own[ix.name] ? b.p.src[ix.name] : e, i };
 		c->targets = xreallocarray_grow(c->targets, &cap, c->ntargets + 1,
 						sizeof(*c->targets));
 		c->targets[c->ntargets++] = b.t;
+		if (b.t.name)
+			tconf_name_add(L, c->ntargets - 1, false,
+				       b.p.own[ix.name] ? b.p.src[ix.name] : e);
 	}
-	check_names(L, names, nn);
-	free(names);
 }
 
 bool tconf_targets(struct loader *L, const struct ckey *k, void *obj, const struct ynode *n)
@@ -618,42 +807,164 @@ bool tconf_targets(struct loader *L, const struct ckey *k, void *obj, const stru
 
 /* ---- bare URLs ------------------------------------------------------------ */
 
-int config_from_urls(char *const *urls, size_t n, struct config **out, struct diag *errs)
+/* Where a URL came from, for messages: "argument 3", "stdin line 2". */
+static const char *url_where(const struct url_arg *u, size_t i, char *buf, size_t len)
 {
+	if (u->line)
+		snprintf(buf, len, "stdin line %d", u->line);
+	else if (u->argn)
+		snprintf(buf, len, "argument %d", u->argn);
+	else
+		snprintf(buf, len, "URL %zu", i + 1);
+	return buf;
+}
+
+/* "127.0.0.1:18123", "example.com/health": a host with no scheme gets
+ * the URL it probably meant (https for port 443). */
+static bool url_guess(const char *s, char *out, size_t len)
+{
+	const char *slash = strchr(s, '/'), *colon = strchr(s, ':');
+	bool tls = false;
+
+	if (!*s || strstr(s, "://") || strchr(s, ' ') || strchr(s, '@') || *s == '/' ||
+	    *s == ':')
+		return false;
+	if (colon && (!slash || colon < slash)) {
+		const char *p = colon + 1;
+		size_t digits = strspn(p, "0123456789");
+
+		if (!digits || (p[digits] && p[digits] != '/'))
+			return false;
+		tls = digits == 3 && strncmp(p, "443", 3) == 0;
+	}
+	snprintf(out, len, "%s://%s%s", tls ? "https" : "http", s, slash ? "" : "/");
+	return true;
+}
+
+/* Command-line values against the key table's ranges. */
+static bool url_opt_range(const char *flag, const char *key, int64_t v, struct diag *errs)
+{
+	const struct ckey *k = &keys_target.keys[keys_index(&keys_target, key)];
+
+	if (v < k->min)
+		diag_addf(errs, "%s %s is too short (at least %s)", flag, duration_text(v),
+			  duration_text(k->min));
+	else if (v > k->max)
+		diag_addf(errs, "%s %s is too long (at most %s)", flag, duration_text(v),
+			  duration_text(k->max));
+	return v >= k->min && v <= k->max;
+}
+
+/* The template every URL starts from: the built-ins, then the flags. */
+static bool url_template(struct loader *L, const struct url_opts *o, struct diag *errs)
+{
+	struct target_conf *t = &L->tpl.t;
+	bool ok = true;
+
+	if (o->interval_ms) {
+		ok &= url_opt_range("--interval", "interval", o->interval_ms, errs);
+		t->interval_ms = o->interval_ms;
+	}
+	if (o->timeout_ms) {
+		ok &= url_opt_range("--timeout", "timeout", o->timeout_ms, errs);
+		t->timeout_ms = o->timeout_ms;
+	}
+	if (ok && t->timeout_ms >= t->interval_ms)
+		diag_addf(errs, "--timeout %s must be below the interval %s%s",
+			  duration_text(t->timeout_ms), duration_text(t->interval_ms),
+			  o->interval_ms ? " (--interval)" : " (the default; give --interval)");
+	if (ok && t->timeout_ms >= t->interval_ms)
+		ok = false;
+	if (o->nexpect) {
+		free(t->expect);
+		t->expect = xcalloc(o->nexpect, sizeof(*t->expect));
+		memcpy(t->expect, o->expect, o->nexpect * sizeof(*t->expect));
+		t->nexpect = o->nexpect;
+	}
+	if (o->insecure)
+		t->verify_tls = false;
+	return ok;
+}
+
+int config_from_urls(const struct url_arg *urls, size_t n, const struct url_opts *o,
+		     struct config **out, struct diag *errs, struct diag *warns)
+{
+	static const struct url_opts none;
 	struct loader L;
 	struct config *c;
 	struct name_ref *names = xcalloc(n, sizeof(*names));
-	size_t before = errs->n;
+	bool *repeat = xcalloc(n, sizeof(*repeat));
+	size_t before = errs->n, nn = 0;
+	bool ok;
 
 	*out = NULL;
 	loader_init(&L, "-");
 	c = L.cfg;
 	if (n == 0)
-		diag_addf(errs, "-: no URLs given");
+		diag_addf(errs, "no URLs given");
+	ok = url_template(&L, o ? o : &none, errs);
 	c->targets = xcalloc(n, sizeof(*c->targets));
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; ok && i < n; i++) {
 		struct target_conf *t = &c->targets[c->ntargets];
-		char why[512], *shown = url_redacted(urls[i]);
+		char why[512], guess[600], where[48], *shown = url_redacted(urls[i].url);
 		bool password;
 
-		if (!url_check(urls[i], &password, why, sizeof(why))) {
-			diag_addf(errs, "-: %s: %s", yquote(shown, strlen(shown)), why);
+		if (!url_check(urls[i].url, &password, why, sizeof(why))) {
+			if (url_guess(urls[i].url, guess, sizeof(guess)))
+				diag_addf(errs, "%s: %s: %s; did you mean %s?",
+					  url_where(&urls[i], i, where, sizeof(where)),
+					  yquote(shown, strlen(shown)), why, guess);
+			else
+				diag_addf(errs, "%s: %s: %s",
+					  url_where(&urls[i], i, where, sizeof(where)),
+					  yquote(shown, strlen(shown)), why);
 			free(shown);
 			continue;
 		}
 		L.has_secrets |= password;
 		*t = L.tpl.t;
 		keys_copy(&keys_target, t, &L.tpl.t);
-		t->url = xstrdup(urls[i]);
+		t->url = xstrdup(urls[i].url);
 		t->name = shown;
-		names[c->ntargets] = (struct name_ref){ t->name, NULL, i };
+		names[nn++] = (struct name_ref){ t->name, NULL, i, c->ntargets, false };
 		c->ntargets++;
 	}
-	qsort(names, c->ntargets, sizeof(*names), name_ref_cmp);
-	for (size_t i = 1; i < c->ntargets; i++)
-		if (strcmp(names[i - 1].name, names[i].name) == 0)
-			diag_addf(errs, "-: %s is given twice",
-				  yquote(names[i].name, strlen(names[i].name)));
+	/* The same URL twice is checked once; two URLs that differ only in
+	 * hidden credentials would share a name: that needs a config file. */
+	qsort(names, nn, sizeof(*names), name_ref_cmp);
+	for (size_t i = 1, g = 0; i < nn; i++) {
+		const struct url_arg *first = &urls[names[g].order], *u = &urls[names[i].order];
+		char w1[48], w2[48];
+
+		if (strcmp(names[g].name, names[i].name)) {
+			g = i;
+			continue;
+		}
+		url_where(first, names[g].order, w1, sizeof(w1));
+		url_where(u, names[i].order, w2, sizeof(w2));
+		if (strcmp(first->url, u->url))
+			diag_addf(errs, "%s: %s differs from %s only in its hidden credentials; "
+				  "give them names in a config file", w2,
+				  yquote(names[i].name, strlen(names[i].name)), w1);
+		else
+			diag_addf(warns, "warning: %s: %s is the same URL as %s; checked once",
+				  w2, yquote(names[i].name, strlen(names[i].name)), w1);
+		repeat[names[i].order] = true;
+	}
+	/* Without errors target i is URL i: drop the repeats, keeping the
+	 * first of each in the order given. */
+	if (errs->n == before) {
+		size_t w = 0;
+
+		for (size_t i = 0; i < c->ntargets; i++) {
+			if (repeat[i])
+				keys_clear(&keys_target, &c->targets[i]);
+			else
+				c->targets[w++] = c->targets[i];
+		}
+		c->ntargets = w;
+	}
+	free(repeat);
 	free(names);
 	return loader_done(&L, errs->n == before, out, errs);
 }

@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <sys/resource.h>
 
+#include "cond.h"
 #include "config.h"
 #include "log.h"
 #include "loop.h"
@@ -256,7 +257,7 @@ static void on_stall(void *arg, int64_t ms)
 
 /* --- results -------------------------------------------------------- */
 
-static void check_finish(struct check *c, struct result *r)
+static void check_finish(struct check *c, struct result *r, const struct resp_view *v)
 {
 	struct engine *e = c->e;
 	int64_t now, start_ms = c->start_us / 1000;
@@ -278,6 +279,7 @@ static void check_finish(struct check *c, struct result *r)
 	if (!r->effective_url[0])
 		snprintf(r->effective_url, sizeof(r->effective_url), "%s", c->url);
 	verdict_apply(&e->cfg->targets[c->id], r);
+	cond_apply(&e->cfg->targets[c->id], r, v);
 	check_release(c);
 	c->x = NULL;
 	c->dns_wait = false;
@@ -312,7 +314,7 @@ static void check_fail(struct check *c, enum eclass cls, const char *msg)
 	memset(&r, 0, sizeof(r));
 	r.cls = cls;
 	snprintf(r.msg, sizeof(r.msg), "%s", msg);
-	check_finish(c, &r);
+	check_finish(c, &r, NULL);
 }
 
 static bool scheme_ok(const char *url)
@@ -360,7 +362,7 @@ static bool follow_redirect(struct check *c, struct result *r,
 }
 
 static void on_probe_done(void *arg, struct result *r, const char *redirect,
-			  void *user)
+			  const struct resp_view *v, void *user)
 {
 	struct check *c = user;
 
@@ -368,7 +370,7 @@ static void on_probe_done(void *arg, struct result *r, const char *redirect,
 	c->x = NULL;
 	if (r->cls == EC_NONE && follow_redirect(c, r, redirect))
 		return;
-	check_finish(c, r);
+	check_finish(c, r, v);
 }
 
 /* --- one hop: DNS, then the transfer -------------------------------- */
@@ -397,6 +399,8 @@ static void hop_transfer(struct check *c, const char *addrs)
 	q.send_body = c->send_body;
 	q.timeout_ms = left;
 	q.one_shot = e->opts.once;
+	q.capture_body = cond_needs_body(q.conf);
+	q.headers = cond_list_headers(q.conf->conditions, &q.nheaders);
 	if (!c->literal) {
 		snprintf(resolve, sizeof(resolve), "%s:%d:%s", h, c->port, addrs);
 		q.resolve = resolve;
@@ -404,7 +408,7 @@ static void hop_transfer(struct check *c, const char *addrs)
 	memset(&r, 0, sizeof(r));
 	c->x = probe_start(e->probe, &q, c, &r);
 	if (!c->x)
-		check_finish(c, &r);
+		check_finish(c, &r, NULL);
 }
 
 static void on_resolved(const struct resolve_answer *a, void *arg)

@@ -16,6 +16,10 @@
 
 #define NEEDLE_MAX 1024
 #define PROBE_BUFFER 2048
+/* Captured response headers ([HEADER] conditions): bytes kept at most. */
+#define HEADERS_MAX 8192
+/* A pooled transfer gives back a capture buffer larger than this. */
+#define CAPTURE_KEEP (64 * 1024)
 
 struct xfer {
 	struct probe *p;
@@ -30,6 +34,13 @@ struct xfer {
 	size_t tail_len, tail_cap;
 	uint64_t bytes;
 	int64_t max_body;
+	bool capture;             /* keep the body in body[] */
+	char *body;               /* only for targets whose conditions read it */
+	size_t body_len, body_cap;
+	const char *const *want;  /* header names to keep, lower-case */
+	size_t nwant;
+	char *hdrs;               /* "Name: value\n" lines, at most HEADERS_MAX */
+	size_t hdrs_len, hdrs_cap;
 	bool found, capped, active;
 	bool https;
 	char errbuf[CURL_ERROR_SIZE];
@@ -154,6 +165,17 @@ static void body_search(struct xfer *x, const char *data, size_t n)
 	}
 }
 
+/* Bounded by max_body through on_body's room. */
+static void body_keep(struct xfer *x, const char *data, size_t n)
+{
+	if (!x->capture || !n)
+		return;
+	x->body = xreallocarray_grow(x->body, &x->body_cap, x->body_len + n + 1, 1);
+	memcpy(x->body + x->body_len, data, n);
+	x->body_len += n;
+	x->body[x->body_len] = '\0';
+}
+
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 {
 	struct xfer *x = userp;
@@ -163,12 +185,43 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 		       (size_t)((uint64_t)x->max_body - x->bytes) : 0;
 	if (n > room) {
 		body_search(x, data, room);
+		body_keep(x, data, room);
 		x->bytes += room;
 		x->capped = true;
 		return 0;   /* stop reading: not an error unless a body check needed more */
 	}
 	body_search(x, data, n);
+	body_keep(x, data, n);
 	x->bytes += n;
+	return n;
+}
+
+/* Keeps the lines of the wanted headers of the last response (a status
+ * line starts a new one: 1xx answers come first). */
+static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
+{
+	struct xfer *x = userp;
+	size_t n = size * nmemb, len = n;
+
+	if (n >= 5 && memcmp(data, "HTTP/", 5) == 0) {
+		x->hdrs_len = 0;
+		return n;
+	}
+	while (len && (data[len - 1] == '\n' || data[len - 1] == '\r'))
+		len--;
+	for (size_t i = 0; i < x->nwant; i++) {
+		size_t k = strlen(x->want[i]);
+
+		if (len > k && data[k] == ':' && strncasecmp(data, x->want[i], k) == 0 &&
+		    x->hdrs_len + len + 2 <= HEADERS_MAX) {
+			x->hdrs = xreallocarray_grow(x->hdrs, &x->hdrs_cap, x->hdrs_len + len + 2, 1);
+			memcpy(x->hdrs + x->hdrs_len, data, len);
+			x->hdrs_len += len;
+			x->hdrs[x->hdrs_len++] = '\n';
+			x->hdrs[x->hdrs_len] = '\0';
+			break;
+		}
+	}
 	return n;
 }
 
@@ -372,6 +425,12 @@ static void fill_result(struct xfer *x, CURLcode rc, struct result *r)
 
 static void xfer_release(struct probe *p, struct xfer *x)
 {
+	/* A pooled transfer keeps a small capture buffer, not a big one. */
+	if (x->body_cap > CAPTURE_KEEP) {
+		free(x->body);
+		x->body = NULL;
+		x->body_cap = 0;
+	}
 	curl_slist_free_all(x->headers);
 	curl_slist_free_all(x->resolve);
 	x->headers = x->resolve = NULL;
@@ -409,6 +468,7 @@ static void drain_done(struct probe *p)
 	while ((m = curl_multi_info_read(p->multi, &left))) {
 		struct xfer *x = NULL;
 		struct result r;
+		struct resp_view v = { 0 };
 		char *redir = NULL, *redirect = NULL;
 		void *user;
 
@@ -425,8 +485,19 @@ static void drain_done(struct probe *p)
 			redirect = xstrdup(redir);   /* whole: never follow a cut URL */
 		curl_multi_remove_handle(p->multi, x->easy);
 		user = x->user;
+		if (x->capture) {
+			v.body = x->body ? x->body : "";
+			v.body_len = x->body_len;
+		}
+		if (x->nwant) {
+			v.headers = x->hdrs ? x->hdrs : "";
+			v.headers_len = x->hdrs_len;
+		}
+		/* The view points into x: release it after the callback (which
+		 * may start transfers, but never on this inactive one). */
+		x->active = false;
+		p->done(p->arg, &r, redirect ? redirect : "", &v, user);
 		xfer_release(p, x);
-		p->done(p->arg, &r, redirect ? redirect : "", user);
 		free(redirect);
 	}
 }
@@ -454,6 +525,7 @@ static struct xfer *xfer_get(struct probe *p)
 	x->bytes = 0;
 	x->found = x->capped = false;
 	x->tail_len = 0;
+	x->body_len = x->hdrs_len = 0;
 	x->errbuf[0] = '\0';
 	return x;
 }
@@ -480,18 +552,20 @@ static void set_method(struct xfer *x, const struct probe_req *q)
 {
 	const struct target_conf *c = q->conf;
 	CURL *e = x->easy;
+	bool posting = q->send_body && c->body;
 
 	if (strcmp(q->method, "HEAD") == 0) {
 		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
 		return;
 	}
-	if (q->send_body && c->body) {
+	if (posting) {
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
 				 (curl_off_t)strlen(c->body));
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, c->body);
 	}
-	if (strcmp(q->method, "GET") != 0 &&
-	    !(strcmp(q->method, "POST") == 0 && q->send_body && c->body))
+	/* A body makes curl send POST: any other method (a GET with a body,
+	 * as Gatus sends one) is named. */
+	if (strcmp(q->method, posting ? "POST" : "GET") != 0)
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, q->method);
 }
 
@@ -513,6 +587,10 @@ static void set_options(struct xfer *x, const struct probe_req *q)
 	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, (long)PROBE_BUFFER);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	if (x->nwant) {
+		curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+		curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+	}
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "uptop/" UPTOP_VERSION);
 	/* We follow redirects ourselves: each hop's name goes through our
 	 * resolver, and only http/https are ever followed. */
@@ -571,6 +649,9 @@ struct xfer *probe_start(struct probe *p, const struct probe_req *q,
 		x->tail = xrealloc(x->tail, x->needle_len);
 		x->tail_cap = x->needle_len;
 	}
+	x->capture = q->capture_body;
+	x->want = q->headers;
+	x->nwant = q->headers ? q->nheaders : 0;
 	x->https = strncasecmp(q->url, "https:", 6) == 0;
 	set_options(x, q);
 	mc = curl_multi_add_handle(p->multi, x->easy);
@@ -635,6 +716,8 @@ void probe_free(struct probe *p)
 	for (size_t i = 0; i < p->nall; i++) {
 		curl_easy_cleanup(p->all[i]->easy);
 		free(p->all[i]->tail);
+		free(p->all[i]->body);
+		free(p->all[i]->hdrs);
 		free(p->all[i]);
 	}
 	free(p->all);
@@ -680,5 +763,11 @@ int probe_url_parts(const char *url, char *scheme, size_t slen, char *host,
 
 const char *probe_version(void)
 {
-	return curl_version();
+	static char buf[128];
+	const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+
+	if (!buf[0])
+		snprintf(buf, sizeof(buf), "libcurl/%s %s", v->version,
+			 v->ssl_version ? v->ssl_version : "(no TLS library)");
+	return buf;
 }

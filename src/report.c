@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "diag.h"
 #include "engine.h"
 #include "fmt.h"
 #include "util.h"
@@ -133,6 +134,41 @@ static void put_json_str_or_null(FILE *f, const char *s)
 		fputs("null", f);
 }
 
+static void put_iso_time(FILE *f, int64_t wall)
+{
+	time_t s = (time_t)(wall / 1000);
+	struct tm tm;
+	char buf[32];
+
+	gmtime_r(&s, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	fprintf(f, "\"%s.%03dZ\"", buf, (int)(wall % 1000));
+}
+
+static void put_iso_time_or_null(FILE *f, int64_t wall)
+{
+	if (wall < 0)
+		fputs("null", f);
+	else
+		put_iso_time(f, wall);
+}
+
+/* One rule for both outputs: a latency is the total time of a check that
+ * got an HTTP answer; without an answer there is no latency (null). */
+/* A latency is an answer's (target.h): null for a check that got none,
+ * whose time to fail is in its timings' total_ms. */
+static void put_status_latency(FILE *f, const struct target *t)
+{
+	if (t->has_last && t->last.http_status)
+		fprintf(f, ",\"http_status\":%d", t->last.http_status);
+	else
+		fputs(",\"http_status\":null", f);
+	if (target_latency(t) >= 0)
+		fprintf(f, ",\"latency_ms\":%.3f", target_latency(t));
+	else
+		fputs(",\"latency_ms\":null", f);
+}
+
 static void put_timings(FILE *f, const struct timings *t)
 {
 	fprintf(f,
@@ -155,11 +191,9 @@ static void put_target_json(FILE *f, const struct target *t)
 	fputs(",\"url\":", f);
 	put_json_str(f, url);
 	fprintf(f, ",\"state\":\"%s\"", state_name(report_once_state(t)));
-	if (t->has_last && r->http_status)
-		fprintf(f, ",\"http_status\":%d,\"latency_ms\":%.3f", r->http_status,
-			r->t.total_ms);
-	else
-		fputs(",\"http_status\":null,\"latency_ms\":null", f);
+	fputs(",\"time\":", f);
+	put_iso_time_or_null(f, t->has_last ? r->start_wall_ms : -1);
+	put_status_latency(f, t);
 	fputs(",\"error_class\":", f);
 	put_json_str_or_null(f, t->has_last ? eclass_name(r->cls) : "pending");
 	fputs(",\"error\":", f);
@@ -177,17 +211,6 @@ void report_json(FILE *f, const struct model *m)
 {
 	for (size_t i = 0; i < m->n; i++)
 		put_target_json(f, &m->v[i]);
-}
-
-static void put_iso_time(FILE *f, int64_t wall)
-{
-	time_t s = (time_t)(wall / 1000);
-	struct tm tm;
-	char buf[32];
-
-	gmtime_r(&s, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	fprintf(f, "\"%s.%03dZ\"", buf, (int)(wall % 1000));
 }
 
 /* {"type":"stall","time":T,"ms":N,"checks_voided":N,"reason":S} */
@@ -223,6 +246,7 @@ static void put_outage_json(FILE *f, const struct event *ev)
 void report_event_json(FILE *f, const struct model *m, const struct event *ev)
 {
 	const struct target *t;
+	char url[RESULT_URL_LEN];
 
 	/* Each kind gets its own line type; a kind not known here is skipped. */
 	switch (ev->kind) {
@@ -240,12 +264,20 @@ void report_event_json(FILE *f, const struct model *m, const struct event *ev)
 		return;
 	}
 	t = &m->v[ev->target];
+	fmt_redact_url(url, sizeof(url), t->conf->url);
 	fputs("{\"type\":\"state\",\"time\":", f);
 	put_iso_time(f, ev->wall_ms);
 	fputs(",\"name\":", f);
 	put_json_str(f, t->conf->name);
-	fprintf(f, ",\"old\":\"%s\",\"new\":\"%s\",\"error_class\":",
+	fputs(",\"group\":", f);
+	put_json_str(f, t->conf->group);
+	fputs(",\"url\":", f);
+	put_json_str(f, url);
+	fprintf(f, ",\"old\":\"%s\",\"new\":\"%s\"",
 		state_name(ev->from), state_name(ev->to));
+	/* the result that caused the change is the target's last */
+	put_status_latency(f, t);
+	fputs(",\"error_class\":", f);
 	put_json_str_or_null(f, eclass_name(ev->cls));
 	fputs(",\"error\":", f);
 	put_json_str_or_null(f, ev->cls ? t->last.msg : NULL);
@@ -256,23 +288,72 @@ void report_event_json(FILE *f, const struct model *m, const struct event *ev)
 }
 
 void report_stats_json(FILE *f, const struct engine_stats *s,
-		       double elapsed_s, long peak_rss_kb)
+		       const struct report_run *run)
 {
+	double elapsed_s = run->elapsed_s;
+
+	fprintf(f, "{\"type\":\"stats\",\"time\":");
+	put_iso_time(f, run->wall_ms);
 	fprintf(f,
-		"{\"type\":\"stats\",\"elapsed_s\":%.3f,\"checks\":%llu,"
+		",\"final\":%s,\"elapsed_s\":%.3f,\"checks\":%llu,"
 		"\"checks_per_sec\":%.1f,\"in_flight\":%zu,\"queued\":%zu,"
-		"\"queued_peak\":%zu,\"overdue\":%llu,\"cap\":%zu,"
-		"\"lag_p50_ms\":%.2f,\"lag_p99_ms\":%.2f,\"lag_max_ms\":%.2f,"
-		"\"longest_turn_ms\":%.2f,\"stalls\":%llu,\"checks_voided\":%llu,"
-		"\"peak_rss_kb\":%ld}\n",
-		elapsed_s, (unsigned long long)s->checks,
+		"\"queued_peak\":%zu,\"overdue\":%llu,\"cap\":%zu,",
+		run->final ? "true" : "false", elapsed_s,
+		(unsigned long long)s->checks,
 		elapsed_s > 0 ? (double)s->checks / elapsed_s : 0.0,
 		s->in_flight, s->queued, s->queued_peak,
-		(unsigned long long)s->overdue, s->cap, s->lag_p50_ms,
-		s->lag_p99_ms, s->lag_max_ms, s->longest_turn_ms,
-		(unsigned long long)s->stalls, (unsigned long long)s->checks_voided,
-		peak_rss_kb);
+		(unsigned long long)s->overdue, s->cap);
+	fprintf(f,
+		"\"lag_p50_ms\":%.2f,\"lag_p99_ms\":%.2f,\"lag_max_ms\":%.2f,"
+		"\"longest_turn_ms\":%.2f,\"stalls\":%llu,\"checks_voided\":%llu,",
+		s->lag_p50_ms, s->lag_p99_ms, s->lag_max_ms, s->longest_turn_ms,
+		(unsigned long long)s->stalls, (unsigned long long)s->checks_voided);
+	fprintf(f, "\"output_dropped\":%llu,\"peak_rss_kb\":%ld}\n",
+		(unsigned long long)run->output_dropped, run->peak_rss_kb);
 	fflush(f);
+}
+
+void report_reload_json(FILE *f, int64_t wall, const char *path,
+			const struct config *c, const struct diag *errs)
+{
+	fputs("{\"type\":\"reload\",\"time\":", f);
+	put_iso_time(f, wall);
+	fprintf(f, ",\"ok\":%s,\"config\":", c ? "true" : "false");
+	put_json_str_or_null(f, path);
+	if (c) {
+		fprintf(f, ",\"targets\":%zu}\n", c->ntargets);
+	} else {
+		fputs(",\"errors\":[", f);
+		for (size_t i = 0; i < errs->n; i++) {
+			if (i)
+				fputc(',', f);
+			put_json_str(f, errs->msgs[i]);
+		}
+		fputs("]}\n", f);
+	}
+	fflush(f);
+}
+
+void report_summary(FILE *f, const struct model *m, double seconds)
+{
+	size_t n[STATE__COUNT] = { 0 };
+	static const enum state order[] = { STATE_UP, STATE_DEGRADED, STATE_DOWN,
+					    STATE_PENDING };
+	const char *sep = "";
+
+	for (size_t i = 0; i < m->n; i++)
+		n[report_once_state(&m->v[i])]++;
+	for (size_t i = 0; i < ARRAY_LEN(order); i++) {
+		/* pending only when a round was cut short (a signal) */
+		if (order[i] == STATE_PENDING && !n[STATE_PENDING])
+			continue;
+		fprintf(f, "%s%zu %s", sep, n[order[i]], state_name(order[i]));
+		sep = ", ";
+	}
+	if (seconds < 1)
+		fprintf(f, " in %.0f ms\n", seconds * 1000);
+	else
+		fprintf(f, " in %.1f s\n", seconds);
 }
 
 int report_exit_code(const struct model *m, bool once)

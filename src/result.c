@@ -21,6 +21,7 @@ static const char *const eclass_names[EC__COUNT] = {
 	[EC_REDIRECT] = "redirect",
 	[EC_STATUS] = "status",
 	[EC_BODY] = "body",
+	[EC_CONDITION] = "condition",
 	[EC_SLOW] = "slow",
 	[EC_LOCAL] = "local",
 	[EC_INTERNAL] = "internal",
@@ -143,7 +144,8 @@ void verdict_apply(const struct target_conf *t, struct result *r)
 {
 	if (r->cls != EC_NONE)
 		return;
-	if (!verdict_status_expected(t, r->http_status)) {
+	/* Conditions replace the default status check (cond_apply). */
+	if ((!t->conditions || t->expect_set) && !verdict_status_expected(t, r->http_status)) {
 		char want[RESULT_MSG_LEN / 2];
 
 		verdict_format_expect(t, want, sizeof(want));

@@ -211,7 +211,7 @@ static void curl_words(const struct target_conf *tc, struct words *w)
 	words_add(w, xstrdup("/dev/null"));
 	if (tc->method && strcmp(tc->method, "HEAD") == 0) {
 		words_add(w, xstrdup("-I"));
-	} else if (tc->method && strcmp(tc->method, "GET") != 0) {
+	} else if (tc->method && strcmp(tc->method, tc->body ? "POST" : "GET") != 0) {
 		words_add(w, xstrdup("-X"));
 		words_add(w, shell_single(tc->method));
 	}

@@ -34,6 +34,10 @@ unless named; numbers are parsed leniently ("/delay/0.25s" is 0.25 s):
   /hugeheader    one 1 MiB header line     /manyheaders  10,000 headers
   /gzipbomb      ~1 MiB of gzip inflating to 1 GiB of zeros
   /hostile  /hostile-status   terminal escapes, C1, BEL, NUL, bad UTF-8
+  /json/NAME     a canned JSON document (JSON_DOCS: health, down, users, array, nested)
+  /method        the request's method, as the body
+  /respond?status=N&body=TEXT&type=CT&header=Name:Value (header repeats)
+                 any status, body, content type and headers
   /count         how many /count requests so far (this one included)
   /__stats       JSON hits per path, query stripped, /__stats not counted
   anything else  404 "not found"
@@ -251,8 +255,10 @@ async def respond(c, req, status, body=b"", headers=(), reason=None):
     """A complete response with Content-Length; returns whether to keep the connection."""
     body = to_bytes(body)
     length = None if has_no_body(status) else len(body)    # RFC 9110 8.6
-    head = response_head(req, status, [("Content-Type", "text/plain")] + list(headers),
-                         reason, length)
+    headers = list(headers)
+    if not any(name.lower() == "content-type" for name, _ in headers):
+        headers.insert(0, ("Content-Type", "text/plain"))
+    head = response_head(req, status, headers, reason, length)
     await send(c, head if req.method == "HEAD" else head + body)
     return req.keep_alive
 
@@ -340,6 +346,46 @@ async def h_flap(c, req, args):
 
 async def h_body(c, req, args):
     return await respond(c, req, 200, urllib.parse.unquote_to_bytes("/".join(args)))
+
+
+# Canned documents for conditions ("[BODY].status == UP"), Gatus-style.
+JSON_DOCS = {
+    "health": {"status": "UP", "data": {"id": 1, "name": "john",
+                                        "users": [{"id": 1, "name": "ann"},
+                                                  {"id": 2, "name": "bob"}]}},
+    "down": {"status": "DOWN", "errors": ["disk full"], "data": {"id": 7}},
+    "users": {"users": [{"name": "ann"}, {"name": "bob"}], "count": 1000000},
+    "array": [{"id": 1, "name": "first"}, {"id": 2, "name": "second"}],
+    "nested": {"a": {"b": [{"c": "deep"}]}, "n": None, "f": 0.5},
+}
+
+
+async def h_json(c, req, args):
+    doc = JSON_DOCS.get(arg(args, 0))
+    if doc is None:
+        return await respond(c, req, 404, "no such document")
+    return await respond(c, req, 200, json.dumps(doc),
+                         headers=[("Content-Type", "application/json")])
+
+
+async def h_method(c, req, args):
+    return await respond(c, req, 200, req.method)
+
+
+async def h_respond(c, req, args):
+    q = urllib.parse.parse_qs(urllib.parse.urlsplit(req.target).query, keep_blank_values=True)
+    status = min(max(int(number((q.get("status") or ["200"])[-1], 200)), 100), 999)
+    headers = [("Content-Type", (q.get("type") or ["text/plain"])[-1])]
+    for h in q.get("header", []):
+        name, _, value = h.partition(":")
+        headers.append((name.strip(), value.strip()))
+    body = (q.get("body") or [""])[-1].encode("utf-8", "surrogateescape")
+    if has_no_body(status):
+        body = b""
+    length = None if has_no_body(status) else len(body)
+    head = response_head(req, status, headers, None, length)
+    await send(c, head if req.method == "HEAD" else head + body)
+    return req.keep_alive
 
 
 async def h_size(c, req, args):
@@ -525,7 +571,8 @@ ROUTES = {
     "redirect-to": h_redirect_to,
     "hugeheader": h_hugeheader, "manyheaders": h_manyheaders,
     "gzipbomb": h_gzipbomb, "hostile": h_hostile, "hostile-status": h_hostile_status,
-    "count": h_count, "__stats": h_stats,
+    "count": h_count, "__stats": h_stats, "json": h_json, "respond": h_respond,
+    "method": h_method,
 }
 
 

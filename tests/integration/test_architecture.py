@@ -68,7 +68,8 @@ def main():
     t.eq(sorted(set(rows) - seen), [], "every module in the table exists")
     multi = {lib: sorted(m) for lib, m in owners.items() if len(m) > 1}
     t.eq(multi, {}, "each library has one owner module")
-    t.eq(sorted(owners), ["c-ares", "curl", "curses", "libyaml"], "the libraries in use and their owners")
+    listed = sorted({lib for _, libs in rows.values() for lib in libs})
+    t.eq(sorted(owners), listed, "the libraries in use are the ones the table names")
     docs = [REPO / "README.md"] + sorted((REPO / "docs").glob("*.md"))
     outside = [f"{d.name}: {m}" for d in docs for m in re.findall(r"\.\./shared\S*|/work/shared\S*", d.read_text())]
     t.eq(outside, [], "README and docs/ point only inside the repository")

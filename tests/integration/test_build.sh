@@ -3,10 +3,13 @@
 # build with WERROR=1 (or other CFLAGS) recompiles every object instead of
 # reusing ones built without -Werror. Uses its own build directory.
 set -u
-# Run from `make WERROR=1 check`, the outer make's variables would reach
-# these inner builds through MAKEFLAGS and make every build a -Werror one.
+# Under `make WERROR=1 check` the parent's command-line variables reach
+# every sub-make through MAKEFLAGS: the "plain" builds here must not get them.
 unset MAKEFLAGS MFLAGS MAKELEVEL
 cd "$(dirname "$0")/../.."
+# Under `make WERROR=1 check` the outer make hands WERROR=1 down through
+# MAKEFLAGS: the "plain" builds below must be plain.
+unset MAKEFLAGS MFLAGS MAKELEVEL WERROR
 n=0 failed=0
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
 tmp=$(mktemp -d)

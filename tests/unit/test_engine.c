@@ -51,8 +51,8 @@ static void e1(void *arg, const struct event *ev)
 
 static struct engine *start(struct loop *l, struct config **cfg, size_t n)
 {
-	static char a[] = "http://a.invalid/", b[] = "http://b.invalid/";
-	static char *const urls[] = { a, b };
+	static const struct url_arg urls[] = { { "http://a.invalid/", 1, 0 },
+					       { "http://b.invalid/", 2, 0 } };
 	struct diag errs = { 0 };
 	struct engine_opts o;
 	struct engine *e;
@@ -60,7 +60,7 @@ static struct engine *start(struct loop *l, struct config **cfg, size_t n)
 	memset(&o, 0, sizeof(o));
 	o.once = true;
 	o.dns_servers = "127.0.0.1:9";   /* never asked: .invalid needs no query */
-	if (config_from_urls(urls, n, cfg, &errs) != 0)
+	if (config_from_urls(urls, n, NULL, cfg, &errs, &errs) != 0)
 		abort();
 	e = engine_new(l, *cfg, &o, &errs);
 	if (!e) {
@@ -197,7 +197,8 @@ static void test_stall_voids(void)
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	socklen_t sl = sizeof(sa);
 	int ls = socket(AF_INET, SOCK_STREAM, 0);
-	char url[64], *urls[1] = { url };
+	char url[64];
+	struct url_arg arg = { url, 1, 0 };
 	struct diag errs = { 0 };
 	struct engine_opts o = { .once = true, .dns_servers = "127.0.0.1:9" };
 	struct loop_timer slow = { 0 };
@@ -212,7 +213,7 @@ static void test_stall_voids(void)
 	    listen(ls, 8) != 0 || getsockname(ls, (struct sockaddr *)&sa, &sl) != 0)
 		abort();
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u/", ntohs(sa.sin_port));
-	if (config_from_urls(urls, 1, &cfg, &errs) != 0)
+	if (config_from_urls(&arg, 1, NULL, &cfg, &errs, &errs) != 0)
 		abort();
 	cfg->targets[0].timeout_ms = 1000;
 	e = engine_new(l, cfg, &o, &errs);

@@ -38,7 +38,7 @@ static void test_names(void)
 	static const char *const want[EC__COUNT] = {
 		NULL, "dns", "refused", "connect_timeout", "connect", "timeout",
 		"tls", "reset", "protocol", "too_many_redirects", "redirect",
-		"status", "body", "slow", "local", "internal",
+		"status", "body", "condition", "slow", "local", "internal",
 	};
 	bool names = true, failures = true;
 
