@@ -26,7 +26,10 @@ struct probe_req {
 	const char *url;          /* this hop (a redirect changes it) */
 	const char *method;       /* this hop's method */
 	bool send_body;           /* send conf->body */
-	const char *resolve;      /* "host:port:addr,addr" or NULL (IP literal) */
+	const char *host;         /* this hop's host as in the URL ([v6]) */
+	int port;                 /* and its port */
+	const char *addrs;        /* our resolver's "addr,addr", or NULL for
+				   * an IP literal */
 	int64_t timeout_ms;       /* what is left of the check's timeout */
 	bool one_shot;            /* no next round: neither look for nor keep
 				   * a connection to reuse */
@@ -44,11 +47,33 @@ struct probe *probe_new(struct loop *l, size_t max_connections,
 void probe_free(struct probe *p);
 
 /* Starts a transfer; `user` comes back in the callback. Returns a handle
- * for probe_cancel, or NULL with r filled (failed to start: EC_LOCAL). */
+ * for probe_cancel, or NULL with r filled (failed to start: EC_LOCAL).
+ *
+ * The addresses reach curl as the connection's "connect to" host: an
+ * address list is part of the connection's identity, so when a name moves
+ * the next check opens a new connection to the new address instead of
+ * reusing one to the old (and curl's DNS cache only holds transient
+ * entries, pruned after a minute).
+ *
+ * An https transfer's first steps (connect, TLS ClientHello: ~0.3 ms of
+ * CPU on a new connection) run inside this call, so a caller that starts
+ * checks under a time budget pays for them there instead of in one
+ * unbounded curl timer turn later. The callback never runs inside it. */
 struct xfer *probe_start(struct probe *p, const struct probe_req *q,
 			 void *user, struct result *r);
 /* Aborts one transfer without a callback. */
 void probe_cancel(struct probe *p, struct xfer *x);
+
+/* Loads the CA store for `ca_file` (NULL: the system bundle) into the
+ * multi handle's cache now, before any check's clock runs, instead of
+ * inside the first TLS check while every other check on the loop waits
+ * (Debian's bundle: ~30 ms of CPU). Transfers that verify with this CA
+ * source share the cached store until the next call; others load theirs
+ * per connection without evicting it. A TLS handshake that goes nowhere
+ * does it (curl writes its ClientHello into a socketpair): nothing is
+ * sent on the network. Blocks for that long: call it at start-up and on
+ * reload only. */
+void probe_warm_tls(struct probe *p, const char *ca_file);
 
 /* URL parts as curl parses them. host keeps IPv6 brackets. Returns 0, or
  * -1 with a message in err. */

@@ -40,29 +40,53 @@ struct timings {
 	double total_ms;      /* whole check, DNS included */
 };
 
-#define RESULT_MSG_LEN 320
+#define RESULT_MSG_LEN 256
+#define RESULT_DETAIL_LEN 256
 #define RESULT_IP_LEN 48
 #define RESULT_URL_LEN 256
 
+/* One rule for every class: `msg` is uptop's own short phrasing of what
+ * happened and where ("127.0.0.1:8080", "timed out after 1000 ms waiting
+ * for the response", "connection reset after 200 and 1,234 body bytes"),
+ * shown after the class name ("refused: 127.0.0.1:8080"); it never quotes
+ * a library. What the library said, verbatim, goes to `detail` for the
+ * detail view and JSON `error_detail` ("" when it adds nothing). */
 struct result {
 	int64_t start_mono_ms;
 	int64_t start_wall_ms;
-	int http_status;                 /* 0: no HTTP answer */
+	int http_status;                 /* 0: no status line arrived; kept
+					  * when the check failed after it */
 	struct timings t;
 	uint64_t bytes;                  /* body bytes read */
 	bool body_found;                 /* body_contains seen (if set) */
 	bool body_truncated;             /* stopped reading at max_body */
+	bool dns_stale;                  /* the address came from an expired
+					  * DNS answer (RFC 8767 serve-stale) */
 	int redirects;                   /* hops followed */
 	char remote_ip[RESULT_IP_LEN];   /* "" when never connected */
 	char effective_url[RESULT_URL_LEN];
 	enum eclass cls;
 	char msg[RESULT_MSG_LEN];        /* raw text: sanitise before display */
+	char detail[RESULT_DETAIL_LEN];  /* library text or a note; sanitise */
 };
 
 const char *eclass_name(enum eclass c);   /* "dns", "refused", ... ; NULL for EC_NONE */
 
 /* True for classes that count as a failed check (everything but NONE and SLOW). */
 bool eclass_is_failure(enum eclass c);
+
+/* True when the check got a complete HTTP answer (success, slow, or a
+ * status or body verdict): its latency is the answer's. */
+bool eclass_answered(enum eclass c);
+
+/* Quotes the first line of bytes a peer sent, for a message: printable
+ * ASCII as is, '"' and '\\' escaped, other bytes as \xNN, at most `max`
+ * output characters ("..." when cut). Always terminated. O(n). */
+void result_quote(char *dst, size_t len, const unsigned char *src, size_t n,
+		  size_t max);
+
+/* "1,234,567": digits grouped by thousands, for byte counts in messages. */
+void result_group_digits(char *dst, size_t len, uint64_t v);
 
 /* Applies the target's expectations to a transport-successful result:
  * status -> EC_STATUS "got 503, expected 200-399"; body_contains ->

@@ -18,6 +18,7 @@ struct fired {
 	int fd;
 	short revents;
 	uint32_t gen;
+	size_t slot;           /* where it was when collected */
 };
 
 struct loop {
@@ -32,6 +33,7 @@ struct loop {
 	size_t rr;             /* where the next turn starts serving fds */
 	int max_fds_per_turn;
 	int64_t budget_us;     /* stop serving fds after this long in a turn */
+	bool backlog;          /* this turn left ready fds unserved */
 	struct loop_timer **timers;
 	size_t ntimers, timers_cap;
 	bool wake;
@@ -204,16 +206,22 @@ static size_t collect_fired(struct loop *l, int nready)
 		l->fired[k].fd = l->pfds[s].fd;
 		l->fired[k].revents = l->pfds[s].revents;
 		l->fired[k].gen = l->ents[s].gen;
+		l->fired[k].slot = s;
 		k++;
 	}
-	l->rr = l->n ? (l->rr + 1) % l->n : 0;
+	/* Cut at the limit: the next turn starts after the last one taken. */
+	if (k == lim)
+		l->rr = (l->fired[k - 1].slot + 1) % l->n;
+	else
+		l->rr = (l->rr + 1) % l->n;
 	return k;
 }
 
 /* Serves the fired fds until the turn's time budget is spent: one TLS
  * handshake step costs ~0.3 ms, so 500 of them would hold the keyboard
  * for 150 ms. What is left fires again next turn (poll is level-triggered),
- * and the rotating start keeps that fair. */
+ * starting with the first fd left unserved, so every ready fd waits at
+ * most as many turns as it takes to serve the ones before it. */
 static void dispatch_fds(struct loop *l, size_t k, int64_t start_us)
 {
 	for (size_t i = 0; i < k; i++) {
@@ -221,6 +229,8 @@ static void dispatch_fds(struct loop *l, size_t k, int64_t start_us)
 
 		if (i && mono_us() - start_us > l->budget_us) {
 			l->wake = true;
+			l->backlog = true;
+			l->rr = l->n ? l->fired[i].slot % l->n : 0;
 			break;
 		}
 
@@ -252,6 +262,7 @@ int loop_turn(struct loop *l, int max_wait_ms)
 	size_t k;
 
 	l->wake = false;
+	l->backlog = false;
 	nready = poll(l->pfds, (nfds_t)l->n, timeout);
 	if (nready < 0)
 		return errno == EINTR ? 0 : -1;
@@ -284,4 +295,9 @@ const struct lagstat *loop_lag(const struct loop *l)
 double loop_longest_turn_ms(const struct loop *l)
 {
 	return l->longest_ms;
+}
+
+bool loop_backlog(const struct loop *l)
+{
+	return l->backlog;
 }

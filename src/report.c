@@ -154,16 +154,27 @@ static void put_target_json(FILE *f, const struct target *t)
 	fputs(",\"url\":", f);
 	put_json_str(f, url);
 	fprintf(f, ",\"state\":\"%s\"", state_name(report_once_state(t)));
+	/* A status line that arrived is kept even when the check failed
+	 * after it; a latency is an answer's. */
 	if (t->has_last && r->http_status)
-		fprintf(f, ",\"http_status\":%d,\"latency_ms\":%.3f", r->http_status,
-			r->t.total_ms);
+		fprintf(f, ",\"http_status\":%d", r->http_status);
 	else
-		fputs(",\"http_status\":null,\"latency_ms\":null", f);
+		fputs(",\"http_status\":null", f);
+	if (t->has_last && r->http_status && eclass_answered(r->cls))
+		fprintf(f, ",\"latency_ms\":%.3f", r->t.total_ms);
+	else
+		fputs(",\"latency_ms\":null", f);
 	fputs(",\"error_class\":", f);
 	put_json_str_or_null(f, t->has_last ? eclass_name(r->cls) : "pending");
 	fputs(",\"error\":", f);
 	put_json_str_or_null(f, t->has_last ? (r->cls ? r->msg : NULL) :
 					      "not checked");
+	fputs(",\"error_detail\":", f);
+	put_json_str_or_null(f, t->has_last && r->detail[0] ? r->detail : NULL);
+	fprintf(f, ",\"body_bytes\":%llu,\"truncated\":%s,\"dns_stale\":%s",
+		t->has_last ? (unsigned long long)r->bytes : 0ULL,
+		t->has_last && r->body_truncated ? "true" : "false",
+		t->has_last && r->dns_stale ? "true" : "false");
 	fputs(",\"timings\":", f);
 	put_timings(f, t->has_last ? &r->t : &none);
 	fputs(",\"remote_ip\":", f);
@@ -202,6 +213,9 @@ void report_event_json(FILE *f, const struct model *m, const struct event *ev)
 	put_json_str_or_null(f, eclass_name(ev->cls));
 	fputs(",\"error\":", f);
 	put_json_str_or_null(f, ev->cls ? t->last.msg : NULL);
+	fputs(",\"error_detail\":", f);
+	put_json_str_or_null(f, ev->cls && t->last.detail[0] ? t->last.detail :
+							      NULL);
 	fputs("}\n", f);
 	fflush(f);
 }

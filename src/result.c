@@ -40,6 +40,58 @@ bool eclass_is_failure(enum eclass c)
 	return c != EC_NONE && c != EC_SLOW;
 }
 
+bool eclass_answered(enum eclass c)
+{
+	return c == EC_NONE || c == EC_SLOW || c == EC_STATUS || c == EC_BODY;
+}
+
+void result_quote(char *dst, size_t len, const unsigned char *src, size_t n,
+		  size_t max)
+{
+	size_t at = 0, i;
+
+	if (!len)
+		return;
+	for (i = 0; i < n && i < max; i++) {
+		unsigned char c = src[i];
+		char esc[5];
+		size_t k;
+
+		if (c == '\r' || c == '\n')
+			break;
+		if (c == '"' || c == '\\')
+			k = (size_t)snprintf(esc, sizeof(esc), "\\%c", c);
+		else if (c >= 0x20 && c < 0x7f)
+			k = (size_t)snprintf(esc, sizeof(esc), "%c", c);
+		else
+			k = (size_t)snprintf(esc, sizeof(esc), "\\x%02x", c);
+		if (at + k > max || at + k + 4 > len)   /* room for "..." */
+			break;
+		memcpy(dst + at, esc, k);
+		at += k;
+	}
+	if (i < n && src[i] != '\r' && src[i] != '\n' && at + 4 <= len) {
+		memcpy(dst + at, "...", 3);
+		at += 3;
+	}
+	dst[at] = '\0';
+}
+
+void result_group_digits(char *dst, size_t len, uint64_t v)
+{
+	char raw[24];
+	int n = snprintf(raw, sizeof(raw), "%llu", (unsigned long long)v);
+	size_t at = 0;
+
+	for (int i = 0; i < n && at + 2 < len; i++) {
+		if (i && (n - i) % 3 == 0)
+			dst[at++] = ',';
+		dst[at++] = raw[i];
+	}
+	if (len)
+		dst[at < len ? at : len - 1] = '\0';
+}
+
 /* The config always fills at least one range; a hand-built conf without
  * one gets the documented default. */
 static const struct status_range default_expect = { 200, 399 };
