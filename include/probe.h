@@ -64,6 +64,12 @@ struct xfer *probe_start(struct probe *p, const struct probe_req *q,
 /* Aborts one transfer without a callback. */
 void probe_cancel(struct probe *p, struct xfer *x);
 
+/* Closes connections idle longer than `ms` (curl's MAXAGE_CONN; its
+ * default is 118 s). The engine passes its longest interval plus timeout:
+ * no connection a scheduled check could reuse is closed, and those to
+ * names that change on every check (CDN edges) do not pile up. */
+void probe_set_idle_limit(struct probe *p, int64_t ms);
+
 /* Loads the CA store for `ca_file` (NULL: the system bundle) into the
  * multi handle's cache now, before any check's clock runs, instead of
  * inside the first TLS check while every other check on the loop waits

@@ -40,6 +40,11 @@ struct check {
 	int64_t deadline_ms;
 	int64_t dns_start_us;
 	double dns_ms;            /* summed over hops */
+	int32_t stale_s;          /* a hop used a DNS answer this far past its TTL */
+	uint64_t chain;           /* hosts of this check's redirect hops */
+	uint64_t last_chain;      /* ... and of the previous check's */
+	bool churn;               /* they differed: redirect hops keep no
+				   * connection (it would never be reused) */
 	int hops;
 	const char *url;          /* this hop: the target's, or redir_url */
 	char *redir_url;          /* owned: the Location being followed */
@@ -110,11 +115,20 @@ static void check_finish(struct check *c, struct result *r)
 	r->start_wall_ms = c->start_wall_ms;
 	r->redirects = c->hops;
 	r->t.dns_ms = c->dns_ms;
+	if (c->stale_s) {
+		r->dns_stale = true;
+		if (!r->detail[0])
+			snprintf(r->detail, sizeof(r->detail),
+				 "DNS: served an answer %d s past its TTL (RFC 8767): "
+				 "the refresh failed or was slow", (int)c->stale_s);
+	}
 	/* The whole check, every hop and DNS included, on our clock. */
 	r->t.total_ms = (double)(mono_us() - c->start_us) / 1000.0;
 	if (!r->effective_url[0])
 		snprintf(r->effective_url, sizeof(r->effective_url), "%s", c->url);
 	verdict_apply(&e->cfg->targets[c->id], r);
+	c->churn = c->last_chain && c->chain != c->last_chain;
+	c->last_chain = c->chain;
 	check_release(c);
 	c->x = NULL;
 	c->dns_wait = false;
@@ -131,13 +145,15 @@ static void check_finish(struct check *c, struct result *r)
 	tick_arm(e);
 }
 
-static void check_fail(struct check *c, enum eclass cls, const char *msg)
+static void check_fail(struct check *c, enum eclass cls, const char *msg,
+		       const char *detail)
 {
 	struct result r;
 
 	memset(&r, 0, sizeof(r));
 	r.cls = cls;
 	snprintf(r.msg, sizeof(r.msg), "%s", msg);
+	snprintf(r.detail, sizeof(r.detail), "%s", detail ? detail : "");
 	check_finish(c, &r);
 }
 
@@ -160,14 +176,14 @@ static bool follow_redirect(struct check *c, struct result *r,
 	if (c->hops >= CONFIG_MAX_REDIRECTS) {
 		snprintf(msg, sizeof(msg), "more than %d redirects (last: %d to %s)",
 			 CONFIG_MAX_REDIRECTS, r->http_status, location);
-		check_fail(c, EC_TOO_MANY_REDIRECTS, msg);
+		check_fail(c, EC_TOO_MANY_REDIRECTS, msg, NULL);
 		return true;
 	}
 	if (!scheme_ok(location)) {
 		snprintf(msg, sizeof(msg),
 			 "redirect (%d) to '%s' not followed: only http and https",
 			 r->http_status, location);
-		check_fail(c, EC_REDIRECT, msg);
+		check_fail(c, EC_REDIRECT, msg, NULL);
 		return true;
 	}
 	c->hops++;
@@ -211,7 +227,7 @@ static void hop_transfer(struct check *c, const char *addrs)
 
 		snprintf(msg, sizeof(msg), "timed out after %lld ms before connecting",
 			 (long long)(e->cfg->targets[c->id].timeout_ms - left));
-		check_fail(c, EC_TIMEOUT, msg);
+		check_fail(c, EC_TIMEOUT, msg, NULL);
 		return;
 	}
 	memset(&q, 0, sizeof(q));
@@ -220,7 +236,10 @@ static void hop_transfer(struct check *c, const char *addrs)
 	q.method = c->method;
 	q.send_body = c->send_body;
 	q.timeout_ms = left;
-	q.one_shot = e->opts.once;
+	/* A redirect to a new host on every check (CDN edges) would leave an
+	 * idle connection behind each time; libcurl 7.88 prunes a cache full
+	 * of those in quadratic time (seconds of a frozen loop). */
+	q.one_shot = e->opts.once || (c->hops > 0 && c->churn);
 	q.host = c->host;
 	q.port = c->port;
 	q.addrs = c->literal ? NULL : addrs;
@@ -241,14 +260,25 @@ static void on_resolved(const struct resolve_answer *a, void *arg)
 
 		if (a->timed_out)
 			snprintf(msg, sizeof(msg),
-				 "lookup of '%s' timed out after %.0f ms (the check's timeout)",
+				 "lookup of '%.100s' timed out after %.0f ms (the check's timeout)",
 				 c->host, c->dns_ms);
 		else
 			snprintf(msg, sizeof(msg), "%s", a->err);
-		check_fail(c, EC_DNS, msg);
+		check_fail(c, EC_DNS, msg, a->detail);
 		return;
 	}
+	if (a->stale && c->stale_s == 0)
+		c->stale_s = (int32_t)(a->stale_ms / 1000 + 1);
 	hop_transfer(c, a->addrs);
+}
+
+/* FNV-1a over "host:port", folded into the chain so far. */
+static uint64_t chain_add(uint64_t h, const char *host, int port)
+{
+	h ^= 1469598103934665603ULL;
+	for (; *host; host++)
+		h = (h ^ (unsigned char)*host) * 1099511628211ULL;
+	return (h ^ (uint64_t)port) * 1099511628211ULL;
 }
 
 static bool host_is_literal(const char *host)
@@ -271,11 +301,13 @@ static void check_hop(struct check *c)
 		char msg[RESULT_MSG_LEN];
 
 		snprintf(msg, sizeof(msg), "%.80s: %.160s", err, c->url);
-		check_fail(c, c->hops ? EC_REDIRECT : EC_PROTOCOL, msg);
+		check_fail(c, c->hops ? EC_REDIRECT : EC_PROTOCOL, msg, NULL);
 		return;
 	}
 	c->host = xstrdup(host);
 	c->literal = host_is_literal(c->host);
+	if (c->hops)
+		c->chain = chain_add(c->chain, c->host, c->port);
 	c->dns_start_us = mono_us();
 	if (resolve_lookup(e->res, c->host, c->deadline_ms, on_resolved, c, &a,
 			   &c->waiter)) {
@@ -295,6 +327,8 @@ static void check_start(struct engine *e, uint32_t id)
 	c->start_wall_ms = wall_ms();
 	c->deadline_ms = c->start_us / 1000 + t->timeout_ms;
 	c->dns_ms = 0;
+	c->stale_s = 0;
+	c->chain = 0;
 	c->hops = 0;
 	c->method = t->method;
 	c->send_body = t->body != NULL;
@@ -418,8 +452,28 @@ static void engine_schedule(struct engine *e)
 	}
 }
 
+/* The longest a connection or a cached name sits unused between two
+ * scheduled checks that could use it: the longest interval plus the
+ * longest timeout, and some slack. */
+static int64_t idle_limit(const struct config *cfg)
+{
+	int64_t longest = 0;
+
+	for (size_t i = 0; i < cfg->ntargets; i++) {
+		const struct target_conf *t = &cfg->targets[i];
+
+		if (t->interval_ms + t->timeout_ms > longest)
+			longest = t->interval_ms + t->timeout_ms;
+	}
+	return longest + 5000;
+}
+
 static void engine_build(struct engine *e, const struct config *cfg)
 {
+	int64_t idle = idle_limit(cfg);
+
+	probe_set_idle_limit(e->probe, idle);
+	resolve_set_idle_limit(e->res, idle);
 	e->cfg = cfg;
 	e->sched = sched_new(cfg->ntargets, e->cap);
 	e->checks = xcalloc(cfg->ntargets, sizeof(*e->checks));

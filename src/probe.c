@@ -22,6 +22,7 @@
 #define FIRST_BYTES 64            /* kept from an answer that is not HTTP */
 #define QUOTE_COLS 40             /* of which this much is quoted */
 #define ADDR_HOST_LEN 64
+#define DNS_CACHE_S 2L
 #define WHERE_LEN 176             /* "host:port (ip)", cut */
 #define RESOLVE_LINE_LEN (ADDR_HOST_LEN + 512)
 
@@ -61,6 +62,7 @@ struct probe {
 	struct xfer *free_list;
 	struct xfer **all;        /* every xfer ever made, for teardown */
 	size_t nall, capall;
+	long max_idle_s;          /* CURLOPT_MAXAGE_CONN; 0: curl's default */
 	bool ca_warm;             /* probe_warm_tls ran: ca_cached is valid */
 	char *ca_cached;          /* its CA file; NULL: the system bundle */
 };
@@ -783,25 +785,23 @@ static uint64_t addrs_hash(const char *s)
 /* Our resolver's answer reaches curl as the "connect to" host, which is
  * part of a connection's identity in curl's connection cache (a resolve
  * entry is not): a check after the name moved cannot reuse a connection
- * to the old address. One address is connected to as a literal; a list
- * gets a name of its own, resolved by a transient CURLOPT_RESOLVE entry
- * ("+": pruned from curl's DNS cache after a minute, so a new name on
- * every check does not grow it). The Host header, SNI and certificate
- * check still use the URL's host. */
+ * to the old address. The connect-to name stands for (host, addresses):
+ * curl groups connections by it and walks the whole group looking for
+ * one to reuse, polling each idle one, so one group per host keeps that
+ * walk short. A transient CURLOPT_RESOLVE entry ("+") gives its addresses;
+ * curl's DNS cache forgets it after DNS_CACHE_S (curl prunes the whole
+ * cache after every transfer, so it must stay small). The Host header,
+ * SNI and the certificate check still use the URL's host. */
 static void set_connect_to(struct xfer *x, const struct probe_req *q)
 {
 	char buf[RESOLVE_LINE_LEN], name[ADDR_HOST_LEN];
 
-	if (!strchr(q->addrs, ',')) {
-		snprintf(buf, sizeof(buf), "::%s", q->addrs);
-	} else {
-		snprintf(name, sizeof(name), "a%016llx.addr.uptop.invalid",
-			 (unsigned long long)addrs_hash(q->addrs));
-		snprintf(buf, sizeof(buf), "+%s:%d:%s", name, q->port, q->addrs);
-		x->resolve = curl_slist_append(NULL, buf);
-		curl_easy_setopt(x->easy, CURLOPT_RESOLVE, x->resolve);
-		snprintf(buf, sizeof(buf), "::%s", name);
-	}
+	snprintf(name, sizeof(name), "h%016llx.uptop.invalid",
+		 (unsigned long long)(addrs_hash(q->host) ^ addrs_hash(q->addrs)));
+	snprintf(buf, sizeof(buf), "+%s:%d:%s", name, q->port, q->addrs);
+	x->resolve = curl_slist_append(NULL, buf);
+	curl_easy_setopt(x->easy, CURLOPT_RESOLVE, x->resolve);
+	snprintf(buf, sizeof(buf), "::%s", name);
 	x->connect_to = curl_slist_append(NULL, buf);
 	curl_easy_setopt(x->easy, CURLOPT_CONNECT_TO, x->connect_to);
 }
@@ -855,6 +855,11 @@ static void set_options(struct xfer *x, const struct probe_req *q)
 		curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
 		curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
 	}
+	if (x->p->max_idle_s)
+		curl_easy_setopt(e, CURLOPT_MAXAGE_CONN, x->p->max_idle_s);
+	/* Entries live from this transfer's start to its connect, within one
+	 * call (time() has 1 s steps: 2 s is the safe minimum). */
+	curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, DNS_CACHE_S);
 	if (q->addrs)
 		set_connect_to(x, q);
 	/* curl arms a happy-eyeballs timer (200 ms) on every new connection,
@@ -982,6 +987,11 @@ void probe_free(struct probe *p)
 	free(p->ca_cached);
 	free(p);
 	curl_global_cleanup();
+}
+
+void probe_set_idle_limit(struct probe *p, int64_t ms)
+{
+	p->max_idle_s = ms > 0 ? (long)((ms + 999) / 1000) : 0;
 }
 
 /* --- the CA store, loaded before the first check ------------------- */

@@ -102,17 +102,24 @@ class Fixture:
 
     tls=True adds the good HTTPS port and the three broken TLS ports
     (.https_wrong_host, .https_expired, .tls_close); .ca is the certificate to
-    trust. stop() and restart() keep the ports, so a test can kill the server
-    under uptop and bring it back. The process is killed on exit."""
+    trust. .banner speaks SSH instead of HTTP; .silent accepts and never
+    answers. host picks another 127.x address, port a fixed HTTP port (the
+    same port on two addresses: one name, two servers), all_status a
+    server that answers every path with that status. stop() and restart()
+    keep the ports, so a test can kill the server under uptop and bring it
+    back. The process is killed on exit."""
 
     READY_TIMEOUT = 10.0
 
-    def __init__(self, tls=True):
+    def __init__(self, tls=True, host=HOST, port=0, all_status=None):
         self.tls = tls
+        self.host = host
+        self.all_status = all_status
         self.dir = tempfile.mkdtemp(prefix="uptop-fx-")
         self.proc = None
         self.info = {}
         self._ports = None      # set after the first start, reused by restart()
+        self._http_port = port
 
     # The ports and paths from the ready line; None for listeners not asked for.
     http = property(lambda self: self.info.get("http"))
@@ -120,6 +127,8 @@ class Fixture:
     https_wrong_host = property(lambda self: self.info.get("https_wrong_host"))
     https_expired = property(lambda self: self.info.get("https_expired"))
     tls_close = property(lambda self: self.info.get("tls_close"))
+    banner = property(lambda self: self.info.get("banner"))
+    silent = property(lambda self: self.info.get("silent"))
     ca = property(lambda self: self.info.get("ca"))
     pid = property(lambda self: self.info.get("pid"))
 
@@ -131,10 +140,13 @@ class Fixture:
         self.close()
 
     def _argv(self, ready):
-        ports = self._ports or {"http": 0, "https": 0, "https_wrong_host": 0,
-                                "https_expired": 0, "tls_close": 0}
-        argv = [sys.executable, str(FIXTURE), "--host", HOST, "--port", str(ports["http"]),
+        ports = self._ports or {"http": self._http_port, "https": 0, "https_wrong_host": 0,
+                                "https_expired": 0, "tls_close": 0, "banner": 0, "silent": 0}
+        argv = [sys.executable, str(FIXTURE), "--host", self.host, "--port", str(ports["http"]),
+                "--banner-port", str(ports["banner"]), "--silent-port", str(ports["silent"]),
                 "--ready-file", ready, "--exit-with-parent"]
+        if self.all_status:
+            argv += ["--all-status", str(self.all_status)]
         if self.tls:
             argv += ["--tls-port", str(ports["https"]),
                      "--tls-wrong-host-port", str(ports["https_wrong_host"]),
@@ -159,7 +171,8 @@ class Fixture:
         with open(ready) as f:
             self.info = json.load(f)
         self._ports = {k: self.info[k] for k in
-                       ("http", "https", "https_wrong_host", "https_expired", "tls_close")}
+                       ("http", "https", "https_wrong_host", "https_expired", "tls_close",
+                        "banner", "silent")}
         return self
 
     def stop(self):
@@ -192,7 +205,7 @@ class Fixture:
             port = self.https if tls else self.http
         scheme = "https" if tls or port in (self.https, self.https_wrong_host,
                                             self.https_expired, self.tls_close) else "http"
-        return f"{scheme}://{HOST}:{port}/{path.lstrip('/')}"
+        return f"{scheme}://{self.host}:{port}/{path.lstrip('/')}"
 
     def get(self, path, timeout=5):
         """(status, body bytes) of a plain GET, without any proxy."""
