@@ -64,6 +64,11 @@ struct xfer *probe_start(struct probe *p, const struct probe_req *q,
 /* Aborts one transfer without a callback. */
 void probe_cancel(struct probe *p, struct xfer *x);
 
+/* https transfers whose connection is not up yet (TCP + TLS): each is
+ * ~1 ms of CPU still to come, when the server's handshake reply arrives.
+ * O(1). */
+size_t probe_handshakes(const struct probe *p);
+
 /* Closes connections idle longer than `ms` (curl's MAXAGE_CONN; its
  * default is 118 s). The engine passes its longest interval plus timeout:
  * no connection a scheduled check could reuse is closed, and those to

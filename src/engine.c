@@ -24,6 +24,7 @@
 
 #define START_PER_TURN 200
 #define START_BUDGET_US 10000
+#define HANDSHAKES_MAX 32      /* ~one turn budget of TLS work to come */
 #define RATE_SLOTS 8
 #define RATE_WINDOW 5
 #define HOST_MAX 256
@@ -116,11 +117,13 @@ static void check_finish(struct check *c, struct result *r)
 	r->redirects = c->hops;
 	r->t.dns_ms = c->dns_ms;
 	if (c->stale_s) {
+		size_t at = strlen(r->detail);
+
 		r->dns_stale = true;
-		if (!r->detail[0])
-			snprintf(r->detail, sizeof(r->detail),
-				 "DNS: served an answer %d s past its TTL (RFC 8767): "
-				 "the refresh failed or was slow", (int)c->stale_s);
+		snprintf(r->detail + at, sizeof(r->detail) - at,
+			 "%sDNS: stale answer, %d s past its TTL (RFC 8767 serve-stale: "
+			 "the refresh failed or was slow)", at ? "; " : "",
+			 (int)c->stale_s);
 	}
 	/* The whole check, every hop and DNS included, on our clock. */
 	r->t.total_ms = (double)(mono_us() - c->start_us) / 1000.0;
@@ -378,10 +381,16 @@ static void on_tick(void *arg)
 
 	sched_tick(e->sched, mono_ms());
 	/* Bounded by count and by time: a turn never holds the keyboard.
-	 * While the checks in flight already fill the loop's turn (their
-	 * ready sockets wait), new ones stay in our queue, where waiting is
-	 * not counted against them: starting them would slow every check in
-	 * flight, and a TLS start alone costs ~0.3 ms of CPU. */
+	 * New checks stay in our queue, where waiting is not counted against
+	 * them, while the checks in flight already fill the loop's turns
+	 * (ready sockets left waiting) or while enough TLS handshakes are
+	 * under way to fill one: their replies cost ~1 ms of CPU each, and
+	 * every check in flight would wait behind them (and show it in its
+	 * latency). */
+	if (probe_handshakes(e->probe) >= HANDSHAKES_MAX) {
+		loop_timer_arm(&e->tick, mono_ms() + 1);
+		return;
+	}
 	if (loop_backlog(e->loop))
 		budget = 1;
 	while (budget-- && mono_us() < until && sched_pop_ready(e->sched, &id))

@@ -47,6 +47,7 @@ struct xfer {
 	bool found, capped, active;
 	bool https;
 	bool not_http;            /* the answer had no status line */
+	bool handshaking;         /* counted in p->handshakes */
 	size_t nfirst;
 	unsigned char first[FIRST_BYTES];
 	char errbuf[CURL_ERROR_SIZE];
@@ -63,6 +64,7 @@ struct probe {
 	struct xfer **all;        /* every xfer ever made, for teardown */
 	size_t nall, capall;
 	long max_idle_s;          /* CURLOPT_MAXAGE_CONN; 0: curl's default */
+	size_t handshakes;        /* https transfers not past TLS yet */
 	bool ca_warm;             /* probe_warm_tls ran: ca_cached is valid */
 	char *ca_cached;          /* its CA file; NULL: the system bundle */
 };
@@ -145,6 +147,27 @@ static void on_timer(void *arg)
 static void on_drain(void *arg)
 {
 	drain_done(arg);
+}
+
+static void handshake_over(struct xfer *x)
+{
+	if (x->handshaking) {
+		x->handshaking = false;
+		x->p->handshakes--;
+	}
+}
+
+/* The connection is up (TLS done, or reused) and the request is about
+ * to go: the CPU-heavy part of an https start is behind it. */
+static int on_prereq(void *clientp, char *ip, char *local_ip, int port,
+		     int local_port)
+{
+	(void)ip;
+	(void)local_ip;
+	(void)port;
+	(void)local_port;
+	handshake_over(clientp);
+	return CURL_PREREQFUNC_OK;
 }
 
 /* --- body ---------------------------------------------------------- */
@@ -634,6 +657,7 @@ static void fill_result(struct xfer *x, CURLcode rc, struct result *r)
 
 static void xfer_release(struct probe *p, struct xfer *x)
 {
+	handshake_over(x);
 	curl_slist_free_all(x->headers);
 	curl_slist_free_all(x->resolve);
 	curl_slist_free_all(x->connect_to);
@@ -825,6 +849,8 @@ static void set_options(struct xfer *x, const struct probe_req *q)
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "uptop/" UPTOP_VERSION);
+	curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
+	curl_easy_setopt(e, CURLOPT_PREREQDATA, x);
 	/* We follow redirects ourselves: each hop's name goes through our
 	 * resolver, and only http/https are ever followed. */
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
@@ -923,8 +949,11 @@ struct xfer *probe_start(struct probe *p, const struct probe_req *q,
 		return NULL;
 	}
 	x->active = true;
-	if (x->https)
+	if (x->https) {
+		x->handshaking = true;
+		p->handshakes++;
 		kick(p);
+	}
 	return x;
 }
 
@@ -987,6 +1016,11 @@ void probe_free(struct probe *p)
 	free(p->ca_cached);
 	free(p);
 	curl_global_cleanup();
+}
+
+size_t probe_handshakes(const struct probe *p)
+{
+	return p->handshakes;
 }
 
 void probe_set_idle_limit(struct probe *p, int64_t ms)
