@@ -64,10 +64,11 @@ struct xfer *probe_start(struct probe *p, const struct probe_req *q,
 /* Aborts one transfer without a callback. */
 void probe_cancel(struct probe *p, struct xfer *x);
 
-/* https transfers whose connection is not up yet (TCP + TLS): each is
- * ~1 ms of CPU still to come, when the server's handshake reply arrives.
- * O(1). */
-size_t probe_handshakes(const struct probe *p);
+/* https transfers started in the last 50 ms whose connection is not up
+ * yet (TCP + TLS): each is ~1 ms of CPU still to come, when the server's
+ * reply arrives. Older ones are to slow or distant servers, whose replies
+ * do not come in a burst. O(1) amortised. */
+size_t probe_handshakes(struct probe *p);
 
 /* Closes connections idle longer than `ms` (curl's MAXAGE_CONN; its
  * default is 118 s). The engine passes its longest interval plus timeout:
@@ -75,16 +76,17 @@ size_t probe_handshakes(const struct probe *p);
  * names that change on every check (CDN edges) do not pile up. */
 void probe_set_idle_limit(struct probe *p, int64_t ms);
 
-/* Loads the CA store for `ca_file` (NULL: the system bundle) into the
- * multi handle's cache now, before any check's clock runs, instead of
- * inside the first TLS check while every other check on the loop waits
- * (Debian's bundle: ~30 ms of CPU). Transfers that verify with this CA
- * source share the cached store until the next call; others load theirs
- * per connection without evicting it. A TLS handshake that goes nowhere
- * does it (curl writes its ClientHello into a socketpair): nothing is
- * sent on the network. Blocks for that long: call it at start-up and on
- * reload only. */
-void probe_warm_tls(struct probe *p, const char *ca_file);
+/* Loads the CA store most of `targets` verify with (a ca_file, or the
+ * system bundle) into the multi handle's cache now, before any check's
+ * clock runs, instead of inside the first TLS check while every other
+ * check on the loop waits (Debian's bundle: ~30 ms of CPU). Transfers that
+ * verify with this CA source share the cached store until the next call;
+ * the others load theirs per connection without evicting it. A handshake
+ * to a listener of our own on 127.0.0.1 that goes no further does it.
+ * Blocks for that long: call it at start-up and on reload (which so
+ * re-reads the CA bundle) only. No-op when no target verifies https. */
+void probe_warm_tls(struct probe *p, const struct target_conf *targets,
+		    size_t n);
 
 /* URL parts as curl parses them. host keeps IPv6 brackets. Returns 0, or
  * -1 with a message in err. */

@@ -400,33 +400,6 @@ static void on_tick(void *arg)
 
 /* --- setup ---------------------------------------------------------- */
 
-static bool same_ca(const char *a, const char *b)
-{
-	return a && b ? strcmp(a, b) == 0 : a == b;
-}
-
-/* Loads the CA store most verified https targets use (the majority vote,
- * O(n)) before any check starts: loading it inside the first TLS check
- * would hold the loop ~30 ms and show in every check in flight. */
-static void engine_warm_tls(struct engine *e, const struct config *cfg)
-{
-	const char *pick = NULL;
-	size_t votes = 0, https = 0;
-
-	for (size_t i = 0; i < cfg->ntargets; i++) {
-		const struct target_conf *t = &cfg->targets[i];
-
-		if (!t->verify_tls || strncasecmp(t->url, "https:", 6) != 0)
-			continue;
-		https++;
-		if (votes == 0)
-			pick = t->ca_file;
-		votes += same_ca(pick, t->ca_file) ? 1 : (size_t)-1;
-	}
-	if (https)
-		probe_warm_tls(e->probe, pick);
-}
-
 size_t engine_auto_cap(bool once)
 {
 	struct rlimit rl;
@@ -519,7 +492,8 @@ struct engine *engine_new(struct loop *l, const struct config *cfg,
 		free(e);
 		return NULL;
 	}
-	engine_warm_tls(e, cfg);
+	/* Before any check starts: never on a check's clock. */
+	probe_warm_tls(e->probe, cfg->targets, cfg->ntargets);
 	model_init(&e->model, cfg->targets, cfg->ntargets, mono_ms());
 	loop_timer_add(l, &e->tick, on_tick, e);
 	engine_build(e, cfg);
@@ -553,7 +527,7 @@ void engine_reload(struct engine *e, const struct config *cfg)
 	struct model old = e->model;
 
 	engine_teardown_checks(e);
-	engine_warm_tls(e, cfg);
+	probe_warm_tls(e->probe, cfg->targets, cfg->ntargets);
 	model_init(&e->model, cfg->targets, cfg->ntargets, mono_ms());
 	model_adopt(&e->model, &old);
 	model_free(&old);

@@ -23,6 +23,7 @@
 #define QUOTE_COLS 40             /* of which this much is quoted */
 #define ADDR_HOST_LEN 64
 #define DNS_CACHE_S 2L
+#define HANDSHAKE_YOUNG_US 50000
 #define WHERE_LEN 176             /* "host:port (ip)", cut */
 #define RESOLVE_LINE_LEN (ADDR_HOST_LEN + 512)
 
@@ -47,7 +48,8 @@ struct xfer {
 	bool found, capped, active;
 	bool https;
 	bool not_http;            /* the answer had no status line */
-	bool handshaking;         /* counted in p->handshakes */
+	bool handshaking;         /* in p's list of young handshakes */
+	struct xfer *hs_prev, *hs_next;
 	size_t nfirst;
 	unsigned char first[FIRST_BYTES];
 	char errbuf[CURL_ERROR_SIZE];
@@ -64,7 +66,8 @@ struct probe {
 	struct xfer **all;        /* every xfer ever made, for teardown */
 	size_t nall, capall;
 	long max_idle_s;          /* CURLOPT_MAXAGE_CONN; 0: curl's default */
-	size_t handshakes;        /* https transfers not past TLS yet */
+	size_t handshakes;        /* young https starts not past TLS yet */
+	struct xfer *hs_head, *hs_tail;   /* ... oldest first */
 	bool ca_warm;             /* probe_warm_tls ran: ca_cached is valid */
 	char *ca_cached;          /* its CA file; NULL: the system bundle */
 };
@@ -149,12 +152,38 @@ static void on_drain(void *arg)
 	drain_done(arg);
 }
 
+/* Handshakes under way, oldest first: O(1) to add and remove. */
+static void handshake_begin(struct xfer *x)
+{
+	struct probe *p = x->p;
+
+	x->handshaking = true;
+	x->hs_next = NULL;
+	x->hs_prev = p->hs_tail;
+	if (p->hs_tail)
+		p->hs_tail->hs_next = x;
+	else
+		p->hs_head = x;
+	p->hs_tail = x;
+	p->handshakes++;
+}
+
 static void handshake_over(struct xfer *x)
 {
-	if (x->handshaking) {
-		x->handshaking = false;
-		x->p->handshakes--;
-	}
+	struct probe *p = x->p;
+
+	if (!x->handshaking)
+		return;
+	x->handshaking = false;
+	if (x->hs_prev)
+		x->hs_prev->hs_next = x->hs_next;
+	else
+		p->hs_head = x->hs_next;
+	if (x->hs_next)
+		x->hs_next->hs_prev = x->hs_prev;
+	else
+		p->hs_tail = x->hs_prev;
+	p->handshakes--;
 }
 
 /* The connection is up (TLS done, or reused) and the request is about
@@ -765,19 +794,20 @@ static void set_method(struct xfer *x, const struct probe_req *q)
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, q->method);
 }
 
+static bool same_ca(const char *a, const char *b)
+{
+	return a && b ? strcmp(a, b) == 0 : a == b;
+}
+
 /* The store probe_warm_tls loaded stays cached for good (-1) for the
  * transfers that verify with the same CA source; the others load theirs
  * per connection (0) instead of evicting it: libcurl caches one store. */
 static void set_ca_cache(struct xfer *x, const struct target_conf *c)
 {
-	const char *cached = x->p->ca_cached;
-	bool same;
-
 	if (!x->p->ca_warm || !c->verify_tls)
 		return;
-	same = cached && c->ca_file ? strcmp(cached, c->ca_file) == 0 :
-				      cached == c->ca_file;
-	curl_easy_setopt(x->easy, CURLOPT_CA_CACHE_TIMEOUT, same ? -1L : 0L);
+	curl_easy_setopt(x->easy, CURLOPT_CA_CACHE_TIMEOUT,
+			 same_ca(x->p->ca_cached, c->ca_file) ? -1L : 0L);
 }
 
 /* IPv6 and IPv4 in one list ("[::1],127.0.0.1"): happy eyeballs races them. */
@@ -950,8 +980,7 @@ struct xfer *probe_start(struct probe *p, const struct probe_req *q,
 	}
 	x->active = true;
 	if (x->https) {
-		x->handshaking = true;
-		p->handshakes++;
+		handshake_begin(x);
 		kick(p);
 	}
 	return x;
@@ -1018,8 +1047,16 @@ void probe_free(struct probe *p)
 	curl_global_cleanup();
 }
 
-size_t probe_handshakes(const struct probe *p)
+/* A handshake still waiting after HANDSHAKE_YOUNG_US is to a slow or
+ * distant server: such replies come spread out, not in a burst, and must
+ * not hold back every other start (a black-holed port would otherwise
+ * stall a round for its whole timeout). */
+size_t probe_handshakes(struct probe *p)
 {
+	int64_t old = mono_us() - HANDSHAKE_YOUNG_US;
+
+	while (p->hs_head && p->hs_head->start_us < old)
+		handshake_over(p->hs_head);
 	return p->handshakes;
 }
 
@@ -1052,17 +1089,43 @@ static int warm_listener(int *port)
 	return fd;
 }
 
+/* The CA source most verifying https targets use: a majority vote, O(n).
+ * Returns false when no target verifies over https. */
+static bool ca_majority(const struct target_conf *t, size_t n,
+			const char **pick)
+{
+	size_t votes = 0;
+	bool any = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!t[i].verify_tls || strncasecmp(t[i].url, "https:", 6) != 0)
+			continue;
+		any = true;
+		if (votes == 0)
+			*pick = t[i].ca_file;
+		if (same_ca(*pick, t[i].ca_file))
+			votes++;
+		else
+			votes--;
+	}
+	return any;
+}
+
 /* curl (7.88, OpenSSL) loads the store right after SSL_connect has
  * written the ClientHello, in the same call: once those bytes reach our
  * listener the store is cached in the multi handle. (7.88 ignores
  * CURL_SOCKOPT_ALREADY_CONNECTED, so a socketpair cannot stand in for the
  * peer.) Bounded to 2 s whatever happens. */
-void probe_warm_tls(struct probe *p, const char *ca_file)
+void probe_warm_tls(struct probe *p, const struct target_conf *targets,
+		    size_t n)
 {
 	int ls, as = -1, port = 0, running;
+	const char *ca_file = NULL;
 	CURL *e;
 	char url[48], buf[2048];
 
+	if (!ca_majority(targets, n, &ca_file))
+		return;
 	free(p->ca_cached);
 	p->ca_cached = ca_file ? xstrdup(ca_file) : NULL;
 	p->ca_warm = true;
