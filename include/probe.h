@@ -56,9 +56,10 @@ void probe_free(struct probe *p);
  * entries, pruned after a minute).
  *
  * An https transfer's first steps (connect, TLS ClientHello: ~0.3 ms of
- * CPU on a new connection) run inside this call, so a caller that starts
- * checks under a time budget pays for them there instead of in one
- * unbounded curl timer turn later. The callback never runs inside it. */
+ * CPU on a new connection) run inside this call, and plain ones every 16
+ * starts, so a caller that starts checks under a time budget pays for
+ * them there instead of in one unbounded curl timer turn later. The
+ * callback never runs inside it. */
 struct xfer *probe_start(struct probe *p, const struct probe_req *q,
 			 void *user, struct result *r);
 /* Aborts one transfer without a callback. */

@@ -24,6 +24,7 @@
 #define ADDR_HOST_LEN 64
 #define DNS_CACHE_S 2L
 #define HANDSHAKE_YOUNG_US 50000
+#define KICK_BATCH 16             /* plain starts run by curl per kick */
 #define WHERE_LEN 176             /* "host:port (ip)", cut */
 #define RESOLVE_LINE_LEN (ADDR_HOST_LEN + 512)
 
@@ -67,6 +68,7 @@ struct probe {
 	size_t nall, capall;
 	long max_idle_s;          /* CURLOPT_MAXAGE_CONN; 0: curl's default */
 	size_t handshakes;        /* young https starts not past TLS yet */
+	unsigned unkicked;        /* plain starts since the last kick */
 	struct xfer *hs_head, *hs_tail;   /* ... oldest first */
 	bool ca_warm;             /* probe_warm_tls ran: ca_cached is valid */
 	char *ca_cached;          /* its CA file; NULL: the system bundle */
@@ -938,6 +940,7 @@ static void kick(struct probe *p)
 {
 	int running;
 
+	p->unkicked = 0;
 	curl_multi_socket_action(p->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	loop_timer_arm(&p->drain, mono_ms());
 }
@@ -979,10 +982,10 @@ struct xfer *probe_start(struct probe *p, const struct probe_req *q,
 		return NULL;
 	}
 	x->active = true;
-	if (x->https) {
+	if (x->https)
 		handshake_begin(x);
+	if (x->https || ++p->unkicked >= KICK_BATCH)
 		kick(p);
-	}
 	return x;
 }
 

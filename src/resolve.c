@@ -861,7 +861,8 @@ bool resolve_lookup(struct resolve *r, const char *host, int64_t deadline_ms,
 	if (!nm->inflight || rung_ms[rung] < nm->try_ms) {
 		query_start(r, nm, rung, now);
 		/* The hosts file (or an immediate error) answers inside the call. */
-		if (!nm->inflight) {
+		if (!nm->inflight || (nm->addrs && now < nm->expires_ms) ||
+		    now < nm->neg_until_ms) {
 			answer_of(r, nm, now, now_answer);
 			return true;
 		}

@@ -274,6 +274,16 @@ def run_uptop(args, env=None, timeout=60, stdin=None, bin=None):
     return rc, out.decode(errors="replace"), err.decode(errors="replace"), wall
 
 
+def tmux(sock, *args):
+    """Runs a tmux command on the private server -L sock (no config file,
+    fixed TERM and LC_ALL, no proxy variables) -> its stdout."""
+    env = {k: v for k, v in os.environ.items() if k not in PROXY_VARS}
+    env.pop("TMUX", None)
+    env.update(LC_ALL="C.UTF-8", TERM="tmux-256color")
+    return subprocess.run(["tmux", "-L", sock, "-f", "/dev/null", *args], env=env,
+                          capture_output=True, text=True, timeout=10).stdout
+
+
 def json_lines(stdout):
     """Each non-blank line parsed as JSON; a bad line raises ValueError naming it."""
     records = []

@@ -23,7 +23,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lib import PROXY_VARS, Fixture, Tap, json_lines, run_uptop, uptop_bin, write_config  # noqa: E402
+from lib import PROXY_VARS, Fixture, Tap, json_lines, run_uptop, tmux, uptop_bin, write_config  # noqa: E402
 from dnsfake import FakeDNS  # noqa: E402
 
 t = Tap()
@@ -146,14 +146,6 @@ def check_dead_first_server(tmp):
         t.eq((rc, sum(o["state"] == "up" for o in r)), (0, 10),
              "a dead first DNS server and a live second one: all up in 1 s")
         t.ok(sum(dead.queries.values()) > 0, "the dead server was asked first", dead.queries)
-
-
-def tmux(sock, *args):
-    env = {k: v for k, v in os.environ.items() if k not in PROXY_VARS}
-    env.pop("TMUX", None)
-    env.update(LC_ALL="C.UTF-8", TERM="tmux-256color")
-    return subprocess.run(["tmux", "-L", sock, "-f", "/dev/null", *args], env=env,
-                          capture_output=True, text=True, timeout=10).stdout
 
 
 def check_serve_stale(tmp):

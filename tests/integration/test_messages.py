@@ -17,13 +17,12 @@ Network: 127.0.0.1 only."""
 
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lib import PROXY_VARS, Fixture, Tap, free_port, json_lines, run_uptop, uptop_bin, write_config  # noqa: E402
+from lib import Fixture, Tap, free_port, json_lines, run_uptop, tmux, uptop_bin, write_config  # noqa: E402
 
 t = Tap()
 SLOW = 3 if os.environ.get("UPTOP_SANITIZED") else 1
@@ -133,14 +132,6 @@ def check_json(fx, dead, tmp):
     t.ok(line.rstrip().endswith(f"refused: 127.0.0.1:{dead}") and "Failed" not in line,
          "the table: 'refused: 127.0.0.1:PORT', once", line)
     return cfg
-
-
-def tmux(sock, *args):
-    env = {k: v for k, v in os.environ.items() if k not in PROXY_VARS}
-    env.pop("TMUX", None)
-    env.update(LC_ALL="C.UTF-8", TERM="tmux-256color")
-    return subprocess.run(["tmux", "-L", sock, "-f", "/dev/null", *args], env=env,
-                          capture_output=True, text=True, timeout=10).stdout
 
 
 def check_detail_view(fx, dead, tmp):
