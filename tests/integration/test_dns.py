@@ -202,6 +202,10 @@ def check_bounded_memory(tmp):
     200 targets at 1 s make 200 new names a second. After a warm-up, RSS
     must stay flat: the resolver forgets idle names, libcurl's DNS cache
     only holds transient entries, idle connections to old names close."""
+    if os.environ.get("UPTOP_SANITIZED"):
+        t.skip("RSS flat with a new name per check",
+               "ASan's quarantine holds freed memory: RSS is not the program's")
+        return
     duration = 60
     with Fixture(tls=False) as fx, FakeDNS(answers={"*.edge.test": "127.0.0.1"}, ttl=1) as dns:
         rows = "\n".join(f'  - {{name: e{i}, url: "{fx.url(f"/redirect-unique?zone=edge.test&i={i}")}"}}'
