@@ -201,10 +201,61 @@ static void test_apply(void)
 	IS_INT(r.cls, EC_SLOW, "right answer, too slow");
 }
 
+/* Bytes a peer sent, quoted for a message: the first line, printable,
+ * short, never more than the buffer. */
+static void test_quote(void)
+{
+	char q[64];
+	static const unsigned char ssh[] = "SSH-2.0-OpenSSH_9.2\r\nmore";
+	static const unsigned char bin[] = { 0xde, 0xad, '"', '\\', 0x1b, 'x' };
+	unsigned char big[200];
+
+	result_quote(q, sizeof(q), ssh, sizeof(ssh) - 1, 40);
+	IS_STR(q, "SSH-2.0-OpenSSH_9.2", "first line only");
+	result_quote(q, sizeof(q), bin, sizeof(bin), 40);
+	IS_STR(q, "\\xde\\xad\\\"\\\\\\x1bx", "escapes: bytes, quote, backslash, ESC");
+	memset(big, 'a', sizeof(big));
+	result_quote(q, sizeof(q), big, sizeof(big), 10);
+	IS_STR(q, "aaaaaaaaaa...", "cut at max with an ellipsis");
+	result_quote(q, 8, big, sizeof(big), 40);
+	IS_STR(q, "aaaa...", "cut at the buffer, terminated");
+	result_quote(q, sizeof(q), big, 0, 40);
+	IS_STR(q, "", "nothing received");
+}
+
+static void test_digits(void)
+{
+	char d[32];
+
+	result_group_digits(d, sizeof(d), 0);
+	IS_STR(d, "0", "zero");
+	result_group_digits(d, sizeof(d), 999);
+	IS_STR(d, "999", "no separator under 1,000");
+	result_group_digits(d, sizeof(d), 1234);
+	IS_STR(d, "1,234", "thousands");
+	result_group_digits(d, sizeof(d), 1048576);
+	IS_STR(d, "1,048,576", "millions");
+	result_group_digits(d, 4, 1234567);
+	OK(strlen(d) < 4, "a short buffer stays terminated (%s)", d);
+}
+
+static void test_answered(void)
+{
+	OK(eclass_answered(EC_NONE) && eclass_answered(EC_SLOW) &&
+		   eclass_answered(EC_STATUS) && eclass_answered(EC_BODY),
+	   "success, slow, status and body verdicts had an answer");
+	OK(!eclass_answered(EC_RESET) && !eclass_answered(EC_TIMEOUT) &&
+		   !eclass_answered(EC_PROTOCOL) && !eclass_answered(EC_TLS),
+	   "transport failures had no complete answer");
+}
+
 int main(void)
 {
 	test_names();
 	test_expect();
 	test_apply();
+	test_quote();
+	test_digits();
+	test_answered();
 	return tap_done();
 }
