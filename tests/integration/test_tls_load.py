@@ -85,7 +85,9 @@ def check_first_round(tmp):
 
 def check_handshake_flood(tmp):
     """2,000 fresh_connection HTTPS targets every 10 s: the first round
-    falls in the first second. The longest loop turn stays under 50 ms."""
+    falls in the first second. The longest loop turn stays under 50 ms.
+    The timeout is long (9 s): the Python server, on the same two cores,
+    must not be what fails a check."""
     if os.environ.get("UPTOP_SANITIZED"):
         t.skip("a 2,000-handshake flood within 50 ms turns",
                "a performance bound: ASan slows uptop several times, not OpenSSL or the server")
@@ -94,7 +96,7 @@ def check_handshake_flood(tmp):
     with Fixture(tls=True) as fx:
         rows = "\n".join(f'  - {{name: t{i}, url: "{fx.url(f"/ok?i={i}", tls=True)}"}}'
                          for i in range(2000))
-        cfg = write_config(tmp, f'defaults: {{interval: 10s, timeout: 5s, fresh_connection: true, '
+        cfg = write_config(tmp, f'defaults: {{interval: 10s, timeout: 9s, fresh_connection: true, '
                                 f'ca_file: "{fx.ca}"}}\ntargets:\n{rows}\n', name="flood.yaml")
         with LagProbe() as lag:
             rc, out, err, _ = run_uptop(["--headless", "-d", f"{12 * SLOW}s", "-c", cfg],
