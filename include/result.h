@@ -85,6 +85,15 @@ bool eclass_answered(enum eclass c);
 void result_quote(char *dst, size_t len, const unsigned char *src, size_t n,
 		  size_t max);
 
+/* A TLS failure in words, from the certificate verification code
+ * (OpenSSL's X509_V_ERR_*, 0 when none) and the library's text:
+ * "self-signed certificate (not trusted)", "the server does not speak
+ * TLS on this port (wrong version number)", "certificate is not valid
+ * for 'HOST'"; an unknown reason keeps OpenSSL's words without its codes
+ * ("TLS handshake failed (REASON)"). Pure; always terminated. */
+void result_tls_words(char *dst, size_t len, long x509_code, const char *text,
+		      const char *host);
+
 /* "1,234,567": digits grouped by thousands, for byte counts in messages. */
 void result_group_digits(char *dst, size_t len, uint64_t v);
 

@@ -437,83 +437,19 @@ static void connect_message(struct xfer *x, long os_errno, const char *ip,
 	}
 }
 
-/* OpenSSL's X509_V_ERR_* codes (stable numbers; curl.h does not carry
- * them and probe is not an OpenSSL user): what CURLINFO_SSL_VERIFYRESULT
- * says about a certificate that failed verification. */
-static const struct {
-	long code;
-	const char *msg;
-} x509_reasons[] = {
-	{ 2, "certificate issued by an unknown CA" },
-	{ 7, "certificate signature is invalid" },
-	{ 9, "certificate is not valid yet" },
-	{ 10, "certificate expired" },
-	{ 18, "self-signed certificate (not trusted)" },
-	{ 19, "self-signed certificate in the chain (not trusted)" },
-	{ 20, "certificate issued by an unknown CA" },
-	{ 21, "certificate chain incomplete (the server does not send its intermediate CA)" },
-	{ 23, "certificate revoked" },
-	{ 26, "certificate is not for a TLS server" },
-	{ 62, "certificate is not valid for this host name" },
-};
-
-/* Handshake failures by what OpenSSL (through curl's message) names. */
-static const struct {
-	const char *needle;
-	const char *msg;
-} tls_reasons[] = {
-	{ "wrong version number", "the server does not speak TLS on this port (wrong version number)" },
-	{ "packet length too long", "the server does not speak TLS on this port (packet length too long)" },
-	{ "SSL_ERROR_SYSCALL", "connection closed during the TLS handshake" },
-	{ "unexpected eof", "connection closed during the TLS handshake" },
-	{ "alert handshake failure", "the server refused the handshake (no cipher or TLS version in common: handshake failure alert)" },
-	{ "alert protocol version", "no TLS version in common (protocol version alert)" },
-	{ "unsupported protocol", "no TLS version in common (the server offers only an old one)" },
-	{ "no shared cipher", "no cipher in common" },
-	{ "unrecognized name", "the server does not know this host name (SNI unrecognized name alert)" },
-	{ "certificate required", "the server requires a client certificate" },
-	{ "dh key too small", "the server's DH key is too small" },
-	{ "certificate verify failed", "certificate verification failed" },
-};
-
 static void tls_message(struct xfer *x, CURLcode rc, const char *text,
 			struct result *r)
 {
 	long vr = 0;
-	const char *cut;
 
 	r->cls = EC_TLS;
 	if (rc == CURLE_SSL_CACERT_BADFILE) {
 		snprintf(r->msg, sizeof(r->msg), "cannot load the CA certificates");
 		return;
 	}
-	if (strstr(text, "no alternative certificate subject name") ||
-	    strstr(text, "subject name does not match")) {
-		snprintf(r->msg, sizeof(r->msg), "certificate is not valid for '%s'",
-			 x->host ? x->host : "?");
-		return;
-	}
-	curl_easy_getinfo(x->easy, CURLINFO_SSL_VERIFYRESULT, &vr);
-	if (rc == CURLE_PEER_FAILED_VERIFICATION && vr != 0) {
-		for (size_t i = 0; i < ARRAY_LEN(x509_reasons); i++)
-			if (x509_reasons[i].code == vr) {
-				snprintf(r->msg, sizeof(r->msg), "%s", x509_reasons[i].msg);
-				return;
-			}
-	}
-	for (size_t i = 0; i < ARRAY_LEN(tls_reasons); i++)
-		if (strstr(text, tls_reasons[i].needle)) {
-			snprintf(r->msg, sizeof(r->msg), "%s", tls_reasons[i].msg);
-			return;
-		}
-	/* Unknown: OpenSSL's reason words, without its codes and prefixes. */
-	if ((cut = strstr(text, "SSL certificate problem: ")))
-		snprintf(r->msg, sizeof(r->msg), "certificate not trusted: %.150s",
-			 cut + strlen("SSL certificate problem: "));
-	else if ((cut = strstr(text, "::")))
-		snprintf(r->msg, sizeof(r->msg), "TLS handshake failed (%.150s)", cut + 2);
-	else
-		snprintf(r->msg, sizeof(r->msg), "TLS handshake failed");
+	if (rc == CURLE_PEER_FAILED_VERIFICATION)
+		curl_easy_getinfo(x->easy, CURLINFO_SSL_VERIFYRESULT, &vr);
+	result_tls_words(r->msg, sizeof(r->msg), vr, text, x->host);
 }
 
 /* Cut or broken answers: say what broke and how far the answer got. */

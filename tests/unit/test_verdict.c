@@ -239,6 +239,51 @@ static void test_digits(void)
 	OK(strlen(d) < 4, "a short buffer stays terminated (%s)", d);
 }
 
+/* libcurl's and OpenSSL's wording (7.88, OpenSSL 3.0) to words. */
+static void test_tls_words(void)
+{
+	char w[RESULT_MSG_LEN];
+
+	result_tls_words(w, sizeof(w), 0,
+			 "OpenSSL/3.0.19: error:0A00010B:SSL routines::wrong version number",
+			 "api.example.com");
+	IS_STR(w, "the server does not speak TLS on this port (wrong version number)",
+	       "wrong version number: in words");
+	result_tls_words(w, sizeof(w), 18,
+			 "SSL certificate problem: self-signed certificate", "x");
+	IS_STR(w, "self-signed certificate (not trusted)", "X509 18: self-signed");
+	result_tls_words(w, sizeof(w), 10,
+			 "SSL certificate problem: certificate has expired", "x");
+	IS_STR(w, "certificate expired", "X509 10: expired");
+	result_tls_words(w, sizeof(w), 20,
+			 "SSL certificate problem: unable to get local issuer certificate", "x");
+	IS_STR(w, "certificate issued by an unknown CA", "X509 20: unknown CA");
+	result_tls_words(w, sizeof(w), 0,
+			 "SSL: no alternative certificate subject name matches target "
+			 "host name 'localhost'", "localhost");
+	IS_STR(w, "certificate is not valid for 'localhost'", "host name mismatch names the host");
+	result_tls_words(w, sizeof(w), 0,
+			 "OpenSSL SSL_connect: SSL_ERROR_SYSCALL in connection to 127.0.0.1:443 ",
+			 "127.0.0.1");
+	IS_STR(w, "connection closed during the TLS handshake", "closed mid-handshake");
+	result_tls_words(w, sizeof(w), 0,
+			 "OpenSSL/3.0.19: error:0A000410:SSL routines::sslv3 alert handshake failure",
+			 "x");
+	HAS_STR(w, "handshake failure alert", "handshake failure alert");
+	result_tls_words(w, sizeof(w), 0,
+			 "OpenSSL/3.0.19: error:0A0000C1:SSL routines::no shared cipher", "x");
+	IS_STR(w, "no cipher in common", "no shared cipher");
+	result_tls_words(w, sizeof(w), 0,
+			 "OpenSSL/3.0.19: error:0A000126:SSL routines::made up reason", "x");
+	IS_STR(w, "TLS handshake failed (made up reason)",
+	       "unknown: OpenSSL's words without its codes");
+	result_tls_words(w, sizeof(w), 99,
+			 "SSL certificate problem: some new problem", "x");
+	IS_STR(w, "certificate not trusted: some new problem", "unknown X509 code: its words");
+	result_tls_words(w, 12, 0, "wrong version number", "x");
+	OK(strlen(w) == 11, "cut to the buffer, terminated");
+}
+
 static void test_answered(void)
 {
 	OK(eclass_answered(EC_NONE) && eclass_answered(EC_SLOW) &&
@@ -256,6 +301,7 @@ int main(void)
 	test_apply();
 	test_quote();
 	test_digits();
+	test_tls_words();
 	test_answered();
 	return tap_done();
 }
