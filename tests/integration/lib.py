@@ -244,13 +244,15 @@ PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PRO
               "ALL_PROXY", "no_proxy", "NO_PROXY")
 
 
-def run_uptop(args, env=None, timeout=60, stdin=None, bin=None):
+def run_uptop(args, env=None, timeout=60, stdin=None, bin=None, prefix=()):
     """Runs uptop to completion -> (rc, stdout, stderr, wall_seconds).
 
     env adds to (or, with value None, removes from) the inherited environment;
     proxy variables are dropped so curl can only reach 127.0.0.1. stdin is
-    str/bytes input (default /dev/null). On timeout the process is killed and
-    rc is None. Output is text; invalid UTF-8 shows as U+FFFD."""
+    str/bytes input (default /dev/null). bin and prefix run it through a
+    wrapper (bin="nice", prefix=["-n", "-10", uptop_bin()]). On timeout the
+    process is killed and rc is None. Output is text; invalid UTF-8 shows as
+    U+FFFD."""
     full_env = {k: v for k, v in os.environ.items() if k not in PROXY_VARS}
     for k, v in (env or {}).items():
         if v is None:
@@ -260,7 +262,7 @@ def run_uptop(args, env=None, timeout=60, stdin=None, bin=None):
     if isinstance(stdin, str):
         stdin = stdin.encode()
     start = time.monotonic()
-    proc = subprocess.Popen([bin or uptop_bin(), *map(str, args)], env=full_env,
+    proc = subprocess.Popen([bin or uptop_bin(), *prefix, *map(str, args)], env=full_env,
                             stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:

@@ -21,10 +21,15 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lib import Fixture, Tap, json_lines, raise_fd_limit, run_uptop, write_config  # noqa: E402
+from lib import Fixture, Tap, json_lines, raise_fd_limit, run_uptop, uptop_bin, write_config  # noqa: E402
 
 t = Tap()
 SLOW = 3 if os.environ.get("UPTOP_SANITIZED") else 1
+# A loop turn is measured in wall time: on a shared 2-core box other
+# processes (the fixture servers among them) preempt it. What is measured
+# here is uptop's own work, so uptop runs ahead of them where allowed
+# (root; otherwise nice only warns and the lag margin has to do).
+PRIORITY = ["nice", "-n", "-10", uptop_bin()]
 
 
 class LagProbe:
@@ -100,7 +105,8 @@ def check_handshake_flood(tmp):
                                 f'ca_file: "{fx.ca}"}}\ntargets:\n{rows}\n', name="flood.yaml")
         with LagProbe() as lag:
             rc, out, err, _ = run_uptop(["--headless", "-d", f"{12 * SLOW}s", "-c", cfg],
-                                        timeout=60 * SLOW)
+                                        timeout=60 * SLOW, bin=PRIORITY[0],
+                                        prefix=PRIORITY[1:])
         lines = json_lines(out)
         stats = lines[-1] if lines and lines[-1].get("type") == "stats" else {}
         downs = [o for o in lines if o.get("new") == "down"]
@@ -131,7 +137,8 @@ def check_latency_under_flood(tmp):
                            + "\n".join(rows) + "\n", name="mix.yaml")
         with LagProbe() as lag:
             rc, out, err, wall = run_uptop(["--once", "--format", "json", "-c", cfg],
-                                           timeout=60 * SLOW)
+                                           timeout=60 * SLOW, bin=PRIORITY[0],
+                                           prefix=PRIORITY[1:])
         r = json_lines(out)
         h = sorted(o["latency_ms"] or 1e9 for o in r if o["name"].startswith("h"))
         t.eq((rc, len(r)), (0, 1050), "every check of the flood is up")
