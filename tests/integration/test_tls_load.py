@@ -117,7 +117,8 @@ def check_handshake_flood(tmp):
         # machine's lag beyond what a busy 2-core box always shows counts.
         t.ok(turn <= 50 * SLOW + max(0.0, lag.worst - 25),
              f"2,000 fresh TLS handshakes: longest loop turn {turn} ms (<= 50 ms)")
-        t.eq(len(downs), 0, "no target goes falsely down under the handshake flood")
+        t.ok(not downs, "no target goes falsely down under the handshake flood",
+             sorted({(o.get("error_class"), o.get("error")) for o in downs})[:5])
         t.ok(stats.get("checks", 0) >= 2000, f"the first round completed ({stats.get('checks')})")
 
 
