@@ -103,7 +103,7 @@ void report_table(FILE *f, const struct model *m, bool utf8)
 
 		if (t->has_last && t->last.http_status)
 			snprintf(code, sizeof(code), "%d", t->last.http_status);
-		if (t->has_last)
+		if (t->has_last && result_has_latency(&t->last))
 			fmt_latency(lat, sizeof(lat), t->last.t.total_ms);
 		error_text(t, err, sizeof(err));
 		fmt_sanitize(safe, sizeof(safe), err, strlen(err), utf8);
@@ -152,15 +152,19 @@ static void put_iso_time_or_null(FILE *f, int64_t wall)
 		put_iso_time(f, wall);
 }
 
-/* One rule for both outputs: a latency is the total time of a check that
- * got an HTTP answer; without an answer there is no latency (null). */
+/* One rule for every output (result_has_latency): a status line that
+ * arrived is shown even when the check failed after it; a latency only
+ * for a complete answer, else null. */
 static void put_status_latency(FILE *f, const struct result *r)
 {
 	if (r && r->http_status)
-		fprintf(f, ",\"http_status\":%d,\"latency_ms\":%.3f", r->http_status,
-			r->t.total_ms);
+		fprintf(f, ",\"http_status\":%d", r->http_status);
 	else
-		fputs(",\"http_status\":null,\"latency_ms\":null", f);
+		fputs(",\"http_status\":null", f);
+	if (r && result_has_latency(r))
+		fprintf(f, ",\"latency_ms\":%.3f", r->t.total_ms);
+	else
+		fputs(",\"latency_ms\":null", f);
 }
 
 static void put_timings(FILE *f, const struct timings *t)
@@ -193,6 +197,12 @@ static void put_target_json(FILE *f, const struct target *t)
 	fputs(",\"error\":", f);
 	put_json_str_or_null(f, t->has_last ? (r->cls ? r->msg : NULL) :
 					      "not checked");
+	fputs(",\"error_detail\":", f);
+	put_json_str_or_null(f, t->has_last && r->detail[0] ? r->detail : NULL);
+	fprintf(f, ",\"body_bytes\":%llu,\"truncated\":%s,\"dns_stale\":%s",
+		t->has_last ? (unsigned long long)r->bytes : 0ULL,
+		t->has_last && r->body_truncated ? "true" : "false",
+		t->has_last && r->dns_stale ? "true" : "false");
 	fputs(",\"timings\":", f);
 	put_timings(f, t->has_last ? &r->t : &none);
 	fputs(",\"remote_ip\":", f);
@@ -232,6 +242,9 @@ void report_event_json(FILE *f, const struct model *m, const struct event *ev)
 	put_json_str_or_null(f, eclass_name(ev->cls));
 	fputs(",\"error\":", f);
 	put_json_str_or_null(f, ev->cls ? t->last.msg : NULL);
+	fputs(",\"error_detail\":", f);
+	put_json_str_or_null(f, ev->cls && t->last.detail[0] ? t->last.detail :
+							      NULL);
 	fputs("}\n", f);
 	fflush(f);
 }

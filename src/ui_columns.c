@@ -147,19 +147,22 @@ static void code_sort(struct ui_sortkey *k, const struct target *t)
 	k->k = t->has_last && t->last.http_status ? t->last.http_status : 1000;
 }
 
+/* result_has_latency: only a complete answer has one ("-" otherwise). */
 static void latency_cell(struct ui_cell *c, const struct target *t,
 			 int64_t now)
 {
+	bool has = t->has_last && result_has_latency(&t->last);
+
 	(void)now;
-	fmt_latency(c->text, sizeof(c->text),
-		    t->has_last ? t->last.t.total_ms : -1);
-	if (t->has_last)
+	fmt_latency(c->text, sizeof(c->text), has ? t->last.t.total_ms : -1);
+	if (has)
 		c->role = latency_role(t, t->last.t.total_ms);
 }
 
 static void latency_sort(struct ui_sortkey *k, const struct target *t)
 {
-	k->k = t->has_last ? -t->last.t.total_ms : HUGE_VAL;
+	k->k = t->has_last && result_has_latency(&t->last) ?
+		       -t->last.t.total_ms : HUGE_VAL;
 }
 
 static void p95_cell(struct ui_cell *c, const struct target *t, int64_t now)

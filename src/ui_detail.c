@@ -415,6 +415,14 @@ static void detail_last(struct pen *p, const struct target *t)
 		pen_wrap(p, r->cls == EC_SLOW ? ROLE_LATENCY_WARN : ROLE_ERROR,
 			 buf, 11);
 	}
+	/* What the library said (or how DNS was answered), under our words. */
+	if (r->detail[0])
+		pen_wrap(p, ROLE_DIM, r->detail, 11);
+	if (r->body_truncated) {
+		snprintf(buf, sizeof(buf), "body cut at max_body after %llu bytes",
+			 (unsigned long long)r->bytes);
+		pen_wrap(p, ROLE_DIM, buf, 11);
+	}
 	detail_totals(p, t);
 }
 
