@@ -106,6 +106,8 @@ bool eclass_answered(enum eclass c);
  * (null, "-"), even with its status line kept. Its time is still in
  * t.total_ms. */
 bool result_has_latency(const struct result *r);
+/* The same rule from a status and a class (a history entry's). */
+bool result_latency_known(int http_status, enum eclass cls);
 
 /* Quotes the first line of bytes a peer sent, for a message: printable
  * ASCII as is, '"' and '\\' escaped, other bytes as \xNN, at most `max`

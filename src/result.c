@@ -48,9 +48,14 @@ bool eclass_answered(enum eclass c)
 	       c == EC_CONDITION;
 }
 
+bool result_latency_known(int http_status, enum eclass cls)
+{
+	return http_status > 0 && eclass_answered(cls);
+}
+
 bool result_has_latency(const struct result *r)
 {
-	return r->http_status > 0 && eclass_answered(r->cls);
+	return result_latency_known(r->http_status, r->cls);
 }
 
 void result_quote(char *dst, size_t len, const unsigned char *src, size_t n,

@@ -402,7 +402,8 @@ static void detail_last(struct pen *p, const struct target *t)
 		return;
 	}
 	fmt_clock(clk, sizeof(clk), r->start_wall_ms);
-	fmt_latency(lat, sizeof(lat), r->t.total_ms);
+	/* The latency rule (result.h); the check's time is under Timings. */
+	fmt_latency(lat, sizeof(lat), result_has_latency(r) ? r->t.total_ms : -1);
 	if (r->http_status)
 		snprintf(buf, sizeof(buf), "%s  %d  %s", clk, r->http_status, lat);
 	else
@@ -509,7 +510,9 @@ static void detail_history(struct pen *p, const struct target *t)
 		bool bad = eclass_is_failure((enum eclass)h->cls);
 
 		fmt_clock(clk, sizeof(clk), h->wall_ms);
-		fmt_latency(lat, sizeof(lat), h->latency_ms);
+		fmt_latency(lat, sizeof(lat),
+			    result_latency_known(h->http_status, (enum eclass)h->cls) ?
+				    h->latency_ms : -1);
 		snprintf(code, sizeof(code), h->http_status ? "%d" : "-",
 			 h->http_status);
 		p->x = 2;

@@ -166,6 +166,9 @@ def check_detail_view(fx, dead, tmp):
         at = next((i for i, ln in enumerate(lines) if f"refused: 127.0.0.1:{dead}" in ln), None)
         t.ok(at is not None and any("Couldn't connect" in ln for ln in lines[at + 1:at + 4]),
              "detail view: the message, libcurl's text under it", detail)
+        last = next((ln for ln in lines if ln.strip().startswith("Last ")), "")
+        t.ok(re.search(r"\d\d:\d\d:\d\d\s+-\s+-\s*$", last),
+             "detail view: no answer, no code and no latency on the Last line", last)
         tmux(sock, "send-keys", "Escape")
         time.sleep(0.3 * SLOW)
         tmux(sock, "send-keys", "Down")

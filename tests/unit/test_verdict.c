@@ -314,6 +314,8 @@ static void test_latency_rule(void)
 	OK(!result_has_latency(&r), "up without a status (conditions on a failed connect): none");
 	r.cls = EC_REFUSED;
 	OK(!result_has_latency(&r), "refused: none");
+	OK(result_latency_known(503, EC_STATUS) && !result_latency_known(200, EC_PROTOCOL),
+	   "the same rule from a history entry's status and class");
 }
 
 int main(void)
