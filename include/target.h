@@ -147,8 +147,8 @@ const struct event *model_event(const struct model *m, unsigned k);
 double target_latency(const struct target *t);
 double hist_latency(const struct hist_entry *h);
 
-/* 95th percentile of total latency over the history of successful
- * answers; < 0 when there is none. */
+/* 95th percentile of the latencies (hist_latency) of the successful
+ * answers in the history (up or slow); < 0 when there is none. */
 double target_p95(const struct target *t);
 /* Share of checks that did not fail, in percent; < 0 before any check. */
 double target_uptime(const struct target *t);

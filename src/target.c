@@ -251,7 +251,7 @@ double target_p95(const struct target *t)
 		float x;
 		unsigned j;
 
-		if (h->cls != EC_NONE && h->cls != EC_SLOW)
+		if ((h->cls != EC_NONE && h->cls != EC_SLOW) || hist_latency(h) < 0)
 			continue;
 		x = h->latency_ms;
 		for (j = n++; j > 0 && v[j - 1] > x; j--)

@@ -376,6 +376,19 @@ static void test_latency_rule(void)
 	IS_INT(with, 5, "a latency only for a status line with none, slow, "
 	       "status, body or condition");
 	model_free(&m);
+
+	/* p95 takes only latencies: conditions that hold on a failed
+	 * connect ("up" without an answer) add no sample. */
+	model_init(&m, c, 1, 0);
+	{
+		struct result a = res(EC_NONE, 200, 10, "");
+		struct result b = res(EC_NONE, 0, 5000, "");
+
+		model_record(&m, 0, &a, 1, NULL);
+		model_record(&m, 0, &b, 2, NULL);
+	}
+	IS_INT(target_p95(&m.v[0]), 10, "p95: an up without an answer is no sample");
+	model_free(&m);
 	confs_free(c, 1);
 }
 
