@@ -55,6 +55,8 @@ struct target {
 	int64_t since_mono_ms;      /* entered the current state */
 	int consecutive_failures;
 	uint64_t checks, failures;  /* totals since start (uptime = 1 - f/c) */
+	uint64_t by_class[EC__COUNT];  /* checks since start by class (EC_NONE: ok);
+					 * uptop_checks_total{result} */
 	struct result last;         /* the last result in full */
 	bool has_last;
 	struct hist_entry hist[HIST_LEN];

@@ -93,6 +93,8 @@ static const struct ckey settings_rows[] = {
 	  .help = "default, mono, high-contrast, or a file" },
 	{ .name = "bell", S(BOOL, bell), .def = "true",
 	  .help = "ring when a target goes down" },
+	{ .name = "metrics", S(STRING, metrics), .flags = KF_OPTIONAL, .parse = sconf_metrics,
+	  .help = "serve /metrics on ADDR:PORT; :PORT: 127.0.0.1" },
 };
 _Static_assert(ARRAY_LEN(settings_rows) <= KEYS_MAX, "raise KEYS_MAX");
 

@@ -24,6 +24,7 @@
 #include "engine.h"
 #include "log.h"
 #include "loop.h"
+#include "metrics.h"
 #include "probe.h"
 #include "report.h"
 #include "sched.h"
@@ -43,6 +44,8 @@ struct opts {
 	size_t max_concurrency;
 	const char *dns;
 	const char *debug_log;    /* NULL: off */
+	const char *metrics;      /* --metrics ADDR:PORT; NULL: settings.metrics */
+	unsigned shard_k, shard_n;   /* --shard K/N; 0/0: every target */
 	char **urls;
 	int nurls;
 };
@@ -54,6 +57,8 @@ struct app {
 	struct config *cfg;
 	char *cfg_path;           /* NULL for URL lists */
 	struct ui *ui;
+	struct metrics *metrics;
+	size_t unsharded;         /* targets in the config before --shard */
 	struct loop_timer frame;
 	int sig_pipe[2];
 	bool quit;
@@ -91,6 +96,9 @@ static void usage(FILE *f)
 "      --no-bell              no bell when a target goes down\n"
 "  -j, --max-concurrency N    checks in flight at once (default: from the fd limit)\n"
 "      --dns-server IP[:PORT][,...]  DNS servers (default: /etc/resolv.conf)\n"
+"      --metrics ADDR:PORT    serve Prometheus metrics at /metrics (:PORT is\n"
+"                             127.0.0.1; settings.metrics in the config)\n"
+"      --shard K/N            check only shard K of N of the targets (by name)\n"
 "  -v                         debug log to ./uptop-PID.log (see --debug-log)\n"
 "      --debug-log FILE       debug log: the loop's decisions and the raw\n"
 "                             libcurl/c-ares codes, to a regular file only\n"
@@ -120,7 +128,7 @@ static void die_usage(const char *fmt, ...)
 static void parse_args(int argc, char **argv, struct opts *o)
 {
 	enum { OPT_ONCE = 256, OPT_HEADLESS, OPT_CHECK, OPT_ASCII, OPT_NOBELL,
-	       OPT_DNS, OPT_HELP_CONFIG, OPT_DEBUG_LOG };
+	       OPT_DNS, OPT_HELP_CONFIG, OPT_DEBUG_LOG, OPT_METRICS, OPT_SHARD };
 	static const struct option longs[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "format", required_argument, NULL, 'f' },
@@ -134,13 +142,16 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "no-bell", no_argument, NULL, OPT_NOBELL },
 		{ "dns-server", required_argument, NULL, OPT_DNS },
 		{ "debug-log", required_argument, NULL, OPT_DEBUG_LOG },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
+		{ "shard", required_argument, NULL, OPT_SHARD },
 		{ "help", no_argument, NULL, 'h' },
 		{ "help-config", no_argument, NULL, OPT_HELP_CONFIG },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0, 0, 0, 0 }
 	};
 	static char pid_log[64];
-	char err[128];
+	struct listen_addr la;
+	char err[160];
 	int c;
 
 	while ((c = getopt_long(argc, argv, "c:f:d:t:j:vhV", longs, NULL)) != -1) {
@@ -175,6 +186,16 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case OPT_NOBELL: o->no_bell = true; break;
 		case OPT_DNS: o->dns = optarg; break;
 		case OPT_DEBUG_LOG: o->debug_log = optarg; break;
+		case OPT_METRICS:
+			if (config_parse_listen(optarg, &la, err, sizeof(err)) != 0)
+				die_usage("--metrics: %s", err);
+			o->metrics = optarg;
+			break;
+		case OPT_SHARD:
+			if (config_parse_shard(optarg, &o->shard_k, &o->shard_n, err,
+					       sizeof(err)) != 0)
+				die_usage("--shard: %s", err);
+			break;
 		case 'v':
 			/* As tmux -v: a file named by the pid, here. */
 			if (!o->debug_log) {
@@ -186,7 +207,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case 'h': usage(stdout); exit(0);
 		case OPT_HELP_CONFIG: config_help(stdout); exit(0);
 		case 'V':
-			printf("uptop %s\n%s\n", UPTOP_VERSION, probe_version());
+			printf("uptop %s\n%s\n%s\n", UPTOP_VERSION, probe_version(),
+			       metrics_version());
 			exit(0);
 		default:
 			fprintf(stderr, "Try 'uptop --help'.\n");
@@ -197,6 +219,9 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	o->nurls = argc - optind;
 	if (o->nurls && o->config)
 		die_usage("%s", "give either -c FILE or URLs, not both");
+	if (o->metrics && (o->mode == MODE_ONCE || o->mode == MODE_CHECK))
+		die_usage("%s", "--metrics serves the live table and --headless; --once "
+			  "prints the same with --format prometheus");
 }
 
 /* Opens the debug log before anything worth logging happens; a log that
@@ -273,6 +298,21 @@ static int load_config(struct app *a, struct diag *errs)
 	return config_load(a->cfg_path, &a->cfg, errs);
 }
 
+/* --shard: this instance keeps its share of the targets (again after a
+ * reload). A shard with none is not an error: it runs idle. */
+static void apply_shard(const struct opts *o, struct config *c, struct diag *warns)
+{
+	size_t all = c->ntargets, kept;
+
+	if (!o->shard_n)
+		return;
+	kept = config_shard(c, o->shard_k, o->shard_n);
+	log_debug("main: shard %u/%u: %zu of %zu targets", o->shard_k, o->shard_n, kept, all);
+	if (!kept && warns)
+		diag_addf(warns, "uptop: warning: shard %u/%u has none of the %zu target%s",
+			  o->shard_k, o->shard_n, all, all == 1 ? "" : "s");
+}
+
 /* The config's own warnings (keys uptop does not act on, doubtful
  * conditions) come first: they are about the file. */
 static void warn_config(const struct config *c, struct diag *warns)
@@ -308,7 +348,8 @@ static void warn_secrets(const struct app *a, struct diag *warns)
 			  st.st_mode & S_IROTH ? "others" : "its group", a->cfg_path);
 }
 
-static void config_summary(const struct config *c, const char *path)
+static void config_summary(const struct config *c, const char *path,
+			   const struct opts *o, size_t unsharded)
 {
 	size_t groups = 0;
 
@@ -321,9 +362,12 @@ static void config_summary(const struct config *c, const char *path)
 		if (j == i)
 			groups++;
 	}
-	printf("%s: OK, %zu target%s in %zu group%s\n", path ? path : "-",
+	printf("%s: OK, %zu target%s in %zu group%s", path ? path : "-",
 	       c->ntargets, c->ntargets == 1 ? "" : "s", groups,
 	       groups == 1 ? "" : "s");
+	if (o->shard_n)
+		printf(" (shard %u/%u of %zu)", o->shard_k, o->shard_n, unsharded);
+	putchar('\n');
 }
 
 /* --- signals -------------------------------------------------------- */
@@ -429,7 +473,9 @@ static void reload(struct app *a)
 		diag_clear(&errs);
 		return;
 	}
+	apply_shard(&a->o, next, NULL);
 	engine_reload(a->engine, next);
+	metrics_reload(a->metrics);
 	config_free(a->cfg);
 	a->cfg = next;
 	log_debug("main: reloaded %s: %zu target%s", a->cfg_path,
@@ -611,6 +657,34 @@ static int finish(struct app *a)
 	}
 }
 
+/* --metrics, else settings.metrics, for the modes that keep running.
+ * Warnings go to warns, or straight to stderr when it is NULL (headless:
+ * the others were printed already). */
+static int start_metrics(struct app *a, struct diag *errs, struct diag *warns)
+{
+	const char *spec = a->o.metrics ? a->o.metrics : a->cfg->settings.metrics;
+	struct diag w = { 0 };
+	struct listen_addr la;
+	char err[160];
+
+	if (!spec || (a->o.mode != MODE_TUI && a->o.mode != MODE_HEADLESS))
+		return 0;
+	if (config_parse_listen(spec, &la, err, sizeof(err)) != 0) {
+		diag_addf(errs, "uptop: metrics: %s", err);
+		return -1;
+	}
+	a->metrics = metrics_new(a->loop, a->engine, &la,
+				 a->o.metrics ? "--metrics" : "settings.metrics", errs, &w);
+	for (size_t i = 0; i < w.n; i++) {
+		if (warns)
+			diag_addf(warns, "%s", w.msgs[i]);
+		else
+			fprintf(stderr, "%s\n", w.msgs[i]);
+	}
+	diag_clear(&w);
+	return a->metrics ? 0 : -1;
+}
+
 static struct ui *start_ui(struct app *a, struct diag *errs)
 {
 	struct ui_opts uo;
@@ -644,10 +718,12 @@ int main(int argc, char **argv)
 	 * that runs for days. */
 	malloc_trim(0);
 	warn_config(a.cfg, &warns);
+	a.unsharded = a.cfg->ntargets;
+	apply_shard(&a.o, a.cfg, &warns);
 	warn_secrets(&a, &warns);
 	if (a.o.mode == MODE_CHECK) {
 		diag_print(&warns, stderr);
-		config_summary(a.cfg, a.cfg_path);
+		config_summary(a.cfg, a.cfg_path, &a.o, a.unsharded);
 		diag_clear(&warns);
 		config_free(a.cfg);
 		free(a.cfg_path);
@@ -683,6 +759,13 @@ int main(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	if (start_metrics(&a, &errs, a.ui ? &warns : NULL) != 0) {
+		ui_free(a.ui);
+		a.ui = NULL;
+		diag_print(&errs, stderr);
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	if (a.ui) {
 		engine_subscribe(a.engine, &(struct engine_sub){
 			.on_result = on_result_tui, .on_event = on_event_tui,
@@ -701,10 +784,14 @@ int main(int argc, char **argv)
 	}
 	ui_free(a.ui);
 	a.ui = NULL;
+	/* Scrapes end before the model they read goes. */
+	metrics_free(a.metrics);
+	a.metrics = NULL;
 	rc = finish(&a);
 	log_debug("main: exit %d after %lld ms", rc,
 		  (long long)(mono_ms() - a.start_ms));
 out:
+	metrics_free(a.metrics);
 	engine_free(a.engine);
 	if (a.loop)
 		loop_fd_del(a.loop, a.sig_pipe[0]);

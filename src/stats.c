@@ -71,6 +71,7 @@ void lagstat_add(struct lagstat *s, double ms, int64_t now_ms)
 	s->n++;
 	if (ms > s->max_ms)
 		s->max_ms = ms;
+	s->sum_ms += ms;
 }
 
 static double bucket_upper(const struct lagstat *s, unsigned b)
