@@ -94,7 +94,7 @@ static const struct ckey settings_rows[] = {
 	{ .name = "bell", S(BOOL, bell), .def = "true",
 	  .help = "ring when a target goes down" },
 	{ .name = "metrics", S(STRING, metrics), .flags = KF_OPTIONAL, .parse = sconf_metrics,
-	  .help = "serve /metrics on ADDR:PORT; :PORT: 127.0.0.1" },
+	  .help = "ADDR:PORT for /metrics (:PORT: loopback)" },
 };
 _Static_assert(ARRAY_LEN(settings_rows) <= KEYS_MAX, "raise KEYS_MAX");
 
