@@ -305,6 +305,7 @@ int config_parse_listen(const char *s, struct listen_addr *out, char *err, size_
 	if (inet_pton(out->v6 ? AF_INET6 : AF_INET, out->host, a) != 1) {
 		snprintf(err, elen, "'%s': %s", out->host,
 			 out->v6 ? "not an IPv6 address" :
+			 strpbrk(out->host, "[]") ? "unbalanced brackets ([IPv6]:PORT)" :
 			 strchr(out->host, ':') ? "an IPv6 address goes in brackets, [::1]:PORT" :
 			 "not an IPv4 address (names other than localhost are not looked up)");
 		return -1;
