@@ -605,14 +605,15 @@ static int run_loop(struct app *a)
 		int wait = end == INT64_MAX ? -1 :
 			   end > now ? (int)(end - now) : 0;
 
+		/* Before the first wait too: a shard with no targets is done. */
+		if (a->o.mode == MODE_ONCE && engine_all_checked(a->engine))
+			break;
 		if (a->ui)
 			loop_timer_arm(&a->frame, ui_next_frame(a->ui));
 		if (loop_turn(a->loop, wait) != 0)
 			fatal("poll: %s", strerror(errno));
 		handle_signals(a);
 		log_flush();
-		if (a->o.mode == MODE_ONCE && engine_all_checked(a->engine))
-			break;
 		if (mono_ms() >= end)
 			break;
 	}
