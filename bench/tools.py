@@ -9,6 +9,7 @@ dict of counters. Every adapter only ever gets loopback URLs.
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -98,7 +99,7 @@ class Uptop:
         """Whether --once can print the run statistics (--stats)."""
         if self._stats_flag is None:
             r = subprocess.run([self.bin, "--help"], capture_output=True, text=True)
-            self._stats_flag = "--stats" in r.stdout
+            self._stats_flag = re.search(r"--stats(?![-\w])", r.stdout) is not None
         return self._stats_flag
 
     def once_argv(self, wl, d):

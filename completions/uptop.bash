@@ -49,8 +49,11 @@ _uptop()
 			COMPREPLY=($(compgen -W "$(_uptop_themes)" -- "$cur"))
 		fi
 		return ;;
-	-d|--duration)
-		COMPREPLY=($(compgen -W '30s 1m 5m 10m 1h' -- "$cur"))
+	-d|--duration|--stats-interval|--interval|--timeout)
+		COMPREPLY=($(compgen -W '5s 30s 1m 5m 10m 1h' -- "$cur"))
+		return ;;
+	--expect)
+		COMPREPLY=($(compgen -W '200 2xx 200-399 200,204' -- "$cur"))
 		return ;;
 	--metrics)
 		COMPREPLY=($(compgen -W ':9301 127.0.0.1:9301' -- "$cur"))
@@ -64,8 +67,9 @@ _uptop()
 
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W '--once --headless --check-config
-			-c --config -f --format -d --duration -t --theme --ascii --no-bell
-			-j --max-concurrency --dns-server --metrics --shard -v --debug-log
+			-c --config -f --format -d --duration --stats-interval -t --theme
+			--ascii --no-bell -j --max-concurrency --dns-server --metrics --shard
+			--interval --timeout --expect --insecure -v --verbose --debug-log
 			-h --help --help-config -V --version' -- "$cur"))
 		return
 	fi

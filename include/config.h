@@ -103,10 +103,38 @@ int config_load(const char *path, struct config **out, struct diag *errs);
 int config_load_buffer(const char *name, const char *buf, size_t len,
 		       struct config **out, struct diag *errs);
 
-/* A config of bare URLs with every default ("-" in messages). Each URL is
- * validated like a config url (http/https only). */
-int config_from_urls(char *const *urls, size_t n, struct config **out,
-		     struct diag *errs);
+/* Ad-hoc URL lists (`uptop URL...`, `uptop -`): each URL and where it
+ * came from, which messages name ("argument 3", "stdin line 2"). */
+struct url_arg {
+	const char *url;
+	int argn;              /* position in argv, or 0 */
+	int line;              /* line of standard input, or 0 */
+};
+
+/* Command-line settings for every URL of a list; 0, NULL or false keep the
+ * key table's default. */
+struct url_opts {
+	int64_t interval_ms;           /* --interval */
+	int64_t timeout_ms;            /* --timeout */
+	const struct status_range *expect;   /* --expect */
+	size_t nexpect;
+	bool insecure;                 /* --insecure: verify_tls false */
+};
+
+/* A config of bare URLs with the defaults and `o` (may be NULL). Each URL
+ * is validated like a config url (http/https only); a host with no scheme
+ * gets a "did you mean http://HOST:PORT/?"; messages say where the URL
+ * came from. The same URL twice is kept once, with a warning in warns;
+ * two URLs that differ only in hidden credentials are an error (their
+ * names would be the same). The flag values are checked against the key
+ * table's ranges and timeout < interval. */
+int config_from_urls(const struct url_arg *urls, size_t n, const struct url_opts *o,
+		     struct config **out, struct diag *errs, struct diag *warns);
+
+/* --expect: "200,204,300-308,2xx" -> ranges (the caller frees *out).
+ * Returns 0, or -1 with a message in err. */
+int config_parse_expect(const char *list, struct status_range **out, size_t *n, char *err,
+			size_t elen);
 
 void config_free(struct config *c);
 

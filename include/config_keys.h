@@ -223,6 +223,7 @@ static inline bool ascii_alnum(int c)
 key_parse_fn tconf_url, tconf_method, tconf_headers, tconf_expect, tconf_ca_file;
 key_parse_fn tconf_conditions, tconf_regex;
 key_parse_fn tconf_defaults, tconf_targets;
+key_parse_fn sconf_theme;
 key_copy_fn tconf_headers_copy, tconf_expect_copy, tconf_conditions_copy, tconf_regex_copy;
 key_clear_fn tconf_headers_clear, tconf_expect_clear, tconf_conditions_clear, tconf_regex_clear;
 

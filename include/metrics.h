@@ -49,6 +49,9 @@ struct metrics_global {
 	uint64_t overdue;
 	size_t in_flight, queued;
 	bool outage_active;
+	bool once;                /* --once: one check decides each state, as
+				   * report_once_state (failures_before_down
+				   * does not apply) */
 };
 
 struct metrics_expo;
@@ -86,7 +89,8 @@ void metrics_reload(struct metrics *m);
 int metrics_port(const struct metrics *m);
 
 /* --once --format prometheus: the whole exposition of the engine's model
- * now. Returns 0, or -1 with errno when writing failed. */
+ * now, states as --once decides them. Returns 0, or -1 with errno when
+ * writing failed. */
 int metrics_write(FILE *f, const struct engine *e, const struct loop *l);
 
 /* "libmicrohttpd/0.9.75", for --version. */

@@ -62,7 +62,8 @@ void probe_cancel(struct probe *p, struct xfer *x);
 int probe_url_parts(const char *url, char *scheme, size_t slen, char *host,
 		    size_t hlen, int *port, char *err, size_t elen);
 
-/* libcurl's version string, for --version. */
+/* "libcurl/7.88.1 OpenSSL/3.0.19": libcurl and its TLS library, for
+ * --version and the debug log. */
 const char *probe_version(void);
 
 #endif

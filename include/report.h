@@ -4,13 +4,15 @@
 #define UPTOP_REPORT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+#include "diag.h"
 #include "target.h"
 
 struct config;
 struct engine_stats;
 
-enum report_format { REPORT_TABLE, REPORT_JSON };
+enum report_format { REPORT_TABLE, REPORT_JSON, REPORT_PROMETHEUS, REPORT_NAGIOS };
 
 /* Exit codes, Nagios plugin convention. */
 enum {
@@ -29,11 +31,39 @@ void report_table(FILE *f, const struct model *m, bool utf8);
 /* --once JSON Lines, one object per target in config order. */
 void report_json(FILE *f, const struct model *m);
 
+/* --once table: the closing line, "12 up, 1 degraded, 2 down in 1.3 s"
+ * ("in 250 ms" under a second; pending only when a signal cut the round
+ * short). */
+void report_summary(FILE *f, const struct model *m, double seconds);
+
 /* --headless: one line per state change (events of other kinds are not
- * written), and one of run statistics. */
+ * written; the result that caused it gives http_status and latency_ms),
+ * run statistics (periodic and final), and the outcome of each reload.
+ * Each line is written whole and flushed. */
 void report_event_json(FILE *f, const struct model *m, const struct event *ev);
+
+/* What the stats line adds to engine_stats: the run, not the engine. */
+struct report_run {
+	int64_t wall_ms;            /* now, for "time" */
+	double elapsed_s;           /* since start */
+	bool final;                 /* the last line of the run */
+	uint64_t output_dropped;    /* lines the output queue dropped */
+	long peak_rss_kb;
+};
 void report_stats_json(FILE *f, const struct engine_stats *s,
-		       double elapsed_s, long peak_rss_kb);
+		       const struct report_run *run);
+/* c: the new config (ok), or NULL and errs (every FILE:LINE:COL message). */
+void report_reload_json(FILE *f, int64_t wall, const char *path,
+			const struct config *c, const struct diag *errs);
+
+/* --once --format nagios: one line in the Nagios plugin guidelines'
+ * format, "UPTOP OK - text | perfdata", the word from report_exit_code.
+ * One target: its result, 'time'=Ss;WARN;CRIT;0 (max_latency, timeout)
+ * and 'size'=NB;;;0. Several: the counts and the first 5 problems, then
+ * 'up', 'degraded', 'down', 'pending' and each target's 'NAME time' and
+ * 'NAME size'. Names and messages are sanitised: one line, no '|', and
+ * labels without ' or =. */
+void report_nagios(FILE *f, const struct model *m);
 
 /* Exit code from the states: 0 all up, 1 degraded, 2 any down. With
  * once, states come from report_once_state. */

@@ -48,4 +48,7 @@ bool resolve_lookup(struct resolve *r, const char *host, int64_t deadline_ms,
 /* Forgets a wait: its callback will not run. */
 void resolve_cancel(struct resolve *r, uint64_t waiter);
 
+/* "c-ares/1.18.1", for --version. */
+const char *resolve_version(void);
+
 #endif

@@ -22,8 +22,12 @@ struct ui;
 #define UI_FRAME_MS 100     /* at most 10 frames/s from model changes */
 #define UI_KEY_FRAME_MS 30  /* a key is answered sooner (typing stays live) */
 
+struct loop;
+
 struct ui_opts {
+	struct loop *loop;     /* the terminal's output queue registers here */
 	const char *theme;     /* NAME or PATH; NULL: config's or "default" */
+	const char *theme_from;   /* where it came from, for messages ("--theme") */
 	bool ascii;            /* force ASCII glyphs */
 	bool bell;             /* ring once on a transition to down */
 };
@@ -61,13 +65,24 @@ struct ui_action {
  * given back on every exit: a fatal hook (fatal_set_hook) and an atexit
  * handler. NO_COLOR (non-empty) selects the mono theme; a terminal
  * without colours gets mono's attributes. Catches SIGWINCH (see
- * ui_next_frame); Ctrl-Z is ncurses' own SIGTSTP handling. */
+ * ui_next_frame) and SIGTSTP (Ctrl-Z: the next frame gives the terminal
+ * back and stops; fg repaints).
+ *
+ * Output never blocks: curses writes into a memory file on fd 1 (the
+ * terminal moves to fd 2 while the table runs when stderr is elsewhere),
+ * and an output queue registered with o->loop moves each frame to the
+ * terminal as it takes it; frames are skipped while one is still queued.
+ * Without memfd (o->loop NULL or no memfd_create) curses writes to the
+ * terminal directly. */
 struct ui *ui_new(const struct ui_opts *o, struct diag *errs);
 /* Restores the terminal and frees the UI. NULL is a no-op; restoring is
  * idempotent, so the fatal hook, atexit and ui_free may run in any order. */
 void ui_free(struct ui *ui);
 
 int ui_input_fd(const struct ui *ui);
+
+/* "ncurses/6.4.20221231", for --version. */
+const char *ui_version(void);
 
 /* Drains pending keys (getch until none, bounded per call) and returns
  * the number of actions written (<= max). Keys that only change the view
@@ -98,6 +113,7 @@ void ui_on_down(struct ui *ui);
 /* What drawing costs, for the bench and the perf tests. */
 struct ui_perf {
 	uint64_t frames;
+	uint64_t frames_skipped;            /* the terminal had not taken the last */
 	double last_draw_ms, max_draw_ms;   /* whole ui_draw, to doupdate */
 	double last_index_ms;               /* last filter + sort rebuild */
 	uint64_t index_rebuilds;

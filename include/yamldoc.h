@@ -89,4 +89,7 @@ const char *ynode_describe(const struct ynode *n);
 /* Sanitised, quoted and truncated text for messages (rotating buffers). */
 const char *yquote(const char *s, size_t len);
 
+/* "libyaml/0.2.5", for --version. */
+const char *yamldoc_version(void);
+
 #endif

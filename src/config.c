@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "theme.h"
+
 /* ---- the loader ----------------------------------------------------------- */
 
 void loader_init(struct loader *L, const char *file)
@@ -99,6 +101,33 @@ int loader_done(struct loader *L, bool ok, struct config **out, struct diag *err
 	ysink_flush(&L->warns, &L->cfg->warnings);
 	*out = L->cfg;
 	return 0;
+}
+
+/* ---- settings ------------------------------------------------------------- */
+
+/* The theme is checked here, not when the live table starts, so
+ * --check-config and every mode refuse what the table would refuse, at
+ * the key's line:col. */
+bool sconf_theme(struct loader *L, const struct ckey *k, void *obj, const struct ynode *n)
+{
+	struct settings *st = obj;
+	struct diag terrs = { 0 };
+	struct theme th;
+	bool bad;
+	char *name = key_string(L, k, n, &bad);
+
+	if (bad)
+		return false;
+	if (name && theme_load(name, &th, &terrs) != 0) {
+		for (size_t i = 0; i < terrs.n; i++)
+			loader_err(L, n, "%s: %s", k->name, terrs.msgs[i]);
+		diag_clear(&terrs);
+		free(name);
+		return false;
+	}
+	free(st->theme);
+	st->theme = name;
+	return true;
 }
 
 /* ---- the top level -------------------------------------------------------- */

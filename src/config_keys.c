@@ -89,7 +89,7 @@ static const struct ckey settings_rows[] = {
 	{ .name = "max_concurrency", S(INT, max_concurrency), .word = "auto", .min = 1,
 	  .max = 1000000, .def = "auto",
 	  .help = "checks in flight; auto: from fd limit" },
-	{ .name = "theme", S(STRING, theme), .flags = KF_OPTIONAL,
+	{ .name = "theme", S(STRING, theme), .flags = KF_OPTIONAL, .parse = sconf_theme,
 	  .help = "default, mono, high-contrast, or a file" },
 	{ .name = "bell", S(BOOL, bell), .def = "true",
 	  .help = "ring when a target goes down" },

@@ -320,20 +320,18 @@ void tconf_headers_clear(const struct ckey *k, void *obj)
 
 /* ---- expect_status -------------------------------------------------------- */
 
-/* One code (200), a range (300-308) or a class (2xx). */
-static bool status_parse(struct loader *L, const char *key, const struct ynode *n,
-			 struct status_range *r)
+/* One code (200), a range (300-308) or a class (2xx), NUL-terminated.
+ * Returns false with why ("'600' is outside 100-599") when it is none. */
+static bool status_text(const char *s, struct status_range *r, char *why, size_t wlen)
 {
-	const char *s = key_scalar(L, n, key, "a status code or a range like 200-299");
+	size_t len = strlen(s);
 	long long lo, hi;
 	const char *dash;
 
-	if (!s)
-		return false;
-	if (n->len == 3 && isdigit((unsigned char)s[0]) && strcasecmp(s + 1, "xx") == 0) {
+	if (len == 3 && isdigit((unsigned char)s[0]) && strcasecmp(s + 1, "xx") == 0) {
 		lo = (s[0] - '0') * 100;
 		hi = lo + 99;
-	} else if (n->len > 1 && (dash = strchr(s + 1, '-')) != NULL) {
+	} else if (len > 1 && (dash = strchr(s + 1, '-')) != NULL) {
 		char *a = xstrndup(s, (size_t)(dash - s)), *b = xstrdup(dash + 1);
 		size_t al = strlen(a);
 		int ra, rb;
@@ -345,8 +343,8 @@ static bool status_parse(struct loader *L, const char *key, const struct ynode *
 		free(a);
 		free(b);
 		if (ra == -1 || rb == -1) {
-			loader_err(L, n, "%s: %s is not a status code or a range like 200-299", key,
-				   yquote(s, n->len));
+			snprintf(why, wlen, "%s is not a status code or a range like 200-299",
+				 yquote(s, len));
 			return false;
 		}
 		if (ra == -2 || rb == -2)
@@ -355,8 +353,8 @@ static bool status_parse(struct loader *L, const char *key, const struct ynode *
 		int rc = decimal_parse(s, &lo);
 
 		if (rc == -1) {
-			loader_err(L, n, "%s: %s is not a status code or a range like 200-299", key,
-				   ynode_describe(n));
+			snprintf(why, wlen, "%s is not a status code or a range like 200-299",
+				 yquote(s, len));
 			return false;
 		}
 		if (rc == -2)
@@ -364,17 +362,67 @@ static bool status_parse(struct loader *L, const char *key, const struct ynode *
 		hi = lo;
 	}
 	if (lo < 100 || lo > 599 || hi < 100 || hi > 599) {
-		loader_err(L, n, "%s: %s is outside 100-599", key, yquote(s, n->len));
+		snprintf(why, wlen, "%s is outside 100-599", yquote(s, len));
 		return false;
 	}
 	if (lo > hi) {
-		loader_err(L, n, "%s: range %lld-%lld is reversed (did you mean %lld-%lld?)", key,
-			   lo, hi, hi, lo);
+		snprintf(why, wlen, "range %lld-%lld is reversed (did you mean %lld-%lld?)", lo,
+			 hi, hi, lo);
 		return false;
 	}
 	r->lo = (int)lo;
 	r->hi = (int)hi;
 	return true;
+}
+
+static bool status_parse(struct loader *L, const char *key, const struct ynode *n,
+			 struct status_range *r)
+{
+	const char *s = key_scalar(L, n, key, "a status code or a range like 200-299");
+	char why[160];
+
+	if (!s)
+		return false;
+	if (!status_text(s, r, why, sizeof(why))) {
+		loader_err(L, n, "%s: %s", key, why);
+		return false;
+	}
+	return true;
+}
+
+int config_parse_expect(const char *list, struct status_range **out, size_t *n, char *err,
+			size_t elen)
+{
+	char *copy = xstrdup(list), *save = NULL, *tok;
+	struct status_range *v = NULL;
+	size_t cnt = 0, cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *e;
+
+		tok += strspn(tok, " ");
+		for (e = tok + strlen(tok); e > tok && e[-1] == ' '; e--)
+			;
+		*e = '\0';
+		v = xreallocarray_grow(v, &cap, cnt + 1, sizeof(*v));
+		if (!status_text(tok, &v[cnt], err, elen)) {
+			free(v);
+			free(copy);
+			return -1;
+		}
+		cnt++;
+	}
+	free(copy);
+	if (!cnt) {
+		snprintf(err, elen, "list at least one status code, like 200,204,300-308");
+		free(v);
+		return -1;
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
 }
 
 bool tconf_expect(struct loader *L, const struct ckey *k, void *obj, const struct ynode *n)
@@ -753,42 +801,164 @@ bool tconf_targets(struct loader *L, const struct ckey *k, void *obj, const stru
 
 /* ---- bare URLs ------------------------------------------------------------ */
 
-int config_from_urls(char *const *urls, size_t n, struct config **out, struct diag *errs)
+/* Where a URL came from, for messages: "argument 3", "stdin line 2". */
+static const char *url_where(const struct url_arg *u, size_t i, char *buf, size_t len)
 {
+	if (u->line)
+		snprintf(buf, len, "stdin line %d", u->line);
+	else if (u->argn)
+		snprintf(buf, len, "argument %d", u->argn);
+	else
+		snprintf(buf, len, "URL %zu", i + 1);
+	return buf;
+}
+
+/* "127.0.0.1:18123", "example.com/health": a host with no scheme gets
+ * the URL it probably meant (https for port 443). */
+static bool url_guess(const char *s, char *out, size_t len)
+{
+	const char *slash = strchr(s, '/'), *colon = strchr(s, ':');
+	bool tls = false;
+
+	if (!*s || strstr(s, "://") || strchr(s, ' ') || strchr(s, '@') || *s == '/' ||
+	    *s == ':')
+		return false;
+	if (colon && (!slash || colon < slash)) {
+		const char *p = colon + 1;
+		size_t digits = strspn(p, "0123456789");
+
+		if (!digits || (p[digits] && p[digits] != '/'))
+			return false;
+		tls = digits == 3 && strncmp(p, "443", 3) == 0;
+	}
+	snprintf(out, len, "%s://%s%s", tls ? "https" : "http", s, slash ? "" : "/");
+	return true;
+}
+
+/* Command-line values against the key table's ranges. */
+static bool url_opt_range(const char *flag, const char *key, int64_t v, struct diag *errs)
+{
+	const struct ckey *k = &keys_target.keys[keys_index(&keys_target, key)];
+
+	if (v < k->min)
+		diag_addf(errs, "%s %s is too short (at least %s)", flag, duration_text(v),
+			  duration_text(k->min));
+	else if (v > k->max)
+		diag_addf(errs, "%s %s is too long (at most %s)", flag, duration_text(v),
+			  duration_text(k->max));
+	return v >= k->min && v <= k->max;
+}
+
+/* The template every URL starts from: the built-ins, then the flags. */
+static bool url_template(struct loader *L, const struct url_opts *o, struct diag *errs)
+{
+	struct target_conf *t = &L->tpl.t;
+	bool ok = true;
+
+	if (o->interval_ms) {
+		ok &= url_opt_range("--interval", "interval", o->interval_ms, errs);
+		t->interval_ms = o->interval_ms;
+	}
+	if (o->timeout_ms) {
+		ok &= url_opt_range("--timeout", "timeout", o->timeout_ms, errs);
+		t->timeout_ms = o->timeout_ms;
+	}
+	if (ok && t->timeout_ms >= t->interval_ms)
+		diag_addf(errs, "--timeout %s must be below the interval %s%s",
+			  duration_text(t->timeout_ms), duration_text(t->interval_ms),
+			  o->interval_ms ? " (--interval)" : " (the default; give --interval)");
+	if (ok && t->timeout_ms >= t->interval_ms)
+		ok = false;
+	if (o->nexpect) {
+		free(t->expect);
+		t->expect = xcalloc(o->nexpect, sizeof(*t->expect));
+		memcpy(t->expect, o->expect, o->nexpect * sizeof(*t->expect));
+		t->nexpect = o->nexpect;
+	}
+	if (o->insecure)
+		t->verify_tls = false;
+	return ok;
+}
+
+int config_from_urls(const struct url_arg *urls, size_t n, const struct url_opts *o,
+		     struct config **out, struct diag *errs, struct diag *warns)
+{
+	static const struct url_opts none;
 	struct loader L;
 	struct config *c;
 	struct name_ref *names = xcalloc(n, sizeof(*names));
-	size_t before = errs->n;
+	bool *repeat = xcalloc(n, sizeof(*repeat));
+	size_t before = errs->n, nn = 0;
+	bool ok;
 
 	*out = NULL;
 	loader_init(&L, "-");
 	c = L.cfg;
 	if (n == 0)
-		diag_addf(errs, "-: no URLs given");
+		diag_addf(errs, "no URLs given");
+	ok = url_template(&L, o ? o : &none, errs);
 	c->targets = xcalloc(n, sizeof(*c->targets));
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; ok && i < n; i++) {
 		struct target_conf *t = &c->targets[c->ntargets];
-		char why[512], *shown = url_redacted(urls[i]);
+		char why[512], guess[600], where[48], *shown = url_redacted(urls[i].url);
 		bool password;
 
-		if (!url_check(urls[i], &password, why, sizeof(why))) {
-			diag_addf(errs, "-: %s: %s", yquote(shown, strlen(shown)), why);
+		if (!url_check(urls[i].url, &password, why, sizeof(why))) {
+			if (url_guess(urls[i].url, guess, sizeof(guess)))
+				diag_addf(errs, "%s: %s: %s; did you mean %s?",
+					  url_where(&urls[i], i, where, sizeof(where)),
+					  yquote(shown, strlen(shown)), why, guess);
+			else
+				diag_addf(errs, "%s: %s: %s",
+					  url_where(&urls[i], i, where, sizeof(where)),
+					  yquote(shown, strlen(shown)), why);
 			free(shown);
 			continue;
 		}
 		L.has_secrets |= password;
 		*t = L.tpl.t;
 		keys_copy(&keys_target, t, &L.tpl.t);
-		t->url = xstrdup(urls[i]);
+		t->url = xstrdup(urls[i].url);
 		t->name = shown;
-		names[c->ntargets] = (struct name_ref){ t->name, NULL, i, c->ntargets, false };
+		names[nn++] = (struct name_ref){ t->name, NULL, i, c->ntargets, false };
 		c->ntargets++;
 	}
-	qsort(names, c->ntargets, sizeof(*names), name_ref_cmp);
-	for (size_t i = 1; i < c->ntargets; i++)
-		if (strcmp(names[i - 1].name, names[i].name) == 0)
-			diag_addf(errs, "-: %s is given twice",
-				  yquote(names[i].name, strlen(names[i].name)));
+	/* The same URL twice is checked once; two URLs that differ only in
+	 * hidden credentials would share a name: that needs a config file. */
+	qsort(names, nn, sizeof(*names), name_ref_cmp);
+	for (size_t i = 1, g = 0; i < nn; i++) {
+		const struct url_arg *first = &urls[names[g].order], *u = &urls[names[i].order];
+		char w1[48], w2[48];
+
+		if (strcmp(names[g].name, names[i].name)) {
+			g = i;
+			continue;
+		}
+		url_where(first, names[g].order, w1, sizeof(w1));
+		url_where(u, names[i].order, w2, sizeof(w2));
+		if (strcmp(first->url, u->url))
+			diag_addf(errs, "%s: %s differs from %s only in its hidden credentials; "
+				  "give them names in a config file", w2,
+				  yquote(names[i].name, strlen(names[i].name)), w1);
+		else
+			diag_addf(warns, "warning: %s: %s is the same URL as %s; checked once",
+				  w2, yquote(names[i].name, strlen(names[i].name)), w1);
+		repeat[names[i].order] = true;
+	}
+	/* Without errors target i is URL i: drop the repeats, keeping the
+	 * first of each in the order given. */
+	if (errs->n == before) {
+		size_t w = 0;
+
+		for (size_t i = 0; i < c->ntargets; i++) {
+			if (repeat[i])
+				keys_clear(&keys_target, &c->targets[i]);
+			else
+				c->targets[w++] = c->targets[i];
+		}
+		c->ntargets = w;
+	}
+	free(repeat);
 	free(names);
 	return loader_done(&L, errs->n == before, out, errs);
 }

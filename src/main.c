@@ -2,7 +2,14 @@
  *
  * Modes: --check-config (validate), --once (one round, print, exit),
  * --headless (run without a screen, JSON lines), and the live table. All
- * run the same engine on the same loop. */
+ * run the same engine on the same loop. One mode at a time, and every
+ * option has an effect in the mode chosen (the table `optrows`) or is a
+ * usage error: nothing given on the command line is silently ignored.
+ *
+ * Output: --headless lines go through an output queue (outq) so a reader
+ * that stops reading never holds the loop; a reader that goes away
+ * (EPIPE) ends the run, and uptop then dies of SIGPIPE like any filter.
+ * --once prints after its round, when nothing is left to hold. */
 #include <errno.h>
 #include <getopt.h>
 #include <langinfo.h>
@@ -28,16 +35,25 @@
 #include "probe.h"
 #include "report.h"
 #include "sched.h"
+#include "outq.h"
+#include "resolve.h"
 #include "ui.h"
 #include "util.h"
+#include "yamldoc.h"
 
 enum mode { MODE_TUI, MODE_ONCE, MODE_HEADLESS, MODE_CHECK };
 
+#define STATS_INTERVAL_DEFAULT_MS 60000
+/* Writing our output failed (not EPIPE): EX_IOERR of sysexits.h. */
+#define EXIT_OUTPUT 74
+
 struct opts {
 	enum mode mode;
+	const char *mode_flag;    /* the flag that chose it; NULL: the table */
 	const char *config;
 	enum report_format format;
 	int64_t duration_ms;
+	int64_t stats_interval_ms;  /* 0: only at exit */
 	const char *theme;
 	bool ascii;
 	bool no_bell;
@@ -46,8 +62,11 @@ struct opts {
 	const char *debug_log;    /* NULL: off */
 	const char *metrics;      /* --metrics ADDR:PORT; NULL: settings.metrics */
 	unsigned shard_k, shard_n;   /* --shard K/N; 0/0: every target */
+	struct url_opts url;      /* --interval, --timeout, --expect, --insecure */
+	struct status_range *expect;
 	char **urls;
 	int nurls;
+	int *url_argn;            /* each URL's position in argv as given */
 };
 
 struct app {
@@ -57,9 +76,13 @@ struct app {
 	struct config *cfg;
 	char *cfg_path;           /* NULL for URL lists */
 	struct ui *ui;
-	struct metrics *metrics;
+	struct metrics *metrics;  /* GET /metrics; NULL: not served */
 	size_t unsharded;         /* targets in the config before --shard */
 	struct loop_timer frame;
+	struct outq *out;         /* --headless: stdout */
+	FILE *out_f;              /* its line stream */
+	struct loop_timer stats;
+	int64_t stats_due;
 	int sig_pipe[2];
 	bool quit;
 	int64_t start_ms;
@@ -77,38 +100,44 @@ static void usage(FILE *f)
 "Live terminal monitor for HTTP(S) endpoints: checks every target on its\n"
 "interval, concurrently, and shows state, code, latency and the exact error.\n"
 "\n"
-"Modes:\n"
+"Modes (one at a time):\n"
 "      (default)              the live table (needs a terminal)\n"
 "      --once                 check every target once, print, exit 0/1/2\n"
-"      --headless             run without a screen; one JSON line per state\n"
-"                             change, run statistics on exit\n"
+"      --headless             run without a screen: JSON lines on stdout\n"
 "      --check-config         validate the config, print a summary and any\n"
 "                             warnings, exit 0 or 3\n"
 "\n"
-"Options:\n"
+"Options (an option that does nothing in the chosen mode is an error):\n"
 "  -c, --config FILE          config file (default: $UPTOP_CONFIG, ./uptop.yaml,\n"
 "                             $XDG_CONFIG_HOME/uptop/config.yaml); a Gatus\n"
 "                             config's endpoints: and conditions work as they are\n"
-"  -f, --format table|json    --once output (default table; json = JSON Lines)\n"
+"  -f, --format FMT           --once: table, json (JSON Lines), prometheus, nagios\n"
 "  -d, --duration D           --headless: stop after D (e.g. 60s, 10m)\n"
-"  -t, --theme NAME|PATH      colour theme (default, mono, high-contrast, or a file)\n"
-"      --ascii                ASCII glyphs only\n"
-"      --no-bell              no bell when a target goes down\n"
-"  -j, --max-concurrency N    checks in flight at once (default: from the fd limit)\n"
+"      --stats-interval D     --headless: a stats line every D (default 60s;\n"
+"                             0: only at exit)\n"
+"  -t, --theme NAME|PATH      live table: colour theme (default, mono,\n"
+"                             high-contrast, or a file)\n"
+"      --ascii                live table, --once table: ASCII glyphs only\n"
+"      --no-bell              live table: no bell when a target goes down\n"
+"  -j, --max-concurrency N    checks in flight at once (default: from fd limit)\n"
 "      --dns-server IP[:PORT][,...]  DNS servers (default: /etc/resolv.conf)\n"
-"      --metrics ADDR:PORT    serve Prometheus metrics at /metrics (:PORT is\n"
-"                             127.0.0.1; settings.metrics in the config)\n"
+"      --metrics ADDR:PORT    live table, --headless: Prometheus /metrics (:PORT)\n"
 "      --shard K/N            check only shard K of N of the targets (by name)\n"
-"  -v                         debug log to ./uptop-PID.log (see --debug-log)\n"
-"      --debug-log FILE       debug log: the loop's decisions and the raw\n"
-"                             libcurl/c-ares codes, to a regular file only\n"
+"  URL lists only (not -c):\n"
+"      --interval D           check every D (default 30s; not with --once)\n"
+"      --timeout D            per check (default 5s; below the interval)\n"
+"      --expect LIST          good status codes (default 200-399), e.g. 200,3xx\n"
+"      --insecure             do not verify TLS certificates\n"
+"  -v, --verbose              debug log to ./uptop-PID.log (see --debug-log)\n"
+"      --debug-log FILE       debug log (the loop's decisions, raw libcurl and\n"
+"                             c-ares codes) to a regular file\n"
 "  -h, --help                 this help\n"
 "      --help-config          every config key: kind, default, range, meaning\n"
 "  -V, --version              version and library versions\n"
 "\n"
 "Exit codes: 0 all up, 1 some degraded and none down, 2 any down,\n"
-"            3 config or usage error.\n"
-"Keys in the live table: ? or F1.  Docs: README.md\n", f);
+"            3 config or usage error, 74 writing the output failed.\n"
+"Keys in the live table: ? or F1.  Docs: man uptop, README.md\n", f);
 }
 
 static NORETURN void die_usage(const char *fmt, ...) PRINTF_LIKE(1, 2);
@@ -125,103 +154,293 @@ static void die_usage(const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
-static void parse_args(int argc, char **argv, struct opts *o)
+/* Where an option has an effect: one bit per mode, --once split by its
+ * format (--ascii shapes the table, not JSON). */
+enum {
+	IN_TUI = 1 << 0,
+	IN_TABLE = 1 << 1,        /* --once, the table */
+	IN_JSON = 1 << 2,         /* --once --format json */
+	IN_HEADLESS = 1 << 3,
+	IN_CHECK = 1 << 4,
+	IN_PROM = 1 << 5,         /* --once --format prometheus */
+	IN_NAGIOS = 1 << 6,       /* --once --format nagios */
+	IN_ONCE = IN_TABLE | IN_JSON | IN_PROM | IN_NAGIOS,
+	IN_RUN = IN_TUI | IN_ONCE | IN_HEADLESS,
+	IN_ALL = IN_RUN | IN_CHECK,
+};
+
+enum {
+	O_ONCE = 256, O_HEADLESS, O_CHECK, O_ASCII, O_NOBELL, O_DNS, O_HELP_CONFIG,
+	O_DEBUG_LOG, O_STATS, O_INTERVAL, O_TIMEOUT, O_EXPECT, O_INSECURE, O_METRICS, O_SHARD,
+};
+
+/* The flag/mode table: one row per option. `in` is where the option has
+ * an effect; anywhere else it is a usage error. `key` marks the options
+ * for ad-hoc URL lists (arguments or stdin): with a config file they are
+ * an error that names the key to set in the file instead. */
+static const struct optrow {
+	const char *name;
+	int id;               /* getopt's value; below 256 also the short option */
+	int has_arg;
+	unsigned in;
+	enum mode sets;       /* a mode flag: the mode it selects */
+	const char *key;      /* URL lists only: the config key it stands for */
+} optrows[] = {
+	{ "config",          'c',         1, IN_ALL,      MODE_TUI,      NULL },
+	{ "once",            O_ONCE,      0, IN_ALL,      MODE_ONCE,     NULL },
+	{ "headless",        O_HEADLESS,  0, IN_ALL,      MODE_HEADLESS, NULL },
+	{ "check-config",    O_CHECK,     0, IN_ALL,      MODE_CHECK,    NULL },
+	{ "format",          'f',         1, IN_ONCE,     MODE_TUI,      NULL },
+	{ "duration",        'd',         1, IN_HEADLESS, MODE_TUI,      NULL },
+	{ "stats-interval",  O_STATS,     1, IN_HEADLESS, MODE_TUI,      NULL },
+	{ "theme",           't',         1, IN_TUI,      MODE_TUI,      NULL },
+	{ "ascii",           O_ASCII,     0, IN_TUI | IN_TABLE, MODE_TUI, NULL },
+	{ "no-bell",         O_NOBELL,    0, IN_TUI,      MODE_TUI,      NULL },
+	{ "max-concurrency", 'j',         1, IN_RUN,      MODE_TUI,      NULL },
+	{ "dns-server",      O_DNS,       1, IN_RUN,      MODE_TUI,      NULL },
+	{ "metrics",         O_METRICS,   1, IN_TUI | IN_HEADLESS, MODE_TUI, NULL },
+	{ "shard",           O_SHARD,     1, IN_ALL,      MODE_TUI,      NULL },
+	{ "interval",        O_INTERVAL,  1, IN_TUI | IN_HEADLESS | IN_CHECK, MODE_TUI,
+	  "interval:" },
+	{ "timeout",         O_TIMEOUT,   1, IN_ALL,      MODE_TUI,      "timeout:" },
+	{ "expect",          O_EXPECT,    1, IN_ALL,      MODE_TUI,      "expect_status:" },
+	{ "insecure",        O_INSECURE,  0, IN_ALL,      MODE_TUI,      "verify_tls: false" },
+	{ "debug-log",       O_DEBUG_LOG, 1, IN_ALL,      MODE_TUI,      NULL },
+	{ "verbose",         'v',         0, IN_ALL,      MODE_TUI,      NULL },
+	{ "help",            'h',         0, IN_ALL,      MODE_TUI,      NULL },
+	{ "help-config",     O_HELP_CONFIG, 0, IN_ALL,    MODE_TUI,      NULL },
+	{ "version",         'V',         0, IN_ALL,      MODE_TUI,      NULL },
+};
+
+static bool is_mode_flag(const struct optrow *r)
 {
-	enum { OPT_ONCE = 256, OPT_HEADLESS, OPT_CHECK, OPT_ASCII, OPT_NOBELL,
-	       OPT_DNS, OPT_HELP_CONFIG, OPT_DEBUG_LOG, OPT_METRICS, OPT_SHARD };
-	static const struct option longs[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "theme", required_argument, NULL, 't' },
-		{ "max-concurrency", required_argument, NULL, 'j' },
-		{ "once", no_argument, NULL, OPT_ONCE },
-		{ "headless", no_argument, NULL, OPT_HEADLESS },
-		{ "check-config", no_argument, NULL, OPT_CHECK },
-		{ "ascii", no_argument, NULL, OPT_ASCII },
-		{ "no-bell", no_argument, NULL, OPT_NOBELL },
-		{ "dns-server", required_argument, NULL, OPT_DNS },
-		{ "debug-log", required_argument, NULL, OPT_DEBUG_LOG },
-		{ "metrics", required_argument, NULL, OPT_METRICS },
-		{ "shard", required_argument, NULL, OPT_SHARD },
-		{ "help", no_argument, NULL, 'h' },
-		{ "help-config", no_argument, NULL, OPT_HELP_CONFIG },
-		{ "version", no_argument, NULL, 'V' },
-		{ 0, 0, 0, 0 }
+	return r->id == O_ONCE || r->id == O_HEADLESS || r->id == O_CHECK;
+}
+
+/* "-c" or "--config", as the user would have typed it. */
+static const char *opt_shown(const struct optrow *r, char *buf, size_t len)
+{
+	snprintf(buf, len, "--%s", r->name);
+	return buf;
+}
+
+static unsigned mode_bit(const struct opts *o)
+{
+	switch (o->mode) {
+	case MODE_ONCE:
+		switch (o->format) {
+		case REPORT_JSON: return IN_JSON;
+		case REPORT_PROMETHEUS: return IN_PROM;
+		case REPORT_NAGIOS: return IN_NAGIOS;
+		default: return IN_TABLE;
+		}
+	case MODE_HEADLESS: return IN_HEADLESS;
+	case MODE_CHECK: return IN_CHECK;
+	default: return IN_TUI;
+	}
+}
+
+/* "the live table, --headless": where an option would have an effect. */
+static void where_text(unsigned in, char *buf, size_t len)
+{
+	static const struct { unsigned bits; const char *name; } parts[] = {
+		{ IN_TUI, "the live table" }, { IN_ONCE, "--once" },
+		{ IN_TABLE, "the --once table" }, { IN_JSON, "--once --format json" },
+		{ IN_PROM, "--once --format prometheus" }, { IN_NAGIOS, "--once --format nagios" },
+		{ IN_HEADLESS, "--headless" }, { IN_CHECK, "--check-config" },
+	};
+	size_t at = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_LEN(parts); i++) {
+		if ((in & parts[i].bits) != parts[i].bits)
+			continue;
+		in &= ~parts[i].bits;
+		at += (size_t)snprintf(buf + at, len - at, "%s%s", at ? ", " : "", parts[i].name);
+		if (at >= len)
+			break;
+	}
+}
+
+static const char *mode_text(const struct opts *o)
+{
+	switch (mode_bit(o)) {
+	case IN_TABLE: return "with --once";
+	case IN_JSON: return "with --once --format json";
+	case IN_PROM: return "with --once --format prometheus";
+	case IN_NAGIOS: return "with --once --format nagios";
+	case IN_HEADLESS: return "with --headless";
+	case IN_CHECK: return "with --check-config";
+	default: return "in the live table (no mode flag)";
+	}
+}
+
+/* Every option given must do something in the mode chosen. */
+static void check_applies(const struct opts *o, const bool *seen)
+{
+	char name[40], where[160];
+
+	for (size_t i = 0; i < ARRAY_LEN(optrows); i++) {
+		const struct optrow *r = &optrows[i];
+
+		if (!seen[i])
+			continue;
+		opt_shown(r, name, sizeof(name));
+		if (!(r->in & mode_bit(o))) {
+			where_text(r->in, where, sizeof(where));
+			die_usage("%s has no effect %s (it applies to %s)", name, mode_text(o),
+				  where);
+		}
+		if (r->key && !o->nurls)
+			die_usage("%s applies to URLs given as arguments or on standard input; "
+				  "with a config file set '%s' in the file", name, r->key);
+	}
+}
+
+static void parse_duration_opt(const char *name, const char *arg, int64_t *ms, bool zero_ok)
+{
+	char err[128];
+
+	if (zero_ok && strcmp(arg, "0") == 0) {
+		*ms = 0;
+		return;
+	}
+	if (config_parse_duration(arg, ms, err, sizeof(err)) != 0)
+		die_usage("--%s: %s", name, err);
+	if (*ms <= 0)
+		die_usage("--%s must be longer than 0%s", name, zero_ok ? " (or 0: off)" : "");
+}
+
+static void print_version(void)
+{
+	printf("uptop %s\n%s\n%s\n%s\n%s\n%s\n", UPTOP_VERSION, probe_version(),
+	       resolve_version(), yamldoc_version(), ui_version(), metrics_version());
+}
+
+static void parse_one(struct opts *o, const struct optrow *r)
+{
+	static const char *const formats[] = {
+		[REPORT_TABLE] = "table", [REPORT_JSON] = "json",
+		[REPORT_PROMETHEUS] = "prometheus", [REPORT_NAGIOS] = "nagios",
 	};
 	static char pid_log[64];
 	struct listen_addr la;
 	char err[160];
+	size_t i;
+
+	switch (r->id) {
+	case 'c': o->config = optarg; break;
+	case 'f':
+		for (i = 0; i < ARRAY_LEN(formats) && strcmp(optarg, formats[i]); i++)
+			;
+		if (i == ARRAY_LEN(formats))
+			die_usage("--format must be table, json, prometheus or nagios, not '%s'",
+				  optarg);
+		o->format = (enum report_format)i;
+		break;
+	case O_METRICS:
+		if (config_parse_listen(optarg, &la, err, sizeof(err)) != 0)
+			die_usage("--metrics: %s", err);
+		o->metrics = optarg;
+		break;
+	case O_SHARD:
+		if (config_parse_shard(optarg, &o->shard_k, &o->shard_n, err, sizeof(err)) != 0)
+			die_usage("--shard: %s", err);
+		break;
+	case 'd': parse_duration_opt(r->name, optarg, &o->duration_ms, false); break;
+	case O_STATS: parse_duration_opt(r->name, optarg, &o->stats_interval_ms, true); break;
+	case O_INTERVAL: parse_duration_opt(r->name, optarg, &o->url.interval_ms, false); break;
+	case O_TIMEOUT: parse_duration_opt(r->name, optarg, &o->url.timeout_ms, false); break;
+	case O_EXPECT:
+		free(o->expect);
+		if (config_parse_expect(optarg, &o->expect, &o->url.nexpect, err, sizeof(err)))
+			die_usage("--expect: %s", err);
+		o->url.expect = o->expect;
+		break;
+	case O_INSECURE: o->url.insecure = true; break;
+	case 't': o->theme = optarg; break;
+	case 'j': {
+		char *end;
+		long n = strtol(optarg, &end, 10);
+
+		if (*end || n < 1 || n > 1000000)
+			die_usage("--max-concurrency must be 1..1000000, not '%s'", optarg);
+		o->max_concurrency = (size_t)n;
+		break;
+	}
+	case O_ASCII: o->ascii = true; break;
+	case O_NOBELL: o->no_bell = true; break;
+	case O_DNS: o->dns = optarg; break;
+	case O_DEBUG_LOG: o->debug_log = optarg; break;
+	case 'v':
+		/* As tmux -v: a file named by the pid, here. */
+		if (!o->debug_log) {
+			snprintf(pid_log, sizeof(pid_log), "uptop-%ld.log", (long)getpid());
+			o->debug_log = pid_log;
+		}
+		break;
+	case 'h': usage(stdout); exit(0);
+	case O_HELP_CONFIG: config_help(stdout); exit(0);
+	case 'V': print_version(); exit(0);
+	default: break;
+	}
+}
+
+static void parse_args(int argc, char **argv, struct opts *o)
+{
+	struct option longs[ARRAY_LEN(optrows) + 1];
+	char shorts[2 * ARRAY_LEN(optrows) + 1] = "", name[40];
+	char **orig = xmalloc((size_t)argc * sizeof(*orig));
+	bool seen[ARRAY_LEN(optrows)] = { false };
+	size_t ns = strlen(shorts);
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:f:d:t:j:vhV", longs, NULL)) != -1) {
-		switch (c) {
-		case 'c': o->config = optarg; break;
-		case 'f':
-			if (strcmp(optarg, "table") == 0)
-				o->format = REPORT_TABLE;
-			else if (strcmp(optarg, "json") == 0)
-				o->format = REPORT_JSON;
-			else
-				die_usage("--format must be 'table' or 'json', not '%s'", optarg);
-			break;
-		case 'd':
-			if (config_parse_duration(optarg, &o->duration_ms, err, sizeof(err)) != 0)
-				die_usage("--duration: %s", err);
-			break;
-		case 't': o->theme = optarg; break;
-		case 'j': {
-			char *end;
-			long n = strtol(optarg, &end, 10);
-
-			if (*end || n < 1 || n > 1000000)
-				die_usage("--max-concurrency must be 1..1000000, not '%s'", optarg);
-			o->max_concurrency = (size_t)n;
-			break;
+	/* getopt moves the URLs after the options, in their order: keep the
+	 * positions they were given at, for messages. */
+	memcpy(orig, argv, (size_t)argc * sizeof(*orig));
+	memset(longs, 0, sizeof(longs));
+	for (size_t i = 0; i < ARRAY_LEN(optrows); i++) {
+		longs[i] = (struct option){ optrows[i].name, optrows[i].has_arg, NULL,
+					    optrows[i].id };
+		if (optrows[i].id < 256) {
+			shorts[ns++] = (char)optrows[i].id;
+			if (optrows[i].has_arg)
+				shorts[ns++] = ':';
 		}
-		case OPT_ONCE: o->mode = MODE_ONCE; break;
-		case OPT_HEADLESS: o->mode = MODE_HEADLESS; break;
-		case OPT_CHECK: o->mode = MODE_CHECK; break;
-		case OPT_ASCII: o->ascii = true; break;
-		case OPT_NOBELL: o->no_bell = true; break;
-		case OPT_DNS: o->dns = optarg; break;
-		case OPT_DEBUG_LOG: o->debug_log = optarg; break;
-		case OPT_METRICS:
-			if (config_parse_listen(optarg, &la, err, sizeof(err)) != 0)
-				die_usage("--metrics: %s", err);
-			o->metrics = optarg;
-			break;
-		case OPT_SHARD:
-			if (config_parse_shard(optarg, &o->shard_k, &o->shard_n, err,
-					       sizeof(err)) != 0)
-				die_usage("--shard: %s", err);
-			break;
-		case 'v':
-			/* As tmux -v: a file named by the pid, here. */
-			if (!o->debug_log) {
-				snprintf(pid_log, sizeof(pid_log), "uptop-%ld.log",
-					 (long)getpid());
-				o->debug_log = pid_log;
-			}
-			break;
-		case 'h': usage(stdout); exit(0);
-		case OPT_HELP_CONFIG: config_help(stdout); exit(0);
-		case 'V':
-			printf("uptop %s\n%s\n%s\n", UPTOP_VERSION, probe_version(),
-			       metrics_version());
-			exit(0);
-		default:
+	}
+	shorts[ns] = '\0';
+	o->stats_interval_ms = STATS_INTERVAL_DEFAULT_MS;
+	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+		size_t i;
+
+		for (i = 0; i < ARRAY_LEN(optrows) && optrows[i].id != c; i++)
+			;
+		if (i == ARRAY_LEN(optrows)) {
 			fprintf(stderr, "Try 'uptop --help'.\n");
 			exit(EXIT_USAGE);
 		}
+		seen[i] = true;
+		if (is_mode_flag(&optrows[i])) {
+			opt_shown(&optrows[i], name, sizeof(name));
+			if (o->mode_flag && strcmp(o->mode_flag, optrows[i].name) != 0)
+				die_usage("--%s and %s cannot be used together: one mode at a time",
+					  o->mode_flag, name);
+			o->mode = optrows[i].sets;
+			o->mode_flag = optrows[i].name;
+			continue;
+		}
+		parse_one(o, &optrows[i]);
 	}
 	o->urls = argv + optind;
 	o->nurls = argc - optind;
+	o->url_argn = xcalloc((size_t)o->nurls + 1, sizeof(*o->url_argn));
+	for (int i = 1, k = 0; i < argc && k < o->nurls; i++)
+		if (orig[i] == o->urls[k])
+			o->url_argn[k++] = i;
+	free(orig);
 	if (o->nurls && o->config)
 		die_usage("%s", "give either -c FILE or URLs, not both");
-	if (o->metrics && (o->mode == MODE_ONCE || o->mode == MODE_CHECK))
-		die_usage("%s", "--metrics serves the live table and --headless; --once "
-			  "prints the same with --format prometheus");
+	check_applies(o, seen);
 }
 
 /* Opens the debug log before anything worth logging happens; a log that
@@ -238,22 +457,28 @@ static void start_log(const struct opts *o)
 		return;
 	if (log_open(o->debug_log, err, sizeof(err)) != 0)
 		die_usage("--debug-log: %s", err);
-	log_write("main: uptop %s, pid %ld, mode %s; %s", UPTOP_VERSION,
-		  (long)getpid(), modes[o->mode], probe_version());
+	log_write("main: uptop %s, pid %ld, mode %s; %s, %s, %s, %s, %s", UPTOP_VERSION,
+		  (long)getpid(), modes[o->mode], probe_version(), resolve_version(),
+		  yamldoc_version(), ui_version(), metrics_version());
 }
 
 /* --- config --------------------------------------------------------- */
 
-static char **read_url_lines(FILE *in, size_t *n)
+/* One URL per line; blank lines and # comments skipped. Each keeps its
+ * line number for messages. */
+static struct url_arg *read_url_lines(FILE *in, size_t *n)
 {
-	char **v = NULL, *line = NULL;
+	struct url_arg *v = NULL;
+	char *line = NULL;
 	size_t cap = 0, lcap = 0;
 	ssize_t len;
+	int lineno = 0;
 
 	*n = 0;
 	while ((len = getline(&line, &lcap, in)) >= 0) {
 		char *s = line, *e = line + len;
 
+		lineno++;
 		while (s < e && (*s == ' ' || *s == '\t'))
 			s++;
 		while (e > s && (e[-1] == '\n' || e[-1] == '\r' || e[-1] == ' ' ||
@@ -262,40 +487,62 @@ static char **read_url_lines(FILE *in, size_t *n)
 		if (s == e || *s == '#')
 			continue;
 		v = xreallocarray_grow(v, &cap, *n + 1, sizeof(*v));
-		v[(*n)++] = xstrndup(s, (size_t)(e - s));
+		v[(*n)++] = (struct url_arg){ xstrndup(s, (size_t)(e - s)), 0, lineno };
 	}
 	free(line);
 	return v;
 }
 
-static int load_config(struct app *a, struct diag *errs)
+static int load_urls(struct app *a, struct diag *errs, struct diag *warns)
+{
+	const struct opts *o = &a->o;
+	struct url_arg *v;
+	size_t n = (size_t)o->nurls;
+	int rc;
+
+	if (o->nurls == 1 && strcmp(o->urls[0], "-") == 0) {
+		v = read_url_lines(stdin, &n);
+		if (!n) {
+			diag_addf(errs, "no URLs on standard input");
+			free(v);
+			return -1;
+		}
+		rc = config_from_urls(v, n, &o->url, &a->cfg, errs, warns);
+		for (size_t i = 0; i < n; i++)
+			free((char *)v[i].url);
+		free(v);
+		return rc;
+	}
+	v = xcalloc(n, sizeof(*v));
+	for (size_t i = 0; i < n; i++)
+		v[i] = (struct url_arg){ o->urls[i], o->url_argn[i], 0 };
+	rc = config_from_urls(v, n, &o->url, &a->cfg, errs, warns);
+	free(v);
+	return rc;
+}
+
+static int load_config(struct app *a, struct diag *errs, struct diag *warns)
 {
 	const struct opts *o = &a->o;
 
-	if (o->nurls) {
-		if (o->nurls == 1 && strcmp(o->urls[0], "-") == 0) {
-			size_t n;
-			char **v = read_url_lines(stdin, &n);
-			int rc;
-
-			if (!n)
-				diag_addf(errs, "-: no URLs on standard input");
-			rc = n ? config_from_urls(v, n, &a->cfg, errs) : -1;
-			for (size_t i = 0; i < n; i++)
-				free(v[i]);
-			free(v);
-			return rc;
-		}
-		return config_from_urls(o->urls, (size_t)o->nurls, &a->cfg, errs);
-	}
+	if (o->nurls)
+		return load_urls(a, errs, warns);
 	a->cfg_path = o->config ? xstrdup(o->config) : config_find();
 	if (!a->cfg_path) {
 		diag_addf(errs,
-			  "uptop: no config: give -c FILE or URLs, or create ./uptop.yaml "
+			  "no config: give -c FILE or URLs, or create ./uptop.yaml "
 			  "(see config.example.yaml)");
 		return -1;
 	}
 	return config_load(a->cfg_path, &a->cfg, errs);
+}
+
+/* Every message of ours starts with the program's name. */
+static void print_msgs(const struct diag *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		fprintf(stderr, "%s%s\n", strncmp(d->msgs[i], "uptop: ", 7) ? "uptop: " : "",
+			d->msgs[i]);
 }
 
 /* --shard: this instance keeps its share of the targets (again after a
@@ -309,7 +556,7 @@ static void apply_shard(const struct opts *o, struct config *c, struct diag *war
 	kept = config_shard(c, o->shard_k, o->shard_n);
 	log_debug("main: shard %u/%u: %zu of %zu targets", o->shard_k, o->shard_n, kept, all);
 	if (!kept && warns)
-		diag_addf(warns, "uptop: warning: shard %u/%u has none of the %zu target%s",
+		diag_addf(warns, "warning: shard %u/%u has none of the %zu target%s",
 			  o->shard_k, o->shard_n, all, all == 1 ? "" : "s");
 }
 
@@ -442,34 +689,36 @@ static void raise_nofile(void)
 
 /* --- reload --------------------------------------------------------- */
 
+static void reload_failed(struct app *a, struct diag *errs)
+{
+	char *msg = xasprintf("reload failed, kept the running config: %s%s",
+			      errs->msgs[0], errs->n > 1 ? " (and more)" : "");
+
+	log_debug("main: reload of %s failed (%zu error%s), kept the running config: %s",
+		  a->cfg_path ? a->cfg_path : "-", errs->n, errs->n == 1 ? "" : "s",
+		  errs->msgs[0]);
+	if (a->ui) {
+		ui_message(a->ui, msg, true);
+	} else {
+		fprintf(stderr, "uptop: reload failed, kept the running config:\n");
+		print_msgs(errs);
+	}
+	if (a->out_f)
+		report_reload_json(a->out_f, wall_ms(), a->cfg_path, NULL, errs);
+	free(msg);
+}
+
 static void reload(struct app *a)
 {
 	struct diag errs = { 0 };
 	struct config *next = NULL;
 
-	if (!a->cfg_path) {
-		log_debug("main: reload: no config file (URLs were given)");
-		if (a->ui)
-			ui_message(a->ui, "reload: no config file (URLs were given)", true);
-		return;
-	}
-	if (config_load(a->cfg_path, &next, &errs) != 0) {
-		char *all = diag_join(&errs);
-		char *msg;
-
-		log_debug("main: reload of %s failed (%zu error%s), kept the "
-			  "running config: %s", a->cfg_path, errs.n,
-			  errs.n == 1 ? "" : "s",
-			  errs.n ? errs.msgs[0] : "unknown error");
-		msg = xasprintf("reload failed, kept the running config: %s%s",
-				errs.n ? errs.msgs[0] : "unknown error",
-				errs.n > 1 ? " (and more)" : "");
-		if (a->ui)
-			ui_message(a->ui, msg, true);
-		else
-			fprintf(stderr, "uptop: reload failed, kept the running config:\n%s\n", all);
-		free(msg);
-		free(all);
+	if (!a->cfg_path)
+		diag_addf(&errs, "no config file to reload (URLs were given)");
+	else if (config_load(a->cfg_path, &next, &errs) != 0 && !errs.n)
+		diag_addf(&errs, "%s: unknown error", a->cfg_path);
+	if (errs.n) {
+		reload_failed(a, &errs);
 		diag_clear(&errs);
 		return;
 	}
@@ -480,6 +729,8 @@ static void reload(struct app *a)
 	a->cfg = next;
 	log_debug("main: reloaded %s: %zu target%s", a->cfg_path,
 		  next->ntargets, next->ntargets == 1 ? "" : "s");
+	if (a->out_f)
+		report_reload_json(a->out_f, wall_ms(), a->cfg_path, next, NULL);
 	if (a->ui) {
 		char *msg = xasprintf("reloaded %s: %zu targets", a->cfg_path,
 				      next->ntargets);
@@ -516,7 +767,7 @@ static void on_event_headless(void *arg, const struct event *ev)
 {
 	struct app *a = arg;
 
-	report_event_json(stdout, engine_model(a->engine), ev);
+	report_event_json(a->out_f, engine_model(a->engine), ev);
 }
 
 static void on_event_tui(void *arg, const struct event *ev)
@@ -595,6 +846,40 @@ static void on_frame(void *arg)
 
 /* --- modes ---------------------------------------------------------- */
 
+static long peak_rss_kb(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0;
+}
+
+static void write_stats(struct app *a, bool final)
+{
+	struct engine_stats s;
+	struct report_run run = {
+		.wall_ms = wall_ms(),
+		.elapsed_s = (double)(mono_ms() - a->start_ms) / 1000.0,
+		.final = final,
+		.output_dropped = outq_dropped(a->out),
+		.peak_rss_kb = peak_rss_kb(),
+	};
+
+	engine_stats(a->engine, &s);
+	report_stats_json(a->out_f, &s, &run);
+}
+
+/* --stats-interval: on a fixed grid from the start, like the checks. */
+static void on_stats(void *arg)
+{
+	struct app *a = arg;
+
+	write_stats(a, false);
+	a->stats_due += a->o.stats_interval_ms;
+	if (a->stats_due <= mono_ms())
+		a->stats_due = mono_ms() + a->o.stats_interval_ms;
+	loop_timer_arm(&a->stats, a->stats_due);
+}
+
 static int run_loop(struct app *a)
 {
 	int64_t end = a->o.mode == MODE_HEADLESS && a->o.duration_ms ?
@@ -614,17 +899,16 @@ static int run_loop(struct app *a)
 			fatal("poll: %s", strerror(errno));
 		handle_signals(a);
 		log_flush();
+		/* Nobody reads our lines any more: the run has no purpose. */
+		if (a->out && outq_error(a->out)) {
+			log_debug("main: stdout: %s: ending the run",
+				  strerror(outq_error(a->out)));
+			break;
+		}
 		if (mono_ms() >= end)
 			break;
 	}
 	return 0;
-}
-
-static long peak_rss_kb(void)
-{
-	struct rusage ru;
-
-	return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0;
 }
 
 static bool locale_utf8(void)
@@ -634,23 +918,75 @@ static bool locale_utf8(void)
 	return cs && strcmp(cs, "UTF-8") == 0;
 }
 
-static int finish(struct app *a)
+/* While the last lines drain at exit: a new quit signal gives up. */
+static bool drain_stop(void *arg)
+{
+	struct app *a = arg;
+	char buf[64];
+
+	(void)a;
+	while (read(a->sig_pipe[0], buf, sizeof(buf)) > 0)
+		;
+	return sig_seen[SIGINT] || sig_seen[SIGTERM] || sig_seen[SIGHUP];
+}
+
+/* EPIPE: the reader is gone. Like a filter without a SIGPIPE handler,
+ * uptop dies of it (status 141 in a shell), silently. Called last. */
+static NORETURN void exit_sigpipe(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGPIPE, &sa, NULL);
+	raise(SIGPIPE);
+	_exit(128 + SIGPIPE);
+}
+
+/* What became of stdout: 0 fine, EPIPE, or another errno (reported). */
+static int stdout_result(void)
+{
+	int err = 0;
+
+	if (fflush(stdout) != 0 || ferror(stdout))
+		err = errno ? errno : EIO;
+	if (err && err != EPIPE)
+		fprintf(stderr, "uptop: writing to stdout: %s\n", strerror(err));
+	return err;
+}
+
+static int finish(struct app *a, int *out_err)
 {
 	const struct model *m = engine_model(a->engine);
-	struct engine_stats s;
 
 	switch (a->o.mode) {
 	case MODE_ONCE:
-		if (a->o.format == REPORT_JSON)
+		errno = 0;
+		if (a->o.format == REPORT_JSON) {
 			report_json(stdout, m);
-		else
+		} else if (a->o.format == REPORT_PROMETHEUS) {
+			metrics_write(stdout, a->engine, a->loop);
+		} else if (a->o.format == REPORT_NAGIOS) {
+			report_nagios(stdout, m);
+		} else {
 			report_table(stdout, m, locale_utf8() && !a->o.ascii);
+			report_summary(stdout, m, (double)(mono_ms() - a->start_ms) / 1000.0);
+		}
+		*out_err = stdout_result();
 		return report_exit_code(m, true);
 	case MODE_HEADLESS:
-		engine_stats(a->engine, &s);
-		report_stats_json(stdout, &s,
-				  (double)(mono_ms() - a->start_ms) / 1000.0,
-				  peak_rss_kb());
+		if (!outq_error(a->out)) {
+			write_stats(a, true);
+			sig_seen[SIGINT] = sig_seen[SIGTERM] = sig_seen[SIGHUP] = 0;
+			if (!outq_drain(a->out, -1, a->sig_pipe[0], drain_stop, a) &&
+			    !outq_error(a->out))
+				fprintf(stderr, "uptop: stopped waiting for the reader of "
+						"stdout: %zu bytes of output lost\n",
+					outq_pending(a->out));
+		}
+		*out_err = outq_error(a->out);
+		if (*out_err && *out_err != EPIPE)
+			fprintf(stderr, "uptop: writing to stdout: %s\n", strerror(*out_err));
 		return report_exit_code(m, false);
 	default:
 		/* Quitting the live table (q, SIGINT, SIGTERM, SIGHUP) is a success. */
@@ -671,17 +1007,16 @@ static int start_metrics(struct app *a, struct diag *errs, struct diag *warns)
 	if (!spec || (a->o.mode != MODE_TUI && a->o.mode != MODE_HEADLESS))
 		return 0;
 	if (config_parse_listen(spec, &la, err, sizeof(err)) != 0) {
-		diag_addf(errs, "uptop: metrics: %s", err);
+		diag_addf(errs, "metrics: %s", err);
 		return -1;
 	}
 	a->metrics = metrics_new(a->loop, a->engine, &la,
 				 a->o.metrics ? "--metrics" : "settings.metrics", errs, &w);
-	for (size_t i = 0; i < w.n; i++) {
-		if (warns)
+	if (warns)
+		for (size_t i = 0; i < w.n; i++)
 			diag_addf(warns, "%s", w.msgs[i]);
-		else
-			fprintf(stderr, "%s\n", w.msgs[i]);
-	}
+	else
+		print_msgs(&w);
 	diag_clear(&w);
 	return a->metrics ? 0 : -1;
 }
@@ -691,10 +1026,45 @@ static struct ui *start_ui(struct app *a, struct diag *errs)
 	struct ui_opts uo;
 
 	memset(&uo, 0, sizeof(uo));
+	uo.loop = a->loop;
 	uo.theme = a->o.theme ? a->o.theme : a->cfg->settings.theme;
+	uo.theme_from = a->o.theme ? "--theme" : "settings.theme";
 	uo.ascii = a->o.ascii;
 	uo.bell = !a->o.no_bell && a->cfg->settings.bell;
 	return ui_new(&uo, errs);
+}
+
+/* --headless: lines to stdout through the output queue; stats on a timer. */
+static void start_headless(struct app *a)
+{
+	a->out = outq_new(a->loop, STDOUT_FILENO, &(struct outq_opts){
+		.what = "stdout", .lines = true, .cap = OUTQ_CAP_DEFAULT });
+	a->out_f = outq_stream(a->out);
+	engine_subscribe(a->engine, &(struct engine_sub){
+		.on_event = on_event_headless, .arg = a });
+	loop_timer_add(a->loop, &a->stats, on_stats, a);
+	if (a->o.stats_interval_ms) {
+		a->stats_due = a->start_ms + a->o.stats_interval_ms;
+		loop_timer_arm(&a->stats, a->stats_due);
+	}
+}
+
+static void stop_headless(struct app *a)
+{
+	if (!a->out)
+		return;
+	loop_timer_del(a->loop, &a->stats);
+	outq_free(a->out);
+	a->out = NULL;
+	a->out_f = NULL;
+}
+
+static int check_config(struct app *a, struct diag *warns, int *out_err)
+{
+	print_msgs(warns);
+	config_summary(a->cfg, a->cfg_path, &a->o, a->unsharded);
+	*out_err = stdout_result();
+	return *out_err && *out_err != EPIPE ? EXIT_OUTPUT : 0;
 }
 
 int main(int argc, char **argv)
@@ -702,18 +1072,18 @@ int main(int argc, char **argv)
 	struct app a;
 	struct diag errs = { 0 }, warns = { 0 };
 	struct engine_opts eo;
-	int rc;
+	int rc, out_err = 0;
 
 	memset(&a, 0, sizeof(a));
 	setlocale(LC_ALL, "");
+	/* Numbers in every output are read by programs: "1.5", never "1,5". */
+	setlocale(LC_NUMERIC, "C");
 	parse_args(argc, argv, &a.o);
 	start_log(&a.o);
-	if (load_config(&a, &errs) != 0) {
-		diag_print(&errs, stderr);
-		diag_clear(&errs);
-		free(a.cfg_path);
-		log_close();
-		return EXIT_USAGE;
+	if (load_config(&a, &errs, &warns) != 0) {
+		print_msgs(&errs);
+		rc = EXIT_USAGE;
+		goto out;
 	}
 	/* libyaml's document tree is gone: give its pages back for a process
 	 * that runs for days. */
@@ -723,13 +1093,8 @@ int main(int argc, char **argv)
 	apply_shard(&a.o, a.cfg, &warns);
 	warn_secrets(&a, &warns);
 	if (a.o.mode == MODE_CHECK) {
-		diag_print(&warns, stderr);
-		config_summary(a.cfg, a.cfg_path, &a.o, a.unsharded);
-		diag_clear(&warns);
-		config_free(a.cfg);
-		free(a.cfg_path);
-		log_close();
-		return 0;
+		rc = check_config(&a, &warns, &out_err);
+		goto out;
 	}
 	raise_nofile();
 	a.loop = loop_new();
@@ -745,25 +1110,25 @@ int main(int argc, char **argv)
 	if (a.o.mode == MODE_TUI) {
 		a.ui = start_ui(&a, &errs);
 		if (!a.ui) {
-			diag_print(&errs, stderr);
+			print_msgs(&errs);
 			rc = EXIT_USAGE;
 			goto out;
 		}
 	} else {
-		diag_print(&warns, stderr);
+		print_msgs(&warns);
 	}
 	a.engine = engine_new(a.loop, a.cfg, &eo, &errs);
 	if (!a.engine) {
 		ui_free(a.ui);
 		a.ui = NULL;
-		diag_print(&errs, stderr);
+		print_msgs(&errs);
 		rc = EXIT_USAGE;
 		goto out;
 	}
 	if (start_metrics(&a, &errs, a.ui ? &warns : NULL) != 0) {
 		ui_free(a.ui);
 		a.ui = NULL;
-		diag_print(&errs, stderr);
+		print_msgs(&errs);
 		rc = EXIT_USAGE;
 		goto out;
 	}
@@ -775,8 +1140,7 @@ int main(int argc, char **argv)
 		loop_timer_add(a.loop, &a.frame, on_frame, &a);
 		ui_warn(a.ui, &warns);
 	} else if (a.o.mode == MODE_HEADLESS) {
-		engine_subscribe(a.engine, &(struct engine_sub){
-			.on_event = on_event_headless, .arg = &a });
+		start_headless(&a);
 	}
 	run_loop(&a);
 	if (a.ui) {
@@ -788,21 +1152,30 @@ int main(int argc, char **argv)
 	/* Scrapes end before the model they read goes. */
 	metrics_free(a.metrics);
 	a.metrics = NULL;
-	rc = finish(&a);
-	log_debug("main: exit %d after %lld ms", rc,
-		  (long long)(mono_ms() - a.start_ms));
+	rc = finish(&a, &out_err);
+	if (out_err && out_err != EPIPE)
+		rc = EXIT_OUTPUT;
+	log_debug("main: exit %d after %lld ms%s", rc,
+		  (long long)(mono_ms() - a.start_ms),
+		  out_err == EPIPE ? " (stdout closed: dying of SIGPIPE)" : "");
 out:
 	metrics_free(a.metrics);
+	stop_headless(&a);
 	engine_free(a.engine);
-	if (a.loop)
+	if (a.loop) {
 		loop_fd_del(a.loop, a.sig_pipe[0]);
+		close(a.sig_pipe[0]);
+		close(a.sig_pipe[1]);
+	}
 	loop_free(a.loop);
-	close(a.sig_pipe[0]);
-	close(a.sig_pipe[1]);
 	config_free(a.cfg);
 	free(a.cfg_path);
+	free(a.o.expect);
+	free(a.o.url_argn);
 	diag_clear(&errs);
 	diag_clear(&warns);
 	log_close();
+	if (out_err == EPIPE)
+		exit_sigpipe();
 	return rc;
 }

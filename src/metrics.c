@@ -23,6 +23,7 @@
 
 #include "config.h"
 #include "fmt.h"
+#include "report.h"
 #include "result.h"
 #include "target.h"
 #include "util.h"
@@ -229,7 +230,7 @@ static void snap_take(struct metrics_expo *x, uint32_t i)
 	label_pair(&x->labels, "url", url, false);
 	free(url);
 	s->lab_len = (uint32_t)(x->labels.n - s->lab_off);
-	s->state = (uint8_t)t->state;
+	s->state = (uint8_t)(x->g.once ? report_once_state(t) : t->state);
 	s->has_last = t->has_last;
 	if (!t->has_last)
 		return;

@@ -101,6 +101,7 @@ int metrics_write(FILE *f, const struct engine *e, const struct loop *l)
 	int rc = 0;
 
 	global_fill(e, l, &g);
+	g.once = true;
 	x = metrics_expo_new(engine_model(e), &g);
 	while (rc == 0 && (n = metrics_expo_fill(x, buf, sizeof(buf))) > 0)
 		if (fwrite(buf, 1, n, f) != n)

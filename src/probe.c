@@ -763,5 +763,11 @@ int probe_url_parts(const char *url, char *scheme, size_t slen, char *host,
 
 const char *probe_version(void)
 {
-	return curl_version();
+	static char buf[128];
+	const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+
+	if (!buf[0])
+		snprintf(buf, sizeof(buf), "libcurl/%s %s", v->version,
+			 v->ssl_version ? v->ssl_version : "(no TLS library)");
+	return buf;
 }

@@ -1,11 +1,13 @@
 /* report.c - plain output for --once and --headless. */
 #include "report.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "config.h"
+#include "diag.h"
 #include "engine.h"
 #include "fmt.h"
 #include "util.h"
@@ -132,6 +134,36 @@ static void put_json_str_or_null(FILE *f, const char *s)
 		fputs("null", f);
 }
 
+static void put_iso_time(FILE *f, int64_t wall)
+{
+	time_t s = (time_t)(wall / 1000);
+	struct tm tm;
+	char buf[32];
+
+	gmtime_r(&s, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	fprintf(f, "\"%s.%03dZ\"", buf, (int)(wall % 1000));
+}
+
+static void put_iso_time_or_null(FILE *f, int64_t wall)
+{
+	if (wall < 0)
+		fputs("null", f);
+	else
+		put_iso_time(f, wall);
+}
+
+/* One rule for both outputs: a latency is the total time of a check that
+ * got an HTTP answer; without an answer there is no latency (null). */
+static void put_status_latency(FILE *f, const struct result *r)
+{
+	if (r && r->http_status)
+		fprintf(f, ",\"http_status\":%d,\"latency_ms\":%.3f", r->http_status,
+			r->t.total_ms);
+	else
+		fputs(",\"http_status\":null,\"latency_ms\":null", f);
+}
+
 static void put_timings(FILE *f, const struct timings *t)
 {
 	fprintf(f,
@@ -154,11 +186,9 @@ static void put_target_json(FILE *f, const struct target *t)
 	fputs(",\"url\":", f);
 	put_json_str(f, url);
 	fprintf(f, ",\"state\":\"%s\"", state_name(report_once_state(t)));
-	if (t->has_last && r->http_status)
-		fprintf(f, ",\"http_status\":%d,\"latency_ms\":%.3f", r->http_status,
-			r->t.total_ms);
-	else
-		fputs(",\"http_status\":null,\"latency_ms\":null", f);
+	fputs(",\"time\":", f);
+	put_iso_time_or_null(f, t->has_last ? r->start_wall_ms : -1);
+	put_status_latency(f, t->has_last ? r : NULL);
 	fputs(",\"error_class\":", f);
 	put_json_str_or_null(f, t->has_last ? eclass_name(r->cls) : "pending");
 	fputs(",\"error\":", f);
@@ -178,30 +208,28 @@ void report_json(FILE *f, const struct model *m)
 		put_target_json(f, &m->v[i]);
 }
 
-static void put_iso_time(FILE *f, int64_t wall)
-{
-	time_t s = (time_t)(wall / 1000);
-	struct tm tm;
-	char buf[32];
-
-	gmtime_r(&s, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	fprintf(f, "\"%s.%03dZ\"", buf, (int)(wall % 1000));
-}
-
 void report_event_json(FILE *f, const struct model *m, const struct event *ev)
 {
 	const struct target *t = &m->v[ev->target];
+	char url[RESULT_URL_LEN];
 
 	/* Each kind gets its own line type; a kind not known here is skipped. */
 	if (ev->kind != EV_STATE)
 		return;
+	fmt_redact_url(url, sizeof(url), t->conf->url);
 	fputs("{\"type\":\"state\",\"time\":", f);
 	put_iso_time(f, ev->wall_ms);
 	fputs(",\"name\":", f);
 	put_json_str(f, t->conf->name);
-	fprintf(f, ",\"old\":\"%s\",\"new\":\"%s\",\"error_class\":",
+	fputs(",\"group\":", f);
+	put_json_str(f, t->conf->group);
+	fputs(",\"url\":", f);
+	put_json_str(f, url);
+	fprintf(f, ",\"old\":\"%s\",\"new\":\"%s\"",
 		state_name(ev->from), state_name(ev->to));
+	/* the result that caused the change is the target's last */
+	put_status_latency(f, t->has_last ? &t->last : NULL);
+	fputs(",\"error_class\":", f);
 	put_json_str_or_null(f, eclass_name(ev->cls));
 	fputs(",\"error\":", f);
 	put_json_str_or_null(f, ev->cls ? t->last.msg : NULL);
@@ -210,20 +238,191 @@ void report_event_json(FILE *f, const struct model *m, const struct event *ev)
 }
 
 void report_stats_json(FILE *f, const struct engine_stats *s,
-		       double elapsed_s, long peak_rss_kb)
+		       const struct report_run *run)
 {
+	double elapsed_s = run->elapsed_s;
+
+	fprintf(f, "{\"type\":\"stats\",\"time\":");
+	put_iso_time(f, run->wall_ms);
 	fprintf(f,
-		"{\"type\":\"stats\",\"elapsed_s\":%.3f,\"checks\":%llu,"
+		",\"final\":%s,\"elapsed_s\":%.3f,\"checks\":%llu,"
 		"\"checks_per_sec\":%.1f,\"in_flight\":%zu,\"queued\":%zu,"
-		"\"queued_peak\":%zu,\"overdue\":%llu,\"cap\":%zu,"
-		"\"lag_p50_ms\":%.2f,\"lag_p99_ms\":%.2f,\"lag_max_ms\":%.2f,"
-		"\"longest_turn_ms\":%.2f,\"peak_rss_kb\":%ld}\n",
-		elapsed_s, (unsigned long long)s->checks,
+		"\"queued_peak\":%zu,\"overdue\":%llu,\"cap\":%zu,",
+		run->final ? "true" : "false", elapsed_s,
+		(unsigned long long)s->checks,
 		elapsed_s > 0 ? (double)s->checks / elapsed_s : 0.0,
 		s->in_flight, s->queued, s->queued_peak,
-		(unsigned long long)s->overdue, s->cap, s->lag_p50_ms,
-		s->lag_p99_ms, s->lag_max_ms, s->longest_turn_ms, peak_rss_kb);
+		(unsigned long long)s->overdue, s->cap);
+	fprintf(f,
+		"\"lag_p50_ms\":%.2f,\"lag_p99_ms\":%.2f,\"lag_max_ms\":%.2f,"
+		"\"longest_turn_ms\":%.2f,",
+		s->lag_p50_ms, s->lag_p99_ms, s->lag_max_ms, s->longest_turn_ms);
+	fprintf(f, "\"output_dropped\":%llu,\"peak_rss_kb\":%ld}\n",
+		(unsigned long long)run->output_dropped, run->peak_rss_kb);
 	fflush(f);
+}
+
+void report_reload_json(FILE *f, int64_t wall, const char *path,
+			const struct config *c, const struct diag *errs)
+{
+	fputs("{\"type\":\"reload\",\"time\":", f);
+	put_iso_time(f, wall);
+	fprintf(f, ",\"ok\":%s,\"config\":", c ? "true" : "false");
+	put_json_str_or_null(f, path);
+	if (c) {
+		fprintf(f, ",\"targets\":%zu}\n", c->ntargets);
+	} else {
+		fputs(",\"errors\":[", f);
+		for (size_t i = 0; i < errs->n; i++) {
+			if (i)
+				fputc(',', f);
+			put_json_str(f, errs->msgs[i]);
+		}
+		fputs("]}\n", f);
+	}
+	fflush(f);
+}
+
+void report_summary(FILE *f, const struct model *m, double seconds)
+{
+	size_t n[STATE__COUNT] = { 0 };
+	static const enum state order[] = { STATE_UP, STATE_DEGRADED, STATE_DOWN,
+					    STATE_PENDING };
+	const char *sep = "";
+
+	for (size_t i = 0; i < m->n; i++)
+		n[report_once_state(&m->v[i])]++;
+	for (size_t i = 0; i < ARRAY_LEN(order); i++) {
+		/* pending only when a round was cut short (a signal) */
+		if (order[i] == STATE_PENDING && !n[STATE_PENDING])
+			continue;
+		fprintf(f, "%s%zu %s", sep, n[order[i]], state_name(order[i]));
+		sep = ", ";
+	}
+	if (seconds < 1)
+		fprintf(f, " in %.0f ms\n", seconds * 1000);
+	else
+		fprintf(f, " in %.1f s\n", seconds);
+}
+
+/* ---- Nagios ------------------------------------------------------------ */
+
+#define NAGIOS_PROBLEMS 5     /* problems named in the status text */
+
+/* Outside text for the status text: one line (sanitised) and no '|',
+ * which starts the performance data. */
+static void nagios_text(char *dst, size_t len, const char *raw)
+{
+	fmt_sanitize(dst, len, raw, strlen(raw), true);
+	for (char *p = dst; *p; p++)
+		if (*p == '|')
+			*p = '/';
+}
+
+/* 'NAME what': a label may hold anything but ' and = (the guidelines). */
+static void nagios_label(FILE *f, const char *name, const char *what)
+{
+	char s[512];
+
+	nagios_text(s, sizeof(s), name);
+	for (char *p = s; *p; p++)
+		if (*p == '\'' || *p == '=')
+			*p = '_';
+	fprintf(f, " '%s%s%s'=", s, *s && *what ? " " : "", what);
+}
+
+/* Seconds with up to 6 decimals: "0.0125", "5". */
+static void nagios_secs(FILE *f, double ms)
+{
+	char buf[32];
+	size_t n;
+
+	snprintf(buf, sizeof(buf), "%.6f", ms > 0 ? ms / 1000.0 : 0.0);
+	n = strlen(buf);
+	while (n > 1 && buf[n - 1] == '0')
+		buf[--n] = '\0';
+	if (buf[n - 1] == '.')
+		buf[n - 1] = '\0';
+	fputs(buf, f);
+}
+
+/* time: warn at max_latency (if set), critical at the timeout. */
+static void nagios_perf(FILE *f, const struct target *t, const char *name)
+{
+	if (!t->has_last)
+		return;
+	nagios_label(f, name, "time");
+	nagios_secs(f, t->last.t.total_ms);
+	fputs("s;", f);
+	if (t->conf->max_latency_ms > 0)
+		nagios_secs(f, (double)t->conf->max_latency_ms);
+	fputc(';', f);
+	nagios_secs(f, (double)t->conf->timeout_ms);
+	fputs(";0", f);
+	nagios_label(f, name, "size");
+	fprintf(f, "%lluB;;;0", (unsigned long long)t->last.bytes);
+}
+
+/* "shop: 200 in 0.012 s" or "shop: status: got 503, expected 200-399";
+ * the error cut to `room` bytes (several share one line). */
+static void nagios_result(FILE *f, const struct target *t, size_t room)
+{
+	char name[256], err[RESULT_MSG_LEN + 32], safe[2 * sizeof(err)];
+
+	nagios_text(name, sizeof(name), t->conf->name);
+	error_text(t, err, sizeof(err));
+	if (err[0]) {
+		nagios_text(safe, room < sizeof(safe) ? room : sizeof(safe), err);
+		fprintf(f, "%s: %s", name, safe);
+	} else {
+		fprintf(f, "%s: %d in %.3f s", name, t->last.http_status,
+			t->last.t.total_ms / 1000.0);
+	}
+}
+
+void report_nagios(FILE *f, const struct model *m)
+{
+	static const char *const words[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
+	static const enum state order[] = { STATE_DOWN, STATE_DEGRADED, STATE_UP,
+					    STATE_PENDING };
+	size_t n[STATE__COUNT] = { 0 }, named = 0, problems;
+	const char *sep = "";
+
+	for (size_t i = 0; i < m->n; i++)
+		n[report_once_state(&m->v[i])]++;
+	fprintf(f, "UPTOP %s - ", words[report_exit_code(m, true)]);
+	if (m->n == 1) {
+		nagios_result(f, &m->v[0], SIZE_MAX);
+		fputs(" |", f);
+		nagios_perf(f, &m->v[0], "");
+		fputc('\n', f);
+		return;
+	}
+	for (size_t k = 0; k < ARRAY_LEN(order); k++) {
+		if (!n[order[k]] && order[k] != STATE_UP)
+			continue;
+		fprintf(f, "%s%zu %s", sep, n[order[k]], state_name(order[k]));
+		sep = ", ";
+	}
+	fprintf(f, " of %zu", m->n);
+	problems = n[STATE_DOWN] + n[STATE_DEGRADED];
+	/* Down first, then degraded, in config order. */
+	for (size_t k = 0; k < 2 && named < NAGIOS_PROBLEMS; k++) {
+		for (size_t i = 0; i < m->n && named < NAGIOS_PROBLEMS; i++) {
+			if (report_once_state(&m->v[i]) != order[k])
+				continue;
+			fputs(named++ ? "; " : ": ", f);
+			nagios_result(f, &m->v[i], 120);
+		}
+	}
+	if (problems > named)
+		fprintf(f, "; and %zu more", problems - named);
+	fputs(" |", f);
+	for (size_t k = 0; k < ARRAY_LEN(order); k++)
+		fprintf(f, " '%s'=%zu;;;0;%zu", state_name(order[k]), n[order[k]], m->n);
+	for (size_t i = 0; i < m->n; i++)
+		nagios_perf(f, &m->v[i], m->v[i].conf->name);
+	fputc('\n', f);
 }
 
 int report_exit_code(const struct model *m, bool once)

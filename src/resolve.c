@@ -548,3 +548,12 @@ bool resolve_lookup(struct resolve *r, const char *host, int64_t deadline_ms,
 	rearm(r);
 	return false;
 }
+
+const char *resolve_version(void)
+{
+	static char buf[48];
+
+	if (!buf[0])
+		snprintf(buf, sizeof(buf), "c-ares/%s", ares_version(NULL));
+	return buf;
+}

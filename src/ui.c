@@ -18,15 +18,19 @@
 
 #include "config.h"
 #include "fmt.h"
+#include "log.h"
 #include "sched.h"
 #include "target.h"
 #include "util.h"
 
 /* The one UI whose terminal the fatal hook gives back. */
 static struct ui *ui_current;
-static volatile sig_atomic_t ui_winch;
+static volatile sig_atomic_t ui_winch, ui_tstp;
 static bool atexit_done;
 
+/* Ends curses and hands every byte of the last frame and of endwin's
+ * reset to the terminal (blocking: nothing is left to run), then gives
+ * fds 1 and 2 back. */
 static void ui_restore(struct ui *ui)
 {
 	if (!ui || !ui->active)
@@ -34,6 +38,7 @@ static void ui_restore(struct ui *ui)
 	ui->active = false;
 	curs_set(1);
 	endwin();
+	ui_screen_close(ui);
 }
 
 static void ui_fatal_hook(void)
@@ -52,6 +57,14 @@ static void ui_on_winch(int sig)
 {
 	(void)sig;
 	ui_winch = 1;
+}
+
+/* Ctrl-Z: handled on the loop (ui_suspend), not in the handler, so the
+ * terminal gets its modes back through the same output queue. */
+static void ui_on_tstp(int sig)
+{
+	(void)sig;
+	ui_tstp = 1;
 }
 
 /* --- text output ---------------------------------------------------- */
@@ -191,12 +204,19 @@ static int ui_theme_load(struct ui *ui, const struct ui_opts *o,
 			 struct diag *errs)
 {
 	const char *nc = getenv("NO_COLOR");
+	struct diag terrs = { 0 };
 
-	if (nc && *nc) {
-		theme_builtin("mono", &ui->theme);
-		return 0;
+	/* checked even under NO_COLOR: a wrong name is never ignored */
+	if (theme_load(o->theme, &ui->theme, &terrs) != 0) {
+		for (size_t i = 0; i < terrs.n; i++)
+			diag_addf(errs, "uptop: %s: %s",
+				  o->theme_from ? o->theme_from : "theme", terrs.msgs[i]);
+		diag_clear(&terrs);
+		return -1;
 	}
-	return theme_load(o->theme, &ui->theme, errs);
+	if (nc && *nc)
+		theme_builtin("mono", &ui->theme);
+	return 0;
 }
 
 static void ui_curses_modes(void)
@@ -212,17 +232,30 @@ static void ui_curses_modes(void)
 	leaveok(stdscr, TRUE);
 }
 
-static void ui_winch_install(struct ui *ui)
+/* poll() returns EINTR even with SA_RESTART (never restarted), so the
+ * loop still asks for a frame; other calls are not disturbed. */
+static bool ui_catch(int sig, void (*handler)(int), struct sigaction *old)
 {
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = ui_on_winch;
+	sa.sa_handler = handler;
 	sigemptyset(&sa.sa_mask);
-	/* poll() returns EINTR even with SA_RESTART (never restarted), so
-	 * the loop still asks for a frame; other calls are not disturbed */
 	sa.sa_flags = SA_RESTART;
-	ui->winch_installed = sigaction(SIGWINCH, &sa, &ui->old_winch) == 0;
+	return sigaction(sig, &sa, old) == 0;
+}
+
+static void ui_winch_install(struct ui *ui)
+{
+	ui->winch_installed = ui_catch(SIGWINCH, ui_on_winch, &ui->old_winch);
+}
+
+/* Before newterm: ncurses installs its own SIGTSTP handler only when the
+ * signal is at its default, and its handler would write endwin's reset
+ * straight to the terminal while our queue still holds a frame. */
+static void ui_tstp_install(struct ui *ui)
+{
+	ui->tstp_installed = ui_catch(SIGTSTP, ui_on_tstp, &ui->old_tstp);
 }
 
 /* Keys come from the terminal even when stdin is a pipe (`uptop -` reads
@@ -270,8 +303,14 @@ struct ui *ui_new(const struct ui_opts *o, struct diag *errs)
 		free(ui);
 		return NULL;
 	}
+	ui_screen_open(ui, o->loop);
+	ui_tstp_install(ui);
 	ui->scr = newterm(NULL, stdout, ui->tty_in ? ui->tty_in : stdin);
 	if (!ui->scr) {
+		ui_screen_close(ui);
+		ui_screen_free(ui);
+		if (ui->tstp_installed)
+			sigaction(SIGTSTP, &ui->old_tstp, NULL);
 		if (ui->tty_in)
 			fclose(ui->tty_in);
 		diag_addf(errs, "uptop: cannot drive terminal type \"%s\"; use "
@@ -290,6 +329,7 @@ struct ui *ui_new(const struct ui_opts *o, struct diag *errs)
 	bkgdset(' ' | ui->attr[ROLE_NORMAL]);
 	ui_winch_install(ui);
 	ui_keys_init(ui);
+	ui_screen_collect(ui);
 	ui->dirty = ui->urgent = true;
 	ui->index_stale = ui->widths_stale = true;
 	return ui;
@@ -304,10 +344,13 @@ void ui_free(struct ui *ui)
 		delscreen(ui->scr);
 		ui->scr = NULL;
 	}
+	ui_screen_free(ui);
 	if (ui->tty_in)
 		fclose(ui->tty_in);
 	if (ui->winch_installed)
 		sigaction(SIGWINCH, &ui->old_winch, NULL);
+	if (ui->tstp_installed)
+		sigaction(SIGTSTP, &ui->old_tstp, NULL);
 	if (ui_current == ui) {
 		fatal_set_hook(NULL);
 		ui_current = NULL;
@@ -320,6 +363,18 @@ void ui_free(struct ui *ui)
 int ui_input_fd(const struct ui *ui)
 {
 	return ui->in_fd;
+}
+
+const char *ui_version(void)
+{
+	static char buf[64];
+	const char *v = curses_version();   /* "ncurses 6.4.20221231" */
+	const char *sp = strchr(v, ' ');
+
+	if (!buf[0])
+		snprintf(buf, sizeof(buf), "%.*s/%s", sp ? (int)(sp - v) : 0,
+			 sp ? v : "", sp ? sp + 1 : v);
+	return buf;
 }
 
 /* --- pacing --------------------------------------------------------- */
@@ -341,6 +396,12 @@ int64_t ui_next_frame(const struct ui *ui)
 {
 	int64_t t = ui->last_frame + UI_TICK_MS;
 
+	if (ui_tstp)
+		return 0;
+	/* The terminal has not taken the last frame: the next waits (the
+	 * queue draining ends the loop's turn, and the caller asks again). */
+	if (ui_screen_busy(ui))
+		return INT64_MAX;
 	if (ui_winch || ui->urgent)
 		return ui->last_frame + UI_KEY_FRAME_MS;
 	if (ui->dirty || ui->pending_bell)
@@ -377,14 +438,14 @@ void ui_perf_get(const struct ui *ui, struct ui_perf *out)
 
 /* Our SIGWINCH handler replaced ncurses' own, so tell curses the new
  * size here (KEY_RESIZE still works when it comes through the keys). */
-static void ui_check_resize(void)
+static void ui_check_resize(const struct ui *ui)
 {
 	struct winsize ws;
 
 	if (!ui_winch)
 		return;
 	ui_winch = 0;
-	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
+	if (ioctl(ui_screen_tty(ui), TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
 	    ws.ws_col > 0 && (ws.ws_row != LINES || ws.ws_col != COLS))
 		resizeterm(ws.ws_row, ws.ws_col);
 }
@@ -586,6 +647,33 @@ static int ui_footer(struct ui *ui)
 
 /* --- the frame ------------------------------------------------------ */
 
+/* Ctrl-Z, as ncurses' own handler does it but on the loop: end curses,
+ * let the terminal take everything (its modes, the main screen), stop;
+ * on fg take the modes the shell left as the ones to restore at exit and
+ * repaint everything (the next doupdate after endwin does). */
+static void ui_suspend(struct ui *ui)
+{
+	struct sigaction dfl, mine;
+
+	ui_tstp = 0;
+	log_debug("ui: Ctrl-Z: terminal given back, stopping");
+	if (tcgetpgrp(ui->in_fd) == getpgrp())
+		def_prog_mode();
+	endwin();
+	ui_screen_flush(ui);
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	sigaction(SIGTSTP, &dfl, &mine);
+	raise(SIGTSTP);
+	/* fg (SIGCONT) */
+	sigaction(SIGTSTP, &mine, NULL);
+	def_shell_mode();
+	log_debug("ui: continued: repainting");
+	ui_winch = 1;
+	ui->dirty = ui->urgent = true;
+}
+
 static void ui_too_small(struct ui *ui)
 {
 	char buf[64];
@@ -619,7 +707,13 @@ void ui_draw(struct ui *ui, const struct ui_view *v, int64_t now)
 
 	if (!ui->active)
 		return;
-	ui_check_resize();
+	if (ui_tstp)
+		ui_suspend(ui);
+	if (ui_screen_busy(ui)) {
+		ui->perf.frames_skipped++;
+		return;
+	}
+	ui_check_resize(ui);
 	if (ui->msg_until && now >= ui->msg_until) {
 		ui->msg[0] = '\0';
 		ui->msg_until = 0;
@@ -645,6 +739,7 @@ void ui_draw(struct ui *ui, const struct ui_view *v, int64_t now)
 		beep();
 		ui->pending_bell = false;
 	}
+	ui_screen_collect(ui);
 	ui->dirty = ui->urgent = false;
 	ui->last_frame = now;
 	ms = (double)(mono_us() - t0) / 1000.0;
@@ -683,5 +778,6 @@ size_t ui_input(struct ui *ui, const struct ui_view *v, struct ui_action *acts,
 				    max - n);
 		ui->urgent = ui->dirty = true;
 	}
+	ui_screen_collect(ui);
 	return n;
 }

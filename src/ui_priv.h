@@ -5,7 +5,9 @@
  * ui_table.c   the row index (filter + sort, cached) and the table
  * ui_keys.c    the key table: one row per binding; keys -> UI state
  *              changes and actions (one key at a time)
- * ui_detail.c  the detail view, the curl command, help and event timeline */
+ * ui_detail.c  the detail view, the curl command, help and event timeline
+ * ui_screen.c  where curses' output goes: a memory file, then the terminal
+ *              through an output queue (a slow terminal never blocks) */
 #ifndef UPTOP_UI_PRIV_H
 #define UPTOP_UI_PRIV_H
 
@@ -15,6 +17,7 @@
 #include <stdint.h>
 
 #include "layout.h"
+#include "outq.h"
 #include "theme.h"
 #include "ui.h"
 #include "ui_tables.h"
@@ -47,8 +50,15 @@ struct ui {
 	bool utf8, has_colors, bell, pending_bell;
 	struct theme theme;
 	attr_t attr[ROLE__COUNT];
-	struct sigaction old_winch;
-	bool winch_installed;
+	struct sigaction old_winch, old_tstp;
+	bool winch_installed, tstp_installed;
+
+	/* the screen (ui_screen.c): curses writes to fd 1, a memory file;
+	 * the bytes go to the terminal through `out` */
+	bool screened;               /* fd 1 is the memory file */
+	int tty_fd;                  /* the terminal (a dup of the original fd 1) */
+	int saved_err;               /* the original fd 2 while fd 2 is the tty; -1 */
+	struct outq *out;
 
 	/* frame pacing */
 	bool dirty, urgent;
@@ -99,6 +109,23 @@ struct ui {
 
 	struct ui_perf perf;
 };
+
+/* ui_screen.c. Points curses at a memory file on fd 1 (the terminal on
+ * fd 2 for its modes and size) and an output queue on the terminal; 0, or
+ * -1 and the UI writes to the terminal directly (no memfd). */
+int ui_screen_open(struct ui *ui, struct loop *l);
+/* Moves what curses wrote since the last call into the queue (which
+ * writes what the terminal takes now). After every curses output call. */
+void ui_screen_collect(struct ui *ui);
+/* The last frame is not yet all in the terminal: skip drawing. */
+bool ui_screen_busy(const struct ui *ui);
+/* Blocks until the terminal has everything (exit, Ctrl-Z). */
+void ui_screen_flush(struct ui *ui);
+/* Flushes, puts fds 1 and 2 back; idempotent. ui_screen_free after. */
+void ui_screen_close(struct ui *ui);
+void ui_screen_free(struct ui *ui);
+/* The terminal, for its size. */
+int ui_screen_tty(const struct ui *ui);
 
 /* ui.c: text output. Every string is sanitised (fmt_sanitize) and fitted
  * to `w` columns (fmt_fit) before it reaches curses. Returns columns used. */

@@ -680,3 +680,12 @@ int yamldoc_load(const char *buf, size_t len, struct yamldoc **out, struct ysink
 	*out = d;
 	return 0;
 }
+
+const char *yamldoc_version(void)
+{
+	static char buf[48];
+
+	if (!buf[0])
+		snprintf(buf, sizeof(buf), "libyaml/%s", yaml_get_version_string());
+	return buf;
+}

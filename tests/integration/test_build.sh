@@ -3,6 +3,9 @@
 # build with WERROR=1 (or other CFLAGS) recompiles every object instead of
 # reusing ones built without -Werror. Uses its own build directory.
 set -u
+# Under `make WERROR=1 check` the parent's command-line variables reach
+# every sub-make through MAKEFLAGS: the "plain" builds here must not get them.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 cd "$(dirname "$0")/../.."
 # Under `make WERROR=1 check` the outer make hands WERROR=1 down through
 # MAKEFLAGS: the "plain" builds below must be plain.

@@ -137,7 +137,7 @@ def check_refusals(fx, tmp):
     t.ok(rc == 3 and "No such file or directory" in err and "Try 'uptop --help'" in err,
          "an unwritable path: usage error naming the reason", err)
     rc, out, _, _ = run_uptop(["--help"])
-    t.ok("--debug-log FILE" in out and "-v " in out, "--help lists -v and --debug-log")
+    t.ok("--debug-log FILE" in out and "-v, --verbose " in out, "--help lists -v and --debug-log")
 
 
 def main():

@@ -231,7 +231,8 @@ def test_errors(t, fx, tmp):
         rc, _, err, _ = run_uptop(["--headless", "--metrics", bad, fx.url("/ok")])
         t.ok(rc == 3 and msg in err, f"--metrics {bad}: usage error", err)
     rc, _, err, _ = run_uptop(["--once", "--metrics", ":9100", fx.url("/ok")])
-    t.ok(rc == 3 and "--format prometheus" in err, "--metrics with --once: points to --format",
+    t.ok(rc == 3 and "--metrics has no effect with --once (it applies to the live table, "
+         "--headless)" in err, "--metrics with --once: a usage error that says where it applies",
          err)
     port = free_port()
     cfg = write_config(tmp, f"""

@@ -47,7 +47,7 @@ targets:
     t.eq(rc, 2, "exit code 2 when any target is down")
     t.eq(len(r), 16, "one JSON line per target")
     t.ok(wall < 2.5 + lag.slack(), f"a round takes about as long as the slowest check ({wall:.2f}s, {lag})")
-    keys = {"name", "group", "url", "state", "http_status", "latency_ms", "error_class",
+    keys = {"name", "group", "url", "state", "time", "http_status", "latency_ms", "error_class",
             "error", "timings", "remote_ip"}
     t.eq(set(r["ok"].keys()), keys, "exactly the documented fields")
     t.eq(set(r["ok"]["timings"].keys()), {"dns_ms", "connect_ms", "tls_ms", "ttfb_ms", "total_ms"},
@@ -93,6 +93,9 @@ targets:
     rc, out, err, _ = run_uptop(["--once", "-c", cfg])
     lines = out.splitlines()
     t.ok(lines and lines[0].split()[:3] == ["STATE", "NAME", "GROUP"], "table header", lines[:1])
+    t.ok(lines and lines[-1].startswith("5 up, 1 degraded, 10 down in "),
+         "the summary line closes the table", lines[-1:])
+    lines = lines[:-1]
     states = [ln.split()[0] for ln in lines[1:]]
     order = {"down": 0, "degraded": 1, "up": 2}
     t.ok(states == sorted(states, key=lambda s: order[s]), "table: down, then degraded, then up", states)

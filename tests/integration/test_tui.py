@@ -731,6 +731,61 @@ def signal_sessions(tmux, tmp, fx):
             r.close()
 
 
+def suspend_session(tmux, tmp, fx):
+    """Ctrl-Z and fg in a real job-control shell (an interactive bash in
+    the pane): Ctrl-Z gives the main screen back and the shell's prompt
+    shows; fg repaints the table and keys work; q exits cleanly."""
+    cfg = small_config(fx, tmp)
+    name = "suspend"
+    tmux.run("new-session", "-d", "-s", name, "-x", "120", "-y", "40",
+             "env PS1='PROMPT$ ' HISTFILE=/dev/null bash --norc --noprofile -i")
+
+    def screen():
+        return tmux.run("capture-pane", "-p", "-t", name)
+
+    def wait(pred):
+        end = time.monotonic() + WAIT
+        while time.monotonic() < end:
+            s = screen()
+            if pred(s):
+                return True, s
+            time.sleep(0.05)
+        return False, screen()
+
+    def alt():
+        return tmux.run("display-message", "-p", "-t", name, "#{alternate_on}").strip()
+
+    try:
+        wait(lambda s: "PROMPT$" in s)
+        cmd = " ".join(map(shlex.quote, ["env", "-u", "NO_COLOR", f"TERM={TERMINAL}",
+                                         f"LC_ALL={UTF8}", uptop_bin(), "-c", cfg]))
+        tmux.run("send-keys", "-t", name, "-l", cmd)
+        tmux.run("send-keys", "-t", name, "Enter")
+        ok, s = wait(lambda s: names(s) == ["only"] and "UP" in s)
+        if not t.ok(ok, "Ctrl-Z: the table is up in an interactive shell", s):
+            return
+        tmux.run("send-keys", "-t", name, "C-z")
+        ok, s = wait(lambda s: "Stopped" in s and "checks/s" not in s)
+        t.ok(ok and alt() == "0", "Ctrl-Z: uptop stops, the main screen and the prompt are back", s)
+        tmux.run("send-keys", "-t", name, "-l", "fg")
+        tmux.run("send-keys", "-t", name, "Enter")
+        ok, s = wait(lambda s: names(s) == ["only"] and "checks/s" in s)
+        t.ok(ok and alt() == "1", "fg: the table is repainted", s)
+        tmux.run("send-keys", "-t", name, "?")
+        ok, s = wait(lambda s: " - keys" in s)
+        t.ok(ok, "fg: keys work again (? opens the help)", s)
+        tmux.run("send-keys", "-t", name, "Escape")
+        wait(lambda s: names(s) == ["only"])
+        tmux.run("send-keys", "-t", name, "q")
+        wait(lambda s: "checks/s" not in s and s.rstrip().endswith("PROMPT$"))
+        tmux.run("send-keys", "-t", name, "-l", "echo EXIT=$?")
+        tmux.run("send-keys", "-t", name, "Enter")
+        ok, s = wait(lambda s: "EXIT=0" in s)
+        t.ok(ok and alt() == "0" and "checks/s" not in s, "q after fg: exit 0, main screen back", s)
+    finally:
+        tmux.run("kill-session", "-t", name, check=False)
+
+
 def refusal_sessions(tmux, tmp, fx):
     cfg = small_config(fx, tmp)
     r = Run(tmux, tmp, "dumb", ["-c", cfg], term="dumb")
@@ -793,6 +848,7 @@ def main():
             conditions_session(tmux, tmp, fx)
             ascii_sessions(tmux, tmp, fx)
             signal_sessions(tmux, tmp, fx)
+            suspend_session(tmux, tmp, fx)
             refusal_sessions(tmux, tmp, fx)
     except Exception:
         t.ok(False, "test script raised", traceback.format_exc())

@@ -201,7 +201,7 @@ static void test_full(void)
 	OK(a->body == NULL && a->body_contains == NULL && a->ca_file == NULL, "api: NULLs");
 	OK(a->follow_redirects && a->verify_tls && !a->fresh_connection, "api: bool defaults");
 	IS_INT(c->settings.max_concurrency, 32, "max_concurrency");
-	IS_STR(c->settings.theme, "solarized", "theme");
+	IS_STR(c->settings.theme, "high-contrast", "theme");
 	OK(c->settings.bell, "bell");
 	OK(c->has_secrets, "an Authorization header is a secret");
 	config_free(c);
@@ -707,17 +707,30 @@ static void test_buffers(void)
 
 static void test_from_urls(void)
 {
-	static char g1[] = "https://example.com", g2[] = "http://127.0.0.1:8080/x",
-		    g3[] = "https://u:pw@example.org/", b1[] = "ftp://x", b2[] = "example.com",
-		    b3[] = "https://", b4[] = "https://ok.example.com", b5[] = "http://a b";
-	char *good[] = { g1, g2, g3 };
-	char *bad[] = { b1, b2, b3, b4, b5, b4 };
-	struct diag d = { 0 };
+	static const struct url_arg good[] = {
+		{ "https://example.com", 1, 0 }, { "http://127.0.0.1:8080/x", 2, 0 },
+		{ "https://u:pw@example.org/", 3, 0 },
+	};
+	static const struct url_arg bad[] = {
+		{ "ftp://x", 1, 0 }, { "example.com", 2, 0 }, { "https://", 0, 4 },
+		{ "http://a b", 0, 7 }, { "127.0.0.1:18123", 5, 0 }, { "example.com:443/h", 6, 0 },
+	};
+	static const struct url_arg twice[] = {
+		{ "http://a.example/", 2, 0 }, { "http://b.example/", 3, 0 },
+		{ "http://a.example/", 4, 0 }, { "http://u:x@c.example/", 5, 0 },
+	};
+	static const struct url_arg creds[] = {
+		{ "http://u:x@c.example/", 1, 0 }, { "http://u:y@c.example/", 2, 0 },
+	};
+	static const struct status_range e404 = { 404, 404 };
+	struct url_opts uo = { .interval_ms = 2000, .timeout_ms = 500, .expect = &e404,
+			       .nexpect = 1, .insecure = true };
+	struct diag d = { 0 }, w = { 0 };
 	struct config *c = NULL;
 	char *all;
 
-	OK(config_from_urls(good, 3, &c, &d) == 0 && c, "three good URLs");
-	IS_INT(d.n, 0, "no messages");
+	OK(config_from_urls(good, 3, NULL, &c, &d, &w) == 0 && c, "three good URLs");
+	IS_INT(d.n + w.n, 0, "no messages");
 	if (c) {
 		IS_INT(c->ntargets, 3, "three targets");
 		IS_STR(c->targets[0].name, "https://example.com", "name is the URL");
@@ -730,18 +743,91 @@ static void test_from_urls(void)
 	}
 	config_free(c);
 	c = NULL;
-	OK(config_from_urls(bad, ARRAY_LEN(bad), &c, &d) == -1 && !c, "bad URLs refused");
+	OK(config_from_urls(bad, ARRAY_LEN(bad), NULL, &c, &d, &w) == -1 && !c, "bad URLs refused");
 	all = diag_join(&d);
-	HAS_STR(all, "-: 'ftp://x': only http and https URLs are supported", "ftp");
-	HAS_STR(all, "-: 'example.com': the URL has no scheme", "no scheme");
-	HAS_STR(all, "-: 'https://': the URL has no host", "no host");
-	HAS_STR(all, "-: 'http://a b': a URL must not contain spaces", "space");
-	HAS_STR(all, "-: 'https://ok.example.com' is given twice", "duplicate");
-	IS_INT(d.n, 5, "five messages");
+	HAS_STR(all, "argument 1: 'ftp://x': only http and https URLs are supported", "ftp");
+	HAS_STR(all, "argument 2: 'example.com': the URL has no scheme", "no scheme");
+	HAS_STR(all, "did you mean http://example.com/?", "no scheme: a guess");
+	HAS_STR(all, "stdin line 4: 'https://': the URL has no host", "no host, from stdin");
+	HAS_STR(all, "stdin line 7: 'http://a b': a URL must not contain spaces", "space");
+	HAS_STR(all, "argument 5: '127.0.0.1:18123': the URL has no scheme (start it with "
+		"https:// or http://); did you mean http://127.0.0.1:18123/?", "host:port: a hint");
+	HAS_STR(all, "did you mean https://example.com:443/h?", "port 443: https, path kept");
+	IS_INT(d.n, 6, "six messages");
 	free(all);
 	diag_clear(&d);
-	OK(config_from_urls(NULL, 0, &c, &d) == -1 && !c, "no URLs refused");
-	HAS_STR(d.n ? d.msgs[0] : NULL, "-: no URLs given", "no URLs message");
+
+	OK(config_from_urls(twice, ARRAY_LEN(twice), &uo, &c, &d, &w) == 0 && c,
+	   "the same URL twice is not an error");
+	IS_INT(w.n, 1, "one warning");
+	HAS_STR(w.n ? w.msgs[0] : NULL, "warning: argument 4: 'http://a.example/' is the same URL "
+		"as argument 2; checked once", "the warning names both places");
+	if (c) {
+		IS_INT(c->ntargets, 3, "checked once: three targets");
+		IS_STR(c->targets[1].url, "http://b.example/", "the order given is kept");
+		OK(c->targets[0].interval_ms == 2000 && c->targets[0].timeout_ms == 500,
+		   "--interval and --timeout apply");
+		OK(c->targets[2].nexpect == 1 && c->targets[2].expect[0].lo == 404,
+		   "--expect applies");
+		OK(!c->targets[1].verify_tls, "--insecure: verify_tls false");
+	}
+	config_free(c);
+	c = NULL;
+	diag_clear(&w);
+	OK(config_from_urls(creds, 2, NULL, &c, &d, &w) == -1 && !c,
+	   "two URLs that differ only in hidden credentials are refused");
+	HAS_STR(d.n ? d.msgs[0] : NULL, "argument 2: 'http://***@c.example/' differs from "
+		"argument 1 only in its hidden credentials", "and the message says why");
+	diag_clear(&d);
+
+	uo = (struct url_opts){ .timeout_ms = 40000 };
+	OK(config_from_urls(good, 1, &uo, &c, &d, &w) == -1 && !c, "--timeout over the interval");
+	HAS_STR(d.n ? d.msgs[0] : NULL, "--timeout 40s must be below the interval 30s",
+		"names the flag and the default interval");
+	diag_clear(&d);
+	uo = (struct url_opts){ .interval_ms = 2 * 86400000LL };
+	OK(config_from_urls(good, 1, &uo, &c, &d, &w) == -1 && !c, "--interval out of range");
+	HAS_STR(d.n ? d.msgs[0] : NULL, "--interval 48h is too long (at most 24h)",
+		"the key table's range");
+	diag_clear(&d);
+
+	OK(config_from_urls(NULL, 0, NULL, &c, &d, &w) == -1 && !c, "no URLs refused");
+	HAS_STR(d.n ? d.msgs[0] : NULL, "no URLs given", "no URLs message");
+	diag_clear(&d);
+}
+
+static void test_parse_expect(void)
+{
+	struct status_range *v = NULL;
+	size_t n = 0;
+	char err[160];
+
+	OK(config_parse_expect("200, 204,300-308,4xx", &v, &n, err, sizeof(err)) == 0 && n == 4,
+	   "--expect: a comma list of codes, ranges and classes");
+	OK(v && v[1].lo == 204 && v[2].hi == 308 && v[3].lo == 400 && v[3].hi == 499,
+	   "--expect: each parsed");
+	free(v);
+	OK(config_parse_expect("200,99", &v, &n, err, sizeof(err)) == -1 && !v,
+	   "--expect: out of range refused");
+	IS_STR(err, "'99' is outside 100-599", "--expect: the config loader's words");
+	OK(config_parse_expect(",", &v, &n, err, sizeof(err)) == -1, "--expect: empty refused");
+}
+
+static void test_theme_checked(void)
+{
+	struct diag d = { 0 };
+	struct config *c = NULL;
+	static const char bad[] = "settings:\n  theme: nope\ntargets:\n  - url: http://x.invalid/\n";
+	static const char good[] = "settings: {theme: mono}\ntargets:\n  - url: http://x.invalid/\n";
+
+	OK(config_load_buffer("t.yaml", bad, sizeof(bad) - 1, &c, &d) == -1 && !c,
+	   "an unknown theme fails the config load (and --check-config)");
+	HAS_STR(d.n ? d.msgs[0] : NULL, "t.yaml:2:10: theme: unknown theme 'nope'",
+		"at the key's line:col");
+	diag_clear(&d);
+	OK(config_load_buffer("t.yaml", good, sizeof(good) - 1, &c, &d) == 0 && c &&
+	   strcmp(c->settings.theme, "mono") == 0, "a built-in theme loads");
+	config_free(c);
 	diag_clear(&d);
 }
 
@@ -1292,6 +1378,8 @@ int main(void)
 	test_generated();
 	test_buffers();
 	test_from_urls();
+	test_parse_expect();
+	test_theme_checked();
 	test_find();
 	test_example();
 	test_tables();

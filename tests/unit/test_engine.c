@@ -44,8 +44,8 @@ static void e1(void *arg, const struct event *ev)
 
 static struct engine *start(struct loop *l, struct config **cfg, size_t n)
 {
-	static char a[] = "http://a.invalid/", b[] = "http://b.invalid/";
-	static char *const urls[] = { a, b };
+	static const struct url_arg urls[] = { { "http://a.invalid/", 1, 0 },
+					       { "http://b.invalid/", 2, 0 } };
 	struct diag errs = { 0 };
 	struct engine_opts o;
 	struct engine *e;
@@ -53,7 +53,7 @@ static struct engine *start(struct loop *l, struct config **cfg, size_t n)
 	memset(&o, 0, sizeof(o));
 	o.once = true;
 	o.dns_servers = "127.0.0.1:9";   /* never asked: .invalid needs no query */
-	if (config_from_urls(urls, n, cfg, &errs) != 0)
+	if (config_from_urls(urls, n, NULL, cfg, &errs, &errs) != 0)
 		abort();
 	e = engine_new(l, *cfg, &o, &errs);
 	if (!e) {
