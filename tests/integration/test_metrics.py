@@ -152,6 +152,30 @@ def test_kinds(t, fx, tmp):
         t.eq(p.stop(), 2, "headless exits 2 (targets down) on SIGTERM")
 
 
+def test_once(t, fx, tmp):
+    """--once --format prometheus: the same page, once, for the textfile
+    collector; states as --once decides them (one check)."""
+    cfg = kinds_config(tmp, fx, free_port())
+    rc, out, err, _ = run_uptop(["--once", "--format", "prometheus", "-c", cfg])
+    t.eq(rc, 2, "--once --format prometheus: exit 2 (targets down)")
+    promtool(t, out, "promtool check metrics: --once --format prometheus is clean")
+    t.eq(len(samples(out, "probe_success")), 17, "every target has its probe_* lines")
+    t.ok(out.startswith("# HELP uptop_target_state") and "uptop_build_info{" in out,
+         "the same families as /metrics", out[:200])
+    slow = next((v for k, v in samples(out, "uptop_target_state").items()
+                 if 'target="slow"' in k and 'state="degraded"' in k), None)
+    t.eq(slow, 1.0, "slow is degraded in --once's page")
+    two = write_config(tmp, f"""
+targets:
+  - {{name: flaky, url: "{fx.url('/status/500')}", failures_before_down: 3}}
+""", name="once.yaml")
+    rc, out, _, _ = run_uptop(["--once", "--format", "prometheus", "-c", two])
+    down = samples(out, "uptop_target_state").get(
+        f'{{target="flaky",group="",url="{fx.url("/status/500")}",state="down"}}')
+    t.ok(rc == 2 and down == 1.0, "one failure is down in --once, as its exit status says "
+         "(failures_before_down does not apply)", out[-600:])
+
+
 def test_url_list(t, fx):
     """Names from URLs given as arguments may hold any byte: invalid UTF-8
     becomes U+FFFD, which Prometheus accepts."""
@@ -364,6 +388,7 @@ def main(t):
     try:
         with Fixture() as fx:
             test_kinds(t, fx, tmp)
+            test_once(t, fx, tmp)
             test_url_list(t, fx)
             test_http(t, fx)
             test_errors(t, fx, tmp)
