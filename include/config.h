@@ -65,10 +65,13 @@ struct target_conf {
 	char *dns_query_name;          /* Gatus dns.query-name; NULL: no DNS check */
 	char *dns_query_type;          /* Gatus dns.query-type, upper-case */
 	int64_t interval_ms;
+	int64_t interval_down_ms;      /* while confirming or down; 0: interval_ms;
+					* always > timeout_ms */
 	int64_t timeout_ms;            /* always < interval_ms */
 	int64_t max_latency_ms;        /* 0: no latency limit */
 	int64_t max_body;              /* bytes read at most */
 	int failures_before_down;      /* >= 1 */
+	int successes_before_up;       /* >= 1: answers in a row to leave down */
 	bool follow_redirects;
 	bool verify_tls;
 	bool fresh_connection;
@@ -80,6 +83,7 @@ struct settings {
 	int max_concurrency;   /* 0: auto (derived from RLIMIT_NOFILE) */
 	bool bell;             /* ring on a transition to down */
 	char *theme;           /* NULL: default */
+	char *canary;          /* a target's name (checked at load), or NULL */
 	char *metrics;         /* "ADDR:PORT" for GET /metrics; NULL: off */
 };
 

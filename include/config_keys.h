@@ -143,7 +143,7 @@ struct loader {
 	struct config *cfg;
 	struct tbuild tpl;            /* built-ins, then defaults: applied */
 	bool has_secrets;             /* any ${VAR}, secret header, password */
-	bool pair_reported[2];        /* a defaults-only cross-key error, once */
+	bool pair_reported[3];        /* a defaults-only cross-key error, once */
 	struct name_ref *names;       /* every target's name so far */
 	size_t nnames, capnames;
 	bool gatus;                   /* the file has Gatus' endpoints: */

@@ -17,6 +17,7 @@ struct loop;
 struct config;
 struct engine;
 struct sched_stats;
+struct outage_status;
 
 struct engine_opts {
 	bool once;                 /* every target checked once, all at once */
@@ -33,6 +34,8 @@ struct engine_stats {
 	double lag_p50_ms, lag_p99_ms, lag_max_ms;   /* since start */
 	double lag_p99_recent_ms;                    /* last minute */
 	double longest_turn_ms;
+	uint64_t stalls;           /* uptop's own stalls (loop.h) */
+	uint64_t checks_voided;    /* checks in flight they voided and re-ran */
 };
 
 /* Subscribers: everything that consumes the engine's output (the UI and
@@ -41,14 +44,20 @@ struct engine_stats {
  *
  *   on_result  every finished check, once, after the model recorded it:
  *              `id` indexes the model, `r` is the classified result.
+ *              A check voided by a stall has no result (it runs again).
  *   on_event   every event, after the model recorded it in its timeline;
- *              switch on ev->kind and ignore kinds you do not know (today
- *              only EV_STATE, a state change; new kinds come without a
- *              new API).
+ *              switch on ev->kind and ignore kinds you do not know:
+ *                EV_STATE   a target changed state (u.outage: the outage
+ *                           open at the time, 0: none)
+ *                EV_STALL   uptop did not run (u.stall: ms, checks voided)
+ *                EV_OUTAGE  a mass outage started or ended (u.out; the
+ *                           rule is in outage.h)
  *
- * A check that changes a target's state gives on_result (to every
- * subscriber), then on_event (to every subscriber): the cause before
- * what it caused. Subscribers are called in the order they subscribed.
+ * A check's result goes to on_result (every subscriber), then the outage
+ * it started or ended (if any) and then its state change (if any) to
+ * on_event: the cause before what it caused. A stall's event comes on its
+ * own, before the voided checks run again. Subscribers are called in the
+ * order they subscribed.
  *
  * The contract. Callbacks run on the loop thread, inside the engine's
  * hot path (up to tens of thousands of results a second), so they:
@@ -79,6 +88,8 @@ void engine_free(struct engine *e);
 void engine_subscribe(struct engine *e, const struct engine_sub *sub);
 
 const struct model *engine_model(const struct engine *e);
+/* The open (or last) mass outage, for the UI's banner. */
+const struct outage_status *engine_outage(const struct engine *e);
 const struct sched_stats *engine_sched_stats(const struct engine *e);
 void engine_stats(const struct engine *e, struct engine_stats *out);
 

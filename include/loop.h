@@ -61,6 +61,33 @@ void loop_wake(struct loop *l);
  * errno. */
 int loop_turn(struct loop *l, int max_wait_ms);
 
+/* Stalls: stretches in which the loop did not run when it should have
+ * (SIGSTOP or Ctrl-Z, a starved or suspended VM, or a runaway callback of
+ * our own). Every deadline that passed meanwhile was judged by uptop's
+ * absence, not by what the network did. The loop checks at every point
+ * it controls: when poll() returns LOOP_STALL_MS or more after the time
+ * it was asked to return by, before each fd or timer callback that comes
+ * LOOP_STALL_MS or more after the previous one started, and between two
+ * turns. There it calls the handler at once, before any other callback
+ * runs, with the stall's length.
+ *
+ * 250 ms: a loaded VM's scheduling jitter is tens of ms (our own turns
+ * are bounded to ~15 ms of fds and ~10 ms of starts), so a late start of
+ * a quarter second is not jitter; and a stall below it can only tip a
+ * check that was already within 250 ms of its timeout. */
+#define LOOP_STALL_MS 250
+
+typedef void (*loop_stall_cb)(void *arg, int64_t ms);
+
+/* One handler (the engine); NULL removes it. */
+void loop_on_stall(struct loop *l, loop_stall_cb cb, void *arg);
+/* From inside a callback: has the callback now running been going for
+ * LOOP_STALL_MS or more (a stall inside it)? If so the handler is called
+ * (once for this stall) and the answer is true. One clock read. */
+bool loop_stall_check(struct loop *l);
+/* Stalls seen since loop_new. */
+uint64_t loop_stall_count(const struct loop *l);
+
 /* Lag: how late each turn started work against its deadline plus how
  * long the turn ran, in ms. */
 const struct lagstat *loop_lag(const struct loop *l);

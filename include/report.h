@@ -36,10 +36,11 @@ void report_json(FILE *f, const struct model *m);
  * short). */
 void report_summary(FILE *f, const struct model *m, double seconds);
 
-/* --headless: one line per state change (events of other kinds are not
- * written; the result that caused it gives http_status and latency_ms),
- * run statistics (periodic and final), and the outcome of each reload.
- * Each line is written whole and flushed. */
+/* --headless: one JSON line per event: "state" (the result that caused
+ * it gives http_status and latency_ms; "outage":true while a mass outage
+ * is open), "stall", "outage" (phase start or end); kinds not known here
+ * are skipped. Run statistics (periodic and final), and the outcome of
+ * each reload. Each line is written whole and flushed. */
 void report_event_json(FILE *f, const struct model *m, const struct event *ev);
 
 /* What the stats line adds to engine_stats: the run, not the engine. */
@@ -65,8 +66,8 @@ void report_reload_json(FILE *f, int64_t wall, const char *path,
  * labels without ' or =. */
 void report_nagios(FILE *f, const struct model *m);
 
-/* Exit code from the states: 0 all up, 1 degraded, 2 any down. With
- * once, states come from report_once_state. */
+/* Exit code from the states: 0 all up, 1 degraded or confirming (none
+ * down), 2 any down. With once, states come from report_once_state. */
 int report_exit_code(const struct model *m, bool once);
 
 #endif

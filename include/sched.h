@@ -57,6 +57,17 @@ void sched_done(struct sched *s, uint32_t id);
  * The fixed-rate grid is unchanged. Returns false if busy. */
 bool sched_now(struct sched *s, uint32_t id);
 
+/* A failing target (confirming or down) may be checked on its own period
+ * (interval_down, as Uptime Kuma's retry interval): sched_retry puts id
+ * on that period, its next slot `every_ms` after `from_ms` (the start of
+ * its last check), and skips the grid's slots meanwhile without counting
+ * them overdue. sched_grid puts it back on its fixed-rate grid, at the
+ * grid's first slot after now (no-op when it is on the grid). Both
+ * O(log n). */
+void sched_retry(struct sched *s, uint32_t id, int64_t every_ms,
+		 int64_t from_ms);
+void sched_grid(struct sched *s, uint32_t id, int64_t now_ms);
+
 /* While paused no slot is collected; resume moves every slot that passed
  * to the next one after now without counting it overdue. Pausing also
  * drops the targets already queued (back to idle, not overdue) so nothing

@@ -13,6 +13,7 @@
 struct lagstat {
 	uint32_t b[LAG_SLOTS][LAG_BUCKETS];
 	int64_t slot_sec[LAG_SLOTS];   /* which second each slot holds */
+	double slot_max[LAG_SLOTS];    /* the largest sample of each slot */
 	uint32_t all[LAG_BUCKETS];     /* since start */
 	double max_ms;
 	uint64_t n;
@@ -22,8 +23,10 @@ struct lagstat {
 void lagstat_init(struct lagstat *s);
 /* Adds a sample of `ms` taken at monotonic time now_ms. */
 void lagstat_add(struct lagstat *s, double ms, int64_t now_ms);
-/* Quantile q (0..1) over the last minute (recent != 0) or since start;
- * returns the upper bound of the bucket, 0 when empty. */
+/* Quantile q (0..1) over the last minute (recent != 0) or since start:
+ * the upper bound of the bucket the rank falls in, clamped to the largest
+ * sample of the same span, so a quantile never exceeds the maximum
+ * (p50 <= p99 <= max always holds); 0 when empty. */
 double lagstat_quantile(const struct lagstat *s, double q, int64_t now_ms,
 			int recent);
 

@@ -11,14 +11,18 @@
 struct target_conf;
 
 enum state {
-	STATE_PENDING = 0,   /* never checked */
+	STATE_PENDING = 0,   /* never checked: no result yet */
 	STATE_UP,
 	STATE_DEGRADED,      /* answered correctly but over max_latency */
-	STATE_DOWN,          /* failures_before_down consecutive failures */
+	STATE_DOWN,          /* failures_before_down consecutive failures; stays
+			      * down until successes_before_up answers in a row */
+	STATE_CONFIRMING,    /* failed, but fewer than failures_before_down
+			      * times in a row: not yet down, not healthy */
 	STATE__COUNT
 };
 
-const char *state_name(enum state s);   /* "pending", "up", "degraded", "down" */
+/* "pending", "up", "degraded", "down", "confirming" */
+const char *state_name(enum state s);
 
 #define HIST_LEN 32      /* results kept per target (sparkline, p95, detail) */
 #define TEVENT_LEN 16    /* state changes kept per target */
@@ -31,22 +35,43 @@ struct hist_entry {
 	char *msg;             /* owned; NULL on success */
 };
 
-/* What happened. Today a state change is the only kind; the next ones
- * (uptop's own stalls, outages, acks, alerts sent or failed, reloads)
- * join this enum and travel the same way: the model's timeline, the
- * engine's subscribers (on_event), the event view. A consumer switches
- * on kind and skips kinds it does not know. */
+/* What happened. Every kind travels the same way: the model's timeline,
+ * the engine's subscribers (on_event), the event view. A consumer
+ * switches on kind and skips kinds it does not know (the next ones: acks,
+ * alerts sent or failed, reloads). */
 enum event_kind {
-	EV_STATE = 0,          /* a target changed state */
+	EV_STATE = 0,          /* a target changed state: from -> to */
+	EV_STALL,              /* uptop itself did not run: u.stall */
+	EV_OUTAGE,             /* a mass outage started or ended: u.outage */
 };
+
+enum outage_phase { OUTAGE_END = 0, OUTAGE_START = 1 };
+
+#define EVENT_NO_TARGET UINT32_MAX
 
 struct event {
 	int64_t wall_ms;
-	uint32_t target;       /* index in the model */
+	uint32_t target;       /* EV_STATE: index in the model; else EVENT_NO_TARGET */
 	uint8_t kind;          /* enum event_kind */
 	uint8_t from, to;      /* EV_STATE: enum state */
-	uint8_t cls;           /* enum eclass of the result that caused it */
-	char *reason;          /* owned: "class: message" or "ok" */
+	uint8_t cls;           /* EV_STATE: enum eclass of the result that caused
+				* it; EV_OUTAGE: the class most failures share */
+	union {                /* what the kind adds (8 bytes: the rings stay small) */
+		uint32_t outage;   /* EV_STATE: the outage open when it happened
+				    * (its number, 1, 2, ...), 0: none */
+		struct {
+			uint32_t ms;       /* how long uptop did not run */
+			uint32_t voided;   /* checks in flight voided and re-run */
+		} stall;               /* EV_STALL */
+		struct {
+			uint32_t targets;  /* start: failing; end: affected in all */
+			uint16_t hosts;    /* distinct hosts among them at the start */
+			uint8_t phase;     /* enum outage_phase */
+			uint8_t canary;    /* started because the canary failed */
+		} out;                 /* EV_OUTAGE */
+	} u;
+	char *reason;          /* owned: "class: message", "ok", or the kind's
+				* own sentence */
 };
 
 struct target {
@@ -54,6 +79,7 @@ struct target {
 	enum state state;
 	int64_t since_mono_ms;      /* entered the current state */
 	int consecutive_failures;
+	int consecutive_successes;  /* answers in a row (for successes_before_up) */
 	uint64_t checks, failures;  /* totals since start (uptime = 1 - f/c) */
 	uint64_t by_class[EC__COUNT];  /* checks since start by class (EC_NONE: ok);
 					 * uptop_checks_total{result} */
@@ -74,6 +100,8 @@ struct model {
 	struct event log[EVENTLOG_LEN]; /* the timeline: every event, a ring */
 	unsigned log_head, log_n;
 	uint64_t checks_done;
+	uint32_t outage;                /* the open outage's number, 0: none;
+					 * stamped on EV_STATE events */
 };
 
 /* Builds a model with one pending target per conf (conf must outlive it). */
@@ -86,11 +114,23 @@ void model_free(struct model *m);
 void model_adopt(struct model *m, struct model *old);
 
 /* Records one classified result for target i. Returns true and fills *ev
- * (kind EV_STATE; a copy, the model keeps its own) when the state changed. ev->reason
- * points into the model's log: do not free it; it stays valid until the
- * log wraps or the model is freed. ev may be NULL. */
+ * (kind EV_STATE, u.outage = m->outage; a copy, the model keeps its own)
+ * when the state changed. ev->reason points into the model's log: do not
+ * free it; it stays valid until the log wraps or the model is freed. ev
+ * may be NULL.
+ *
+ * The rules: an answer (EC_NONE, EC_SLOW) makes the target up (degraded
+ * when slow), except that a down target needs successes_before_up answers
+ * in a row; any other class adds a consecutive failure and makes it down
+ * at failures_before_down, confirming before that. A target is pending
+ * only until its first result. */
 bool model_record(struct model *m, uint32_t i, const struct result *r,
 		  int64_t now_mono, struct event *ev);
+
+/* Adds an event that is not a target's (EV_STALL, EV_OUTAGE) to the
+ * timeline, taking ev->reason (malloc'd); ev->reason then points at the
+ * model's copy, valid until the log wraps. O(1). */
+void model_note(struct model *m, struct event *ev);
 
 /* k-th newest history entry of t (k = 0 newest); NULL past the end. */
 const struct hist_entry *target_hist(const struct target *t, unsigned k);
@@ -98,6 +138,15 @@ const struct hist_entry *target_hist(const struct target *t, unsigned k);
 const struct event *target_event(const struct target *t, unsigned k);
 /* k-th newest event of the whole model; NULL past the end. */
 const struct event *model_event(const struct model *m, unsigned k);
+
+/* What latency means, everywhere (table, detail, --once, JSON): the time
+ * to a complete HTTP answer, so only a check that got one has a latency
+ * (up, degraded, or an answer with the wrong status, body or condition). A check
+ * that failed without one (refused, timed out, reset, ...) has none: the
+ * time it took to fail is its timings' total, shown apart ("failed after
+ * 3.0s"). Both return < 0 for "none". */
+double target_latency(const struct target *t);
+double hist_latency(const struct hist_entry *h);
 
 /* 95th percentile of total latency over the history of successful
  * answers; < 0 when there is none. */

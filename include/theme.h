@@ -30,6 +30,7 @@ enum role {
 	ROLE_STATE_DEGRADED,
 	ROLE_STATE_DOWN,
 	ROLE_STATE_PENDING,
+	ROLE_STATE_CONFIRMING, /* failed, not yet down */
 	ROLE_LATENCY_OK,
 	ROLE_LATENCY_WARN,
 	ROLE_LATENCY_BAD,
@@ -39,6 +40,7 @@ enum role {
 	ROLE_DIM,              /* secondary text */
 	ROLE_MESSAGE,          /* footer message line */
 	ROLE_MESSAGE_ERROR,    /* footer message line, an error (reload) */
+	ROLE_OUTAGE,           /* the mass outage banner under the header */
 	ROLE_PAUSED,           /* the PAUSED marker */
 	ROLE_PROMPT,           /* the filter prompt */
 	ROLE_PHASE_DNS,        /* detail view's phase bar */
@@ -46,6 +48,7 @@ enum role {
 	ROLE_PHASE_TLS,
 	ROLE_PHASE_TTFB,
 	ROLE_PHASE_TRANSFER,
+	ROLE_PHASE_FAILED,     /* the phase a failed check ended in */
 	ROLE__COUNT
 };
 

@@ -15,6 +15,7 @@
 
 struct model;
 struct config;
+struct outage_status;
 struct sched_stats;
 struct target_conf;
 struct ui;
@@ -41,6 +42,8 @@ struct ui_view {
 	double checks_per_sec;
 	double lag_p99_ms;                /* over the last minute */
 	bool paused;
+	uint64_t stalls;                  /* uptop's own stalls (loop.h) */
+	const struct outage_status *outage;   /* NULL, or the open/last one */
 };
 
 enum ui_action_kind {
@@ -106,9 +109,13 @@ void ui_draw(struct ui *ui, const struct ui_view *v, int64_t now_mono);
 /* One-line message in the footer (sanitised by the UI), e.g. a reload
  * error. `is_error` selects the error colour. */
 void ui_message(struct ui *ui, const char *msg, bool is_error);
-/* A target went down: ring the bell (once per transition) if enabled.
- * Several transitions before the next frame ring once. */
-void ui_on_down(struct ui *ui);
+/* A target went down, or (outage) a mass outage began: ring the bell if
+ * enabled, at most once every UI_BELL_MS; a request meanwhile rings once
+ * when that time is up (a frame is asked for then), never once a frame.
+ * An outage's bell is the one that rang for its first targets, if that
+ * was less than UI_BELL_MS ago: one bell per outage. */
+#define UI_BELL_MS 5000
+void ui_bell(struct ui *ui, bool outage);
 
 /* What drawing costs, for the bench and the perf tests. */
 struct ui_perf {

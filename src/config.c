@@ -132,6 +132,21 @@ bool sconf_theme(struct loader *L, const struct ckey *k, void *obj, const struct
 
 /* ---- the top level -------------------------------------------------------- */
 
+/* settings.canary names a target: one that does not exist is a mistake
+ * to say now, not an outage rule that silently never fires. O(targets). */
+static void check_canary(struct loader *L, const struct ynode *at)
+{
+	const struct config *c = L->cfg;
+
+	if (!c->settings.canary || !c->ntargets)
+		return;
+	for (size_t i = 0; i < c->ntargets; i++)
+		if (c->targets[i].name && strcmp(c->targets[i].name, c->settings.canary) == 0)
+			return;
+	loader_err(L, at, "canary: no target is named %s",
+		   yquote(c->settings.canary, strlen(c->settings.canary)));
+}
+
 static void load_root(struct loader *L, const struct ynode *root)
 {
 	if (!root) {
@@ -151,6 +166,7 @@ static void load_root(struct loader *L, const struct ynode *root)
 		loader_err(L, root, "no targets: every endpoint has 'enabled: false'");
 	tconf_check_names(L);
 	warn_ignored(L);
+	check_canary(L, ynode_get(ynode_get(root, "settings"), "canary"));
 }
 
 /* ---- public --------------------------------------------------------------- */

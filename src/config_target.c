@@ -613,10 +613,11 @@ void tconf_clear(struct target_conf *t)
 
 /* The rows the checks across keys look at, found once per list. */
 struct tkeys {
-	int name, url, interval, timeout, max_latency, expect;
+	int name, url, interval, timeout, max_latency, expect, interval_down;
 };
 
-/* `a` must be below `bk` (timeout < interval, max_latency < timeout). The
+/* `a` must be below `bk` (timeout < interval, timeout < interval_down,
+ * max_latency < timeout). The
  * message goes where the target set one of them; a pair that comes whole
  * from defaults is the same for every target, so it is said once. */
 static void check_below(struct loader *L, const struct tbuild *b, int a, int64_t av, int bk,
@@ -663,6 +664,10 @@ static void tbuild_finish(struct loader *L, struct tbuild *b, const struct tkeys
 	if (t->max_latency_ms > 0)
 		check_below(L, b, ix->max_latency, t->max_latency_ms, ix->timeout, t->timeout_ms, 1,
 			    entry);
+	/* A check must end before the next one is due, down or not. */
+	if (t->interval_down_ms > 0)
+		check_below(L, b, ix->timeout, t->timeout_ms, ix->interval_down,
+			    t->interval_down_ms, 2, entry);
 }
 
 /* ---- names ---------------------------------------------------------------- */
@@ -755,6 +760,7 @@ static void load_targets(struct loader *L, const struct ynode *seq)
 		keys_index(&keys_target, "name"), keys_index(&keys_target, "url"),
 		keys_index(&keys_target, "interval"), keys_index(&keys_target, "timeout"),
 		keys_index(&keys_target, "max_latency"), keys_index(&keys_target, "expect_status"),
+		keys_index(&keys_target, "interval_down"),
 	};
 
 	for (size_t i = 0; i < seq->n; i++) {

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "log.h"
 #include "loop.h"
+#include "outage.h"
 #include "probe.h"
 #include "resolve.h"
 #include "sched.h"
@@ -30,6 +31,14 @@
 #define RATE_SLOTS 8
 #define RATE_WINDOW 5
 #define HOST_MAX 256
+/* While checks are in flight the tick comes at least this often, so a
+ * stall (loop.h) shows as a late wake-up even when answers wait on their
+ * sockets: a stop of LOOP_STALL_MS + this is always seen. */
+#define HEARTBEAT_MS 100
+/* A check voided this many times in a row by stalls runs to its verdict
+ * the next time: a machine that stalls all the time still gets results
+ * (and says so in its stall lines), never a target that is never judged. */
+#define MAX_VOIDS 2
 
 struct check {
 	struct engine *e;
@@ -44,6 +53,7 @@ struct check {
 	int64_t dns_start_us;
 	double dns_ms;            /* summed over hops */
 	int hops;
+	int voids;                /* voided by stalls in a row (MAX_VOIDS) */
 	const char *url;          /* this hop: the target's, or redir_url */
 	char *redir_url;          /* owned: the Location being followed */
 	const char *method;
@@ -73,23 +83,29 @@ struct engine {
 	bool *has_result;
 	uint32_t rate[RATE_SLOTS];
 	int64_t rate_sec[RATE_SLOTS];
+	struct outage *outage;
+	uint64_t stalls, voided;     /* uptop's own stalls, the checks they voided */
 };
 
 static void check_hop(struct check *c);
+static void check_abort(struct engine *e, struct check *c);
 static void tick_arm(struct engine *e);
 
 /* --- subscribers ---------------------------------------------------- */
 
-/* The result to everyone, then the event it caused to everyone. */
-static void notify(struct engine *e, uint32_t id, const struct result *r,
-		   const struct event *ev)
+static void notify_result(struct engine *e, uint32_t id, const struct result *r)
 {
 	e->notifying = "a result";
 	for (size_t i = 0; i < e->nsubs; i++)
 		if (e->subs[i].on_result)
 			e->subs[i].on_result(e->subs[i].arg, id, r);
+	e->notifying = NULL;
+}
+
+static void notify_event(struct engine *e, const struct event *ev)
+{
 	e->notifying = "an event";
-	for (size_t i = 0; ev && i < e->nsubs; i++)
+	for (size_t i = 0; i < e->nsubs; i++)
 		if (e->subs[i].on_event)
 			e->subs[i].on_event(e->subs[i].arg, ev);
 	e->notifying = NULL;
@@ -137,14 +153,124 @@ static void check_release(struct check *c)
 	c->x = NULL;
 }
 
+/* --- outages ------------------------------------------------------- */
+
+/* The outage event for what outage_feed (or a reload) just said; the
+ * model stamps the open outage's number on the state changes that follow
+ * and keeps the event on its timeline. */
+static void outage_note(struct engine *e, enum outage_phase phase,
+			const char *why, struct event *ev)
+{
+	const struct outage_status *st = outage_status(e->outage);
+	char buf[RESULT_MSG_LEN];
+
+	if (!why) {
+		outage_reason(e->outage, buf, sizeof(buf));
+		why = buf;
+	}
+	memset(ev, 0, sizeof(*ev));
+	ev->wall_ms = wall_ms();
+	ev->target = EVENT_NO_TARGET;
+	ev->kind = EV_OUTAGE;
+	ev->cls = st->cls;
+	ev->u.out.targets = st->targets;
+	ev->u.out.hosts = (uint16_t)(st->hosts > UINT16_MAX ? UINT16_MAX : st->hosts);
+	ev->u.out.phase = (uint8_t)phase;
+	ev->u.out.canary = st->by_canary;
+	ev->reason = xstrdup(why);
+	e->model.outage = phase == OUTAGE_START ? st->number : 0;
+	model_note(&e->model, ev);
+	log_debug("engine: outage %u %s: %s", st->number,
+		  phase == OUTAGE_START ? "starts" : "ends", why);
+}
+
+/* Where the target's next check goes: its interval_down while it fails,
+ * its grid otherwise. `changed`: its state just changed (worth a line in
+ * the debug log when the cadence changes with it). */
+static void next_slot(struct engine *e, uint32_t id, int64_t start_ms, int64_t now,
+		      bool changed)
+{
+	const struct target_conf *t = &e->cfg->targets[id];
+	enum state st = e->model.v[id].state;
+	bool retry = (st == STATE_DOWN || st == STATE_CONFIRMING) &&
+		     t->interval_down_ms > 0 && t->interval_down_ms != t->interval_ms;
+
+	if (e->opts.once)
+		return;
+	if (retry)
+		sched_retry(e->sched, id, t->interval_down_ms, start_ms);
+	else
+		sched_grid(e->sched, id, now);
+	if (changed && t->interval_down_ms > 0 && t->interval_down_ms != t->interval_ms)
+		log_debug("engine: %s is %s: checked every %lld ms (%s)", t->name,
+			  state_name(st), (long long)(retry ? t->interval_down_ms :
+						    t->interval_ms),
+			  retry ? "interval_down" : "back on its interval grid");
+}
+
+/* --- stalls --------------------------------------------------------- */
+
+/* The loop did not run for `ms` (loop.h): every check in flight lived
+ * through it, so its clock measured uptop's absence as well as the
+ * target. Each is voided (aborted, no result) and queued again at once;
+ * its grid is unchanged. O(targets), once per stall. */
+static void on_stall(void *arg, int64_t ms)
+{
+	struct engine *e = arg;
+	struct event ev;
+	uint32_t voided = 0, kept = 0;
+
+	for (uint32_t i = 0; i < e->cfg->ntargets; i++) {
+		struct check *c = &e->checks[i];
+
+		if (!c->active)
+			continue;
+		if (c->voids >= MAX_VOIDS) {
+			kept++;
+			continue;
+		}
+		check_abort(e, c);
+		c->voids++;
+		sched_done(e->sched, i);
+		sched_now(e->sched, i);
+		voided++;
+	}
+	e->stalls++;
+	e->voided += voided;
+	memset(&ev, 0, sizeof(ev));
+	ev.wall_ms = wall_ms();
+	ev.target = EVENT_NO_TARGET;
+	ev.kind = EV_STALL;
+	ev.u.stall.ms = (uint32_t)(ms > UINT32_MAX ? UINT32_MAX : ms);
+	ev.u.stall.voided = voided;
+	ev.reason = xasprintf("uptop did not run for %lld ms (stopped, or "
+			      "starved of CPU): %u check%s in flight voided and "
+			      "run again%s", (long long)ms, voided, voided == 1 ? "" : "s",
+			      kept ? "; checks voided twice in a row run to their verdict" : "");
+	model_note(&e->model, &ev);
+	log_debug("engine: stall of %lld ms: %u checks in flight voided and "
+		  "queued again, %u voided %d times already kept", (long long)ms,
+		  voided, kept, MAX_VOIDS);
+	notify_event(e, &ev);
+	tick_arm(e);
+}
+
+/* --- results -------------------------------------------------------- */
+
 static void check_finish(struct check *c, struct result *r, const struct resp_view *v)
 {
 	struct engine *e = c->e;
-	int64_t now = mono_ms();
-	struct event ev;
+	int64_t now, start_ms = c->start_us / 1000;
+	struct event ev, oev;
+	enum outage_change oc;
 	bool changed;
 
-	r->start_mono_ms = c->start_us / 1000;
+	/* A stall inside the callback that brought this result voids it
+	 * (with every other check in flight) before it is judged. */
+	if (loop_stall_check(e->loop) && !c->active)
+		return;
+	now = mono_ms();
+	r->start_mono_ms = start_ms;
 	r->start_wall_ms = c->start_wall_ms;
 	r->redirects = c->hops;
 	r->t.dns_ms = c->dns_ms;
@@ -157,6 +283,7 @@ static void check_finish(struct check *c, struct result *r, const struct resp_vi
 	check_release(c);
 	c->x = NULL;
 	c->dns_wait = false;
+	c->voids = 0;
 	sched_done(e->sched, c->id);
 	if (!e->has_result[c->id]) {
 		e->has_result[c->id] = true;
@@ -164,8 +291,19 @@ static void check_finish(struct check *c, struct result *r, const struct resp_vi
 	}
 	rate_add(e, now);
 	e->finished_since_tick++;
+	oc = outage_feed(e->outage, c->id, r->cls, now);
+	if (oc != OUTAGE_SAME)
+		outage_note(e, oc == OUTAGE_STARTED ? OUTAGE_START : OUTAGE_END,
+			    NULL, &oev);
 	changed = model_record(&e->model, c->id, r, now, &ev);
-	notify(e, c->id, r, changed ? &ev : NULL);
+	next_slot(e, c->id, start_ms, now, changed);
+	/* The cause before what it caused: the result, then the outage it
+	 * opened or closed, then the target's own change. */
+	notify_result(e, c->id, r);
+	if (oc != OUTAGE_SAME)
+		notify_event(e, &oev);
+	if (changed)
+		notify_event(e, &ev);
 	tick_arm(e);
 }
 
@@ -372,6 +510,11 @@ static void tick_arm(struct engine *e)
 	if (work_ready(e)) {
 		due = mono_ms();
 		loop_wake(e->loop);
+	} else if (sched_stats(e->sched)->in_flight) {
+		int64_t beat = mono_ms() + HEARTBEAT_MS;
+
+		if (beat < due)
+			due = beat;
 	}
 	loop_timer_arm(&e->tick, due);
 }
@@ -454,6 +597,7 @@ static void engine_schedule(struct engine *e)
 static void engine_build(struct engine *e, const struct config *cfg)
 {
 	e->cfg = cfg;
+	e->outage = outage_new(cfg->targets, cfg->ntargets, cfg->settings.canary);
 	e->sched = sched_new(cfg->ntargets, e->cap);
 	e->checks = xcalloc(cfg->ntargets, sizeof(*e->checks));
 	e->has_result = xcalloc(cfg->ntargets, sizeof(*e->has_result));
@@ -491,6 +635,7 @@ struct engine *engine_new(struct loop *l, const struct config *cfg,
 	}
 	model_init(&e->model, cfg->targets, cfg->ntargets, mono_ms());
 	loop_timer_add(l, &e->tick, on_tick, e);
+	loop_on_stall(l, on_stall, e);
 	engine_build(e, cfg);
 	log_debug("engine: %zu target%s, in-flight cap %zu%s", cfg->ntargets,
 		  cfg->ntargets == 1 ? "" : "s", e->cap, o->once ? ", once" : "");
@@ -505,6 +650,8 @@ static void engine_teardown_checks(struct engine *e)
 	free(e->checks);
 	free(e->has_result);
 	sched_free(e->sched);
+	outage_free(e->outage);
+	e->outage = NULL;
 }
 
 void engine_free(struct engine *e)
@@ -517,15 +664,25 @@ void engine_free(struct engine *e)
 	resolve_free(e->res);
 	model_free(&e->model);
 	loop_timer_del(e->loop, &e->tick);
+	loop_on_stall(e->loop, NULL, NULL);
 	free(e->subs);
 	free(e);
 }
 
 void engine_reload(struct engine *e, const struct config *cfg)
 {
-	struct model old = e->model;
+	struct model old;
+	struct event oev;
 
 	not_from_subscriber(e, "engine_reload");
+	/* The new config's outage watch starts from nothing: an open outage
+	 * is closed here, said, rather than left without an end. */
+	if (outage_status(e->outage)->open) {
+		outage_note(e, OUTAGE_END, "the config was reloaded: outage "
+			    "detection starts again", &oev);
+		notify_event(e, &oev);
+	}
+	old = e->model;
 	log_debug("engine: reload: %zu targets -> %zu, %zu checks in flight "
 		  "aborted (no result: the old config is gone)",
 		  e->cfg->ntargets, cfg->ntargets,
@@ -582,6 +739,13 @@ void engine_stats(const struct engine *e, struct engine_stats *out)
 	out->lag_p99_recent_ms = lagstat_quantile(lag, 0.99, now, 1);
 	out->lag_max_ms = lag->max_ms;
 	out->longest_turn_ms = loop_longest_turn_ms(e->loop);
+	out->stalls = e->stalls;
+	out->checks_voided = e->voided;
+}
+
+const struct outage_status *engine_outage(const struct engine *e)
+{
+	return outage_status(e->outage);
 }
 
 bool engine_all_checked(const struct engine *e)

@@ -45,6 +45,10 @@ struct loop {
 	bool wake;
 	struct lagstat lag;
 	double longest_ms;
+	int64_t mark_us;       /* a stall is measured from here (INT64_MAX: not now) */
+	loop_stall_cb on_stall;
+	void *stall_arg;
+	uint64_t stalls;
 };
 
 struct loop *loop_new(void)
@@ -53,6 +57,7 @@ struct loop *loop_new(void)
 
 	l->max_fds_per_turn = 1 << 30;
 	l->budget_us = INT64_MAX;
+	l->mark_us = INT64_MAX;
 	lagstat_init(&l->lag);
 	return l;
 }
@@ -204,6 +209,41 @@ void loop_wake(struct loop *l)
 	l->wake = true;
 }
 
+void loop_on_stall(struct loop *l, loop_stall_cb cb, void *arg)
+{
+	l->on_stall = cb;
+	l->stall_arg = arg;
+}
+
+uint64_t loop_stall_count(const struct loop *l)
+{
+	return l->stalls;
+}
+
+/* The loop ran again at now_us: a stall if it should have run by mark_us
+ * and now is LOOP_STALL_MS or more past it. The mark moves to now either
+ * way, so one stall is reported once. */
+static bool stall_at(struct loop *l, int64_t now_us)
+{
+	int64_t gap_us = l->mark_us == INT64_MAX ? 0 : now_us - l->mark_us;
+
+	l->mark_us = now_us;
+	if (gap_us < (int64_t)LOOP_STALL_MS * 1000)
+		return false;
+	l->stalls++;
+	log_debug("loop: stall: the loop did not run for %lld ms; every "
+		  "deadline in it was ours, not the network's",
+		  (long long)(gap_us / 1000));
+	if (l->on_stall)
+		l->on_stall(l->stall_arg, gap_us / 1000);
+	return true;
+}
+
+bool loop_stall_check(struct loop *l)
+{
+	return stall_at(l, mono_us());
+}
+
 static int64_t next_deadline(const struct loop *l)
 {
 	int64_t d = INT64_MAX;
@@ -268,8 +308,11 @@ static void dispatch_fds(struct loop *l, size_t k, int64_t start_us)
 {
 	for (size_t i = 0; i < k; i++) {
 		int s = slot_get(l, l->fired[i].fd);
+		int64_t now_us = i ? mono_us() : start_us;
 
-		if (i && mono_us() - start_us > l->budget_us) {
+		if (i)
+			stall_at(l, now_us);
+		if (i && now_us - start_us > l->budget_us) {
 			l->wake = true;
 			log_debug("loop: turn budget %lld ms spent: served %zu of %zu "
 				  "ready fds, the rest go next turn",
@@ -294,6 +337,9 @@ static void dispatch_timers(struct loop *l, int64_t now)
 		struct loop_timer *t = l->timers[i];
 
 		if (t && t->due_ms <= now) {
+			stall_at(l, mono_us());
+			if (l->timers[i] != t || t->due_ms > now)
+				continue;   /* the stall handler removed or moved it */
 			t->due_ms = INT64_MAX;
 			t->cb(t->arg);
 		}
@@ -305,12 +351,20 @@ static void dispatch_timers(struct loop *l, int64_t now)
 
 int loop_turn(struct loop *l, int max_wait_ms)
 {
-	int64_t now = mono_ms(), deadline = next_deadline(l), woke_us, end_us;
-	int timeout = poll_timeout(l, deadline, now, max_wait_ms), nready;
+	int64_t now_us = mono_us(), now, deadline, woke_us, end_us;
+	int timeout, nready;
 	double late_ms = 0, turn_ms;
 	size_t k;
 
+	/* Held between two turns (stopped right after the last one)? */
+	stall_at(l, now_us);
+	now = now_us / 1000;
+	deadline = next_deadline(l);
+	timeout = poll_timeout(l, deadline, now, max_wait_ms);
 	l->wake = false;
+	/* poll() should be back by then; a wait without a deadline has no
+	 * "late". */
+	l->mark_us = timeout < 0 ? INT64_MAX : now_us + (int64_t)timeout * 1000;
 	nready = poll(l->pfds, (nfds_t)l->n, timeout);
 	/* A signal ends the wait early, but the turn goes on: due timers
 	 * run, and a stall that ended with a signal (SIGSTOP, then SIGCONT
@@ -320,6 +374,9 @@ int loop_turn(struct loop *l, int max_wait_ms)
 	if (nready < 0)
 		nready = 0;
 	woke_us = mono_us();
+	/* First of all: a stall is said before any callback judges a
+	 * deadline by it. */
+	stall_at(l, woke_us);
 	/* Lateness counts from the deadline, or from when we went to sleep
 	 * if the deadline had already passed (a timer armed in the past is
 	 * not the loop's lag). */
@@ -333,6 +390,7 @@ int loop_turn(struct loop *l, int max_wait_ms)
 	dispatch_fds(l, k, woke_us);
 	dispatch_timers(l, woke_us / 1000);
 	end_us = mono_us();
+	stall_at(l, end_us);
 	turn_ms = (double)(end_us - woke_us) / 1000.0;
 	if (turn_ms > l->longest_ms)
 		l->longest_ms = turn_ms;

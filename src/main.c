@@ -118,7 +118,7 @@ static void usage(FILE *f)
 "  -t, --theme NAME|PATH      live table: colour theme (default, mono,\n"
 "                             high-contrast, or a file)\n"
 "      --ascii                live table, --once table: ASCII glyphs only\n"
-"      --no-bell              live table: no bell when a target goes down\n"
+"      --no-bell              live table: no bell (a target down, an outage)\n"
 "  -j, --max-concurrency N    checks in flight at once (default: from fd limit)\n"
 "      --dns-server IP[:PORT][,...]  DNS servers (default: /etc/resolv.conf)\n"
 "      --metrics ADDR:PORT    live table, --headless: Prometheus /metrics (:PORT)\n"
@@ -135,7 +135,7 @@ static void usage(FILE *f)
 "      --help-config          every config key: kind, default, range, meaning\n"
 "  -V, --version              version and library versions\n"
 "\n"
-"Exit codes: 0 all up, 1 some degraded and none down, 2 any down,\n"
+"Exit codes: 0 all up, 1 some degraded or confirming and none down, 2 any down,\n"
 "            3 config or usage error, 74 writing the output failed.\n"
 "Keys in the live table: ? or F1.  Docs: man uptop, README.md\n", f);
 }
@@ -774,8 +774,19 @@ static void on_event_tui(void *arg, const struct event *ev)
 {
 	struct app *a = arg;
 
-	if (ev->kind == EV_STATE && ev->to == STATE_DOWN)
-		ui_on_down(a->ui);
+	/* One bell for a mass outage, none for each target it takes down. */
+	if (ev->kind == EV_STATE && ev->to == STATE_DOWN && !ev->u.outage)
+		ui_bell(a->ui, false);
+	if (ev->kind == EV_OUTAGE && ev->u.out.phase == OUTAGE_START)
+		ui_bell(a->ui, true);
+	/* The banner goes; say why, for a while. */
+	if (ev->kind == EV_OUTAGE && ev->u.out.phase == OUTAGE_END) {
+		char *msg = xasprintf("outage over: %s", ev->reason);
+
+		ui_message(a->ui, msg, false);
+		free(msg);
+	}
+	ui_mark_dirty(a->ui);
 }
 
 static void on_result_tui(void *arg, uint32_t id, const struct result *r)
@@ -800,6 +811,8 @@ static void ui_view_fill(const struct app *a, struct ui_view *v)
 	v->checks_per_sec = s.checks_per_sec;
 	v->lag_p99_ms = s.lag_p99_recent_ms;
 	v->paused = engine_paused(a->engine);
+	v->stalls = s.stalls;
+	v->outage = engine_outage(a->engine);
 }
 
 static void apply_action(struct app *a, const struct ui_action *act)

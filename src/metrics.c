@@ -446,7 +446,7 @@ static const struct family families[] = {
 	{ "uptop_queued", "gauge", "Checks due and waiting under the in-flight cap",
 	  NULL, g_queued },
 	{ "uptop_outage_active", "gauge",
-	  "1 while uptop sees a mass outage (many targets failing at once), else 0",
+	  "1 while a mass outage is open (many targets failing at once, or the canary), else 0",
 	  NULL, g_outage },
 	{ "uptop_build_info", "gauge", "uptop's version; always 1", NULL, g_build },
 };

@@ -87,9 +87,9 @@ static void global_fill(const struct engine *e, const struct loop *l,
 	g->overdue = s->overdue;
 	g->in_flight = s->in_flight;
 	g->queued = s->queued;
-	/* Outages are told apart by the engine once its outage events exist
-	 * (EV_OUTAGE); until then no outage is ever seen: 0. */
-	g->outage_active = false;
+	/* The engine keeps the open outage's number in the model, set and
+	 * cleared where it sends EV_OUTAGE start and end. */
+	g->outage_active = engine_model(e)->outage != 0;
 }
 
 int metrics_write(FILE *f, const struct engine *e, const struct loop *l)

@@ -104,8 +104,9 @@ void report_table(FILE *f, const struct model *m, bool utf8)
 
 		if (t->has_last && t->last.http_status)
 			snprintf(code, sizeof(code), "%d", t->last.http_status);
-		if (t->has_last)
-			fmt_latency(lat, sizeof(lat), t->last.t.total_ms);
+		/* a latency is an answer's (target.h): none for a refusal */
+		if (target_latency(t) >= 0)
+			fmt_latency(lat, sizeof(lat), target_latency(t));
 		error_text(t, err, sizeof(err));
 		fmt_sanitize(safe, sizeof(safe), err, strlen(err), utf8);
 		fprintf(f, "%-8s  ", state_name(report_once_state(t)));
@@ -155,13 +156,18 @@ static void put_iso_time_or_null(FILE *f, int64_t wall)
 
 /* One rule for both outputs: a latency is the total time of a check that
  * got an HTTP answer; without an answer there is no latency (null). */
-static void put_status_latency(FILE *f, const struct result *r)
+/* A latency is an answer's (target.h): null for a check that got none,
+ * whose time to fail is in its timings' total_ms. */
+static void put_status_latency(FILE *f, const struct target *t)
 {
-	if (r && r->http_status)
-		fprintf(f, ",\"http_status\":%d,\"latency_ms\":%.3f", r->http_status,
-			r->t.total_ms);
+	if (t->has_last && t->last.http_status)
+		fprintf(f, ",\"http_status\":%d", t->last.http_status);
 	else
-		fputs(",\"http_status\":null,\"latency_ms\":null", f);
+		fputs(",\"http_status\":null", f);
+	if (target_latency(t) >= 0)
+		fprintf(f, ",\"latency_ms\":%.3f", target_latency(t));
+	else
+		fputs(",\"latency_ms\":null", f);
 }
 
 static void put_timings(FILE *f, const struct timings *t)
@@ -188,7 +194,7 @@ static void put_target_json(FILE *f, const struct target *t)
 	fprintf(f, ",\"state\":\"%s\"", state_name(report_once_state(t)));
 	fputs(",\"time\":", f);
 	put_iso_time_or_null(f, t->has_last ? r->start_wall_ms : -1);
-	put_status_latency(f, t->has_last ? r : NULL);
+	put_status_latency(f, t);
 	fputs(",\"error_class\":", f);
 	put_json_str_or_null(f, t->has_last ? eclass_name(r->cls) : "pending");
 	fputs(",\"error\":", f);
@@ -208,14 +214,57 @@ void report_json(FILE *f, const struct model *m)
 		put_target_json(f, &m->v[i]);
 }
 
+/* {"type":"stall","time":T,"ms":N,"checks_voided":N,"reason":S} */
+static void put_stall_json(FILE *f, const struct event *ev)
+{
+	fputs("{\"type\":\"stall\",\"time\":", f);
+	put_iso_time(f, ev->wall_ms);
+	fprintf(f, ",\"ms\":%u,\"checks_voided\":%u,\"reason\":",
+		ev->u.stall.ms, ev->u.stall.voided);
+	put_json_str(f, ev->reason);
+	fputs("}\n", f);
+}
+
+/* {"type":"outage","phase":"start"|"end","time":T,"targets":N,
+ *  "hosts":N (start),"error_class":S,"canary":B,"reason":S} */
+static void put_outage_json(FILE *f, const struct event *ev)
+{
+	bool start = ev->u.out.phase == OUTAGE_START;
+
+	fprintf(f, "{\"type\":\"outage\",\"phase\":\"%s\",\"time\":",
+		start ? "start" : "end");
+	put_iso_time(f, ev->wall_ms);
+	fprintf(f, ",\"targets\":%u", ev->u.out.targets);
+	if (start)
+		fprintf(f, ",\"hosts\":%u", ev->u.out.hosts);
+	fputs(",\"error_class\":", f);
+	put_json_str_or_null(f, eclass_name((enum eclass)ev->cls));
+	fprintf(f, ",\"canary\":%s,\"reason\":", ev->u.out.canary ? "true" : "false");
+	put_json_str(f, ev->reason);
+	fputs("}\n", f);
+}
+
 void report_event_json(FILE *f, const struct model *m, const struct event *ev)
 {
-	const struct target *t = &m->v[ev->target];
+	const struct target *t;
 	char url[RESULT_URL_LEN];
 
 	/* Each kind gets its own line type; a kind not known here is skipped. */
-	if (ev->kind != EV_STATE)
+	switch (ev->kind) {
+	case EV_STALL:
+		put_stall_json(f, ev);
+		fflush(f);
 		return;
+	case EV_OUTAGE:
+		put_outage_json(f, ev);
+		fflush(f);
+		return;
+	case EV_STATE:
+		break;
+	default:
+		return;
+	}
+	t = &m->v[ev->target];
 	fmt_redact_url(url, sizeof(url), t->conf->url);
 	fputs("{\"type\":\"state\",\"time\":", f);
 	put_iso_time(f, ev->wall_ms);
@@ -228,11 +277,13 @@ void report_event_json(FILE *f, const struct model *m, const struct event *ev)
 	fprintf(f, ",\"old\":\"%s\",\"new\":\"%s\"",
 		state_name(ev->from), state_name(ev->to));
 	/* the result that caused the change is the target's last */
-	put_status_latency(f, t->has_last ? &t->last : NULL);
+	put_status_latency(f, t);
 	fputs(",\"error_class\":", f);
 	put_json_str_or_null(f, eclass_name(ev->cls));
 	fputs(",\"error\":", f);
 	put_json_str_or_null(f, ev->cls ? t->last.msg : NULL);
+	if (ev->u.outage)
+		fputs(",\"outage\":true", f);
 	fputs("}\n", f);
 	fflush(f);
 }
@@ -255,8 +306,9 @@ void report_stats_json(FILE *f, const struct engine_stats *s,
 		(unsigned long long)s->overdue, s->cap);
 	fprintf(f,
 		"\"lag_p50_ms\":%.2f,\"lag_p99_ms\":%.2f,\"lag_max_ms\":%.2f,"
-		"\"longest_turn_ms\":%.2f,",
-		s->lag_p50_ms, s->lag_p99_ms, s->lag_max_ms, s->longest_turn_ms);
+		"\"longest_turn_ms\":%.2f,\"stalls\":%llu,\"checks_voided\":%llu,",
+		s->lag_p50_ms, s->lag_p99_ms, s->lag_max_ms, s->longest_turn_ms,
+		(unsigned long long)s->stalls, (unsigned long long)s->checks_voided);
 	fprintf(f, "\"output_dropped\":%llu,\"peak_rss_kb\":%ld}\n",
 		(unsigned long long)run->output_dropped, run->peak_rss_kb);
 	fflush(f);
@@ -434,7 +486,8 @@ int report_exit_code(const struct model *m, bool once)
 
 		if (s == STATE_DOWN)
 			return EXIT_DOWN;
-		if (s == STATE_DEGRADED)
+		/* Failing but not yet down: not all up, not down. */
+		if (s == STATE_DEGRADED || s == STATE_CONFIRMING)
 			degraded = true;
 	}
 	return degraded ? EXIT_DEGRADED : EXIT_UP;

@@ -21,8 +21,10 @@
 enum run { RUN_IDLE = 0, RUN_QUEUED, RUN_RUNNING };
 
 struct slot {
-	int64_t due;        /* next slot on the grid */
+	int64_t due;        /* next slot: on the grid, or the retry period's */
 	int64_t interval;
+	int64_t retry;      /* 0: on the grid; else the period while failing */
+	int64_t grid;       /* while retrying: a grid slot to resume from */
 	uint32_t pos;       /* index in heap, NOT_IN_HEAP before sched_add */
 	uint8_t run;        /* enum run */
 };
@@ -154,17 +156,31 @@ static int64_t clamp_interval(int64_t interval_ms)
 	return interval_ms > MAX_INTERVAL ? MAX_INTERVAL : interval_ms;
 }
 
-/* Number of grid slots in [due, now] (>= 1 when due <= now), and moves
- * due to the first slot after now. Saturates instead of overflowing. */
+/* Number of slots of `period` in [*due, now] (>= 1 when *due <= now), and
+ * moves *due to the first one after now. Saturates instead of
+ * overflowing. */
+static uint64_t advance(int64_t *due, int64_t period, int64_t now_ms)
+{
+	uint64_t k = (uint64_t)(now_ms - *due) / (uint64_t)period + 1;
+
+	if (k > (uint64_t)(INT64_MAX - *due) / (uint64_t)period)
+		*due = INT64_MAX;
+	else
+		*due += (int64_t)k * period;
+	return k;
+}
+
+/* The same for a target's next slot, on the period it is on. */
 static uint64_t slot_advance(struct slot *t, int64_t now_ms)
 {
-	uint64_t k = (uint64_t)(now_ms - t->due) / (uint64_t)t->interval + 1;
+	return advance(&t->due, t->retry ? t->retry : t->interval, now_ms);
+}
 
-	if (k > (uint64_t)(INT64_MAX - t->due) / (uint64_t)t->interval)
-		t->due = INT64_MAX;
-	else
-		t->due += (int64_t)k * t->interval;
-	return k;
+/* After t->due changed: O(log n). */
+static void reseat(struct sched *s, struct slot *t)
+{
+	heap_up(s, t->pos);
+	heap_down(s, t->pos);
 }
 
 /* Adding a target twice re-seats its slot: O(log n). */
@@ -177,13 +193,13 @@ void sched_add(struct sched *s, uint32_t id, int64_t first_due_ms,
 		fatal("sched_add: target %u out of range (%zu)", id, s->n);
 	t = &s->t[id];
 	t->interval = clamp_interval(interval_ms);
-	t->due = first_due_ms;
+	t->due = t->grid = first_due_ms;
+	t->retry = 0;
 	if (t->pos == NOT_IN_HEAP) {
 		heap_set(s, s->hn++, id);
 		heap_up(s, t->pos);
 	} else {
-		heap_up(s, t->pos);
-		heap_down(s, t->pos);
+		reseat(s, t);
 	}
 }
 
@@ -292,6 +308,37 @@ bool sched_now(struct sched *s, uint32_t id)
 		return false;
 	ring_push(s, id);
 	return true;
+}
+
+void sched_retry(struct sched *s, uint32_t id, int64_t every_ms,
+		 int64_t from_ms)
+{
+	struct slot *t;
+
+	if (id >= s->n || s->t[id].pos == NOT_IN_HEAP)
+		return;
+	t = &s->t[id];
+	if (!t->retry)
+		t->grid = t->due;   /* the grid's next slot, to resume from */
+	t->retry = clamp_interval(every_ms);
+	t->due = from_ms > INT64_MAX - t->retry ? INT64_MAX : from_ms + t->retry;
+	reseat(s, t);
+}
+
+/* The grid's slots that passed while retrying were covered by the
+ * retries: skipped, not overdue. */
+void sched_grid(struct sched *s, uint32_t id, int64_t now_ms)
+{
+	struct slot *t;
+
+	if (id >= s->n || !s->t[id].retry || s->t[id].pos == NOT_IN_HEAP)
+		return;
+	t = &s->t[id];
+	t->retry = 0;
+	t->due = t->grid;
+	if (t->due <= now_ms)
+		advance(&t->due, t->interval, now_ms);
+	reseat(s, t);
 }
 
 /* O(q) for q queued targets: the queued slots are dropped (back to idle,

@@ -65,8 +65,11 @@ void lagstat_add(struct lagstat *s, double ms, int64_t now_ms)
 	if (s->slot_sec[slot] != sec) {
 		memset(s->b[slot], 0, sizeof(s->b[slot]));
 		s->slot_sec[slot] = sec;
+		s->slot_max[slot] = 0;
 	}
 	s->b[slot][b]++;
+	if (ms > s->slot_max[slot])
+		s->slot_max[slot] = ms;
 	s->all[b]++;
 	s->n++;
 	if (ms > s->max_ms)
@@ -74,19 +77,24 @@ void lagstat_add(struct lagstat *s, double ms, int64_t now_ms)
 	s->sum_ms += ms;
 }
 
-static double bucket_upper(const struct lagstat *s, unsigned b)
+/* A bucket's upper bound can lie above every sample in it: the bound
+ * is clamped to the largest sample seen over the same span. */
+static double bucket_upper(unsigned b, double max_ms)
 {
-	return b < LAG_BUCKETS - 1 ? bucket_max[b] : s->max_ms;
+	double up = b < LAG_BUCKETS - 1 ? bucket_max[b] : max_ms;
+
+	return up < max_ms ? up : max_ms;
 }
 
-/* Nearest rank over merged buckets: O(LAG_SLOTS * LAG_BUCKETS) for the last
- * minute (the 60 slots whose second lies in (now - 60 s, now]), O(LAG_BUCKETS)
- * since start. */
+/* Nearest rank over merged buckets, clamped to the span's maximum:
+ * O(LAG_SLOTS * LAG_BUCKETS) for the last minute (the 60 slots whose
+ * second lies in (now - 60 s, now]), O(LAG_BUCKETS) since start. */
 double lagstat_quantile(const struct lagstat *s, double q, int64_t now_ms,
 			int recent)
 {
 	uint64_t h[LAG_BUCKETS] = { 0 }, total = 0, rank, seen = 0;
 	int64_t sec = sec_of(now_ms);
+	double max_ms = recent ? 0 : s->max_ms;
 
 	for (size_t i = 0; recent && i < LAG_SLOTS; i++) {
 		if (s->slot_sec[i] == INT64_MIN || s->slot_sec[i] > sec ||
@@ -94,6 +102,8 @@ double lagstat_quantile(const struct lagstat *s, double q, int64_t now_ms,
 			continue;
 		for (size_t b = 0; b < LAG_BUCKETS; b++)
 			h[b] += s->b[i][b];
+		if (s->slot_max[i] > max_ms)
+			max_ms = s->slot_max[i];
 	}
 	if (!recent)
 		for (size_t b = 0; b < LAG_BUCKETS; b++)
@@ -114,7 +124,7 @@ double lagstat_quantile(const struct lagstat *s, double q, int64_t now_ms,
 	for (unsigned b = 0; b < LAG_BUCKETS; b++) {
 		seen += h[b];
 		if (seen >= rank)
-			return bucket_upper(s, b);
+			return bucket_upper(b, max_ms);
 	}
-	return bucket_upper(s, LAG_BUCKETS - 1);
+	return bucket_upper(LAG_BUCKETS - 1, max_ms);
 }

@@ -5,11 +5,14 @@
  *   EC_NONE           -> up,       consecutive failures reset
  *   EC_SLOW           -> degraded, consecutive failures reset (slow is an
  *                        answer, not a failure)
+ *                        ... but a down target stays down until
+ *                        successes_before_up answers in a row
  *   any failure class -> consecutive failures + 1; down once they reach
- *                        failures_before_down, else the state is kept
- *                        (a pending target stays pending until it is
- *                        either proven up or down).
- * Every change is an event (EV_STATE), kept in the target's ring and the
+ *                        failures_before_down, confirming before that
+ *                        (a down target stays down)
+ * So pending means exactly "no result yet": a first check that fails
+ * makes the target confirming or down, never leaves it pending. Every
+ * change is an event (EV_STATE), kept in the target's ring and the
  * model's timeline. */
 #include "target.h"
 
@@ -25,7 +28,11 @@ static const char *const state_names[STATE__COUNT] = {
 	[STATE_UP] = "up",
 	[STATE_DEGRADED] = "degraded",
 	[STATE_DOWN] = "down",
+	[STATE_CONFIRMING] = "confirming",
 };
+
+/* The union keeps an event at 32 bytes: each target holds TEVENT_LEN. */
+_Static_assert(sizeof(struct event) <= 32, "struct event grew");
 
 const char *state_name(enum state s)
 {
@@ -102,22 +109,30 @@ static void hist_push(struct target *t, const struct result *r)
 		t->hist_n++;
 }
 
+static int at_least_1(int v)
+{
+	return v > 0 ? v : 1;
+}
+
 static enum state next_state(struct target *t, enum eclass cls)
 {
-	int limit = t->conf && t->conf->failures_before_down > 0 ?
-			    t->conf->failures_before_down : 1;
+	int down_at = at_least_1(t->conf ? t->conf->failures_before_down : 1);
+	int up_at = at_least_1(t->conf ? t->conf->successes_before_up : 1);
 
-	if (cls == EC_NONE) {
+	if (cls == EC_NONE || cls == EC_SLOW) {
 		t->consecutive_failures = 0;
-		return STATE_UP;
+		if (t->consecutive_successes < INT_MAX)
+			t->consecutive_successes++;
+		if (t->state == STATE_DOWN && t->consecutive_successes < up_at)
+			return STATE_DOWN;
+		return cls == EC_NONE ? STATE_UP : STATE_DEGRADED;
 	}
-	if (cls == EC_SLOW) {
-		t->consecutive_failures = 0;
-		return STATE_DEGRADED;
-	}
+	t->consecutive_successes = 0;
 	if (t->consecutive_failures < INT_MAX)
 		t->consecutive_failures++;
-	return t->consecutive_failures >= limit ? STATE_DOWN : t->state;
+	if (t->state == STATE_DOWN || t->consecutive_failures >= down_at)
+		return STATE_DOWN;
+	return STATE_CONFIRMING;
 }
 
 static char *event_reason(const struct result *r)
@@ -168,12 +183,14 @@ bool model_record(struct model *m, uint32_t i, const struct result *r,
 	t->since_mono_ms = now_mono;
 	m->count[from]--;
 	m->count[to]++;
+	memset(&e, 0, sizeof(e));
 	e.wall_ms = r->start_wall_ms + ms_round(r->t.total_ms);
 	e.target = i;
 	e.kind = EV_STATE;
 	e.from = (uint8_t)from;
 	e.to = (uint8_t)to;
 	e.cls = (uint8_t)r->cls;
+	e.u.outage = m->outage;
 	e.reason = event_reason(r);
 	event_push(m->log, EVENTLOG_LEN, &m->log_head, &m->log_n, &e);
 	if (ev)
@@ -181,6 +198,11 @@ bool model_record(struct model *m, uint32_t i, const struct result *r,
 	e.reason = xstrdup(e.reason);
 	event_push(t->tev, TEVENT_LEN, &t->tev_head, &t->tev_n, &e);
 	return true;
+}
+
+void model_note(struct model *m, struct event *ev)
+{
+	event_push(m->log, EVENTLOG_LEN, &m->log_head, &m->log_n, ev);
 }
 
 const struct hist_entry *target_hist(const struct target *t, unsigned k)
@@ -202,6 +224,26 @@ const struct event *model_event(const struct model *m, unsigned k)
 	if (k >= m->log_n)
 		return NULL;
 	return &m->log[ring_at(m->log_head, k, EVENTLOG_LEN)];
+}
+
+/* A whole HTTP answer arrived and was judged: a status line, and a class
+ * that judged the answer (not a transfer cut after the status line, nor
+ * a Gatus condition that holds on a refused port). */
+static bool answered(enum eclass c, int http_status)
+{
+	return http_status && (c == EC_NONE || c == EC_SLOW || c == EC_STATUS ||
+			       c == EC_BODY || c == EC_CONDITION);
+}
+
+double target_latency(const struct target *t)
+{
+	return t->has_last && answered(t->last.cls, t->last.http_status) ?
+		       t->last.t.total_ms : -1;
+}
+
+double hist_latency(const struct hist_entry *h)
+{
+	return answered((enum eclass)h->cls, h->http_status) ? h->latency_ms : -1;
 }
 
 /* Nearest rank (the ceil(0.95 n)-th smallest) over at most HIST_LEN
@@ -290,6 +332,7 @@ static void target_move(struct target *t, uint32_t i, struct target *o)
 	t->state = o->state;
 	t->since_mono_ms = o->since_mono_ms;
 	t->consecutive_failures = o->consecutive_failures;
+	t->consecutive_successes = o->consecutive_successes;
 	t->checks = o->checks;
 	t->failures = o->failures;
 	memcpy(t->by_class, o->by_class, sizeof(t->by_class));
@@ -334,10 +377,13 @@ void model_adopt(struct model *m, struct model *old)
 						    EVENTLOG_LEN)];
 		struct event moved;
 
-		if (e->target >= old->n || map[e->target] == UINT32_MAX)
+		/* uptop's own events (stalls, outages) stay on the timeline. */
+		if (e->target != EVENT_NO_TARGET &&
+		    (e->target >= old->n || map[e->target] == UINT32_MAX))
 			continue;
 		moved = *e;
-		moved.target = map[e->target];
+		if (e->target != EVENT_NO_TARGET)
+			moved.target = map[e->target];
 		e->reason = NULL;
 		event_push(m->log, EVENTLOG_LEN, &m->log_head, &m->log_n,
 			   &moved);

@@ -32,6 +32,7 @@ static const char *const role_names[ROLE__COUNT] = {
 	[ROLE_STATE_DEGRADED] = "state_degraded",
 	[ROLE_STATE_DOWN] = "state_down",
 	[ROLE_STATE_PENDING] = "state_pending",
+	[ROLE_STATE_CONFIRMING] = "state_confirming",
 	[ROLE_LATENCY_OK] = "latency_ok",
 	[ROLE_LATENCY_WARN] = "latency_warn",
 	[ROLE_LATENCY_BAD] = "latency_bad",
@@ -41,6 +42,7 @@ static const char *const role_names[ROLE__COUNT] = {
 	[ROLE_DIM] = "dim",
 	[ROLE_MESSAGE] = "message",
 	[ROLE_MESSAGE_ERROR] = "message_error",
+	[ROLE_OUTAGE] = "outage",
 	[ROLE_PAUSED] = "paused",
 	[ROLE_PROMPT] = "prompt",
 	[ROLE_PHASE_DNS] = "phase_dns",
@@ -48,6 +50,7 @@ static const char *const role_names[ROLE__COUNT] = {
 	[ROLE_PHASE_TLS] = "phase_tls",
 	[ROLE_PHASE_TTFB] = "phase_ttfb",
 	[ROLE_PHASE_TRANSFER] = "phase_transfer",
+	[ROLE_PHASE_FAILED] = "phase_failed",
 };
 
 static const char *const color_names[16] = {
@@ -76,6 +79,7 @@ static const struct theme_style builtin_default[ROLE__COUNT] = {
 	[ROLE_STATE_DEGRADED] = { YELLOW, D, B },
 	[ROLE_STATE_DOWN] = { WHITE, RED, B },
 	[ROLE_STATE_PENDING] = { CYAN, D, 0 },
+	[ROLE_STATE_CONFIRMING] = { MAGENTA, D, B },
 	[ROLE_LATENCY_OK] = { GREEN, D, 0 },
 	[ROLE_LATENCY_WARN] = { YELLOW, D, 0 },
 	[ROLE_LATENCY_BAD] = { RED, D, B },
@@ -85,6 +89,7 @@ static const struct theme_style builtin_default[ROLE__COUNT] = {
 	[ROLE_DIM] = { D, D, M },
 	[ROLE_MESSAGE] = { D, D, 0 },
 	[ROLE_MESSAGE_ERROR] = { WHITE, RED, B },
+	[ROLE_OUTAGE] = { WHITE, RED, B },
 	[ROLE_PAUSED] = { BLACK, YELLOW, B },
 	[ROLE_PROMPT] = { YELLOW, D, B },
 	[ROLE_PHASE_DNS] = { BLACK, CYAN, 0 },
@@ -92,6 +97,7 @@ static const struct theme_style builtin_default[ROLE__COUNT] = {
 	[ROLE_PHASE_TLS] = { BLACK, MAGENTA, 0 },
 	[ROLE_PHASE_TTFB] = { BLACK, GREEN, 0 },
 	[ROLE_PHASE_TRANSFER] = { BLACK, BLUE, 0 },
+	[ROLE_PHASE_FAILED] = { WHITE, RED, 0 },
 };
 
 /* Attributes only: for NO_COLOR and terminals without colours. */
@@ -107,6 +113,7 @@ static const struct theme_style builtin_mono[ROLE__COUNT] = {
 	[ROLE_STATE_DEGRADED] = { D, D, B | U },
 	[ROLE_STATE_DOWN] = { D, D, B | R },
 	[ROLE_STATE_PENDING] = { D, D, M },
+	[ROLE_STATE_CONFIRMING] = { D, D, U },
 	[ROLE_LATENCY_OK] = { D, D, 0 },
 	[ROLE_LATENCY_WARN] = { D, D, U },
 	[ROLE_LATENCY_BAD] = { D, D, B },
@@ -116,6 +123,7 @@ static const struct theme_style builtin_mono[ROLE__COUNT] = {
 	[ROLE_DIM] = { D, D, M },
 	[ROLE_MESSAGE] = { D, D, 0 },
 	[ROLE_MESSAGE_ERROR] = { D, D, B | R },
+	[ROLE_OUTAGE] = { D, D, B | R },
 	[ROLE_PAUSED] = { D, D, B | R },
 	[ROLE_PROMPT] = { D, D, B },
 	[ROLE_PHASE_DNS] = { D, D, R },
@@ -123,6 +131,7 @@ static const struct theme_style builtin_mono[ROLE__COUNT] = {
 	[ROLE_PHASE_TLS] = { D, D, R | B },
 	[ROLE_PHASE_TTFB] = { D, D, U | B },
 	[ROLE_PHASE_TRANSFER] = { D, D, R },
+	[ROLE_PHASE_FAILED] = { D, D, B | R },
 };
 
 /* Bright colours on black, bold where it matters: for low vision and
@@ -139,6 +148,7 @@ static const struct theme_style builtin_high_contrast[ROLE__COUNT] = {
 	[ROLE_STATE_DEGRADED] = { BLACK, BR_YELLOW, B },
 	[ROLE_STATE_DOWN] = { BR_WHITE, RED, B },
 	[ROLE_STATE_PENDING] = { BR_CYAN, BLACK, B },
+	[ROLE_STATE_CONFIRMING] = { BLACK, BR_MAGENTA, B },
 	[ROLE_LATENCY_OK] = { BR_GREEN, BLACK, 0 },
 	[ROLE_LATENCY_WARN] = { BR_YELLOW, BLACK, B },
 	[ROLE_LATENCY_BAD] = { BR_RED, BLACK, B },
@@ -148,6 +158,7 @@ static const struct theme_style builtin_high_contrast[ROLE__COUNT] = {
 	[ROLE_DIM] = { WHITE, BLACK, 0 },
 	[ROLE_MESSAGE] = { BR_WHITE, BLACK, B },
 	[ROLE_MESSAGE_ERROR] = { BR_WHITE, RED, B },
+	[ROLE_OUTAGE] = { BR_WHITE, RED, B },
 	[ROLE_PAUSED] = { BLACK, BR_YELLOW, B },
 	[ROLE_PROMPT] = { BR_YELLOW, BLACK, B },
 	[ROLE_PHASE_DNS] = { BLACK, BR_CYAN, B },
@@ -155,6 +166,7 @@ static const struct theme_style builtin_high_contrast[ROLE__COUNT] = {
 	[ROLE_PHASE_TLS] = { BLACK, BR_MAGENTA, B },
 	[ROLE_PHASE_TTFB] = { BLACK, BR_GREEN, B },
 	[ROLE_PHASE_TRANSFER] = { BLACK, BR_WHITE, B },
+	[ROLE_PHASE_FAILED] = { BR_WHITE, RED, B },
 };
 
 const char *const theme_builtin_names[] = { "default", "mono", "high-contrast",

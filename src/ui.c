@@ -19,6 +19,7 @@
 #include "config.h"
 #include "fmt.h"
 #include "log.h"
+#include "outage.h"
 #include "sched.h"
 #include "target.h"
 #include "util.h"
@@ -299,6 +300,7 @@ struct ui *ui_new(const struct ui_opts *o, struct diag *errs)
 	cs = nl_langinfo(CODESET);
 	ui->utf8 = !o->ascii && cs && strcmp(cs, "UTF-8") == 0;
 	ui->bell = o->bell;
+	ui->last_bell = INT64_MIN / 2;
 	if (ui_open_input(ui, errs) != 0) {
 		free(ui);
 		return NULL;
@@ -404,8 +406,16 @@ int64_t ui_next_frame(const struct ui *ui)
 		return INT64_MAX;
 	if (ui_winch || ui->urgent)
 		return ui->last_frame + UI_KEY_FRAME_MS;
-	if (ui->dirty || ui->pending_bell)
+	if (ui->dirty)
 		t = ui->last_frame + UI_FRAME_MS;
+	if (ui->pending_bell) {
+		int64_t b = ui->last_bell + UI_BELL_MS;
+
+		if (b < ui->last_frame + UI_FRAME_MS)
+			b = ui->last_frame + UI_FRAME_MS;
+		if (b < t)
+			t = b;
+	}
 	if (ui->msg_until && ui->msg_until < t)
 		t = ui->msg_until;
 	return t;
@@ -422,11 +432,15 @@ void ui_message(struct ui *ui, const char *msg, bool is_error)
 	ui->dirty = ui->urgent = true;
 }
 
-void ui_on_down(struct ui *ui)
+void ui_bell(struct ui *ui, bool outage)
 {
-	if (ui->bell)
-		ui->pending_bell = true;
 	ui->dirty = true;
+	if (!ui->bell)
+		return;
+	if (outage && mono_ms() - ui->last_bell < UI_BELL_MS)
+		ui->pending_bell = false;   /* it rang for the first targets */
+	else
+		ui->pending_bell = true;
 }
 
 void ui_perf_get(const struct ui *ui, struct ui_perf *out)
@@ -469,14 +483,15 @@ static int ui_seg(struct ui *ui, int y, int *x, int right, enum role r,
 static void ui_counts(struct ui *ui, const struct ui_view *v, int y, int *x,
 		      int right, bool compact)
 {
-	static const int wide[] = { STATE_UP, STATE_DEGRADED, STATE_DOWN,
-				    STATE_PENDING };
+	static const int wide[] = { STATE_UP, STATE_DEGRADED, STATE_CONFIRMING,
+				    STATE_DOWN, STATE_PENDING };
 	/* narrow: the worst first, so down survives the cut */
-	static const int narrow[] = { STATE_DOWN, STATE_DEGRADED, STATE_PENDING,
-				      STATE_UP };
+	static const int narrow[] = { STATE_DOWN, STATE_CONFIRMING, STATE_DEGRADED,
+				      STATE_PENDING, STATE_UP };
 	static const char *const short_name[STATE__COUNT] = {
 		[STATE_UP] = "up", [STATE_DEGRADED] = "dg",
 		[STATE_DOWN] = "dn", [STATE_PENDING] = "pd",
+		[STATE_CONFIRMING] = "cf",
 	};
 	const int *order = compact ? narrow : wide;
 	char buf[64];
@@ -511,6 +526,13 @@ static void ui_stats_line(struct ui *ui, const struct ui_view *v, int y)
 		snprintf(buf, sizeof(buf), "   %.0f checks/s", v->checks_per_sec);
 	if (ui_seg(ui, y, &x, right, ROLE_HEADER, buf) != 0)
 		return;
+	/* uptop's own stalls (checks voided and re-run), once there is one */
+	if (v->stalls) {
+		snprintf(buf, sizeof(buf), "  %llu stall%s",
+			 (unsigned long long)v->stalls, v->stalls == 1 ? "" : "s");
+		if (ui_seg(ui, y, &x, right, ROLE_LATENCY_WARN, buf) != 0)
+			return;
+	}
 	if (s) {
 		snprintf(buf, sizeof(buf), "  %zu in flight", s->in_flight);
 		if (ui_seg(ui, y, &x, right, ROLE_HEADER, buf) != 0)
@@ -563,14 +585,37 @@ static void ui_title_line(struct ui *ui, const struct ui_view *v, bool counts)
 	       v->config_path ? v->config_path : "-");
 }
 
-static int ui_header(struct ui *ui, const struct ui_view *v)
+/* One line while a mass outage is open: since when, how many, the
+ * common class, and what it likely means (outage.h has the rule). */
+static void ui_outage_line(struct ui *ui, const struct outage_status *o,
+			   int y, int64_t now)
+{
+	char buf[320], clk[16], dur[32];
+	const char *cls = eclass_name((enum eclass)o->cls);
+
+	fmt_clock(clk, sizeof(clk), wall_ms() - (now - o->since_ms));
+	fmt_duration(dur, sizeof(dur), now > o->since_ms ? now - o->since_ms : 0);
+	snprintf(buf, sizeof(buf), " OUTAGE since %s (%s): %u target%s failing "
+		 "on %u host%s, mostly %s; %u back. %s", clk, dur,
+		 o->targets - o->back, o->targets - o->back == 1 ? "" : "s",
+		 o->hosts, o->hosts == 1 ? "" : "s", cls ? cls : "?", o->back,
+		 o->by_canary ? "The canary failed: uptop's own network is likely down."
+			      : "Likely uptop's own network or resolver.");
+	ui_fill(ui, y, 0, COLS, ROLE_OUTAGE);
+	ui_put(ui, y, 0, COLS, ROLE_OUTAGE, buf);
+}
+
+static int ui_header(struct ui *ui, const struct ui_view *v, int64_t now)
 {
 	bool two = LINES >= 10;
+	int top = two ? 2 : 1;
 
 	ui_title_line(ui, v, !two);
 	if (two)
 		ui_stats_line(ui, v, 1);
-	return two ? 2 : 1;
+	if (v->outage && v->outage->open)
+		ui_outage_line(ui, v->outage, top++, now);
+	return top;
 }
 
 /* The key hints of where the UI is (view or prompt), in the key table's
@@ -724,7 +769,7 @@ void ui_draw(struct ui *ui, const struct ui_view *v, int64_t now)
 	if (COLS < UI_MIN_COLS || LINES < UI_MIN_LINES) {
 		ui_too_small(ui);
 	} else {
-		top = ui_header(ui, v);
+		top = ui_header(ui, v, now);
 		bottom = LINES - ui_footer(ui);
 		switch (ui->mode) {
 		case MODE_DETAIL: ui_detail_draw(ui, v, top, bottom, now); break;
@@ -735,9 +780,10 @@ void ui_draw(struct ui *ui, const struct ui_view *v, int64_t now)
 	}
 	wnoutrefresh(stdscr);
 	doupdate();
-	if (ui->pending_bell) {
+	if (ui->pending_bell && now - ui->last_bell >= UI_BELL_MS) {
 		beep();
 		ui->pending_bell = false;
+		ui->last_bell = now;
 	}
 	ui_screen_collect(ui);
 	ui->dirty = ui->urgent = false;

@@ -21,6 +21,7 @@ enum role ui_state_role(int state)
 	case STATE_UP: return ROLE_STATE_UP;
 	case STATE_DEGRADED: return ROLE_STATE_DEGRADED;
 	case STATE_DOWN: return ROLE_STATE_DOWN;
+	case STATE_CONFIRMING: return ROLE_STATE_CONFIRMING;
 	default: return ROLE_STATE_PENDING;
 	}
 }
@@ -31,6 +32,7 @@ const char *ui_state_badge(int state)
 	case STATE_UP: return "UP";
 	case STATE_DEGRADED: return "DEGR";
 	case STATE_DOWN: return "DOWN";
+	case STATE_CONFIRMING: return "CONF";
 	default: return "PEND";
 	}
 }
@@ -62,9 +64,10 @@ static int state_rank(enum state s)
 {
 	switch (s) {
 	case STATE_DOWN: return 0;
-	case STATE_DEGRADED: return 1;
-	case STATE_PENDING: return 2;
-	default: return 3;
+	case STATE_CONFIRMING: return 1;
+	case STATE_DEGRADED: return 2;
+	case STATE_PENDING: return 3;
+	default: return 4;
 	}
 }
 
@@ -147,29 +150,34 @@ static void code_sort(struct ui_sortkey *k, const struct target *t)
 	k->k = t->has_last && t->last.http_status ? t->last.http_status : 1000;
 }
 
+/* A latency, coloured against the target's limit; "-" when < 0. */
+static void ms_cell(struct ui_cell *c, const struct target *t, double ms)
+{
+	fmt_latency(c->text, sizeof(c->text), ms);
+	if (ms >= 0)
+		c->role = latency_role(t, ms);
+}
+
+/* An answer's latency; "-" for a check that got none (target.h). */
 static void latency_cell(struct ui_cell *c, const struct target *t,
 			 int64_t now)
 {
 	(void)now;
-	fmt_latency(c->text, sizeof(c->text),
-		    t->has_last ? t->last.t.total_ms : -1);
-	if (t->has_last)
-		c->role = latency_role(t, t->last.t.total_ms);
+	ms_cell(c, t, target_latency(t));
 }
 
+/* Worst first: no answer at all, then the slowest; never checked last. */
 static void latency_sort(struct ui_sortkey *k, const struct target *t)
 {
-	k->k = t->has_last ? -t->last.t.total_ms : HUGE_VAL;
+	double ms = target_latency(t);
+
+	k->k = !t->has_last ? HUGE_VAL : ms < 0 ? -HUGE_VAL : -ms;
 }
 
 static void p95_cell(struct ui_cell *c, const struct target *t, int64_t now)
 {
-	double v = target_p95(t);
-
 	(void)now;
-	fmt_latency(c->text, sizeof(c->text), v);
-	if (v >= 0)
-		c->role = latency_role(t, v);
+	ms_cell(c, t, target_p95(t));
 }
 
 static void p95_sort(struct ui_sortkey *k, const struct target *t)

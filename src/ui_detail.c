@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <wchar.h>
 
 #include "config.h"
@@ -379,7 +380,7 @@ static void detail_totals(struct pen *p, const struct target *t);
 static void detail_last(struct pen *p, const struct target *t)
 {
 	const struct result *r = &t->last;
-	char buf[RESULT_URL_LEN * 2], lat[32], clk[16];
+	char buf[RESULT_URL_LEN * 2], lat[48], clk[16];
 
 	pen_label(p, "Remote");
 	pen_put(p, ROLE_NORMAL, t->has_last && r->remote_ip[0] ? r->remote_ip
@@ -402,7 +403,15 @@ static void detail_last(struct pen *p, const struct target *t)
 		return;
 	}
 	fmt_clock(clk, sizeof(clk), r->start_wall_ms);
-	fmt_latency(lat, sizeof(lat), r->t.total_ms);
+	/* a latency is an answer's; a failure says how long it took */
+	if (target_latency(t) >= 0) {
+		fmt_latency(lat, sizeof(lat), target_latency(t));
+	} else {
+		char took[24];
+
+		fmt_latency(took, sizeof(took), r->t.total_ms);
+		snprintf(lat, sizeof(lat), "failed after %s", took);
+	}
 	if (r->http_status)
 		snprintf(buf, sizeof(buf), "%s  %d  %s", clk, r->http_status, lat);
 	else
@@ -434,19 +443,57 @@ static void detail_totals(struct pen *p, const struct target *t)
 	pen_nl(p);
 }
 
+enum { PH_DNS, PH_CONNECT, PH_TLS, PH_TTFB, PH_TRANSFER, PH__COUNT };
+
+/* The phase a check without an answer ended in, from how far its timings
+ * got: a failed lookup, no connection, no TLS (https), no first byte, or
+ * cut in the body. */
+static int failed_phase(const struct target *t)
+{
+	const struct result *r = &t->last;
+
+	if (r->cls == EC_DNS)
+		return PH_DNS;
+	if (r->t.connect_ms <= 0)
+		return PH_CONNECT;
+	if (r->t.tls_ms <= 0 && strncasecmp(t->conf->url, "https:", 6) == 0)
+		return PH_TLS;
+	return r->t.ttfb_ms <= 0 ? PH_TTFB : PH_TRANSFER;
+}
+
+/* Legend items after `sep` (NULL: the first), wrapping instead of
+ * running off the edge. */
+static void pen_item(struct pen *p, enum role r, const char *s, const char *sep)
+{
+	int w = fmt_width(s) + (sep ? (int)strlen(sep) : 0);
+
+	if (sep && p->x + w > COLS - 1) {
+		pen_nl(p);
+		p->x = 2;
+		sep = NULL;
+	}
+	if (sep)
+		pen_put(p, ROLE_DIM, sep);
+	pen_put(p, r, s);
+}
+
 /* DNS | connect | TLS | TTFB | transfer, each segment as wide as its
- * share of the total, labelled when the label fits. */
+ * share of the whole. A check that got no answer stops at the phase it
+ * failed in, drawn as such; the phases after it are not drawn. A label
+ * sits in its segment only when it fits whole; the legend below names
+ * every phase with its time (wrapped), so labels never overlap or cut. */
 static void detail_phases(struct pen *p, const struct target *t)
 {
-	static const char *const names[5] = { "DNS", "connect", "TLS", "TTFB",
-					      "transfer" };
-	static const enum role roles[5] = { ROLE_PHASE_DNS, ROLE_PHASE_CONNECT,
-					    ROLE_PHASE_TLS, ROLE_PHASE_TTFB,
-					    ROLE_PHASE_TRANSFER };
+	static const char *const names[PH__COUNT] = { "DNS", "connect", "TLS",
+						      "TTFB", "transfer" };
+	static const enum role roles[PH__COUNT] = {
+		ROLE_PHASE_DNS, ROLE_PHASE_CONNECT, ROLE_PHASE_TLS,
+		ROLE_PHASE_TTFB, ROLE_PHASE_TRANSFER };
 	const struct timings *tm = &t->last.t;
-	double part[5];
-	int cells[5], width = COLS - 4 < 100 ? COLS - 4 : 100, y;
-	char buf[48], lat[24];
+	double part[PH__COUNT], rest;
+	int cells[PH__COUNT], width = COLS - 4 < 100 ? COLS - 4 : 100, y, n;
+	int fail = -1;
+	char buf[64], lat[24];
 
 	if (!t->has_last) {
 		p->x = 2;
@@ -454,40 +501,45 @@ static void detail_phases(struct pen *p, const struct target *t)
 		pen_nl(p);
 		return;
 	}
-	part[0] = tm->dns_ms;
-	part[1] = tm->connect_ms;
-	part[2] = tm->tls_ms;
-	part[3] = tm->ttfb_ms;
-	part[4] = tm->total_ms - tm->dns_ms - tm->connect_ms - tm->tls_ms -
-		  tm->ttfb_ms;
-	if (part[4] < 0)
-		part[4] = 0;
-	layout_bar(part, 5, width, cells);
+	if (target_latency(t) < 0)
+		fail = failed_phase(t);
+	part[PH_DNS] = tm->dns_ms;
+	part[PH_CONNECT] = tm->connect_ms;
+	part[PH_TLS] = tm->tls_ms;
+	part[PH_TTFB] = tm->ttfb_ms;
+	n = fail >= 0 ? fail + 1 : PH__COUNT;
+	/* the last phase drawn takes what the others leave of the total */
+	rest = tm->total_ms;
+	for (int i = 0; i < n - 1; i++)
+		rest -= part[i];
+	part[n - 1] = rest > 0 ? rest : 0;
+	layout_bar(part, (size_t)n, width, cells);
 	p->x = 2;
 	y = pen_y(p);
-	for (int i = 0; i < 5; i++) {
-		if (y >= 0 && cells[i] > 0) {
-			char initial[2] = { names[i][0], '\0' };
+	for (int i = 0; i < n; i++) {
+		enum role r = i == fail ? ROLE_PHASE_FAILED : roles[i];
 
-			/* the whole label, else its initial: "D…" is noise */
-			ui_fill(p->ui, y, p->x, cells[i], roles[i]);
-			ui_put(p->ui, y, p->x, cells[i], roles[i],
-			       (int)strlen(names[i]) <= cells[i] ? names[i]
-								 : initial);
+		if (y >= 0 && cells[i] > 0) {
+			ui_fill(p->ui, y, p->x, cells[i], r);
+			if ((int)strlen(names[i]) <= cells[i])
+				ui_put(p->ui, y, p->x, cells[i], r, names[i]);
 		}
 		p->x += cells[i];
 	}
 	pen_nl(p);
 	p->x = 2;
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < n; i++) {
 		fmt_latency(lat, sizeof(lat), part[i]);
-		snprintf(buf, sizeof(buf), "%s %s", names[i], lat);
-		pen_put(p, roles[i], buf);
-		pen_put(p, ROLE_DIM, i < 4 ? " | " : "");
+		snprintf(buf, sizeof(buf), "%s%s %s", names[i],
+			 i == fail ? (p->ui->utf8 ? " \xe2\x9c\x97" : " X") : "", lat);
+		pen_item(p, i == fail ? ROLE_ERROR : roles[i], buf, i ? " | " : NULL);
 	}
 	fmt_latency(lat, sizeof(lat), tm->total_ms);
-	snprintf(buf, sizeof(buf), "  total %s", lat);
-	pen_put(p, ROLE_NORMAL, buf);
+	if (fail >= 0)
+		snprintf(buf, sizeof(buf), "failed in %s after %s", names[fail], lat);
+	else
+		snprintf(buf, sizeof(buf), "total %s", lat);
+	pen_item(p, fail >= 0 ? ROLE_ERROR : ROLE_NORMAL, buf, "  ");
 	pen_nl(p);
 }
 
@@ -501,7 +553,7 @@ static void detail_history(struct pen *p, const struct target *t)
 		bool bad = eclass_is_failure((enum eclass)h->cls);
 
 		fmt_clock(clk, sizeof(clk), h->wall_ms);
-		fmt_latency(lat, sizeof(lat), h->latency_ms);
+		fmt_latency(lat, sizeof(lat), hist_latency(h));   /* "-": no answer */
 		snprintf(code, sizeof(code), h->http_status ? "%d" : "-",
 			 h->http_status);
 		p->x = 2;
@@ -526,7 +578,31 @@ static void detail_history(struct pen *p, const struct target *t)
 	}
 }
 
-/* "12:00:01  up -> down  reason", the from/to in their state colours. */
+/* uptop's own events: "stall 5012 ms  uptop did not run ...", "outage
+ * start  300 targets on 3 hosts ...". */
+static void pen_own_event(struct pen *p, const struct event *e)
+{
+	char head[48];
+	enum role r = ROLE_LATENCY_WARN;
+
+	if (e->kind == EV_STALL) {
+		snprintf(head, sizeof(head), "stall %u ms", e->u.stall.ms);
+	} else if (e->kind == EV_OUTAGE && e->u.out.phase == OUTAGE_START) {
+		snprintf(head, sizeof(head), "OUTAGE");
+		r = ROLE_OUTAGE;
+	} else if (e->kind == EV_OUTAGE) {
+		snprintf(head, sizeof(head), "outage over");
+		r = ROLE_STATE_UP;
+	} else {
+		snprintf(head, sizeof(head), "event %u", e->kind);
+	}
+	pen_put(p, r, head);
+	pen_put(p, ROLE_NORMAL, "  ");
+	pen_put(p, ROLE_NORMAL, e->reason ? e->reason : "");
+}
+
+/* "12:00:01  up -> down  reason", the from/to in their state colours;
+ * uptop's own events (no target) by pen_own_event. */
 static void pen_event(struct pen *p, const struct event *e, const char *name)
 {
 	char clk[16];
@@ -543,8 +619,14 @@ static void pen_event(struct pen *p, const struct event *e, const char *name)
 	if (name) {
 		int w = COLS / 4 > 12 ? COLS / 4 : 12;
 
-		pen_col(p, ROLE_NORMAL, name, w);
+		pen_col(p, e->target == EVENT_NO_TARGET ? ROLE_DIM : ROLE_NORMAL,
+			name, w);
 		p->x++;
+	}
+	if (e->kind != EV_STATE) {
+		pen_own_event(p, e);
+		pen_nl(p);
+		return;
 	}
 	pen_put(p, ui_state_role(e->from), state_name((enum state)e->from));
 	pen_put(p, ROLE_DIM, p->ui->utf8 ? " \xe2\x86\x92 " : " -> ");
@@ -601,14 +683,15 @@ static void events_draw(struct pen *p, const void *arg)
 	unsigned k;
 
 	p->x = 1;
-	pen_put(p, ROLE_TITLE, "State changes, newest first");
+	pen_put(p, ROLE_TITLE, "Events, newest first: state changes, outages, "
+		"uptop's own stalls");
 	pen_nl(p);
 	for (k = 0; m && (e = model_event(m, k)); k++)
-		pen_event(p, e, e->target < m->n ? m->v[e->target].conf->name
-						 : "?");
+		pen_event(p, e, e->target == EVENT_NO_TARGET ? "(uptop)" :
+				e->target < m->n ? m->v[e->target].conf->name : "?");
 	if (!k) {
 		p->x = 2;
-		pen_put(p, ROLE_DIM, "no state changes yet");
+		pen_put(p, ROLE_DIM, "no events yet");
 		pen_nl(p);
 	}
 }

@@ -393,7 +393,7 @@ const struct ui_binding ui_bindings[] = {
 	  .help = "filter by name, group, URL or error as you type",
 	  .hint = "Filter", .hint_in = IN_TABLE, .fn = key_prompt },
 	{ .keys = "f", .in = IN_TABLE, .section = HELP_VIEWING,
-	  .help = "show all / problems only (down, degraded) / down only",
+	  .help = "show all / problems only (down, confirming, degraded) / down only",
 	  .hint = "View", .hint_in = IN_TABLE, .fn = key_kind },
 	{ .keys = "s", .in = IN_TABLE, .section = HELP_VIEWING,
 	  .help_fn = help_sort, .hint = "Sort", .hint_in = IN_TABLE,

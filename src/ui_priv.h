@@ -63,6 +63,7 @@ struct ui {
 	/* frame pacing */
 	bool dirty, urgent;
 	int64_t last_frame;
+	int64_t last_bell;          /* monotonic; rings are UI_BELL_MS apart */
 	int64_t msg_until;           /* an info message expires (0: never) */
 
 	enum ui_mode mode;

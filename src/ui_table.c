@@ -30,7 +30,8 @@ const char *ui_filter_name(enum ui_filter_kind k)
 static bool ui_kind_match(enum ui_filter_kind k, enum state s)
 {
 	switch (k) {
-	case FILTER_PROBLEMS: return s == STATE_DOWN || s == STATE_DEGRADED;
+	case FILTER_PROBLEMS:
+		return s == STATE_DOWN || s == STATE_DEGRADED || s == STATE_CONFIRMING;
 	case FILTER_DOWN: return s == STATE_DOWN;
 	default: return true;
 	}

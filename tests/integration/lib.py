@@ -222,12 +222,15 @@ class Fixture:
     tls=True adds the good HTTPS port and the three broken TLS ports
     (.https_wrong_host, .https_expired, .tls_close); .ca is the certificate to
     trust. stop() and restart() keep the ports, so a test can kill the server
-    under uptop and bring it back. The process is killed on exit."""
+    under uptop and bring it back. The process is killed on exit. host: any
+    127.x address (several fixtures on 127.0.0.2, .3, ... are distinct
+    hosts to uptop)."""
 
     READY_TIMEOUT = 10.0
 
-    def __init__(self, tls=True):
+    def __init__(self, tls=True, host=HOST):
         self.tls = tls
+        self.host = host
         self.dir = tempfile.mkdtemp(prefix="uptop-fx-")
         self.proc = None
         self.info = {}
@@ -252,7 +255,7 @@ class Fixture:
     def _argv(self, ready):
         ports = self._ports or {"http": 0, "https": 0, "https_wrong_host": 0,
                                 "https_expired": 0, "tls_close": 0}
-        argv = [sys.executable, str(FIXTURE), "--host", HOST, "--port", str(ports["http"]),
+        argv = [sys.executable, str(FIXTURE), "--host", self.host, "--port", str(ports["http"]),
                 "--ready-file", ready, "--exit-with-parent"]
         if self.tls:
             argv += ["--tls-port", str(ports["https"]),
@@ -311,7 +314,7 @@ class Fixture:
             port = self.https if tls else self.http
         scheme = "https" if tls or port in (self.https, self.https_wrong_host,
                                             self.https_expired, self.tls_close) else "http"
-        return f"{scheme}://{HOST}:{port}/{path.lstrip('/')}"
+        return f"{scheme}://{self.host}:{port}/{path.lstrip('/')}"
 
     def get(self, path, timeout=5):
         """(status, body bytes) of a plain GET, without any proxy."""

@@ -174,6 +174,17 @@ targets:
         f'{{target="flaky",group="",url="{fx.url("/status/500")}",state="down"}}')
     t.ok(rc == 2 and down == 1.0, "one failure is down in --once, as its exit status says "
          "(failures_before_down does not apply)", out[-600:])
+    t.eq(samples(out, "uptop_outage_active").get(""), 0.0, "no outage: uptop_outage_active 0")
+    canary = write_config(tmp, f"""
+settings: {{canary: gateway}}
+targets:
+  - {{name: gateway, url: "http://127.0.0.1:{free_port()}/"}}
+  - {{name: shop, url: "{fx.url('/ok')}"}}
+""", name="canary.yaml")
+    rc, out, _, _ = run_uptop(["--once", "--format", "prometheus", "-c", canary])
+    t.eq(samples(out, "uptop_outage_active").get(""), 1.0,
+         "the canary fails: the outage is open, uptop_outage_active 1")
+    t.ok('state="confirming"' in out, "the states include confirming")
 
 
 def test_url_list(t, fx):

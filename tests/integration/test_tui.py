@@ -80,6 +80,14 @@ class Tmux:
         self.path = self.run("display-message", "-p", "#{socket_path}").strip()
         return self
 
+    def bell_counter(self, path):
+        """Counts the bells any pane rings, from now on (tmux's alert-bell
+        hook appends a line to path) -> a function giving the count."""
+        self.run("set-option", "-g", "monitor-bell", "on")
+        self.run("set-option", "-g", "bell-action", "any")
+        self.run("set-hook", "-g", "alert-bell", f"run-shell 'echo bell >> {path}'")
+        return lambda: sum(1 for _ in open(path)) if os.path.exists(path) else 0
+
     def kill(self):
         self.run("kill-server", check=False)
         if self.path:        # tmux leaves the socket file behind
@@ -474,7 +482,7 @@ def check_help(r):
 
 def check_events(r):
     r.keys("e")
-    ok, s = r.wait_for(lambda s: "State changes, newest first" in s
+    ok, s = r.wait_for(lambda s: "Events, newest first" in s
                        and re.search(r"down503\s+pending → down\s+status: got 503", s))
     t.ok(ok and re.search(r"ok\s+pending → up", s), "e: the event timeline shows the state "
          "changes with their reasons", s)
@@ -644,7 +652,7 @@ def hostile_session(tmux, tmp, fx):
         t.ok(ok and "evil␛]0;PWNED␇␛[2J␛[H" in s, "a name's escapes show as placeholders (␛ ␇)", s)
         screen_intact(r, s, "table")
         r.keys("e")
-        ok, s = r.wait_for("State changes, newest first")
+        ok, s = r.wait_for("Events, newest first")
         t.ok("'/x␛]0;PWNED␇␛[2J␛[H␇'" in s,
              "the server's bytes in an error show as placeholders (events)", s)
         screen_intact(r, s, "events")

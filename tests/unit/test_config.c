@@ -173,6 +173,8 @@ static void test_full(void)
 	IS_INT(t->timeout_ms, 3000, "timeout");
 	IS_INT(t->max_latency_ms, 800, "max_latency");
 	IS_INT(t->failures_before_down, 2, "failures_before_down");
+	IS_INT(t->successes_before_up, 3, "successes_before_up");
+	IS_INT(t->interval_down_ms, 4000, "interval_down");
 	OK(!t->follow_redirects, "follow_redirects false");
 	OK(!t->verify_tls, "verify_tls no");
 	OK(t->fresh_connection, "fresh_connection yes");
@@ -200,9 +202,12 @@ static void test_full(void)
 	IS_STR(a->group, "", "api: group empty");
 	OK(a->body == NULL && a->body_contains == NULL && a->ca_file == NULL, "api: NULLs");
 	OK(a->follow_redirects && a->verify_tls && !a->fresh_connection, "api: bool defaults");
+	IS_INT(a->successes_before_up, 1, "api: successes_before_up 1");
+	IS_INT(a->interval_down_ms, 0, "api: interval_down is the interval (0)");
 	IS_INT(c->settings.max_concurrency, 32, "max_concurrency");
 	IS_STR(c->settings.theme, "high-contrast", "theme");
 	OK(c->settings.bell, "bell");
+	IS_STR(c->settings.canary, "api", "canary names a target");
 	OK(c->has_secrets, "an Authorization header is a secret");
 	config_free(c);
 }

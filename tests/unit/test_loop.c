@@ -1,13 +1,16 @@
 /* test_loop.c - the loop's timers: removal (also from inside a callback,
- * the timer's own included), re-adding, what is left registered, and the
+ * the timer's own included), re-adding, what is left registered, stalls
+ * (a slow callback, a gap between turns, a real SIGSTOP in poll), and the
  * one FNV-1a hash of util. No fds beyond a pipe, no network. */
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -255,6 +258,122 @@ static void test_debug_log(void)
 	unlink(path);
 }
 
+/* --- stalls ------------------------------------------------------------- */
+
+struct stallrec {
+	struct loop *l;
+	int calls;
+	int64_t ms;
+	bool inside;           /* what loop_stall_check said in the callback */
+	bool second;           /* ... and when asked again right after */
+	struct loop_timer *rearm;   /* the handler moves this timer on */
+};
+
+static void on_stall_seen(void *arg, int64_t ms)
+{
+	struct stallrec *r = arg;
+
+	r->calls++;
+	r->ms = ms;
+	if (r->rearm)
+		loop_timer_arm(r->rearm, mono_ms() + 60000);
+}
+
+static void on_slow_timer(void *arg)
+{
+	struct stallrec *r = arg;
+
+	sleep_ms(LOOP_STALL_MS + 60);
+	r->inside = loop_stall_check(r->l);
+	r->second = loop_stall_check(r->l);
+}
+
+static int fired_after;
+
+static void on_count(void *arg)
+{
+	(void)arg;
+	fired_after++;
+}
+
+/* Each place a stall can hide is noticed once, with its length, before
+ * the next callback runs; ordinary turns are not stalls. */
+static void test_stalls(void)
+{
+	struct loop *l = loop_new();
+	struct stallrec r = { .l = l };
+	struct loop_timer slow = { 0 }, next = { 0 };
+	int fds[2], done = 0;
+	pid_t child;
+
+	loop_on_stall(l, on_stall_seen, &r);
+	for (int i = 0; i < 5; i++)
+		loop_turn(l, 20);
+	IS_INT(r.calls, 0, "five quiet 20 ms turns: no stall");
+
+	/* A callback that runs too long: said from inside it, once. */
+	loop_timer_add(l, &slow, on_slow_timer, &r);
+	loop_timer_arm(&slow, mono_ms());
+	loop_turn(l, 0);
+	OK(r.inside, "loop_stall_check inside a %d ms callback: true", LOOP_STALL_MS + 60);
+	IS_INT(r.calls, 1, "the handler ran once");
+	OK(r.ms >= LOOP_STALL_MS + 50, "with its length (%lld ms)", (long long)r.ms);
+	OK(!r.second, "asked again at once: no new stall");
+	IS_INT(loop_stall_count(l), 1, "counted");
+
+	/* Between two turns (stopped right after one). */
+	sleep_ms(LOOP_STALL_MS + 60);
+	loop_turn(l, 0);
+	IS_INT(r.calls, 2, "a gap between turns is a stall");
+
+	/* Before a timer that the stall judged: the handler may move it. */
+	r.rearm = &next;
+	loop_timer_add(l, &next, on_count, NULL);
+	loop_timer_arm(&slow, mono_ms());
+	loop_timer_arm(&next, mono_ms());
+	fired_after = 0;
+	loop_turn(l, 0);   /* slow's callback stalls; next comes after it */
+	IS_INT(r.calls, 3, "the slow callback's stall");
+	IS_INT(fired_after, 0, "the timer the handler moved on did not fire");
+	r.rearm = NULL;
+
+	/* A real SIGSTOP while the loop turns (mostly asleep in poll, waking
+	 * every 100 ms), SIGCONT 400 ms later, then a byte on a pipe ends
+	 * the run: exactly one stall, at least the stop less one wait. */
+	if (pipe(fds) != 0)
+		abort();
+	fflush(stdout);
+	child = fork();
+	if (child == 0) {
+		sleep_ms(50);
+		kill(getppid(), SIGSTOP);
+		sleep_ms(400);
+		kill(getppid(), SIGCONT);
+		if (write(fds[1], "x", 1) != 1)
+			_exit(1);
+		_exit(0);
+	}
+	loop_fd_set(l, fds[0], POLLIN, on_readable, &done);
+	loop_timer_disarm(&next);
+	while (!done) {
+		if (next.due_ms == INT64_MAX)
+			loop_timer_arm(&next, mono_ms() + 100);
+		loop_turn(l, -1);
+	}
+	waitpid(child, NULL, 0);
+	IS_INT(r.calls, 4, "SIGSTOP, SIGCONT 400 ms later: one stall");
+	OK(r.ms >= 280, "as long as the stop less one 100 ms wait (%lld ms)", (long long)r.ms);
+	IS_INT(loop_stall_count(l), 4, "four stalls in all");
+	loop_fd_del(l, fds[0]);
+	close(fds[0]);
+	close(fds[1]);
+
+	loop_timer_del(l, &slow);
+	loop_timer_del(l, &next);
+	loop_on_stall(l, NULL, NULL);
+	loop_free(l);
+}
+
 /* The published FNV-1a 64 test vectors (the resolver had the offset
  * basis one digit short until both tables shared this one). */
 static void test_fnv1a(void)
@@ -270,6 +389,7 @@ int main(void)
 	test_del_while_dispatching();
 	test_counts();
 	test_debug_log();
+	test_stalls();
 	test_fnv1a();
 	return tap_done();
 }

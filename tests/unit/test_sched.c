@@ -158,6 +158,59 @@ static void test_coalesce(void)
 	sched_free(s);
 }
 
+/* interval_down: a failing target on its own period, then back on its
+ * grid. Interval 10 s, interval_down 2 s. */
+static void test_retry(void)
+{
+	struct sched *s = sched_new(2, 4);
+	const struct sched_stats *st = sched_stats(s);
+
+	sched_add(s, 0, 0, 10000);
+	sched_add(s, 1, 500, 10000);
+	sched_tick(s, 0);
+	IS_INT(pop(s), 0, "0 runs at 0");
+	sched_done(s, 0);              /* it failed */
+	sched_retry(s, 0, 2000, 0);
+	IS_INT(sched_next_due(s), 500, "1's grid slot first");
+	sched_tick(s, 500);
+	pop(s);
+	sched_done(s, 1);
+	IS_INT(sched_next_due(s), 2000, "0 retries 2 s after its start");
+	IS_INT(sched_tick(s, 2000), 1, "the retry is queued");
+	IS_INT(pop(s), 0, "and runs");
+	IS_INT(sched_next_due(s), 4000, "a retry that is not renewed keeps the period");
+	sched_done(s, 0);
+	sched_retry(s, 0, 2000, 2010);   /* still failing; it started at 2010 */
+	IS_INT(sched_next_due(s), 4010, "renewed from the last start");
+	for (int64_t t = 4010; t <= 10010; t += 2000) {
+		sched_tick(s, t);
+		pop(s);
+		sched_done(s, 0);
+		sched_retry(s, 0, 2000, t);
+	}
+	IS_INT(st->overdue, 0, "grid slot 10000 passed while retrying: not overdue");
+	IS_INT(st->started, 1 + 1 + 1 + 4, "4 retries between 4 s and 10 s");
+	sched_grid(s, 0, 10050);         /* it answered at 10050 */
+	IS_INT(sched_tick(s, 11999), 1, "only 1's grid slot (10500) once 0 is back");
+	IS_INT(pop(s), 1, "that is 1");
+	sched_done(s, 1);
+	IS_INT(sched_tick(s, 19999), 0, "no retry of 0 once back");
+	IS_INT(sched_stats(s)->queued, 0, "0 waits for its grid");
+	IS_INT(sched_tick(s, 20000), 1, "the grid resumes at 20000");
+	IS_INT(pop(s), 0, "0 on its grid");
+	sched_done(s, 0);
+	IS_INT(st->overdue, 0, "and nothing was overdue");
+	sched_grid(s, 0, 20100);
+	IS_INT(sched_next_due(s), 20500, "sched_grid on the grid: no-op (1 at 20500)");
+
+	/* A retry period longer than the interval (backing off) works too. */
+	sched_retry(s, 1, 60000, 20500);
+	sched_tick(s, 20500);
+	IS_INT(pop(s), UINT32_MAX, "1 backs off: not at its grid slot");
+	IS_INT(sched_next_due(s), 30000, "0's grid is next");
+	sched_free(s);
+}
+
 static void test_jitter_grid(void)
 {
 	struct sched *s = sched_new(100, 1000);
@@ -412,6 +465,7 @@ int main(void)
 	test_fixed_rate();
 	test_no_overlap();
 	test_coalesce();
+	test_retry();
 	test_jitter_grid();
 	test_cap_fifo();
 	test_now();

@@ -91,6 +91,8 @@ static void test_names(void)
 	IS_STR(state_name(STATE_UP), "up", "state name up");
 	IS_STR(state_name(STATE_DEGRADED), "degraded", "state name degraded");
 	IS_STR(state_name(STATE_DOWN), "down", "state name down");
+	IS_STR(state_name(STATE_CONFIRMING), "confirming", "state name confirming");
+	IS_STR(state_name(STATE__COUNT), "unknown", "out of range");
 }
 
 static void test_single_failure(void)
@@ -148,54 +150,137 @@ static void test_two_failures(void)
 	bool counts = true;
 
 	model_init(&m, c, 2, 0);
-	OK(!rec(&m, 0, EC_TIMEOUT, 1, &ev), "pending, 1st failure: no change");
-	IS_INT(m.v[0].state, STATE_PENDING, "stays pending");
+	/* Issue 10: pending means never checked; a failed first check is
+	 * visibly confirming (or down), never "pending, 1/2 fails". */
+	OK(rec(&m, 0, EC_TIMEOUT, 1, &ev), "pending, 1st failure: a change");
+	IS_INT(m.v[0].state, STATE_CONFIRMING, "pending -> confirming");
+	IS_INT(ev.from, STATE_PENDING, "event from pending");
+	IS_INT(ev.to, STATE_CONFIRMING, "event to confirming");
+	IS_INT(m.count[STATE_PENDING], 1, "header: one pending left");
+	IS_INT(m.count[STATE_CONFIRMING], 1, "header: one confirming");
 	IS_INT(m.v[0].consecutive_failures, 1, "1 failure counted");
 	OK(rec(&m, 0, EC_TIMEOUT, 2, &ev), "2nd failure: down");
-	IS_INT(ev.from, STATE_PENDING, "pending -> down");
+	IS_INT(ev.from, STATE_CONFIRMING, "confirming -> down");
 	IS_INT(ev.to, STATE_DOWN, "to down");
 	OK(rec(&m, 0, EC_NONE, 3, &ev), "success: up");
 	IS_INT(m.v[0].consecutive_failures, 0, "success resets failures");
-	OK(!rec(&m, 0, EC_DNS, 4, &ev), "up, 1st failure: stays up");
-	IS_INT(m.v[0].state, STATE_UP, "still up");
-	OK(rec(&m, 0, EC_SLOW, 5, &ev), "slow: degraded");
+	OK(rec(&m, 0, EC_DNS, 4, &ev), "up, 1st failure: confirming");
+	IS_INT(ev.from, STATE_UP, "from up");
+	IS_INT(m.v[0].state, STATE_CONFIRMING, "not read as healthy");
+	OK(rec(&m, 0, EC_NONE, 5, &ev), "an answer ends confirming");
+	IS_INT(ev.to, STATE_UP, "confirming -> up");
+	OK(rec(&m, 0, EC_SLOW, 6, &ev), "slow: degraded");
 	IS_INT(ev.to, STATE_DEGRADED, "up -> degraded");
 	IS_STR(ev.reason, "slow: 1250 ms, over max_latency 800 ms",
 	       "slow reason");
 	IS_INT(m.v[0].consecutive_failures, 0, "slow resets failures");
-	OK(!rec(&m, 0, EC_DNS, 6, &ev), "degraded, 1st failure: stays");
-	IS_INT(m.v[0].state, STATE_DEGRADED, "still degraded");
-	OK(rec(&m, 0, EC_DNS, 7, &ev), "2nd failure: down");
-	IS_INT(ev.from, STATE_DEGRADED, "degraded -> down");
-	OK(!rec(&m, 0, EC_DNS, 8, &ev), "3rd failure: stays down");
+	OK(rec(&m, 0, EC_DNS, 7, &ev), "degraded, 1st failure: confirming");
+	IS_INT(ev.from, STATE_DEGRADED, "from degraded");
+	OK(rec(&m, 0, EC_DNS, 8, &ev), "2nd failure: down");
+	IS_INT(ev.from, STATE_CONFIRMING, "confirming -> down");
+	OK(!rec(&m, 0, EC_DNS, 9, &ev), "3rd failure: stays down");
 	IS_INT(m.v[0].consecutive_failures, 3, "3 consecutive");
-	OK(rec(&m, 0, EC_SLOW, 9, &ev), "slow from down: degraded");
-	OK(!rec(&m, 0, EC_DNS, 10, &ev), "failure after slow: 1 of 2");
-	OK(rec(&m, 0, EC_NONE, 11, &ev), "success: up");
-	IS_INT(ev.from, STATE_DEGRADED, "degraded -> up");
+	OK(rec(&m, 0, EC_SLOW, 10, &ev), "slow from down: degraded");
+	IS_INT(ev.from, STATE_DOWN, "down -> degraded");
 
-	/* A failure interleaved with successes never reaches the limit. */
+	/* A failure interleaved with successes never reaches the limit, but
+	 * each one shows. */
 	for (int i = 0; i < 10; i++) {
 		rec(&m, 1, EC_RESET, 20 + i, &ev);
+		counts = counts && m.v[1].state == STATE_CONFIRMING;
 		rec(&m, 1, EC_NONE, 20 + i, &ev);
 		counts = counts && counts_ok(&m);
 	}
-	IS_INT(m.v[1].state, STATE_UP, "flapping single failures stay up");
-	OK(counts, "counts consistent throughout");
+	IS_INT(m.v[1].state, STATE_UP, "flapping single failures end up");
+	OK(counts, "each single failure confirming; counts consistent");
 
 	/* Events: per target and global, newest first. */
-	IS_INT(m.v[0].tev_n, 6, "target 0 has 6 events");
-	IS_INT(target_event(&m.v[0], 0)->to, STATE_UP, "newest event: up");
-	IS_INT(target_event(&m.v[0], 5)->from, STATE_PENDING,
+	IS_INT(m.v[0].tev_n, 9, "target 0 has 9 events");
+	IS_INT(target_event(&m.v[0], 0)->to, STATE_DEGRADED, "newest event");
+	IS_INT(target_event(&m.v[0], 8)->from, STATE_PENDING,
 	       "oldest: from pending");
-	OK(target_event(&m.v[0], 6) == NULL, "past the end: NULL");
-	IS_INT(m.log_n, 7, "model log: 6 + 1 events");
+	OK(target_event(&m.v[0], 9) == NULL, "past the end: NULL");
+	IS_INT(m.log_n, 29, "model log: 9 + 20 events");
 	IS_INT(model_event(&m, 0)->target, 1, "newest global event: web");
-	IS_INT(model_event(&m, 1)->target, 0, "then api");
-	IS_STR(model_event(&m, 1)->reason, "ok", "api's up reason");
-	OK(model_event(&m, 7) == NULL, "model log past the end");
-	OK(target_event(&m.v[0], 0)->reason != model_event(&m, 1)->reason,
+	IS_INT(model_event(&m, 20)->target, 0, "then api");
+	IS_STR(model_event(&m, 20)->reason, "slow: 1250 ms, over max_latency 800 ms",
+	       "api's newest reason");
+	OK(model_event(&m, 29) == NULL, "model log past the end");
+	OK(target_event(&m.v[0], 0)->reason != model_event(&m, 20)->reason,
 	   "each ring owns its reason");
+	model_free(&m);
+	confs_free(c, 2);
+}
+
+static void test_successes_before_up(void)
+{
+	static const char *const names[] = { "s" };
+	struct target_conf *c = confs_new(names, 1, 1);
+	struct model m;
+	struct event ev;
+
+	c[0].successes_before_up = 3;
+	model_init(&m, c, 1, 0);
+	OK(rec(&m, 0, EC_NONE, 1, &ev), "pending: the first answer is up");
+	IS_INT(ev.to, STATE_UP, "nothing to recover from");
+	OK(rec(&m, 0, EC_REFUSED, 2, &ev), "a failure: down");
+	OK(!rec(&m, 0, EC_NONE, 3, &ev), "1 answer of 3: still down");
+	OK(!rec(&m, 0, EC_SLOW, 4, &ev), "2 of 3 (slow counts): still down");
+	IS_INT(m.v[0].state, STATE_DOWN, "down while recovering");
+	OK(!rec(&m, 0, EC_REFUSED, 5, &ev), "a failure restarts the count");
+	IS_INT(m.v[0].consecutive_successes, 0, "count reset");
+	rec(&m, 0, EC_NONE, 6, &ev);
+	rec(&m, 0, EC_NONE, 7, &ev);
+	IS_INT(m.v[0].state, STATE_DOWN, "2 of 3 again: down");
+	OK(rec(&m, 0, EC_NONE, 8, &ev), "3rd answer in a row: up");
+	IS_INT(ev.from, STATE_DOWN, "down -> up");
+
+	/* Failing with limit 2 while recovering stays down (it never came
+	 * back), it does not become confirming. */
+	c[0].failures_before_down = 2;
+	rec(&m, 0, EC_REFUSED, 9, &ev);
+	rec(&m, 0, EC_REFUSED, 10, &ev);
+	IS_INT(m.v[0].state, STATE_DOWN, "down again");
+	rec(&m, 0, EC_NONE, 11, &ev);
+	OK(!rec(&m, 0, EC_REFUSED, 12, &ev), "recovering, one failure: stays down");
+	IS_INT(m.v[0].state, STATE_DOWN, "not confirming");
+	model_free(&m);
+	confs_free(c, 1);
+}
+
+static void test_notes(void)
+{
+	static const char *const names[] = { "n0", "n1" };
+	struct target_conf *c = confs_new(names, 2, 1);
+	struct model m, next;
+	struct event ev;
+
+	model_init(&m, c, 2, 0);
+	rec(&m, 0, EC_NONE, 1, &ev);
+	IS_INT(ev.u.outage, 0, "no outage open: 0");
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = EV_STALL;
+	ev.target = EVENT_NO_TARGET;
+	ev.u.stall.ms = 5000;
+	ev.u.stall.voided = 7;
+	ev.reason = xstrdup("stopped");
+	model_note(&m, &ev);
+	IS_INT(model_event(&m, 0)->kind, EV_STALL, "noted on the timeline");
+	OK(model_event(&m, 0)->reason == ev.reason, "the model owns the reason");
+	IS_INT(model_event(&m, 0)->u.stall.voided, 7, "its numbers kept");
+	m.outage = 3;
+	OK(rec(&m, 1, EC_REFUSED, 2, &ev), "a change during an outage");
+	IS_INT(ev.u.outage, 3, "carries the open outage's number");
+	IS_INT(model_event(&m, 0)->u.outage, 3, "the timeline's copy too");
+
+	/* A reload keeps uptop's own events on the timeline. */
+	model_init(&next, c + 1, 1, 0);
+	model_adopt(&next, &m);
+	IS_INT(next.log_n, 2, "n1's change and the stall adopted (n0 is gone)");
+	IS_INT(model_event(&next, 1)->kind, EV_STALL, "the stall kept");
+	IS_INT(model_event(&next, 1)->target, EVENT_NO_TARGET, "no target");
+	IS_INT(model_event(&next, 0)->target, 0, "n1 re-indexed");
+	model_free(&next);
 	model_free(&m);
 	confs_free(c, 2);
 }
@@ -426,6 +511,8 @@ int main(void)
 	test_names();
 	test_single_failure();
 	test_two_failures();
+	test_successes_before_up();
+	test_notes();
 	test_history();
 	test_p95_slow_uptime();
 	test_rings_wrap();
