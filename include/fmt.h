@@ -46,6 +46,13 @@ void fmt_sparkline(char *dst, size_t len, const float *lat,
  * written; always terminates. */
 size_t fmt_json_string(char *dst, size_t len, const char *src);
 
+/* A Prometheus label value (text exposition 0.0.4), without the quotes:
+ * backslash, double quote and newline escaped, invalid UTF-8 as U+FFFD.
+ * A value that does not fit is cut before the first piece that does not
+ * (never inside an escape). Returns bytes written; 3 * strlen + 1 always
+ * fits. */
+size_t fmt_prom_label(char *dst, size_t len, const char *src);
+
 /* Copies a URL with any user:password (or user) replaced by "***". */
 void fmt_redact_url(char *dst, size_t len, const char *url);
 

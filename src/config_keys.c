@@ -100,6 +100,8 @@ static const struct ckey settings_rows[] = {
 	  .help = "ring when a target goes down" },
 	{ .name = "canary", S(STRING, canary), .flags = KF_OPTIONAL,
 	  .help = "a target whose failure means an outage" },
+	{ .name = "metrics", S(STRING, metrics), .flags = KF_OPTIONAL, .parse = sconf_metrics,
+	  .help = "ADDR:PORT for /metrics (:PORT: loopback)" },
 };
 _Static_assert(ARRAY_LEN(settings_rows) <= KEYS_MAX, "raise KEYS_MAX");
 

@@ -439,6 +439,43 @@ size_t fmt_json_string(char *dst, size_t len, const char *src)
 	return o.n;
 }
 
+/* --- Prometheus ------------------------------------------------------ */
+
+/* The text exposition format (0.0.4) escapes three characters in a label
+ * value; everything else is taken as UTF-8, so invalid bytes become
+ * U+FFFD (Prometheus rejects a scrape with invalid UTF-8). Costs
+ * O(strlen(src)); at most 3 output bytes per input byte. */
+size_t fmt_prom_label(char *dst, size_t len, const char *src)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t n = src ? strlen(src) : 0, i = 0;
+	struct out o;
+
+	out_init(&o, dst, len);
+	while (i < n && !o.full) {
+		char buf[4];
+		int32_t cp;
+		size_t k = utf8_decode(s + i, n - i, &cp), bl;
+
+		if (cp == '\\' || cp == '"') {
+			buf[0] = '\\';
+			buf[1] = (char)cp;
+			bl = 2;
+		} else if (cp == '\n') {
+			memcpy(buf, "\\n", 2);
+			bl = 2;
+		} else if (cp == CP_INVALID) {
+			bl = utf8_encode(buf, 0xFFFD);
+		} else {
+			memcpy(buf, s + i, k);
+			bl = k;
+		}
+		out_put(&o, buf, bl);
+		i += k;
+	}
+	return o.n;
+}
+
 /* --- URLs ------------------------------------------------------------ */
 
 static bool scheme_char(char c)

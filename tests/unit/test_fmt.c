@@ -362,6 +362,34 @@ static void test_sparkline(void)
 	IS_STR(d, "\xe2\x96\x81\xe2\x96\x83", "spark: cut on a cell boundary");
 }
 
+/* Prometheus label values: three escapes, and UTF-8 or U+FFFD. */
+static void test_prom_label(void)
+{
+	char d[64];
+	size_t n;
+
+	n = fmt_prom_label(d, sizeof(d), "shop");
+	IS_STR(d, "shop", "prom: plain");
+	IS_INT(n, 4, "prom: returns bytes written");
+	fmt_prom_label(d, sizeof(d), "a\"b\\c\nd");
+	IS_STR(d, "a\\\"b\\\\c\\nd", "prom: quote, backslash, newline escaped");
+	fmt_prom_label(d, sizeof(d), "\t\r\x1b[2J");
+	IS_STR(d, "\t\r\x1b[2J", "prom: other controls are not escaped (the format has no escape for them)");
+	fmt_prom_label(d, sizeof(d), "caf\xc3\xa9 \xf0\x9f\x98\x80");
+	IS_STR(d, "caf\xc3\xa9 \xf0\x9f\x98\x80", "prom: UTF-8 kept");
+	fmt_prom_label(d, sizeof(d), "a\xff\xc0\xaf" "b");
+	IS_STR(d, "a\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" "b", "prom: invalid bytes are U+FFFD");
+	fmt_prom_label(d, sizeof(d), NULL);
+	IS_STR(d, "", "prom: NULL is empty");
+	n = fmt_prom_label(d, 5, "ab\"cd");
+	IS_STR(d, "ab\\\"", "prom: cut after a whole escape");
+	IS_INT(n, 4, "prom: cut length");
+	n = fmt_prom_label(d, 4, "ab\"cd");
+	IS_STR(d, "ab", "prom: never half an escape");
+	n = fmt_prom_label(d, 3 * 4 + 1, "\xff\xff\xff\xff");
+	IS_INT(n, 12, "prom: 3 * strlen + 1 always fits");
+}
+
 static void test_json(void)
 {
 	char d[128];
@@ -498,6 +526,7 @@ int main(void)
 	test_numbers();
 	test_sparkline();
 	test_json();
+	test_prom_label();
 	test_redact();
 	test_clock();
 	return tap_done();
