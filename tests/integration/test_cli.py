@@ -168,6 +168,8 @@ def check_documented():
     missing = [n for n in names if n not in out or f"`{n}" not in readme and f", {n}" not in readme]
     t.ok(rc == 0 and not missing, "every option is in --help and the README", missing)
     t.ok(len(out.splitlines()) <= 45, f"--help fits one screen ({len(out.splitlines())} lines)")
+    wide = [l for l in out.splitlines() if len(l) > 80]
+    t.ok(not wide, "--help fits 80 columns", wide)
 
 
 def check_version():
