@@ -303,17 +303,21 @@ static void error_cell(struct ui_cell *c, const struct target *t, int64_t now)
  * never dropped; higher numbers drop first). The error keeps PREF_ERROR
  * cells before any column of lower priority comes in (at 80 columns the
  * sparkline shrinks and uptime, p95 and failures drop for it); the sort
- * column is as important as the error. `s` cycles through the sortable
- * columns in this order. */
+ * column is as important as the error. The whole name (up to the
+ * longest) comes before failures and group; 20 checks of history once
+ * every column has its preferred width, before the error grows past 30.
+ * `s` cycles through the sortable columns in this order. */
 #define PRIO_ERROR 2
 #define PREF_ERROR 30
+#define PRIO_NAME_WHOLE 7
+#define PRIO_LAST 9
 
 const struct ui_column ui_columns[] = {
 	{ "state", "STATE", { .min = 6, .pref = 6, .prio = 0 }, ALIGN_LEFT,
 	  .desc = true, .cell = state_cell, .sort = state_sort },
-	{ "name", "NAME", { .min = 6, .pref = 12, .prio = 0, .flex = true },
-	  ALIGN_LEFT, .cell = name_cell, .sort = name_sort,
-	  .size = name_size },
+	{ "name", "NAME", { .min = 6, .pref = 12, .prio = 0, .flex = true,
+	  .full = PRIO_NAME_WHOLE }, ALIGN_LEFT, .cell = name_cell,
+	  .sort = name_sort, .size = name_size },
 	{ "group", "GROUP", { .min = 6, .pref = 8, .prio = 9 }, ALIGN_LEFT,
 	  .cell = group_cell, .sort = group_sort, .size = group_size },
 	{ "code", "CODE", { .min = 5, .pref = 5, .prio = 4 }, ALIGN_RIGHT,
@@ -322,8 +326,8 @@ const struct ui_column ui_columns[] = {
 	  .desc = true, .cell = latency_cell, .sort = latency_sort },
 	{ "p95", "P95", { .min = 6, .pref = 6, .prio = 7 }, ALIGN_RIGHT,
 	  .desc = true, .cell = p95_cell, .sort = p95_sort },
-	{ "history", "HISTORY", { .min = 8, .pref = 16, .prio = 5 },
-	  ALIGN_LEFT, .draw = spark_draw },
+	{ "history", "HISTORY", { .min = 8, .pref = 12, .max = 20, .prio = 5,
+	  .full = PRIO_LAST }, ALIGN_LEFT, .draw = spark_draw },
 	{ "uptime", "UPTIME", { .min = 7, .pref = 7, .prio = 6 }, ALIGN_RIGHT,
 	  .cell = uptime_cell, .sort = uptime_sort },
 	{ "failures", "FAILS", { .min = 6, .pref = 9, .prio = 8 }, ALIGN_RIGHT,

@@ -316,7 +316,7 @@ def check_rows_and_states(r):
          "header: title, config file, counts and checks/s", "\n".join(head[:2]))
     t.ok(state_order(s) == sorted(state_order(s)), "default order: down, degraded, pending, up; "
          "by name within a state", rows(s))
-    t.ok("7/7  all  sort state" in footer_status(s) and lines(s)[-1].startswith("F1Help"),
+    t.ok("7/7  all  sort state" in footer_status(s) and lines(s)[-1].startswith("?Help"),
          "footer: row counts, view, sort and key hints", s)
     return ok
 
@@ -393,7 +393,7 @@ def check_view_cycle(r):
 def check_sort(r):
     r.keys("s")
     ok, s = r.wait_for(lambda s: "sort name" in s and names(s) == sorted(MAIN_NAMES))
-    t.ok(ok and "NAME▼" in s, "s: sorted by name, the column marked", s)
+    t.ok(ok and "NAME↑" in s, "s: sorted by name, the column marked (↑: a..z)", s)
     r.keys("S")
     ok, s = r.wait_for(lambda s: "sort name (rev)" in s
                        and names(s) == sorted(MAIN_NAMES, reverse=True))
@@ -540,11 +540,11 @@ def fits(s, w, h):
 def check_resize(r):
     r.resize(40, 12)
     ok, s = r.wait_for(lambda s: fits(s, 40, 12) and lines(s)[0].startswith("uptop")
-                       and "STATE" in s and rows(s) and lines(s)[11].startswith("F1Help"))
+                       and "STATE" in s and rows(s) and lines(s)[11].startswith("?Help"))
     t.ok(ok, "40x12: header, column titles, rows and key hints fit", s)
     r.resize(20, 5)
     ok, s = r.wait_for(lambda s: fits(s, 20, 5) and lines(s)[0].startswith("uptop")
-                       and rows(s) and lines(s)[4].startswith("F1Help"))
+                       and rows(s) and lines(s)[4].startswith("?Help"))
     t.ok(ok and "too small" not in s, "20x5: title, a row and the hints still draw", s)
     r.resize(120, 40)
     ok, s = r.wait_for(lambda s: fits(s, 120, 40) and "checks/s" in lines(s)[1]
@@ -631,7 +631,7 @@ def screen_intact(r, s, what):
     t.eq(r.fmt("#{pane_title}"), TITLE, f"{what}: the pane title is unchanged")
     ls = lines(s)
     t.ok(ls[0].startswith("uptop ") and "checks/s" in ls[1]
-         and ls[-1].startswith(("F1Help", "EscBack")),
+         and ls[-1].startswith(("?Help", "EscBack")),
          f"{what}: the header and footer are still on screen", s)
     left = raw_leftovers(r.screen_escapes())
     t.ok(not left, f"{what}: nothing but tmux's colour sequences in capture-pane -e", left)

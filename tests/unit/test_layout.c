@@ -139,9 +139,15 @@ static void test_widths(void)
 	fit(120);
 	check_sane(120);
 	for (int c = 0; c < ncols; c++)
-		OK(shown(c), "120: column %s shown", ui_columns[c].title);
-	fit(150);
-	IS_INT(slot[COL_NAME].w, 24, "150: name as wide as the longest name");
+		if (c != COL_GROUP)
+			OK(shown(c), "120: column %s shown", ui_columns[c].title);
+	OK(!shown(COL_GROUP), "120: group (least important) waits for the whole name");
+	IS_INT(slot[COL_NAME].w, 24, "120: name as wide as the longest name");
+	fit(140);
+	check_sane(140);
+	for (int c = 0; c < ncols; c++)
+		OK(shown(c), "140: column %s shown", ui_columns[c].title);
+	IS_INT(slot[COL_SPARK].w, 20, "140: the sparkline at its full 20 checks");
 
 	fit(200);
 	check_sane(200);
@@ -184,6 +190,27 @@ static void test_tiny(void)
 	table_init(3);
 	fit(30);
 	IS_INT(slot[COL_NAME].w, 3, "a short name keeps its column narrow");
+}
+
+/* `full`: past its priority a column counts whole (the longest name). */
+static void test_full(void)
+{
+	const struct layout_col t[] = {
+		{ .min = 5, .pref = 5 },
+		{ .min = 6, .pref = 12, .max = 30, .flex = true, .full = 1 },
+		{ .min = 10, .pref = 10, .prio = 1 },
+		{ .min = 10, .pref = 10, .prio = 2 },
+	};
+	struct layout_slot s[4];
+
+	layout_fit(t, 4, 50, 1, s);
+	OK(s[1].w == 30 && s[2].w == 10 && s[3].w == 0,
+	   "full: at 50 the whole name before the priority-2 column");
+	layout_fit(t, 4, 60, 1, s);
+	OK(s[1].w == 30 && s[3].w == 10, "full: at 60 both");
+	layout_fit(t, 4, 29, 1, s);
+	OK(s[1].w == 12 && s[2].w == 10, "full: narrow, the name at its pref "
+	   "beside the priority-1 column");
 }
 
 static void test_bar(void)
@@ -309,6 +336,7 @@ int main(void)
 	test_every_width();
 	test_small_terminals();
 	test_tiny();
+	test_full();
 	test_bar();
 	return tap_done();
 }
