@@ -856,7 +856,7 @@ SORT_TITLE = {"state": "STATE", "name": "NAME", "group": "GROUP", "code": "CODE"
               "since": "SINCE"}
 
 
-def small_config(fx, tmp, refused_port):
+def config80(fx, tmp, refused_port):
     return write_file(os.path.join(tmp, "small80.yaml"), "\n".join([
         "defaults: {interval: 1s, timeout: 900ms}",
         "targets:",
@@ -978,7 +978,7 @@ def check_worst_first(r):
 
 
 def small_session(tmux, tmp, fx):
-    cfg = small_config(fx, tmp, free_port())
+    cfg = config80(fx, tmp, free_port())
     r = Run(tmux, tmp, "small80", ["-c", cfg], size=(80, 24))
     try:
         ok, s = r.wait_for(lambda s: {"down503", "refused", "slow", "pend"} <= set(names(s))
