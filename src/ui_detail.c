@@ -898,7 +898,8 @@ static void help_draw(struct pen *p, const void *arg)
 			pen_title(p, help_titles[lines[i].section]);
 		p->x = 2;
 		pen_col(p, ROLE_KEY_HINT, lines[i].keys, w + 2);
-		pen_put(p, ROLE_NORMAL, lines[i].text);
+		/* whole at 80 columns: wrapped under itself, not cut */
+		pen_words(p, ROLE_NORMAL, lines[i].text, 2 + w + 2);
 		pen_nl(p);
 	}
 }

@@ -977,6 +977,20 @@ def check_worst_first(r):
     sort_to(r, "state")
 
 
+def check_help80(r):
+    """? at 80x24: a long help line wraps under itself, nothing is cut."""
+    r.keys("?")
+    ok, s = r.wait_for(" - keys")
+    text = " ".join(ln.strip() for ln in lines(s))
+    t.ok(ok and fits(s, 80, 24) and "…" not in s
+         and re.search(r"sort by the next column \(state, name, group, code, latency,\s+"
+                       r"p95, uptime, failures, since\)", text)
+         and re.search(r"^ {21}p95, uptime", s, re.M),
+         "80x24 help: the sort line wraps whole under its text", s)
+    r.keys("Escape")
+    r.wait_for(lambda s: headings(s))
+
+
 def small_session(tmux, tmp, fx):
     cfg = config80(fx, tmp, free_port())
     r = Run(tmux, tmp, "small80", ["-c", cfg], size=(80, 24))
@@ -988,6 +1002,7 @@ def small_session(tmux, tmp, fx):
         check_small_sizes(r)
         check_sort_arrows(r)
         check_worst_first(r)
+        check_help80(r)
         r.keys("q")
         check_exit(r, "80x24: q")
     finally:
