@@ -202,5 +202,9 @@ struct ui_stat {
  * in flight, checks/s; uptop's own stalls (once there was one) last.
  * The counts alone may still be wider than a tiny terminal. */
 size_t ui_stats_fit(const struct ui_view *v, int width, struct ui_stat *out);
+/* The counts alone, for the title line of a short terminal: full names,
+ * else short, else tiny ("1dn 0cf 0dg 0pd 3up", the worst first so down
+ * survives a cut) when even those do not fit. */
+size_t ui_counts_fit(const struct ui_view *v, int width, struct ui_stat *out);
 
 #endif

@@ -482,50 +482,23 @@ static int ui_seg(struct ui *ui, int y, int *x, int right, enum role r,
 	return 0;
 }
 
-static void ui_counts(struct ui *ui, const struct ui_view *v, int y, int *x,
-		      int right, bool compact)
+/* Pieces from ui_stats.c, drawn from *x while they fit before `right`. */
+static void ui_pieces(struct ui *ui, int y, int *x, int right,
+		      const struct ui_stat *st, size_t n)
 {
-	static const int wide[] = { STATE_UP, STATE_DEGRADED, STATE_CONFIRMING,
-				    STATE_DOWN, STATE_PENDING };
-	/* narrow: the worst first, so down survives the cut */
-	static const int narrow[] = { STATE_DOWN, STATE_CONFIRMING, STATE_DEGRADED,
-				      STATE_PENDING, STATE_UP };
-	static const char *const short_name[STATE__COUNT] = {
-		[STATE_UP] = "up", [STATE_DEGRADED] = "dg",
-		[STATE_DOWN] = "dn", [STATE_PENDING] = "pd",
-		[STATE_CONFIRMING] = "cf",
-	};
-	const int *order = compact ? narrow : wide;
-	char buf[64];
-
-	for (size_t i = 0; i < ARRAY_LEN(wide); i++) {
-		size_t c = v->model ? v->model->count[order[i]] : 0;
-		enum role r = c ? ui_state_role(order[i]) : ROLE_DIM;
-
-		if (compact)
-			snprintf(buf, sizeof(buf), "%zu%s", c,
-				 short_name[order[i]]);
-		else
-			snprintf(buf, sizeof(buf), "%zu %s", c,
-				 state_name(order[i]));
-		if (i && ui_seg(ui, y, x, right, ROLE_HEADER, " ") != 0)
+	for (size_t i = 0; i < n; i++)
+		if (ui_seg(ui, y, x, right, ROLE_HEADER, st[i].lead) != 0 ||
+		    ui_seg(ui, y, x, right, st[i].role, st[i].text) != 0)
 			return;
-		if (ui_seg(ui, y, x, right, r, buf) != 0)
-			return;
-	}
 }
 
 /* Line 1: the pieces that fit (ui_stats.c), never one cut. */
 static void ui_stats_line(struct ui *ui, const struct ui_view *v, int y)
 {
 	struct ui_stat st[UI_STATS_MAX];
-	size_t n = ui_stats_fit(v, COLS, st);
 	int x = 0;
 
-	for (size_t i = 0; i < n; i++)
-		if (ui_seg(ui, y, &x, COLS, ROLE_HEADER, st[i].lead) != 0 ||
-		    ui_seg(ui, y, &x, COLS, st[i].role, st[i].text) != 0)
-			return;
+	ui_pieces(ui, y, &x, COLS, st, ui_stats_fit(v, COLS, st));
 }
 
 /* Line 0: title, config (or the counts when there is no second line),
@@ -554,7 +527,9 @@ static void ui_title_line(struct ui *ui, const struct ui_view *v, bool counts)
 		return;
 	x++;
 	if (counts) {
-		ui_counts(ui, v, 0, &x, right, COLS < 60);
+		struct ui_stat st[UI_STATS_MAX];
+
+		ui_pieces(ui, 0, &x, right, st, ui_counts_fit(v, right - x, st));
 		return;
 	}
 	ui_put(ui, 0, x, right - x - 1, ROLE_HEADER,

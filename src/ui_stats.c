@@ -16,28 +16,47 @@
  * the steady numbers. */
 #define LAG_BAD_MS 100
 
+enum counts_form { COUNTS_FULL = 0, COUNTS_SHORT, COUNTS_TINY };
+
+/* The counts per state: "3 up 0 degraded ..." (full), "3 up 0 degr ..."
+ * (short: the badges), or for a tiny terminal "1dn 0cf 0dg 0pd 3up",
+ * the worst first so down survives a cut. */
+static size_t counts_build(const struct ui_view *v, enum counts_form f,
+			   struct ui_stat *st)
+{
+	static const int wide[] = { STATE_UP, STATE_DEGRADED, STATE_CONFIRMING,
+				    STATE_DOWN, STATE_PENDING };
+	static const int narrow[] = { STATE_DOWN, STATE_CONFIRMING, STATE_DEGRADED,
+				      STATE_PENDING, STATE_UP };
+	static const char *const names[][STATE__COUNT] = {
+		[COUNTS_SHORT] = { [STATE_UP] = "up", [STATE_DEGRADED] = "degr",
+				   [STATE_DOWN] = "down", [STATE_PENDING] = "pend",
+				   [STATE_CONFIRMING] = "conf" },
+		[COUNTS_TINY] = { [STATE_UP] = "up", [STATE_DEGRADED] = "dg",
+				  [STATE_DOWN] = "dn", [STATE_PENDING] = "pd",
+				  [STATE_CONFIRMING] = "cf" },
+	};
+	const int *order = f == COUNTS_TINY ? narrow : wide;
+
+	for (size_t i = 0; i < ARRAY_LEN(wide); i++) {
+		size_t c = v->model ? v->model->count[order[i]] : 0;
+
+		st[i] = (struct ui_stat){ .lead = i ? " " : "", .prio = 0,
+					  .role = c ? ui_state_role(order[i]) : ROLE_DIM };
+		snprintf(st[i].text, sizeof(st->text),
+			 f == COUNTS_TINY ? "%zu%s" : "%zu %s", c,
+			 f == COUNTS_FULL ? state_name(order[i]) : names[f][order[i]]);
+	}
+	return ARRAY_LEN(wide);
+}
+
 static size_t stats_build(const struct ui_view *v, bool shortn,
 			  struct ui_stat *st)
 {
-	static const int order[] = { STATE_UP, STATE_DEGRADED, STATE_CONFIRMING,
-				     STATE_DOWN, STATE_PENDING };
-	static const char *const short_name[STATE__COUNT] = {
-		[STATE_UP] = "up", [STATE_DEGRADED] = "degr",
-		[STATE_DOWN] = "down", [STATE_PENDING] = "pend",
-		[STATE_CONFIRMING] = "conf",
-	};
 	const struct sched_stats *s = v->sched;
 	bool lag_bad = v->lag_p99_ms > LAG_BAD_MS;
-	size_t n = 0;
+	size_t n = counts_build(v, shortn ? COUNTS_SHORT : COUNTS_FULL, st);
 
-	for (size_t i = 0; i < ARRAY_LEN(order); i++) {
-		size_t c = v->model ? v->model->count[order[i]] : 0;
-
-		st[n] = (struct ui_stat){ .lead = i ? " " : "", .prio = 0,
-					  .role = c ? ui_state_role(order[i]) : ROLE_DIM };
-		snprintf(st[n++].text, sizeof(st->text), "%zu %s", c,
-			 shortn ? short_name[order[i]] : state_name(order[i]));
-	}
 	st[n] = (struct ui_stat){ .lead = "   ", .role = ROLE_HEADER, .prio = 3 };
 	snprintf(st[n++].text, sizeof(st->text),
 		 v->checks_per_sec < 100 ? "%.1f checks/s" : "%.0f checks/s",
@@ -75,6 +94,18 @@ static int stats_width(const struct ui_stat *st, size_t n, int upto)
 		if (st[i].prio <= upto)
 			w += (int)(strlen(st[i].lead) + strlen(st[i].text));
 	return w;
+}
+
+size_t ui_counts_fit(const struct ui_view *v, int width, struct ui_stat *out)
+{
+	size_t n = 0;
+
+	for (int f = COUNTS_FULL; f <= COUNTS_TINY; f++) {
+		n = counts_build(v, (enum counts_form)f, out);
+		if (stats_width(out, n, 0) <= width)
+			break;
+	}
+	return n;
 }
 
 size_t ui_stats_fit(const struct ui_view *v, int width, struct ui_stat *out)

@@ -451,6 +451,12 @@ static void test_stats_line(void)
 	JOIN(40);
 	IS_STR(line, "1 up 0 degr 0 conf 1 down 0 pend",
 	       "40: the counts alone");
+	n = ui_counts_fit(&v, 14, st);
+	IS_STR(st[0].text, "1dn", "a short terminal's title: the tiny counts, down first");
+	OK(n == 5 && strcmp(st[4].text, "1up") == 0 && st[0].role == ROLE_STATE_DOWN,
+	   "... up last, each in its state's colour");
+	ui_counts_fit(&v, 60, st);
+	IS_STR(st[1].text, "0 degraded", "... full names where they fit");
 #undef JOIN
 	model_free(&m);
 }
