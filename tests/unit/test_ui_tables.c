@@ -280,7 +280,7 @@ static void test_cells(void)
 static void sorted(const char *key, const struct result *const *rs, size_t n,
 		   char *out, size_t len)
 {
-	static char names[8][8];
+	static char names[8][24];
 	struct target_conf conf[8];
 	struct ui_sortkey k[8];
 	struct model m;
