@@ -229,7 +229,7 @@ static void spark_draw(struct ui *ui, int y, const struct layout_slot *s,
 	for (size_t i = 0; i < n; i++) {
 		const struct hist_entry *h = target_hist(t, (unsigned)(n - 1 - i));
 
-		lat[i] = h ? h->latency_ms : -1.0f;
+		lat[i] = h ? (float)hist_latency(h) : -1.0f;   /* none without an answer */
 		failed[i] = h && eclass_is_failure((enum eclass)h->cls);
 	}
 	fmt_sparkline(buf, sizeof(buf), lat, failed, n, ui->utf8);
