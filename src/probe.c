@@ -16,6 +16,7 @@
 #include "config.h"
 #include "log.h"
 #include "loop.h"
+#include "probe_priv.h"
 #include "util.h"
 
 #define NEEDLE_MAX 1024
@@ -62,6 +63,8 @@ struct xfer {
 	bool https;
 	bool not_http;            /* the answer had no status line */
 	bool handshaking;         /* in p's list of young handshakes */
+	bool has_cert;            /* https: the connection's certificates */
+	struct probe_cert cert;
 	struct xfer *hs_prev, *hs_next;
 	size_t nfirst;
 	unsigned char first[FIRST_BYTES];
@@ -84,6 +87,7 @@ struct probe {
 	struct xfer *hs_head, *hs_tail;   /* ... oldest first */
 	bool ca_warm;             /* probe_warm_tls ran: ca_cached is valid */
 	char *ca_cached;          /* its CA file; NULL: the system bundle */
+	struct probe_certs *certs;   /* per TLS connection, read once */
 };
 
 static void drain_done(struct probe *p);
@@ -216,15 +220,23 @@ static void handshake_over(struct xfer *x)
 }
 
 /* The connection is up (TLS done, or reused) and the request is about
- * to go: the CPU-heavy part of an https start is behind it. */
+ * to go: the CPU-heavy part of an https start is behind it, and its
+ * certificates can be read (once per connection: probe_cert.c). */
 static int on_prereq(void *clientp, char *ip, char *local_ip, int port,
 		     int local_port)
 {
+	struct xfer *x = clientp;
+	long fresh = 0;
+
 	(void)ip;
 	(void)local_ip;
 	(void)port;
-	(void)local_port;
-	handshake_over(clientp);
+	handshake_over(x);
+	if (x->https) {
+		curl_easy_getinfo(x->easy, CURLINFO_NUM_CONNECTS, &fresh);
+		x->has_cert = probe_certs_get(x->p->certs, x->easy, local_port, fresh > 0,
+					      x->p->max_idle_s * 1000, &x->cert);
+	}
 	return CURL_PREREQFUNC_OK;
 }
 
@@ -616,6 +628,8 @@ static void fill_result(struct xfer *x, CURLcode rc, struct result *r)
 	snprintf(r->remote_ip, sizeof(r->remote_ip), "%s", ip ? ip : "");
 	snprintf(r->effective_url, sizeof(r->effective_url), "%s",
 		 eff ? eff : "");
+	if (x->has_cert)
+		probe_cert_fill(&x->cert, r);
 	if (x->not_http) {
 		char q[QUOTE_COLS + 8];
 
@@ -803,6 +817,7 @@ static struct xfer *xfer_get(struct probe *p)
 	x->tail_len = 0;
 	x->body_len = x->hdrs_len = 0;
 	x->tcp_us = 0;
+	x->has_cert = false;
 	x->nfirst = 0;
 	x->errbuf[0] = '\0';
 	return x;
@@ -1069,6 +1084,7 @@ struct probe *probe_new(struct loop *l, size_t max_connections,
 	/* Idle connections kept for reuse across rounds; our scheduler caps
 	 * transfers, so curl's own pending queue is never used. */
 	curl_multi_setopt(p->multi, CURLMOPT_MAXCONNECTS, (long)max_connections);
+	p->certs = probe_certs_new();
 	loop_timer_add(l, &p->timer, on_timer, p);
 	loop_timer_add(l, &p->drain, on_drain, p);
 	return p;
@@ -1095,6 +1111,7 @@ void probe_free(struct probe *p)
 	loop_timer_del(p->loop, &p->timer);
 	loop_timer_del(p->loop, &p->drain);
 	free(p->ca_cached);
+	probe_certs_free(p->certs);
 	free(p);
 	curl_global_cleanup();
 }

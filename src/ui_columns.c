@@ -275,7 +275,7 @@ static void error_cell(struct ui_cell *c, const struct target *t, int64_t now)
 	(void)now;
 	if (t->has_last)
 		ui_error_text(c->text, sizeof(c->text), &t->last);
-	c->role = t->last.cls == EC_SLOW ? ROLE_LATENCY_WARN : ROLE_ERROR;
+	c->role = eclass_is_degraded(t->last.cls) ? ROLE_LATENCY_WARN : ROLE_ERROR;
 }
 
 /* --- the table ---------------------------------------------------------

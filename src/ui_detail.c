@@ -422,7 +422,7 @@ static void detail_last(struct pen *p, const struct target *t)
 	if (r->cls != EC_NONE) {
 		/* the whole message here: the table had to cut it */
 		ui_error_text(buf, sizeof(buf), r);
-		pen_wrap(p, r->cls == EC_SLOW ? ROLE_LATENCY_WARN : ROLE_ERROR,
+		pen_wrap(p, eclass_is_degraded(r->cls) ? ROLE_LATENCY_WARN : ROLE_ERROR,
 			 buf, 11);
 	}
 	/* What the library said (or how DNS was answered), under our words. */
@@ -574,7 +574,7 @@ static void detail_history(struct pen *p, const struct target *t)
 
 			snprintf(buf, sizeof(buf), "%s%s%s", cls ? cls : "?",
 				 h->msg ? ": " : "", h->msg ? h->msg : "");
-			pen_put(p, h->cls == EC_SLOW ? ROLE_LATENCY_WARN
+			pen_put(p, eclass_is_degraded((enum eclass)h->cls) ? ROLE_LATENCY_WARN
 						     : ROLE_ERROR,
 				buf);
 		}
