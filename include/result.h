@@ -163,6 +163,15 @@ void result_quote(char *dst, size_t len, const unsigned char *src, size_t n,
 void result_tls_words(char *dst, size_t len, long x509_code, const char *text,
 		      const char *host);
 
+/* Where a connection went, for messages: "127.0.0.1:8080", or
+ * "api.example.com:443 (10.0.0.7)" for a name (host as in the URL, [v6]
+ * bracketed; ip "" or NULL when unknown). */
+void result_where(char *dst, size_t len, const char *host, int port, const char *ip);
+/* A failed TCP connect by its errno, in uptop's words: refused (the
+ * message is `where`), connect_timeout, connect (unreachable, ...), or
+ * local for uptop's own limits (EMFILE, ENOMEM: never the target's). */
+void result_connect_error(struct result *r, int os_errno, const char *where);
+
 /* "1,234,567": digits grouped by thousands, for byte counts in messages. */
 void result_group_digits(char *dst, size_t len, uint64_t v);
 

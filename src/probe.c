@@ -396,14 +396,7 @@ static void fill_timings(struct xfer *x, bool failed, struct result *r)
 static void format_where(const struct xfer *x, const char *ip, char *buf,
 			 size_t len)
 {
-	const char *h = x->host ? x->host : "?";
-	bool named = ip && ip[0] && strcmp(ip, h) != 0 &&
-		     !(h[0] == '[' && strncmp(h + 1, ip, strlen(ip)) == 0);
-
-	if (named)
-		snprintf(buf, len, "%.120s:%d (%.46s)", h, x->port, ip);
-	else
-		snprintf(buf, len, "%.120s:%d", h, x->port);
+	result_where(buf, len, x->host, x->port, ip);
 }
 
 /* Where in the answer a transfer stopped: "after 200 and 1,234 body
@@ -483,39 +476,7 @@ static void connect_message(struct xfer *x, long os_errno, const char *ip,
 	char where[WHERE_LEN];
 
 	format_where(x, ip, where, sizeof(where));
-	switch (os_errno) {
-	case ECONNREFUSED:
-		r->cls = EC_REFUSED;
-		snprintf(r->msg, sizeof(r->msg), "%s", where);
-		return;
-	case ETIMEDOUT:
-		r->cls = EC_CONNECT_TIMEOUT;
-		snprintf(r->msg, sizeof(r->msg), "%s did not answer (TCP connect timed out)",
-			 where);
-		return;
-	case EMFILE:
-	case ENFILE:
-	case ENOBUFS:
-	case ENOMEM:
-		/* Our limits, not the target's: never "refused". */
-		r->cls = EC_LOCAL;
-		snprintf(r->msg, sizeof(r->msg),
-			 "uptop is out of file descriptors or memory (not the target's fault)");
-		return;
-	case ENETUNREACH:
-		r->cls = EC_CONNECT;
-		snprintf(r->msg, sizeof(r->msg), "%s (network unreachable)", where);
-		return;
-	case EHOSTUNREACH:
-		r->cls = EC_CONNECT;
-		snprintf(r->msg, sizeof(r->msg), "%s (host unreachable)", where);
-		return;
-	default:
-		r->cls = EC_CONNECT;
-		snprintf(r->msg, sizeof(r->msg), "%s (%.60s)", where,
-			 os_errno ? strerror((int)os_errno) : "cannot connect");
-		return;
-	}
+	result_connect_error(r, (int)os_errno, where);
 }
 
 static void tls_message(struct xfer *x, CURLcode rc, const char *text,

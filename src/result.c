@@ -2,6 +2,7 @@
  * checked against the target's expectations (status, body, latency). */
 #include "result.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -292,6 +293,55 @@ void verdict_format_expect(const struct target_conf *t, char *buf, size_t len)
 		if (k < 0)
 			break;
 		used += (size_t)k;
+	}
+}
+
+void result_where(char *dst, size_t len, const char *host, int port, const char *ip)
+{
+	const char *h = host ? host : "?";
+	bool named = ip && ip[0] && strcmp(ip, h) != 0 &&
+		     !(h[0] == '[' && strncmp(h + 1, ip, strlen(ip)) == 0);
+
+	if (named)
+		snprintf(dst, len, "%.120s:%d (%.46s)", h, port, ip);
+	else
+		snprintf(dst, len, "%.120s:%d", h, port);
+}
+
+void result_connect_error(struct result *r, int os_errno, const char *where)
+{
+	switch (os_errno) {
+	case ECONNREFUSED:
+		r->cls = EC_REFUSED;
+		snprintf(r->msg, sizeof(r->msg), "%s", where);
+		return;
+	case ETIMEDOUT:
+		r->cls = EC_CONNECT_TIMEOUT;
+		snprintf(r->msg, sizeof(r->msg), "%s did not answer (TCP connect timed out)",
+			 where);
+		return;
+	case EMFILE:
+	case ENFILE:
+	case ENOBUFS:
+	case ENOMEM:
+		/* Our limits, not the target's: never "refused". */
+		r->cls = EC_LOCAL;
+		snprintf(r->msg, sizeof(r->msg),
+			 "uptop is out of file descriptors or memory (not the target's fault)");
+		return;
+	case ENETUNREACH:
+		r->cls = EC_CONNECT;
+		snprintf(r->msg, sizeof(r->msg), "%s (network unreachable)", where);
+		return;
+	case EHOSTUNREACH:
+		r->cls = EC_CONNECT;
+		snprintf(r->msg, sizeof(r->msg), "%s (host unreachable)", where);
+		return;
+	default:
+		r->cls = EC_CONNECT;
+		snprintf(r->msg, sizeof(r->msg), "%s (%.60s)", where,
+			 os_errno ? strerror(os_errno) : "cannot connect");
+		return;
 	}
 }
 
