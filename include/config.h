@@ -86,6 +86,7 @@ struct target_conf {
 					* NULL: not a DNS check */
 	char *dns_query_type;          /* dns.query_type, upper-case: A, AAAA, ... */
 	char *tcp_send;                /* TCP: bytes sent once connected; NULL: none */
+	bool tcp_send_secret;          /* ... built with ${VAR}: never shown */
 	char *tcp_expect;              /* TCP: text the answer must contain; NULL:
 					* up when connected (and answered, with send) */
 	int64_t cert_expiry_ms;        /* HTTPS: degraded (cert_expiry) when the

@@ -886,6 +886,8 @@ bool tconf_tcp_text(struct loader *L, const struct ckey *k, void *obj, const str
 		loader_warn(L, n, "%s %s holds a backslash, not a line break: \\r and \\n are "
 			    "escapes only in double quotes (\"QUIT\\r\\n\")", k->name,
 			    yquote(n->str, n->len));
+	if (field == &((struct target_conf *)obj)->tcp_send)
+		((struct target_conf *)obj)->tcp_send_secret = v && strcmp(v, n->str) != 0;
 	set_str(field, v);
 	return true;
 }
