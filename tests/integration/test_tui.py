@@ -398,7 +398,7 @@ def check_sort(r):
     ok, s = r.wait_for(lambda s: "sort name (rev)" in s
                        and names(s) == sorted(MAIN_NAMES, reverse=True))
     t.ok(ok, "S: reversed", s)
-    r.keys("S", *["s"] * 8)   # s cycles through 9 columns: back to state
+    r.keys("S", *["s"] * 9)   # s cycles through 10 columns: back to state
     ok, s = r.wait_for(lambda s: "sort state" in s and "(rev)" not in s and all_rows(s)
                        and state_order(s) == sorted(state_order(s)))
     t.ok(ok, "s through every column comes back to state", s)
