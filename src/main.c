@@ -808,6 +808,7 @@ static void ui_view_fill(const struct app *a, struct ui_view *v)
 	v->cfg = a->cfg;
 	v->model = engine_model(a->engine);
 	v->sched = engine_sched_stats(a->engine);
+	v->queue = engine_sched(a->engine);
 	v->checks_per_sec = s.checks_per_sec;
 	v->lag_p99_ms = s.lag_p99_recent_ms;
 	v->paused = engine_paused(a->engine);
