@@ -16,7 +16,7 @@ MANDIR  ?= $(PREFIX)/share/man
 DOCDIR  ?= $(PREFIX)/share/doc/uptop
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/site-functions
-PKGS    := ncursesw libcurl yaml-0.1 libcares json-c libmicrohttpd
+PKGS    := ncursesw libcurl openssl yaml-0.1 libcares json-c libmicrohttpd
 
 CC      ?= cc
 B       ?= build
@@ -29,9 +29,11 @@ WARN    += -Werror
 endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# -iquote: our headers are "..." only, so include/sched.h never stands in for
+# the system's <sched.h> (OpenSSL's headers reach it through <pthread.h>).
 ALL_CFLAGS := $(WARN) $(CFLAGS) -D_GNU_SOURCE -DUPTOP_VERSION='"$(VERSION)"' \
               -DUPTOP_DATADIR='"$(DATADIR)"' \
-              -Iinclude $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+              -iquote include $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS  := $(PKG_LIBS) -lm
 
 # The flags are part of the build's identity: when they change (WERROR=1,

@@ -66,6 +66,7 @@ struct ui_sortkey {
 /* What the width rules depend on besides the terminal's width. */
 struct ui_fit {
 	int name_w, group_w;     /* widest name / group (display columns) */
+	bool any_https, any_dns; /* the CERT column; CODE wide enough for rcodes */
 	size_t sort;             /* the sort column (index in ui_columns) */
 };
 

@@ -8,11 +8,11 @@
 set -eu
 
 # To build: the compiler and the libraries uptop links.
-BUILD_PKGS="build-essential pkg-config libncurses-dev libyaml-dev libcurl4-openssl-dev libc-ares-dev libjson-c-dev libmicrohttpd-dev"
+BUILD_PKGS="build-essential pkg-config libncurses-dev libyaml-dev libcurl4-openssl-dev libssl-dev libc-ares-dev libjson-c-dev libmicrohttpd-dev"
 # Only the tests use these: the fixture (python3), the live table (tmux),
 # Prometheus' own promtool and server (the exposition, the alert rules, a
 # real scrape), the man page linters (mandoc, groff) and zsh (completion).
-TEST_PKGS="python3 tmux prometheus mandoc groff zsh"
+TEST_PKGS="python3 openssl tmux prometheus mandoc groff zsh"
 PKGS="$BUILD_PKGS $TEST_PKGS ${EXTRA:-}"
 
 missing() {

@@ -18,7 +18,7 @@ enum state report_once_state(const struct target *t)
 		return STATE_PENDING;
 	if (t->last.cls == EC_NONE)
 		return STATE_UP;
-	if (t->last.cls == EC_SLOW)
+	if (eclass_is_degraded(t->last.cls))
 		return STATE_DEGRADED;
 	return STATE_DOWN;
 }
@@ -32,6 +32,8 @@ static int once_rank(enum state s)
 	default: return 3;
 	}
 }
+
+static const char *const kind_names[] = { "http", "tcp", "dns" };
 
 static const struct model *sort_model;
 
@@ -86,24 +88,38 @@ static void put_cell(FILE *f, const char *raw, int cols, bool utf8)
 	fprintf(f, "%s%*s  ", fit, cols - used, "");
 }
 
+/* The CODE cell (result.h's rule): an HTTP status, a DNS rcode, "open". */
+static void code_text(const struct target *t, char *buf, size_t len)
+{
+	if (!t->has_last)
+		snprintf(buf, len, "-");
+	else
+		result_code_text(buf, len, t->conf->kind, t->last.http_status,
+				 result_answer_code(&t->last));
+}
+
 void report_table(FILE *f, const struct model *m, bool utf8)
 {
 	size_t *idx = xmalloc(m->n * sizeof(*idx));
-	int wn = max_width(m, 0, utf8), wg = max_width(m, 1, utf8);
+	int wn = max_width(m, 0, utf8), wg = max_width(m, 1, utf8), wc = 4;
+	char code[16];
 
-	for (size_t i = 0; i < m->n; i++)
+	for (size_t i = 0; i < m->n; i++) {
 		idx[i] = i;
+		code_text(&m->v[i], code, sizeof(code));
+		if ((int)strlen(code) > wc)
+			wc = (int)strlen(code);
+	}
 	sort_model = m;
 	qsort(idx, m->n, sizeof(*idx), cmp_once);
-	fprintf(f, "%-8s  %-*s  %-*s  %4s  %8s  %s\n", "STATE", wn, "NAME", wg,
-		"GROUP", "CODE", "LATENCY", "ERROR");
+	fprintf(f, "%-8s  %-*s  %-*s  %*s  %8s  %s\n", "STATE", wn, "NAME", wg,
+		"GROUP", wc, "CODE", "LATENCY", "ERROR");
 	for (size_t k = 0; k < m->n; k++) {
 		const struct target *t = &m->v[idx[k]];
-		char code[8] = "-", lat[16] = "-", err[RESULT_MSG_LEN + 32];
+		char lat[16] = "-", err[RESULT_MSG_LEN + 32];
 		char safe[2 * sizeof(err)];
 
-		if (t->has_last && t->last.http_status)
-			snprintf(code, sizeof(code), "%d", t->last.http_status);
+		code_text(t, code, sizeof(code));
 		/* result_has_latency, via target_latency: none for a refusal */
 		if (target_latency(t) >= 0)
 			fmt_latency(lat, sizeof(lat), target_latency(t));
@@ -112,7 +128,7 @@ void report_table(FILE *f, const struct model *m, bool utf8)
 		fprintf(f, "%-8s  ", state_name(report_once_state(t)));
 		put_cell(f, t->conf->name, wn, utf8);
 		put_cell(f, t->conf->group, wg, utf8);
-		fprintf(f, "%4s  %8s  %s\n", code, lat, safe);
+		fprintf(f, "%*s  %8s  %s\n", wc, code, lat, safe);
 	}
 	free(idx);
 }
@@ -170,6 +186,22 @@ static void put_status_latency(FILE *f, const struct target *t)
 		fputs(",\"latency_ms\":null", f);
 }
 
+/* The certificate chain's earliest notAfter and the days left of it when
+ * the check ran (negative: expired), or nulls (not https, or no check). */
+static void put_cert(FILE *f, const struct target *t)
+{
+	const struct result *r = &t->last;
+
+	fputs(",\"cert_not_after\":", f);
+	put_iso_time_or_null(f, t->has_last && r->cert_not_after_ms > 0 ? r->cert_not_after_ms : -1);
+	if (t->has_last && r->cert_not_after_ms > 0)
+		fprintf(f, ",\"cert_days_left\":%.2f",
+			(double)(r->cert_not_after_ms - r->start_wall_ms - (int64_t)r->t.total_ms) /
+				(24.0 * 3600 * 1000));
+	else
+		fputs(",\"cert_days_left\":null", f);
+}
+
 static void put_timings(FILE *f, const struct timings *t)
 {
 	fprintf(f,
@@ -191,7 +223,8 @@ static void put_target_json(FILE *f, const struct target *t)
 	put_json_str(f, t->conf->group);
 	fputs(",\"url\":", f);
 	put_json_str(f, url);
-	fprintf(f, ",\"state\":\"%s\"", state_name(report_once_state(t)));
+	fprintf(f, ",\"kind\":\"%s\",\"state\":\"%s\"", kind_names[t->conf->kind],
+		state_name(report_once_state(t)));
 	fputs(",\"time\":", f);
 	put_iso_time_or_null(f, t->has_last ? r->start_wall_ms : -1);
 	put_status_latency(f, t);
@@ -211,6 +244,12 @@ static void put_target_json(FILE *f, const struct target *t)
 	fputs(",\"remote_ip\":", f);
 	put_json_str_or_null(f, t->has_last && r->remote_ip[0] ? r->remote_ip :
 								 NULL);
+	put_cert(f, t);
+	fputs(",\"dns_rcode\":", f);
+	put_json_str_or_null(f, t->has_last && t->conf->kind == CHECK_DNS && r->connected ?
+				     r->dns_rcode : NULL);
+	fputs(",\"answer\":", f);
+	put_json_str_or_null(f, t->has_last && r->answer[0] ? r->answer : NULL);
 	fputs("}\n", f);
 }
 
@@ -291,6 +330,7 @@ void report_event_json(FILE *f, const struct model *m, const struct event *ev)
 	fputs(",\"error_detail\":", f);
 	put_json_str_or_null(f, ev->cls && t->last.detail[0] ? t->last.detail :
 							      NULL);
+	put_cert(f, t);
 	if (ev->u.outage)
 		fputs(",\"outage\":true", f);
 	fputs("}\n", f);

@@ -135,11 +135,13 @@ static bool group_size(const struct ui_fit *f, struct layout_col *fit)
 	return true;
 }
 
+/* An HTTP status, a DNS check's rcode, "open" for a TCP check (result.h). */
 static void code_cell(struct ui_cell *c, const struct target *t, int64_t now)
 {
 	(void)now;
-	if (t->has_last && t->last.http_status)
-		snprintf(c->text, sizeof(c->text), "%d", t->last.http_status);
+	if (t->has_last)
+		result_code_text(c->text, sizeof(c->text), t->conf->kind, t->last.http_status,
+				 result_answer_code(&t->last));
 	else
 		snprintf(c->text, sizeof(c->text), "-");
 	if (t->last.cls == EC_STATUS)
@@ -153,11 +155,61 @@ static void code_sort(struct ui_sortkey *k, const struct target *t)
 {
 	int st = t->last.http_status > 0 && t->last.http_status < 1000
 			 ? t->last.http_status : 0;
+	/* a TCP or DNS answer: "open", then the rcodes, after HTTP codes */
+	uint8_t a = t->has_last && !st ? result_answer_code(&t->last) : 0;
 	int rank = !t->has_last ? 3
 		   : !eclass_is_failure((enum eclass)t->last.cls) ? 2
-		   : st ? 1 : 0;
+		   : st || a ? 1 : 0;
 
-	k->k = rank * 1000.0 + (999 - st);
+	k->k = rank * 1000.0 + (999 - (st ? st : a ? 600 + a : 0));
+}
+
+/* Wide enough for "NXDOMAIN" when DNS checks are listed. */
+static bool code_size(const struct ui_fit *f, struct layout_col *fit)
+{
+	if (f->any_dns)
+		fit->min = fit->pref = 8;
+	return true;
+}
+
+#define DAY_MS (24LL * 3600 * 1000)
+
+/* Validity left of the chain's earliest certificate when the check ran:
+ * "45d", "9h" (under a day), "-2d" (expired); "-" when not https. */
+static void cert_cell(struct ui_cell *c, const struct target *t, int64_t now)
+{
+	const struct result *r = &t->last;
+	int64_t left;
+
+	(void)now;
+	if (!t->has_last || !r->cert_not_after_ms) {
+		snprintf(c->text, sizeof(c->text), "-");
+		c->role = ROLE_DIM;
+		return;
+	}
+	left = r->cert_not_after_ms - r->start_wall_ms - (int64_t)r->t.total_ms;
+	if (left >= DAY_MS || left <= -DAY_MS)
+		snprintf(c->text, sizeof(c->text), "%lldd", (long long)(left / DAY_MS));
+	else
+		snprintf(c->text, sizeof(c->text), "%s%lldh", left < 0 ? "-" : "",
+			 (long long)((left < 0 ? -left : left) / 3600000));
+	c->role = left < 0 ? ROLE_ERROR :
+		  t->conf->cert_expiry_ms > 0 && left < t->conf->cert_expiry_ms ?
+						  ROLE_LATENCY_WARN : ROLE_NORMAL;
+}
+
+/* The soonest to expire first; no certificate last. */
+static void cert_sort(struct ui_sortkey *k, const struct target *t)
+{
+	k->k = t->has_last && t->last.cert_not_after_ms ? (double)t->last.cert_not_after_ms :
+							   HUGE_VAL;
+}
+
+/* Only when some target is https. */
+static bool cert_size(const struct ui_fit *f, struct layout_col *fit)
+{
+	(void)fit;
+	return f->any_https;
 }
 
 /* A latency, coloured against the target's limit; "-" when < 0. */
@@ -296,7 +348,7 @@ static void error_cell(struct ui_cell *c, const struct target *t, int64_t now)
 	}
 	if (t->has_last)
 		ui_error_text(c->text, sizeof(c->text), &t->last);
-	c->role = t->last.cls == EC_SLOW ? ROLE_LATENCY_WARN : ROLE_ERROR;
+	c->role = eclass_is_degraded(t->last.cls) ? ROLE_LATENCY_WARN : ROLE_ERROR;
 }
 
 /* --- the table ---------------------------------------------------------
@@ -323,7 +375,7 @@ const struct ui_column ui_columns[] = {
 	{ "group", "GROUP", { .min = 6, .pref = 8, .prio = 9 }, ALIGN_LEFT,
 	  .cell = group_cell, .sort = group_sort, .size = group_size },
 	{ "code", "CODE", { .min = 5, .pref = 5, .prio = 4 }, ALIGN_RIGHT,
-	  .desc = true, .cell = code_cell, .sort = code_sort },
+	  .desc = true, .cell = code_cell, .sort = code_sort, .size = code_size },
 	{ "latency", "LAST", { .min = 6, .pref = 6, .prio = 1 }, ALIGN_RIGHT,
 	  .desc = true, .cell = latency_cell, .sort = latency_sort },
 	{ "p95", "P95", { .min = 6, .pref = 6, .prio = 7 }, ALIGN_RIGHT,
@@ -332,6 +384,8 @@ const struct ui_column ui_columns[] = {
 	  .full = PRIO_LAST }, ALIGN_LEFT, .draw = spark_draw },
 	{ "uptime", "UPTIME", { .min = 7, .pref = 7, .prio = 6 }, ALIGN_RIGHT,
 	  .cell = uptime_cell, .sort = uptime_sort },
+	{ "cert", "CERT", { .min = 5, .pref = 5, .prio = 10 }, ALIGN_RIGHT,
+	  .cell = cert_cell, .sort = cert_sort, .size = cert_size },
 	{ "failures", "FAILS", { .min = 6, .pref = 9, .prio = 8 }, ALIGN_RIGHT,
 	  .desc = true, .cell = fails_cell, .sort = fails_sort },
 	{ "since", "SINCE", { .min = 6, .pref = 6, .prio = 3 }, ALIGN_RIGHT,

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <wchar.h>
 
 #include "config.h"
@@ -204,6 +205,20 @@ static char *shell_single(const char *s)
 	return out;
 }
 
+/* A word the shell reads as it is (a host, a name) stays bare; anything
+ * else is quoted. Takes s. */
+static char *shell_word(char *s)
+{
+	char *q;
+
+	if (*s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789.:@_-/") == strlen(s))
+		return s;
+	q = shell_single(s);
+	free(s);
+	return q;
+}
+
 /* "text" where ${VAR} stays live for the shell and nothing else expands. */
 static char *shell_double_vars(const char *s)
 {
@@ -243,10 +258,102 @@ static void curl_header(struct words *w, const struct header *h)
 	free(hv);
 }
 
+/* "5", "2.5": a timeout in seconds for a command's flag. */
+static char *seconds_word(int64_t ms)
+{
+	if (ms % 1000)
+		return xasprintf("%.3g", (double)ms / 1000.0);
+	return xasprintf("%lld", (long long)(ms / 1000));
+}
+
+/* A host as commands take it: no brackets around an IPv6 address. */
+static char *bare_host(const char *host)
+{
+	size_t n = strlen(host);
+
+	if (n > 2 && host[0] == '[' && host[n - 1] == ']')
+		return xstrndup(host + 1, n - 2);
+	return xstrdup(host);
+}
+
+/* printf's format for bytes: \r, \n, \t, \\, %% and octal for the
+ * rest of the unprintable; as one shell word. */
+static char *printf_word(const char *s)
+{
+	size_t n = 1;
+	char *f, *o, *word;
+
+	for (const char *c = s; *c; c++)
+		n += 4;
+	f = o = xmalloc(n);
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if (*c == '\r' || *c == '\n' || *c == '\t') {
+			*o++ = '\\';
+			*o++ = *c == '\r' ? 'r' : *c == '\n' ? 'n' : 't';
+		} else if (*c == '\\' || *c == '%') {
+			*o++ = (char)(*c == '%' ? '%' : '\\');
+			*o++ = (char)*c;
+		} else if (*c < 0x20 || *c == 0x7f) {
+			o += sprintf(o, "\\%03o", *c);
+		} else {
+			*o++ = (char)*c;
+		}
+	}
+	*o = '\0';
+	word = shell_single(f);
+	free(f);
+	return word;
+}
+
+/* TCP: nc -vz (a connect); with send:, the bytes piped into nc; with
+ * expect: alone, nc shows the banner. */
+static void nc_words(const struct target_conf *tc, struct words *w)
+{
+	if (tc->tcp_send && !tc->tcp_send_secret) {
+		words_add(w, xstrdup("printf"));
+		words_add(w, printf_word(tc->tcp_send));
+		words_add(w, xstrdup("|"));
+	}
+	words_add(w, xstrdup("nc"));
+	words_add(w, xstrdup(tc->tcp_send || tc->tcp_expect ? "-v" : "-vz"));
+	if (tc->ip_version != IPV_ANY)
+		words_add(w, xstrdup(tc->ip_version == IPV_4 ? "-4" : "-6"));
+	words_add(w, xstrdup("-w"));
+	words_add(w, seconds_word(tc->timeout_ms));
+	words_add(w, shell_word(bare_host(tc->host)));
+	words_add(w, xasprintf("%d", tc->port));
+	if (tc->tcp_send && tc->tcp_send_secret)
+		words_add(w, xstrdup("# send: not shown (it uses a ${VAR})"));
+}
+
+/* DNS: dig @SERVER -p PORT NAME TYPE. */
+static void dig_words(const struct target_conf *tc, struct words *w)
+{
+	char *h = bare_host(tc->host), *t = seconds_word(tc->timeout_ms);
+
+	words_add(w, xstrdup("dig"));
+	words_add(w, shell_word(xasprintf("@%s", h)));
+	if (tc->port != CONFIG_DNS_PORT)
+		words_add(w, xasprintf("-p %d", tc->port));
+	words_add(w, shell_word(xstrdup(tc->dns_query_name)));
+	words_add(w, xstrdup(tc->dns_query_type));
+	words_add(w, xasprintf("+time=%s", t));
+	free(h);
+	free(t);
+}
+
 static void curl_words(const struct target_conf *tc, struct words *w)
 {
 	char url[RESULT_URL_LEN * 2];
 
+	if (tc->kind == CHECK_TCP) {
+		nc_words(tc, w);
+		return;
+	}
+	if (tc->kind == CHECK_DNS) {
+		dig_words(tc, w);
+		return;
+	}
 	words_add(w, xstrdup("curl"));
 	words_add(w, xstrdup("-sS"));
 	words_add(w, xstrdup("-o"));
@@ -273,6 +380,8 @@ static void curl_words(const struct target_conf *tc, struct words *w)
 		words_add(w, xasprintf("-L --max-redirs %d", CONFIG_MAX_REDIRECTS));
 	if (!tc->verify_tls)
 		words_add(w, xstrdup("-k"));
+	if (tc->ip_version != IPV_ANY)
+		words_add(w, xstrdup(tc->ip_version == IPV_4 ? "-4" : "-6"));
 	if (tc->ca_file) {
 		words_add(w, xstrdup("--cacert"));
 		words_add(w, shell_single(tc->ca_file));
@@ -379,11 +488,42 @@ static void pen_title(struct pen *p, const char *s)
 	pen_nl(p);
 }
 
+/* What a check asks: "GET  expect 200-399", "send \"PING\\r\\n\"  expect
+ * \"+PONG\"", "example.org A (recursion desired)". Raw: the pen sanitises. */
+static void request_text(const struct target_conf *c, char *buf, size_t len)
+{
+	char exp[128], q[64];
+	size_t at = 0;
+
+	switch (c->kind) {
+	case CHECK_TCP:
+		snprintf(buf, len, "connect");
+		if (c->tcp_send) {
+			result_quote(q, sizeof(q), (const unsigned char *)c->tcp_send,
+				     strlen(c->tcp_send), 40);
+			at = (size_t)snprintf(buf, len, "send \"%s\"",
+					      c->tcp_send_secret ? "***" : q);
+		}
+		if (c->tcp_expect && at < len) {
+			result_quote(q, sizeof(q), (const unsigned char *)c->tcp_expect,
+				     strlen(c->tcp_expect), 40);
+			snprintf(buf + at, len - at, "%sexpect \"%s\"", at ? "  " : "", q);
+		}
+		break;
+	case CHECK_DNS:
+		snprintf(buf, len, "%s %s", c->dns_query_name, c->dns_query_type);
+		break;
+	default:
+		verdict_format_expect(c, exp, sizeof(exp));
+		snprintf(buf, len, "%s  expect %s", c->method, exp);
+	}
+}
+
 static void detail_summary(struct pen *p, const struct target *t, int64_t now,
 			   bool checking)
 {
 	const struct target_conf *c = t->conf;
-	char buf[RESULT_URL_LEN * 2], dur[32], exp[128];
+	char buf[RESULT_URL_LEN * 2], dur[32];
 
 	p->x = 1;
 	pen_put(p, ROLE_TITLE, c->name);
@@ -405,11 +545,11 @@ static void detail_summary(struct pen *p, const struct target *t, int64_t now,
 	fmt_redact_url(buf, sizeof(buf), c->url);
 	pen_put(p, ROLE_NORMAL, buf);
 	pen_nl(p);
-	pen_label(p, "Request");
-	verdict_format_expect(c, exp, sizeof(exp));
+	pen_label(p, c->kind == CHECK_HTTP ? "Request" : c->kind == CHECK_TCP ? "Connect" : "Query");
 	detail_dur(dur, sizeof(dur), c->interval_ms);
-	snprintf(buf, sizeof(buf), "%s  expect %s  every %s", c->method, exp,
-		 dur);
+	request_text(c, buf, sizeof(buf));
+	pen_put(p, ROLE_NORMAL, buf);
+	snprintf(buf, sizeof(buf), "  every %s", dur);
 	pen_put(p, ROLE_NORMAL, buf);
 	detail_dur(dur, sizeof(dur), c->timeout_ms);
 	snprintf(buf, sizeof(buf), "  timeout %s", dur);
@@ -424,15 +564,59 @@ static void detail_summary(struct pen *p, const struct target *t, int64_t now,
 
 static void detail_totals(struct pen *p, const struct target *t);
 
+/* "2026-12-10 14:03 UTC": a certificate's date, for a person. */
+static void cert_date(char *dst, size_t len, int64_t wall)
+{
+	time_t s = (time_t)(wall / 1000);
+	struct tm tm;
+
+	if (!gmtime_r(&s, &tm) || !strftime(dst, len, "%Y-%m-%d %H:%M UTC", &tm))
+		snprintf(dst, len, "?");
+}
+
+/* The server's certificate (its subject and issuer) and when the chain
+ * it presented expires, naming the intermediate when that comes first. */
+static void detail_cert(struct pen *p, const struct result *r)
+{
+	char when[48], left[48], buf[RESULT_CERT_LEN + RESULT_CN_LEN + 96];
+	int64_t now = r->start_wall_ms + (int64_t)r->t.total_ms;
+	bool soon = r->cls == EC_CERT_EXPIRY || r->cert_not_after_ms < now;
+
+	pen_label(p, "Cert");
+	cert_date(when, sizeof(when), r->cert_not_after_ms);
+	result_cert_left(left, sizeof(left), r->cert_not_after_ms, now);
+	snprintf(buf, sizeof(buf), "%s %s (%s)", r->cert_not_after_ms < now ? "expired" :
+		 "expires", when, left);
+	pen_put(p, soon ? ROLE_LATENCY_WARN : ROLE_NORMAL, buf);
+	if (r->cert_depth) {
+		snprintf(buf, sizeof(buf), "  first: intermediate CN=%s", r->cert_first_cn);
+		pen_put(p, soon ? ROLE_LATENCY_WARN : ROLE_DIM, buf);
+	}
+	pen_nl(p);
+	pen_label(p, "Subject");
+	pen_put(p, ROLE_NORMAL, r->cert_subject[0] ? r->cert_subject : "-");
+	pen_nl(p);
+	pen_label(p, "Issuer");
+	pen_put(p, ROLE_NORMAL, r->cert_issuer[0] ? r->cert_issuer : "-");
+	pen_nl(p);
+}
+
 static void detail_last(struct pen *p, const struct target *t)
 {
 	const struct result *r = &t->last;
-	char buf[RESULT_URL_LEN * 2], lat[48], clk[16];
+	char buf[RESULT_URL_LEN * 2], lat[48], clk[16], code[16];
 
 	pen_label(p, "Remote");
 	pen_put(p, ROLE_NORMAL, t->has_last && r->remote_ip[0] ? r->remote_ip
 								: "-");
 	pen_nl(p);
+	if (t->has_last && r->cert_not_after_ms)
+		detail_cert(p, r);
+	if (t->has_last && r->answer[0]) {
+		pen_label(p, "Answer");
+		pen_put(p, ROLE_NORMAL, r->answer);
+		pen_nl(p);
+	}
 	if (t->has_last && r->redirects > 0) {
 		pen_label(p, "Final URL");
 		fmt_redact_url(buf, sizeof(buf), r->effective_url);
@@ -460,16 +644,15 @@ static void detail_last(struct pen *p, const struct target *t)
 		fmt_latency(took, sizeof(took), r->t.total_ms);
 		snprintf(lat, sizeof(lat), "failed after %s", took);
 	}
-	if (r->http_status)
-		snprintf(buf, sizeof(buf), "%s  %d  %s", clk, r->http_status, lat);
-	else
-		snprintf(buf, sizeof(buf), "%s  -  %s", clk, lat);
+	result_code_text(code, sizeof(code), t->conf->kind, r->http_status,
+			 result_answer_code(r));
+	snprintf(buf, sizeof(buf), "%s  %s  %s", clk, code, lat);
 	pen_put(p, ROLE_NORMAL, buf);
 	pen_nl(p);
 	if (r->cls != EC_NONE) {
 		/* the whole message here: the table had to cut it */
 		ui_error_text(buf, sizeof(buf), r);
-		pen_wrap(p, r->cls == EC_SLOW ? ROLE_LATENCY_WARN : ROLE_ERROR,
+		pen_wrap(p, eclass_is_degraded(r->cls) ? ROLE_LATENCY_WARN : ROLE_ERROR,
 			 buf, 11);
 	}
 	/* What the library said (or how DNS was answered), under our words. */
@@ -508,7 +691,7 @@ static int failed_phase(const struct target *t)
 {
 	const struct result *r = &t->last;
 
-	if (r->cls == EC_DNS)
+	if (r->cls == EC_DNS || t->conf->kind == CHECK_DNS)
 		return PH_DNS;
 	if (r->t.connect_ms <= 0)
 		return PH_CONNECT;
@@ -603,7 +786,7 @@ static void detail_phases(struct pen *p, const struct target *t)
 
 static void detail_history(struct pen *p, const struct target *t)
 {
-	char buf[RESULT_MSG_LEN + 64], clk[24], lat[24], code[8];
+	char buf[RESULT_MSG_LEN + 64], clk[24], lat[24], code[16];
 	const struct hist_entry *h;
 	unsigned k = t->hist_n < DETAIL_HIST ? t->hist_n : DETAIL_HIST;
 	/* the oldest shown is not from today: every line has its date */
@@ -614,18 +797,17 @@ static void detail_history(struct pen *p, const struct target *t)
 
 		fmt_stamp(clk, sizeof(clk), h->wall_ms, dated);
 		fmt_latency(lat, sizeof(lat), hist_latency(h));   /* "-": no answer */
-		snprintf(code, sizeof(code), h->http_status ? "%d" : "-",
-			 h->http_status);
+		result_code_text(code, sizeof(code), t->conf->kind, h->http_status, h->answer);
 		p->x = 2;
 		pen_col(p, ROLE_DIM, clk, pen_stamp_w(dated));
-		pen_col(p, bad ? ROLE_ERROR : ROLE_NORMAL, code, 5);
+		pen_col(p, bad ? ROLE_ERROR : ROLE_NORMAL, code, t->conf->kind == CHECK_DNS ? 10 : 5);
 		pen_col(p, bad ? ROLE_LATENCY_BAD : ROLE_NORMAL, lat, 8);
 		if (h->cls != EC_NONE) {
 			const char *cls = eclass_name((enum eclass)h->cls);
 
 			snprintf(buf, sizeof(buf), "%s%s%s", cls ? cls : "?",
 				 h->msg ? ": " : "", h->msg ? h->msg : "");
-			pen_put(p, h->cls == EC_SLOW ? ROLE_LATENCY_WARN
+			pen_put(p, eclass_is_degraded((enum eclass)h->cls) ? ROLE_LATENCY_WARN
 						     : ROLE_ERROR,
 				buf);
 		}
@@ -795,7 +977,8 @@ static void detail_draw(struct pen *p, const void *arg)
 		pen_put(p, ROLE_DIM, "none yet");
 		pen_nl(p);
 	}
-	pen_title(p, "Reproduce with curl");
+	pen_title(p, a->t->conf->kind == CHECK_TCP ? "Reproduce with nc" :
+		     a->t->conf->kind == CHECK_DNS ? "Reproduce with dig" : "Reproduce with curl");
 	pen_curl(p, a->t->conf);
 }
 

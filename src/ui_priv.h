@@ -80,6 +80,7 @@ struct ui {
 	size_t seen_n;
 	bool widths_stale;
 	int name_w, group_w;         /* widest name / group (display cols) */
+	bool any_https, any_dns;     /* the CERT column; CODE wide enough for rcodes */
 
 	/* filter and sort */
 	bool prompt;                 /* typing a filter */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config.h"
 #include "fmt.h"
@@ -128,10 +129,13 @@ static void ui_widths(struct ui *ui, const struct model *m)
 	char buf[UI_NAME_LEN];
 
 	ui->name_w = ui->group_w = 0;
+	ui->any_https = ui->any_dns = false;
 	for (size_t i = 0; i < m->n; i++) {
 		const struct target_conf *c = m->v[i].conf;
 		int w;
 
+		ui->any_dns |= c->kind == CHECK_DNS;
+		ui->any_https |= c->kind == CHECK_HTTP && strncasecmp(c->url, "https:", 6) == 0;
 		fmt_sanitize(buf, sizeof(buf), c->name, strlen(c->name),
 			     ui->utf8);
 		w = fmt_width(buf);
@@ -318,6 +322,8 @@ void ui_fit_of(const struct ui *ui, struct ui_fit *f)
 {
 	f->name_w = ui->name_w;
 	f->group_w = ui->group_w;
+	f->any_https = ui->any_https;
+	f->any_dns = ui->any_dns;
 	f->sort = ui->sort;
 }
 

@@ -254,7 +254,7 @@ def check_headless_lines(fx, tmp):
     lines = p.json_out()
     st = {o["name"]: o for o in lines if o.get("type") == "state"}
     keys = {"type", "time", "name", "group", "url", "old", "new", "http_status", "latency_ms",
-            "error_class", "error", "error_detail"}
+            "error_class", "error", "error_detail", "cert_not_after", "cert_days_left"}
     t.ok(st and all(set(o) == keys for o in st.values()),
          "state lines: exactly the documented fields", list(st.values())[:1])
     ok, bad, dead, cut = st.get("ok", {}), st.get("bad", {}), st.get("dead", {}), st.get("cut", {})

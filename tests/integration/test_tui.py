@@ -399,7 +399,7 @@ def check_sort(r):
     ok, s = r.wait_for(lambda s: "sort name (rev)" in s
                        and names(s) == sorted(MAIN_NAMES, reverse=True))
     t.ok(ok, "S: reversed", s)
-    r.keys("S", *["s"] * 8)   # s cycles through 9 columns: back to state
+    r.keys("S", *["s"] * 8)   # s cycles through 9 columns (no https: no CERT): back to state
     ok, s = r.wait_for(lambda s: "sort state" in s and "(rev)" not in s and all_rows(s)
                        and state_order(s) == sorted(state_order(s)))
     t.ok(ok, "s through every column comes back to state", s)
@@ -984,7 +984,7 @@ def check_help80(r):
     text = " ".join(ln.strip() for ln in lines(s))
     t.ok(ok and fits(s, 80, 24) and "…" not in s
          and re.search(r"sort by the next column \(state, name, group, code, latency,\s+"
-                       r"p95, uptime, failures, since\)", text)
+                       r"p95, uptime, cert, failures, since\)", text)
          and re.search(r"^ {21}p95, uptime", s, re.M),
          "80x24 help: the sort line wraps whole under its text", s)
     r.keys("Escape")

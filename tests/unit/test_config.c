@@ -750,7 +750,7 @@ static void test_from_urls(void)
 	c = NULL;
 	OK(config_from_urls(bad, ARRAY_LEN(bad), NULL, &c, &d, &w) == -1 && !c, "bad URLs refused");
 	all = diag_join(&d);
-	HAS_STR(all, "argument 1: 'ftp://x': only http and https URLs are supported", "ftp");
+	HAS_STR(all, "argument 1: 'ftp://x': only http, https and tcp URLs are supported", "ftp");
 	HAS_STR(all, "argument 2: 'example.com': the URL has no scheme", "no scheme");
 	HAS_STR(all, "did you mean http://example.com/?", "no scheme: a guess");
 	HAS_STR(all, "stdin line 4: 'https://': the URL has no host", "no host, from stdin");

@@ -16,7 +16,7 @@ static int ncols;
 
 /* The columns these tests name, found by key in the UI's table. */
 static int COL_STATE, COL_NAME, COL_GROUP, COL_CODE, COL_LATENCY, COL_P95,
-	COL_SPARK, COL_UPTIME, COL_FAILS, COL_SINCE, COL_ERROR;
+	COL_SPARK, COL_UPTIME, COL_CERT, COL_FAILS, COL_SINCE, COL_ERROR;
 
 static int col(const char *key)
 {
@@ -38,6 +38,7 @@ static void columns_find(void)
 	COL_P95 = col("p95");
 	COL_SPARK = col("history");
 	COL_UPTIME = col("uptime");
+	COL_CERT = col("cert");
 	COL_FAILS = col("failures");
 	COL_SINCE = col("since");
 	COL_ERROR = col("error");
@@ -139,15 +140,20 @@ static void test_widths(void)
 	fit(120);
 	check_sane(120);
 	for (int c = 0; c < ncols; c++)
-		if (c != COL_GROUP)
+		if (c != COL_GROUP && c != COL_CERT)
 			OK(shown(c), "120: column %s shown", ui_columns[c].title);
-	OK(!shown(COL_GROUP), "120: group (least important) waits for the whole name");
+	OK(!shown(COL_GROUP), "120: group waits for the whole name");
+	OK(!shown(COL_CERT), "120: CERT (least important) waits");
 	IS_INT(slot[COL_NAME].w, 24, "120: name as wide as the longest name");
 	fit(140);
 	check_sane(140);
 	for (int c = 0; c < ncols; c++)
-		OK(shown(c), "140: column %s shown", ui_columns[c].title);
+		OK(shown(c) || c == COL_CERT, "140: column %s shown", ui_columns[c].title);
 	IS_INT(slot[COL_SPARK].w, 20, "140: the sparkline at its full 20 checks");
+	fit(160);
+	check_sane(160);
+	for (int c = 0; c < ncols; c++)
+		OK(shown(c), "160: column %s shown", ui_columns[c].title);
 
 	fit(200);
 	check_sane(200);
@@ -261,7 +267,7 @@ static void test_bar(void)
  * wide, groups up to 12, sorted by column `sort`. */
 static size_t ui_fit(int width, size_t sort, size_t *ids)
 {
-	struct ui_fit f = { .name_w = 24, .group_w = 12, .sort = sort };
+	struct ui_fit f = { .name_w = 24, .group_w = 12, .sort = sort, .any_https = true };
 	struct layout_col rules[MAXC];
 	struct layout_slot s[MAXC];
 	size_t n = ui_columns_rules(&f, ids, rules), shown;

@@ -356,11 +356,14 @@ static void test_latency_rule(void)
 	model_init(&m, c, 1, 0);
 	IS_INT(target_latency(&m.v[0]) < 0, 1, "never checked: no latency");
 	for (int cls = EC_NONE; cls < EC__COUNT; cls++) {
-		for (int status = 0; status <= 200; status += 200) {
-			struct result r = res((enum eclass)cls, status, 42, "x");
-			bool has = result_has_latency(&r);
+		for (int status = 0; status <= 400; status += 200) {
+			/* 0, 200, and 400 standing for a TCP connect */
+			struct result r = res((enum eclass)cls, status == 400 ? 0 : status, 42, "x");
+			bool has;
 			const struct hist_entry *h;
 
+			r.connected = status == 400;
+			has = result_has_latency(&r);
 			model_record(&m, 0, &r, 1 + cls, NULL);
 			h = target_hist(&m.v[0], 0);
 			with += has;
@@ -372,9 +375,9 @@ static void test_latency_rule(void)
 		}
 	}
 	OK(same, "target_latency and hist_latency follow result_has_latency "
-	   "for every class, with and without a status line");
-	IS_INT(with, 5, "a latency only for a status line with none, slow, "
-	       "status, body or condition");
+	   "for every class, with and without a status line or a connection");
+	IS_INT(with, 12, "a latency only for a status line or a TCP/DNS answer with none, "
+	       "slow, cert_expiry, status, body or condition");
 	model_free(&m);
 
 	/* p95 takes only latencies: conditions that hold on a failed
