@@ -20,8 +20,8 @@ endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS := $(WARN) $(CFLAGS) -D_GNU_SOURCE -DUPTOP_VERSION='"$(VERSION)"' \
-              -Iinclude $(PKG_CFLAGS) $(EXTRA_CFLAGS)
-LDLIBS  := $(PKG_LIBS) -lm
+              -iquote include $(PKG_CFLAGS) -pthread $(EXTRA_CFLAGS)
+LDLIBS  := $(PKG_LIBS) -lm -pthread
 
 # The flags are part of the build's identity: when they change (WERROR=1,
 # CFLAGS, sanitizers), $(B)/.flags changes and every object is rebuilt.
