@@ -57,6 +57,12 @@ int64_t maint_plan_step(struct maint_plan *p, int64_t now_wall,
 			void (*change)(void *arg, const struct maint_change *c),
 			void *arg);
 
+/* Closes every open window (a reload replaces the plan): change is called
+ * for each, as by a step. */
+void maint_plan_close_all(struct maint_plan *p,
+			  void (*change)(void *arg, const struct maint_change *c),
+			  void *arg);
+
 /* After a step: the latest close of the windows open for target id (its
  * own and the top-level ones), 0 when none is. O(its windows + the
  * top-level ones). */

@@ -269,6 +269,22 @@ int64_t maint_plan_step(struct maint_plan *p, int64_t now_wall,
 	return soonest;
 }
 
+void maint_plan_close_all(struct maint_plan *p,
+			  void (*change)(void *arg, const struct maint_change *c), void *arg)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		struct entry *e = &p->v[i];
+		struct maint_change c = { e->owner, e->w, false, 0 };
+
+		if (!e->open)
+			continue;
+		e->open = false;
+		e->until = 0;
+		if (change)
+			change(arg, &c);
+	}
+}
+
 int64_t maint_plan_until(const struct maint_plan *p, uint32_t id)
 {
 	int64_t until = 0;

@@ -44,6 +44,8 @@ struct xfer {
 	bool found, capped, active;
 	bool https;
 	char errbuf[CURL_ERROR_SIZE];
+	probe_http_cb http_done;  /* a request that is not a check */
+	void *http_arg;
 };
 
 struct probe {
@@ -434,6 +436,8 @@ static void xfer_release(struct probe *p, struct xfer *x)
 	curl_slist_free_all(x->headers);
 	curl_slist_free_all(x->resolve);
 	x->headers = x->resolve = NULL;
+	x->http_done = NULL;
+	x->http_arg = NULL;
 	x->active = false;
 	x->user = NULL;
 	x->next_free = p->free_list;
@@ -460,6 +464,33 @@ static void log_failure(struct xfer *x, CURLcode rc, const struct result *r)
 		  cls ? cls : "ok");
 }
 
+/* A request that is not a check: its status and first bytes. */
+static void http_finish(struct probe *p, struct xfer *x, CURLcode rc)
+{
+	struct probe_http_result hr;
+	struct result r;
+	probe_http_cb done = x->http_done;
+	void *arg = x->http_arg;
+
+	memset(&r, 0, sizeof(r));
+	memset(&hr, 0, sizeof(hr));
+	fill_result(x, rc, &r);
+	hr.http_status = r.http_status;
+	hr.cls = r.cls;
+	hr.ms = r.t.total_ms;
+	snprintf(hr.msg, sizeof(hr.msg), "%s", r.msg);
+	if (x->body_len)
+		snprintf(hr.body, sizeof(hr.body), "%.*s", (int)(x->body_len < PROBE_HTTP_BODY_KEEP ?
+								x->body_len : PROBE_HTTP_BODY_KEEP),
+			 x->body);
+	if (rc != CURLE_OK && log_enabled())
+		log_failure(x, rc, &r);
+	curl_multi_remove_handle(p->multi, x->easy);
+	x->active = false;
+	done(arg, &hr);
+	xfer_release(p, x);
+}
+
 static void drain_done(struct probe *p)
 {
 	CURLMsg *m;
@@ -475,6 +506,10 @@ static void drain_done(struct probe *p)
 		if (m->msg != CURLMSG_DONE)
 			continue;
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+		if (x->http_done) {
+			http_finish(p, x, m->data.result);
+			continue;
+		}
 		memset(&r, 0, sizeof(r));
 		fill_result(x, m->data.result, &r);
 		if (m->data.result != CURLE_OK && log_enabled())
@@ -658,6 +693,74 @@ struct xfer *probe_start(struct probe *p, const struct probe_req *q,
 	if (mc != CURLM_OK) {
 		r->cls = EC_LOCAL;
 		snprintf(r->msg, sizeof(r->msg), "cannot start the transfer: %s",
+			 curl_multi_strerror(mc));
+		xfer_release(p, x);
+		return NULL;
+	}
+	x->active = true;
+	return x;
+}
+
+struct xfer *probe_http(struct probe *p, const struct probe_http *q, probe_http_cb done,
+			void *arg, struct probe_http_result *fail)
+{
+	struct xfer *x = xfer_get(p);
+	CURL *e;
+	CURLMcode mc;
+	long tmo = q->timeout_ms > 0 ? (long)q->timeout_ms : 1;
+
+	memset(fail, 0, sizeof(*fail));
+	if (!x) {
+		fail->cls = EC_LOCAL;
+		snprintf(fail->msg, sizeof(fail->msg), "cannot create a transfer");
+		return NULL;
+	}
+	e = x->easy;
+	x->http_done = done;
+	x->http_arg = arg;
+	x->max_body = 64 * 1024;
+	x->needle = NULL;
+	x->capture = true;
+	x->want = NULL;
+	x->nwant = 0;
+	x->https = strncasecmp(q->url, "https:", 6) == 0;
+	curl_easy_setopt(e, CURLOPT_URL, q->url);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, tmo);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, tmo);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "uptop/" UPTOP_VERSION);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	/* a webhook goes out through the same door as the checks: no env proxy */
+	curl_easy_setopt(e, CURLOPT_PROXY, "");
+	curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
+	if (q->resolve) {
+		x->resolve = curl_slist_append(NULL, q->resolve);
+		curl_easy_setopt(e, CURLOPT_RESOLVE, x->resolve);
+	}
+	for (size_t i = 0; i < q->nheaders; i++)
+		x->headers = curl_slist_append(x->headers, q->headers[i]);
+	/* curl's "Expect: 100-continue" would hold a body for a second */
+	x->headers = curl_slist_append(x->headers, "Expect:");
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
+	if (q->body) {
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->body_len);
+		curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, q->body);
+	}
+	if (strcmp(q->method, q->body ? "POST" : "GET") != 0)
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, q->method);
+	mc = curl_multi_add_handle(p->multi, e);
+	if (mc != CURLM_OK) {
+		fail->cls = EC_LOCAL;
+		snprintf(fail->msg, sizeof(fail->msg), "cannot start the request: %s",
 			 curl_multi_strerror(mc));
 		xfer_release(p, x);
 		return NULL;
