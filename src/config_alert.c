@@ -297,7 +297,8 @@ static void wconf_headers_clear(const struct ckey *k, void *obj)
 }
 
 /* A JSON body gets its values JSON-escaped: the Content-Type says so, or
- * (without one) the body looks like an object or an array. */
+ * (without one) the body looks like an object or an array ("[NAME] is
+ * down" is text: a placeholder is no array). */
 static bool webhook_is_json(const struct webhook_conf *w)
 {
 	const char *b = w->body;
@@ -308,7 +309,7 @@ static bool webhook_is_json(const struct webhook_conf *w)
 	if (!b)
 		return false;
 	b += strspn(b, " \t\r\n");
-	return *b == '{' || *b == '[';
+	return *b == '{' || (*b == '[' && !(b[1] >= 'A' && b[1] <= 'Z'));
 }
 
 /* ---- one alert ------------------------------------------------------------ */
