@@ -66,6 +66,9 @@ struct ui_action {
 	enum ui_action_kind kind;
 	uint32_t target;
 	int64_t ms;        /* UI_SILENCE: for how long */
+	uint32_t *targets; /* several (m with a filter, U): malloc'd, the
+			    * caller frees it; then .target is unused */
+	size_t ntargets;
 };
 
 /* Refuses (returns NULL with a message in errs) when TERM is unset or

@@ -20,7 +20,7 @@
 #include "ui.h"
 
 enum ui_mode { MODE_TABLE = 0, MODE_DETAIL, MODE_EVENTS, MODE_HELP,
-	       MODE__COUNT };
+	       MODE_SILENCES, MODE__COUNT };
 
 struct target;
 
@@ -76,17 +76,20 @@ extern const size_t ui_ncolumns;
  * help screen's line, the footer's hint, and what it does. The one table
  * drives dispatch, the footer and the help screen. */
 
-/* Where a binding works: a view (1 << mode) or the filter prompt. */
+/* Where a binding works: a view (1 << mode), the filter prompt or the
+ * silence prompt (m: a duration). */
 #define IN_TABLE (1u << MODE_TABLE)
 #define IN_DETAIL (1u << MODE_DETAIL)
 #define IN_EVENTS (1u << MODE_EVENTS)
 #define IN_HELP (1u << MODE_HELP)
+#define IN_SILENCES (1u << MODE_SILENCES)
 #define IN_PROMPT (1u << MODE__COUNT)
-#define IN_VIEWS (IN_DETAIL | IN_EVENTS | IN_HELP)
+#define IN_ASK (1u << (MODE__COUNT + 1))
+#define IN_VIEWS (IN_DETAIL | IN_EVENTS | IN_HELP | IN_SILENCES)
 #define IN_ALL (IN_TABLE | IN_VIEWS | IN_PROMPT)
 
 enum ui_help_section { HELP_MOVING = 0, HELP_VIEWING, HELP_FILTER,
-		       HELP_ACTING, HELP__COUNT };
+		       HELP_ACTING, HELP_QUIET, HELP__COUNT };
 
 struct ui_binding {
 	/* key names, blank-separated: "q", "F10 Ctrl-C", "Enter", "PgUp"
@@ -106,11 +109,13 @@ struct ui_binding {
 	const char *hint_key, *hint_key_ascii;
 	/* what it does: changes the UI (fn, with arg), and/or hands an
 	 * action to the caller; on_target: about the selected target (table)
-	 * or the one shown (detail), nothing without one */
+	 * or the one shown (detail, the silences view), nothing without one;
+	 * on_list: fn chose the action and its targets (ui_act_list) */
 	void (*fn)(struct ui *ui, const struct ui_view *v, long arg);
 	long arg;
 	enum ui_action_kind act;
 	bool on_target;
+	bool on_list;
 };
 
 extern const struct ui_binding ui_bindings[];

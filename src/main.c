@@ -882,11 +882,20 @@ static void apply_action(struct app *a, const struct ui_action *act)
 		break;
 	}
 	case UI_SILENCE:
-		engine_silence(a->engine, act->target, act->ms, a->user);
+	case UI_UNSILENCE: {
+		/* one target, or the list a key chose (m with a filter, U) */
+		size_t n = act->ntargets ? act->ntargets : 1;
+
+		for (size_t i = 0; i < n; i++) {
+			uint32_t id = act->ntargets ? act->targets[i] : act->target;
+
+			if (act->kind == UI_SILENCE)
+				engine_silence(a->engine, id, act->ms, a->user);
+			else
+				engine_unsilence(a->engine, id, a->user);
+		}
 		break;
-	case UI_UNSILENCE:
-		engine_unsilence(a->engine, act->target, a->user);
-		break;
+	}
 	default: break;
 	}
 }
@@ -902,8 +911,10 @@ static void on_keys(int fd, short revents, void *arg)
 	(void)revents;
 	ui_view_fill(a, &v);
 	n = ui_input(a->ui, &v, acts, ARRAY_LEN(acts));
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		apply_action(a, &acts[i]);
+		free(acts[i].targets);
+	}
 }
 
 static void on_frame(void *arg)
