@@ -40,7 +40,7 @@ unless named; numbers are parsed leniently ("/delay/0.25s" is 0.25 s):
                  any status, body, content type and headers
   /count         how many /count requests so far (this one included)
   /record/ANY?status=N&fail=K   a webhook receiver: keeps the request
-                 (method, path, headers, body); answers N (default 200),
+                 (time, method, path, headers, body); answers N (default 200),
                  and 500 to the first K requests to that path
   /__records     JSON list of the kept requests, oldest first
   /__stats       JSON hits per path, query stripped, /__stats not counted
@@ -66,6 +66,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import time
 import traceback
 import urllib.parse
 import zlib
@@ -574,7 +575,8 @@ async def h_count(c, req, args):
 
 async def h_record(c, req, args):
     q = req.query
-    STATE.records.append({"method": req.method, "path": req.path, "query": q,
+    STATE.records.append({"time": time.time(), "method": req.method, "path": req.path,
+                          "query": q,
                           "headers": req.raw_headers,
                           "body": req.body.decode("utf-8", "surrogateescape")})
     seen = sum(1 for r in STATE.records if r["path"] == req.path)
