@@ -231,6 +231,7 @@ static void on_answer(struct alert *a, const struct event *ev)
 	hold_del(a, id);
 	rem_del(a, id);
 	s->owed = false;
+	s->await_result = false;
 	s->outage = 0;
 	if (resolved && !hush && (ev->from == STATE_DOWN || ev->from == STATE_DEGRADED))
 		tell(a, id, ev->from, ev->to, resolved, false);
@@ -320,21 +321,38 @@ static void on_outage(struct alert *a, const struct event *ev)
 	}
 	if (a->outage_fired & a->up_mask)
 		tell_outage(a, ev, false, a->outage_fired & a->up_mask);
-	a->outage_fired = 0;
-	a->outage = 0;
-	/* what is still down now is its own news */
+	/* what stays down is its own news: each target's next result says
+	 * (most are not checked again yet when the outage ends) */
 	for (uint32_t id = 0; id < a->n; id++) {
 		struct tstate *s = &a->ts[id];
-		const struct target *t = target_of(a, id);
 
-		if (!s->outage)
+		if (!s->outage || s->outage != a->outage)
 			continue;
-		if (t->state == STATE_DOWN && s->owed && !quiet(a, id) && !t->q.ack_wall_ms)
-			tell_down(a, id);
-		s->outage = 0;
-		if (t->state != STATE_DOWN)
+		if (target_of(a, id)->state == STATE_DOWN && s->owed) {
+			s->await_result = true;
+		} else {
+			s->outage = 0;
 			s->owed = false;
+		}
 	}
+	a->outage_fired = 0;
+	a->outage = 0;
+}
+
+/* After an outage: the first failure of a target still down tells of it. */
+static void on_result(void *arg, uint32_t id, const struct result *r)
+{
+	struct alert *a = arg;
+	struct tstate *s;
+	const struct target *t;
+
+	if (id >= a->n || !a->ts[id].await_result || !eclass_is_failure(r->cls))
+		return;
+	s = &a->ts[id];
+	t = target_of(a, id);
+	s->await_result = false;
+	if (t->state == STATE_DOWN && s->owed && !quiet(a, id) && !t->q.ack_wall_ms)
+		tell_down(a, id);
 }
 
 /* A silence lifted or run out, a window closed: a down nobody was told
@@ -348,8 +366,8 @@ static void quiet_ended(struct alert *a, uint32_t id)
 		return;
 	t = target_of(a, id);
 	s = &a->ts[id];
-	if (t->state == STATE_DOWN && s->owed && !s->outage && !quiet(a, id) &&
-	    !t->q.ack_wall_ms)
+	if (t->state == STATE_DOWN && s->owed && !(s->outage && s->outage == a->outage) &&
+	    !s->await_result && !quiet(a, id) && !t->q.ack_wall_ms)
 		tell_down(a, id);
 }
 
@@ -510,7 +528,8 @@ struct alert *alert_new(struct loop *l, struct engine *e, const struct config *c
 	masks(a);
 	loop_timer_add(l, &a->timer, on_timer, a);
 	alert_send_init(a);
-	engine_subscribe(e, &(struct engine_sub){ .on_event = on_event, .arg = a });
+	engine_subscribe(e, &(struct engine_sub){ .on_result = on_result, .on_event = on_event,
+						  .arg = a });
 	log_debug("alert: %zu alert%s, %zu targets", cfg->nalerts, cfg->nalerts == 1 ? "" : "s",
 		  cfg->ntargets);
 	return a;

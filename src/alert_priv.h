@@ -24,6 +24,8 @@ struct tstate {
 	uint8_t from;            /* the state it went DOWN from */
 	bool owed;               /* DOWN and untold: it was quiet, or an
 				  * outage's; told when that ends */
+	bool await_result;       /* the outage that covered it ended: its
+				  * next result says whether it stays down */
 	int32_t hold_at, rem_at; /* its place in holds / rem, -1: none */
 };
 
