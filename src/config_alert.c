@@ -46,7 +46,7 @@ static key_clear_fn aconf_on_clear, wconf_url_clear, wconf_headers_clear, mconf_
 static const struct ckey webhook_rows[] = {
 	{ .name = "url", W(STRING, url), .flags = KF_EXPAND, .parse = wconf_url,
 	  .copy = wconf_url_copy, .clear = wconf_url_clear,
-	  .help = "required: http(s) URL; [NAME]... are replaced" },
+	  .help = "required: http:// or https://" },
 	{ .name = "method", W(STRING, method), .def = "POST", .parse = wconf_method,
 	  .help = "POST, PUT, GET, ..." },
 	{ .name = "headers", .kind = KIND_MAP, .max = 100, .flags = KF_EXPAND | KF_OPTIONAL,
@@ -68,7 +68,7 @@ static const struct ckey alert_rows[] = {
 	{ .name = "command", A(LIST, command), .max = 256, .flags = KF_EXPAND,
 	  .help = "argv: [program, arg...], no shell" },
 	{ .name = "webhook", KEY_MAP(struct alert_conf, webhook, struct webhook_conf),
-	  .sub = &keys_webhook, .help = "an HTTP request: url, method, headers, body" },
+	  .sub = &keys_webhook, .help = "a request: url, method, headers, body" },
 	{ .name = "on", .kind = KIND_LIST, .off = KEY_AT(struct alert_conf, on, int),
 	  .def = "down, up", .parse = aconf_on, .copy = aconf_on_copy, .clear = aconf_on_clear,
 	  .help = "transitions: down, up (resolved), degraded" },
