@@ -363,7 +363,8 @@ static void alert_finish(struct loader *L, struct alert_conf *a, const struct kp
 			    strchr(a->command.v[0], '/') ? strerror(errno) : "not found in $PATH",
 			    a->name ? a->name : "?");
 	a->is_webhook = hook && !cmd;
-	if (hook && !a->webhook.url && !p->bad[ihook])
+	if (hook && !a->webhook.url && !p->bad[ihook] && p->src[ihook]->kind == YNODE_MAP &&
+	    !ynode_get(p->src[ihook], "url"))
 		loader_err(L, p->src[ihook], "webhook: no url (add 'url: https://...')");
 	a->webhook.json = webhook_is_json(&a->webhook);
 }
