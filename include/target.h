@@ -102,6 +102,9 @@ struct event {
 			uint32_t targets;  /* targets it mutes */
 			uint16_t mins;     /* MAINT_START: minutes it stays open */
 			uint8_t phase;     /* enum maint_phase */
+			uint8_t reload;    /* closed or opened by a config reload:
+					    * the old config's windows close, the
+					    * new one's open, at once */
 		} maint;               /* EV_MAINT */
 		struct {
 			uint32_t outage;   /* the outage it tells of (ALERT_F_OUTAGE) */

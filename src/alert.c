@@ -387,7 +387,9 @@ static void on_event(void *arg, const struct event *ev)
 			quiet_ended(a, ev->target);
 		break;
 	case EV_MAINT:
-		if (ev->u.maint.phase != MAINT_END)
+		/* a reload closes the old windows and opens the new at once:
+		 * alert_reload looks at what is owed after both */
+		if (ev->u.maint.phase != MAINT_END || ev->u.maint.reload)
 			break;
 		if (ev->target != EVENT_NO_TARGET)
 			quiet_ended(a, ev->target);
@@ -593,6 +595,9 @@ void alert_reload(struct alert *a, const struct config *cfg)
 	a->outage_fired = remap(a->outage_fired, old, cfg);
 	free(ix);
 	free(ots);
+	/* a window the new config no longer has: what it held back goes out */
+	for (uint32_t id = 0; id < a->n; id++)
+		quiet_ended(a, id);
 	timer_arm(a);
 	log_debug("alert: reloaded: %zu alert%s", cfg->nalerts, cfg->nalerts == 1 ? "" : "s");
 }

@@ -89,6 +89,7 @@ struct engine {
 	struct maint_plan *maint;    /* the config's maintenance windows */
 	struct loop_timer quiet;     /* silences running out, windows opening */
 	size_t silenced;             /* targets with a silence (0: no scan) */
+	bool reloading;              /* EV_MAINT of a reload say so */
 	struct engine_req *reqs;     /* requests that are not checks */
 };
 
@@ -694,8 +695,9 @@ void engine_reload(struct engine *e, const struct config *cfg)
 			    "detection starts again", &oev);
 		notify_event(e, &oev);
 	}
-	/* the old windows close here; the new config's open at the next
-	 * step, said again */
+	/* the old windows close here and the new config's open at the end,
+	 * said again (EV_MAINT's reload flag tells both apart) */
+	e->reloading = true;
 	quiet_teardown(e, "the config was reloaded");
 	old = e->model;
 	log_debug("engine: reload: %zu targets -> %zu, %zu checks in flight "
@@ -707,6 +709,7 @@ void engine_reload(struct engine *e, const struct config *cfg)
 	model_adopt(&e->model, &old);
 	model_free(&old);
 	engine_build(e, cfg);
+	e->reloading = false;
 	tick_arm(e);
 }
 
@@ -915,6 +918,7 @@ static void on_maint_change(void *arg, const struct maint_change *c)
 	ev.target = global ? EVENT_NO_TARGET : c->owner;
 	ev.kind = EV_MAINT;
 	ev.u.maint.phase = c->open ? MAINT_START : MAINT_END;
+	ev.u.maint.reload = e->reloading;
 	ev.u.maint.targets = global ? (uint32_t)e->cfg->ntargets : 1;
 	if (c->open) {
 		int64_t mins = (c->until_wall - wall + 59999) / 60000;
@@ -970,8 +974,10 @@ static void quiet_arm(struct engine *e)
 	loop_timer_arm(&e->quiet, mono_ms());
 }
 
-/* A new config: its windows; the first step comes from the loop, after
- * the subscribers are there to hear of windows already open. */
+/* A new config: its windows. At start the first step comes from the
+ * loop, after the subscribers are there to hear of windows already open;
+ * on a reload it comes at once, so that no target looks unmuted between
+ * the old windows closing and the new ones opening. */
 static void quiet_build(struct engine *e)
 {
 	e->silenced = 0;
@@ -979,7 +985,10 @@ static void quiet_build(struct engine *e)
 		e->silenced += e->model.v[i].q.mute_until_mono != 0;
 	e->maint = maint_plan_new(e->cfg, wall_ms());
 	loop_timer_add(e->loop, &e->quiet, on_quiet, e);
-	quiet_arm(e);
+	if (e->reloading)
+		on_quiet(e);
+	else
+		quiet_arm(e);
 }
 
 static void quiet_teardown(struct engine *e, const char *why)

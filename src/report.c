@@ -309,6 +309,8 @@ static void put_maint_json(FILE *f, const struct model *m, const struct event *e
 		fputs(",\"until\":", f);
 		put_iso_time(f, ev->wall_ms + (int64_t)ev->u.maint.mins * 60000);
 	}
+	if (ev->u.maint.reload)
+		fputs(",\"reload\":true", f);
 	fputs("}\n", f);
 }
 

@@ -224,6 +224,40 @@ def check_window_opens(tmp):
             p.stop()
 
 
+def check_reload_window(tmp):
+    """A reload with the window still there sends nothing (its windows
+    close and open again at once); a reload that removes the window lets
+    the held-back alert go."""
+    rec, log = recorder(tmp, "reload.sh")
+    path = os.path.join(tmp, "reload-window.yaml")
+    head = f'alerts:\n  - {{name: pager, command: ["{rec}"]}}\nsettings: {{alert_wait: 0s}}\n'
+    target = (f'targets:\n  - {{name: api, url: "http://127.0.0.1:{free_port()}/", '
+              f'interval: 500ms, timeout: 300ms}}\n')
+    window = f'maintenance: {{start: "{utc_hhmm(time.time() - 60)}", duration: 3h}}\n'
+    with open(path, "w") as f:
+        f.write(head + window + target)
+    p = Running(["--headless", "-c", path])
+    try:
+        t.ok(p.wait_out(lambda o: o.get("new") == "down", timeout=10 * SLOW),
+             "api is down, inside a window")
+        time.sleep(1)
+        p.send(signal.SIGUSR1)
+        t.ok(p.wait_out(lambda o: o.get("type") == "reload", timeout=10 * SLOW), "reloaded")
+        time.sleep(1.5)
+        t.eq(calls(log), [], "a reload that keeps the window sends nothing")
+        mt = [o for o in p.json_out() if o.get("type") == "maintenance"]
+        t.ok([(o["phase"], o.get("reload", False)) for o in mt] ==
+             [("start", False), ("end", True), ("start", True)],
+             "its window closes and opens again, marked reload", mt)
+        with open(path, "w") as f:
+            f.write(head + target)
+        p.send(signal.SIGUSR1)
+        t.ok(wait_until(lambda: calls(log, "api", transition="down"), timeout=5 * SLOW),
+             "a reload without the window: the held-back alert goes out")
+    finally:
+        p.stop()
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="uptop-quiet-")
     tmux = Tmux()
@@ -233,6 +267,7 @@ def main():
             check_tui(tmux, tmp)
         else:
             t.skip("acknowledge and silence in tmux", "tmux is not installed")
+        check_reload_window(tmp)
         check_window_opens(tmp)
     finally:
         tmux.kill()
