@@ -49,8 +49,12 @@ struct loop;
  * most (past that an alert is dropped: counted, and an alert_failed). */
 #define ALERT_CMD_RUNNING 4
 #define ALERT_CMD_QUEUED 1000
-/* Webhook retries: after 1 s, 5 s, 25 s (four attempts in all). */
+/* Webhook retries: after 1 s, 5 s, 25 s (four attempts in all). At most
+ * ALERT_HOOK_RUNNING requests in flight (each holds a socket beside the
+ * checks'); the rest wait, ALERT_HOOK_QUEUED webhooks at most in all. */
 #define ALERT_HOOK_ATTEMPTS 4
+#define ALERT_HOOK_RUNNING 16
+#define ALERT_HOOK_QUEUED 1000
 
 /* Subscribes to the engine (not from a subscriber). Webhooks go through
  * engine_request. */

@@ -51,6 +51,7 @@ struct alert {
 	struct child *child;
 	struct alert_job *jobs;  /* every job not yet done (commands, webhooks) */
 	unsigned nhooks;         /* webhooks among them */
+	unsigned hooks_flying;   /* requests in flight */
 	uint64_t sent, failed, dropped;
 };
 

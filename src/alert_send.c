@@ -237,6 +237,9 @@ static void hook_done(void *arg, const struct probe_http_result *r)
 	struct event ev;
 
 	j->req = NULL;
+	a->hooks_flying--;
+	/* a slot is free: a webhook waiting for one can go */
+	alert_wake_at(a, mono_ms());
 	hook_why(r, why, sizeof(why));
 	if (!ok && retryable(r) && j->attempts < ALERT_HOOK_ATTEMPTS) {
 		j->next_try = mono_ms() + retry_ms[j->attempts - 1];
@@ -266,6 +269,7 @@ static void hook_start(struct alert_job *j)
 
 	j->attempts++;
 	j->next_try = 0;
+	j->a->hooks_flying++;
 	log_debug("alert: %s: webhook %s %s (attempt %u)", j->alert, j->method, j->shown,
 		  j->attempts);
 	j->req = engine_request(j->a->e, &q, hook_done, j);
@@ -280,6 +284,10 @@ int64_t alert_hooks_due(struct alert *a, int64_t now)
 		nx = j->next;   /* hook_start may end (free) j, never another */
 		if (!j->hook || !j->next_try)
 			continue;
+		/* due but no slot: the request that ends wakes the timer */
+		if (j->next_try <= (now == INT64_MIN ? mono_ms() : now) &&
+		    a->hooks_flying >= ALERT_HOOK_RUNNING)
+			continue;
 		if (now != INT64_MIN && j->next_try <= now)
 			hook_start(j);
 		else if (j->next_try < next)
@@ -293,6 +301,17 @@ int64_t alert_hooks_due(struct alert *a, int64_t now)
 static void hook_send(struct alert *a, const struct alert_conf *ac, const struct alert_ctx *c,
 		      struct alert_job *j)
 {
+	if (a->nhooks >= ALERT_HOOK_QUEUED) {
+		struct event ev;
+		char *why = xasprintf("dropped: %d webhooks are in flight or waiting already",
+				      ALERT_HOOK_QUEUED);
+
+		job_event(j, false, ALERT_F_DROPPED | ALERT_F_WEBHOOK, 0, why, &ev);
+		free(why);
+		alert_defer(a, &ev);
+		job_free(j);
+		return;
+	}
 	j->hook = true;
 	a->nhooks++;
 	hook_render(j, ac, c);

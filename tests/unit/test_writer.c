@@ -107,7 +107,7 @@ static void test_order_and_notes(void)
 
 	OK(writer_start(w, err, sizeof(err)) == 0, "the thread starts");
 	for (int i = 0; i < 10; i++) {
-		char b[8];
+		char b[16];
 
 		snprintf(b, sizeof(b), "%d,", i);
 		writer_put(w, id, b, strlen(b));
