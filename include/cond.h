@@ -85,8 +85,10 @@ bool cond_needs_body(const struct target_conf *t);
  *   false), so "[CONNECTED] == false" holds for a refused port. When one
  *   fails, an answered check becomes class condition with every failing
  *   condition's message; a transport failure keeps its own class and
- *   message (the cause). Our own limits (local, internal) are never
- *   judged. O(conditions + body). */
+ *   message (the cause). A failure after the status line arrived (kept
+ *   in http_status: a reset or timeout mid-body) stays a failure even
+ *   when every condition holds: the answer was not whole. Our own limits
+ *   (local, internal) are never judged. O(conditions + body). */
 void cond_apply(const struct target_conf *t, struct result *r, const struct resp_view *v);
 
 #endif

@@ -53,6 +53,10 @@ void loop_set_max_fds_per_turn(struct loop *l, int n);
 void loop_set_turn_budget_ms(struct loop *l, int ms);
 /* Ask the next turn not to sleep (more work is waiting). */
 void loop_wake(struct loop *l);
+/* True when this turn stopped serving ready fds at its budget: the work
+ * in flight already fills a turn, so starting more now would only delay
+ * it (and show in its latency). */
+bool loop_backlog(const struct loop *l);
 
 /* One turn: poll() until the nearest timer (or at most max_wait_ms; -1 no
  * limit), dispatch ready fds, then due timers. A signal (EINTR) cuts the

@@ -26,7 +26,10 @@ struct probe_req {
 	const char *url;          /* this hop (a redirect changes it) */
 	const char *method;       /* this hop's method */
 	bool send_body;           /* send conf->body */
-	const char *resolve;      /* "host:port:addr,addr" or NULL (IP literal) */
+	const char *host;         /* this hop's host as in the URL ([v6]) */
+	int port;                 /* and its port */
+	const char *addrs;        /* our resolver's "addr,addr", or NULL for
+				   * an IP literal */
 	int64_t timeout_ms;       /* what is left of the check's timeout */
 	bool one_shot;            /* no next round: neither look for nor keep
 				   * a connection to reuse */
@@ -51,7 +54,19 @@ struct probe *probe_new(struct loop *l, size_t max_connections,
 void probe_free(struct probe *p);
 
 /* Starts a transfer; `user` comes back in the callback. Returns a handle
- * for probe_cancel, or NULL with r filled (failed to start: EC_LOCAL). */
+ * for probe_cancel, or NULL with r filled (failed to start: EC_LOCAL).
+ *
+ * The addresses reach curl as the connection's "connect to" host: an
+ * address list is part of the connection's identity, so when a name moves
+ * the next check opens a new connection to the new address instead of
+ * reusing one to the old (and curl's DNS cache only holds transient
+ * entries, pruned after a minute).
+ *
+ * An https transfer's first steps (connect, TLS ClientHello: ~0.3 ms of
+ * CPU on a new connection) run inside this call, and plain ones every 16
+ * starts, so a caller that starts checks under a time budget pays for
+ * them there instead of in one unbounded curl timer turn later. The
+ * callback never runs inside it. */
 struct xfer *probe_start(struct probe *p, const struct probe_req *q,
 			 void *user, struct result *r);
 /* Aborts one transfer without a callback. */
@@ -70,7 +85,10 @@ struct probe_http {
 	const char *body;                 /* NULL: none */
 	size_t body_len;
 	int64_t timeout_ms;               /* the whole request */
-	const char *resolve;              /* "host:port:addr,addr" or NULL */
+	const char *host;                 /* the URL's host ([v6]) */
+	int port;                         /* and its port */
+	const char *addrs;                /* our resolver's "addr,addr", or
+					   * NULL for an IP literal */
 };
 
 #define PROBE_HTTP_BODY_KEEP 200
@@ -89,6 +107,30 @@ typedef void (*probe_http_cb)(void *arg, const struct probe_http_result *r);
  * (it could not start; no callback). */
 struct xfer *probe_http(struct probe *p, const struct probe_http *q, probe_http_cb done,
 			void *arg, struct probe_http_result *fail);
+
+/* https transfers started in the last 50 ms whose connection is not up
+ * yet (TCP + TLS): each is ~1 ms of CPU still to come, when the server's
+ * reply arrives. Older ones are to slow or distant servers, whose replies
+ * do not come in a burst. O(1) amortised. */
+size_t probe_handshakes(struct probe *p);
+
+/* Closes connections idle longer than `ms` (curl's MAXAGE_CONN; its
+ * default is 118 s). The engine passes its longest interval plus timeout:
+ * no connection a scheduled check could reuse is closed, and those to
+ * names that change on every check (CDN edges) do not pile up. */
+void probe_set_idle_limit(struct probe *p, int64_t ms);
+
+/* Loads the CA store most of `targets` verify with (a ca_file, or the
+ * system bundle) into the multi handle's cache now, before any check's
+ * clock runs, instead of inside the first TLS check while every other
+ * check on the loop waits (Debian's bundle: ~30 ms of CPU). Transfers that
+ * verify with this CA source share the cached store until the next call;
+ * the others load theirs per connection without evicting it. A handshake
+ * to a listener of our own on 127.0.0.1 that goes no further does it.
+ * Blocks for that long: call it at start-up and on reload (which so
+ * re-reads the CA bundle) only. No-op when no target verifies https. */
+void probe_warm_tls(struct probe *p, const struct target_conf *targets,
+		    size_t n);
 
 /* URL parts as curl parses them. host keeps IPv6 brackets. Returns 0, or
  * -1 with a message in err. */

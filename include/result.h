@@ -41,18 +41,28 @@ struct timings {
 	double total_ms;      /* whole check, DNS included */
 };
 
-#define RESULT_MSG_LEN 320
+#define RESULT_MSG_LEN 256
+#define RESULT_DETAIL_LEN 256
 #define RESULT_IP_LEN 48
 #define RESULT_URL_LEN 256
 
+/* One rule for every class: `msg` is uptop's own short phrasing of what
+ * happened and where ("127.0.0.1:8080", "timed out after 1000 ms waiting
+ * for the response", "connection reset after 200 and 1,234 body bytes"),
+ * shown after the class name ("refused: 127.0.0.1:8080"); it never quotes
+ * a library. What the library said, verbatim, goes to `detail` for the
+ * detail view and JSON `error_detail` ("" when it adds nothing). */
 struct result {
 	int64_t start_mono_ms;
 	int64_t start_wall_ms;
-	int http_status;                 /* 0: no HTTP answer */
+	int http_status;                 /* 0: no status line arrived; kept
+					  * when the check failed after it */
 	struct timings t;
 	uint64_t bytes;                  /* body bytes read */
 	bool body_found;                 /* body_contains seen (if set) */
 	bool body_truncated;             /* stopped reading at max_body */
+	bool dns_stale;                  /* the address came from an expired
+					  * DNS answer (RFC 8767 serve-stale) */
 	int redirects;                   /* hops followed */
 	char remote_ip[RESULT_IP_LEN];   /* "" when never connected: [IP] */
 	/* Filled by the checks that know them; the "unset" value is what a
@@ -66,6 +76,7 @@ struct result {
 	char effective_url[RESULT_URL_LEN];
 	enum eclass cls;
 	char msg[RESULT_MSG_LEN];        /* raw text: sanitise before display */
+	char detail[RESULT_DETAIL_LEN];  /* library text or a note; sanitise */
 };
 
 /* What conditions read besides struct result: captured by probe only for
@@ -83,6 +94,38 @@ const char *eclass_name(enum eclass c);   /* "dns", "refused", ... ; NULL for EC
 
 /* True for classes that count as a failed check (everything but NONE and SLOW). */
 bool eclass_is_failure(enum eclass c);
+
+/* True when the check got a complete HTTP answer (success, slow, or a
+ * status, body or condition verdict): its latency is the answer's. */
+bool eclass_answered(enum eclass c);
+
+/* The one latency rule, for --once (table and JSON), --headless and the
+ * live table: a check's latency is its total time (DNS and every hop
+ * included) when a complete HTTP answer came, whatever the verdict on
+ * it; a check that failed before or while the answer arrived has none
+ * (null, "-"), even with its status line kept. Its time is still in
+ * t.total_ms. */
+bool result_has_latency(const struct result *r);
+/* The same rule from a status and a class (a history entry's). */
+bool result_latency_known(int http_status, enum eclass cls);
+
+/* Quotes the first line of bytes a peer sent, for a message: printable
+ * ASCII as is, '"' and '\\' escaped, other bytes as \xNN, at most `max`
+ * output characters ("..." when cut). Always terminated. O(n). */
+void result_quote(char *dst, size_t len, const unsigned char *src, size_t n,
+		  size_t max);
+
+/* A TLS failure in words, from the certificate verification code
+ * (OpenSSL's X509_V_ERR_*, 0 when none) and the library's text:
+ * "self-signed certificate (not trusted)", "the server does not speak
+ * TLS on this port (wrong version number)", "certificate is not valid
+ * for 'HOST'"; an unknown reason keeps OpenSSL's words without its codes
+ * ("TLS handshake failed (REASON)"). Pure; always terminated. */
+void result_tls_words(char *dst, size_t len, long x509_code, const char *text,
+		      const char *host);
+
+/* "1,234,567": digits grouped by thousands, for byte counts in messages. */
+void result_group_digits(char *dst, size_t len, uint64_t v);
 
 /* Applies the target's expectations to a transport-successful result:
  * status -> EC_STATUS "got 503, expected 200-399" (skipped for a target

@@ -219,17 +219,18 @@ const struct event *target_event(const struct target *t, unsigned k);
 /* k-th newest event of the whole model; NULL past the end. */
 const struct event *model_event(const struct model *m, unsigned k);
 
-/* What latency means, everywhere (table, detail, --once, JSON): the time
- * to a complete HTTP answer, so only a check that got one has a latency
- * (up, degraded, or an answer with the wrong status, body or condition). A check
- * that failed without one (refused, timed out, reset, ...) has none: the
- * time it took to fail is its timings' total, shown apart ("failed after
- * 3.0s"). Both return < 0 for "none". */
+/* The latency rule of result.h (result_has_latency), read from a
+ * target's last result and from a history entry: only a check that got a
+ * complete HTTP answer has a latency (up, degraded, or an answer with the
+ * wrong status, body or condition). A check that failed without one
+ * (refused, timed out, reset, cut after its status line, ...) has none:
+ * the time it took to fail is its timings' total, shown apart ("failed
+ * after 3.0s"). Both return < 0 for "none". O(1). */
 double target_latency(const struct target *t);
 double hist_latency(const struct hist_entry *h);
 
-/* 95th percentile of total latency over the history of successful
- * answers; < 0 when there is none. */
+/* 95th percentile of the latencies (hist_latency) of the successful
+ * answers in the history (up or slow); < 0 when there is none. */
 double target_p95(const struct target *t);
 /* Share of checks that did not fail, in percent; < 0 before any check. */
 double target_uptime(const struct target *t);

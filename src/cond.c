@@ -780,8 +780,12 @@ void cond_apply(const struct target_conf *t, struct result *r, const struct resp
 		return;
 	if (cond_list_eval(t->conditions, r, v, !t->conditions_unresolved, msg, sizeof(msg)) == 0) {
 		/* Gatus: the conditions alone decide. Our own checks
-		 * (expect_status, body_contains, body regexes) still hold. */
-		if (!answered(r->cls) && r->cls != EC_STATUS && r->cls != EC_BODY) {
+		 * (expect_status, body_contains, body regexes) still hold,
+		 * and so does an answer that broke after its status line
+		 * (reset or timeout mid-body): only a check that got no
+		 * answer at all is judged by its conditions alone. */
+		if (!answered(r->cls) && r->cls != EC_STATUS && r->cls != EC_BODY &&
+		    r->http_status == 0) {
 			r->cls = EC_NONE;
 			r->msg[0] = '\0';
 		}

@@ -29,6 +29,7 @@
 #define START_PER_TURN 200
 #define START_BUDGET_US 10000
 #define TICK_LOG_CHECKS 100
+#define HANDSHAKES_MAX 32      /* ~one turn budget of TLS work to come */
 #define RATE_SLOTS 8
 #define RATE_WINDOW 5
 #define HOST_MAX 256
@@ -53,6 +54,11 @@ struct check {
 	int64_t deadline_ms;
 	int64_t dns_start_us;
 	double dns_ms;            /* summed over hops */
+	int32_t stale_s;          /* a hop used a DNS answer this far past its TTL */
+	uint64_t chain;           /* hosts of this check's redirect hops */
+	uint64_t last_chain;      /* ... and of the previous check's */
+	bool churn;               /* they differed: redirect hops keep no
+				   * connection (it would never be reused) */
 	int hops;
 	int voids;                /* voided by stalls in a row (MAX_VOIDS) */
 	const char *url;          /* this hop: the target's, or redir_url */
@@ -81,6 +87,7 @@ struct engine {
 	const char *notifying;       /* set while subscribers run: why */
 	uint64_t checked_once;       /* targets with at least one result */
 	unsigned finished_since_tick;   /* for the debug log */
+	bool tls_held;               /* starts held for young handshakes */
 	bool *has_result;
 	uint32_t rate[RATE_SLOTS];
 	int64_t rate_sec[RATE_SLOTS];
@@ -282,12 +289,23 @@ static void check_finish(struct check *c, struct result *r, const struct resp_vi
 	r->start_wall_ms = c->start_wall_ms;
 	r->redirects = c->hops;
 	r->t.dns_ms = c->dns_ms;
+	if (c->stale_s) {
+		size_t at = strlen(r->detail);
+
+		r->dns_stale = true;
+		snprintf(r->detail + at, sizeof(r->detail) - at,
+			 "%sDNS: stale answer, %d s past its TTL (RFC 8767 serve-stale: "
+			 "the refresh failed or was slow)", at ? "; " : "",
+			 (int)c->stale_s);
+	}
 	/* The whole check, every hop and DNS included, on our clock. */
 	r->t.total_ms = (double)(mono_us() - c->start_us) / 1000.0;
 	if (!r->effective_url[0])
 		snprintf(r->effective_url, sizeof(r->effective_url), "%s", c->url);
 	verdict_apply(&e->cfg->targets[c->id], r);
 	cond_apply(&e->cfg->targets[c->id], r, v);
+	c->churn = c->last_chain && c->chain != c->last_chain;
+	c->last_chain = c->chain;
 	check_release(c);
 	c->x = NULL;
 	c->dns_wait = false;
@@ -315,13 +333,15 @@ static void check_finish(struct check *c, struct result *r, const struct resp_vi
 	tick_arm(e);
 }
 
-static void check_fail(struct check *c, enum eclass cls, const char *msg)
+static void check_fail(struct check *c, enum eclass cls, const char *msg,
+		       const char *detail)
 {
 	struct result r;
 
 	memset(&r, 0, sizeof(r));
 	r.cls = cls;
 	snprintf(r.msg, sizeof(r.msg), "%s", msg);
+	snprintf(r.detail, sizeof(r.detail), "%s", detail ? detail : "");
 	check_finish(c, &r, NULL);
 }
 
@@ -344,14 +364,14 @@ static bool follow_redirect(struct check *c, struct result *r,
 	if (c->hops >= CONFIG_MAX_REDIRECTS) {
 		snprintf(msg, sizeof(msg), "more than %d redirects (last: %d to %s)",
 			 CONFIG_MAX_REDIRECTS, r->http_status, location);
-		check_fail(c, EC_TOO_MANY_REDIRECTS, msg);
+		check_fail(c, EC_TOO_MANY_REDIRECTS, msg, NULL);
 		return true;
 	}
 	if (!scheme_ok(location)) {
 		snprintf(msg, sizeof(msg),
 			 "redirect (%d) to '%s' not followed: only http and https",
 			 r->http_status, location);
-		check_fail(c, EC_REDIRECT, msg);
+		check_fail(c, EC_REDIRECT, msg, NULL);
 		return true;
 	}
 	c->hops++;
@@ -388,16 +408,14 @@ static void hop_transfer(struct check *c, const char *addrs)
 	struct engine *e = c->e;
 	struct probe_req q;
 	struct result r;
-	char resolve[HOST_MAX + RESOLVE_ADDRS_LEN + 16];
 	int64_t left = c->deadline_ms - mono_ms();
-	const char *h = c->host;
 
 	if (left <= 0) {
 		char msg[RESULT_MSG_LEN];
 
 		snprintf(msg, sizeof(msg), "timed out after %lld ms before connecting",
 			 (long long)(e->cfg->targets[c->id].timeout_ms - left));
-		check_fail(c, EC_TIMEOUT, msg);
+		check_fail(c, EC_TIMEOUT, msg, NULL);
 		return;
 	}
 	memset(&q, 0, sizeof(q));
@@ -406,13 +424,15 @@ static void hop_transfer(struct check *c, const char *addrs)
 	q.method = c->method;
 	q.send_body = c->send_body;
 	q.timeout_ms = left;
-	q.one_shot = e->opts.once;
+	/* A redirect to a new host on every check (CDN edges) would leave an
+	 * idle connection behind each time; libcurl 7.88 prunes a cache full
+	 * of those in quadratic time (seconds of a frozen loop). */
+	q.one_shot = e->opts.once || (c->hops > 0 && c->churn);
+	q.host = c->host;
+	q.port = c->port;
+	q.addrs = c->literal ? NULL : addrs;
 	q.capture_body = cond_needs_body(q.conf);
 	q.headers = cond_list_headers(q.conf->conditions, &q.nheaders);
-	if (!c->literal) {
-		snprintf(resolve, sizeof(resolve), "%s:%d:%s", h, c->port, addrs);
-		q.resolve = resolve;
-	}
 	memset(&r, 0, sizeof(r));
 	c->x = probe_start(e->probe, &q, c, &r);
 	if (!c->x)
@@ -430,14 +450,22 @@ static void on_resolved(const struct resolve_answer *a, void *arg)
 
 		if (a->timed_out)
 			snprintf(msg, sizeof(msg),
-				 "lookup of '%s' timed out after %.0f ms (the check's timeout)",
+				 "lookup of '%.100s' timed out after %.0f ms (the check's timeout)",
 				 c->host, c->dns_ms);
 		else
 			snprintf(msg, sizeof(msg), "%s", a->err);
-		check_fail(c, EC_DNS, msg);
+		check_fail(c, EC_DNS, msg, a->detail);
 		return;
 	}
+	if (a->stale && c->stale_s == 0)
+		c->stale_s = (int32_t)(a->stale_ms / 1000 + 1);
 	hop_transfer(c, a->addrs);
+}
+
+/* "host:port" folded into the chain so far (order counts). */
+static uint64_t chain_add(uint64_t h, const char *host, int port)
+{
+	return (h * 31 + hash_fnv1a(host)) * 31 + (uint64_t)port;
 }
 
 static bool host_is_literal(const char *host)
@@ -459,12 +487,14 @@ static void check_hop(struct check *c)
 			    &c->port, err, sizeof(err)) != 0) {
 		char msg[RESULT_MSG_LEN];
 
-		snprintf(msg, sizeof(msg), "%.100s: %.200s", err, c->url);
-		check_fail(c, c->hops ? EC_REDIRECT : EC_PROTOCOL, msg);
+		snprintf(msg, sizeof(msg), "%.80s: %.160s", err, c->url);
+		check_fail(c, c->hops ? EC_REDIRECT : EC_PROTOCOL, msg, NULL);
 		return;
 	}
 	c->host = xstrdup(host);
 	c->literal = host_is_literal(c->host);
+	if (c->hops)
+		c->chain = chain_add(c->chain, c->host, c->port);
 	c->dns_start_us = mono_us();
 	if (resolve_lookup(e->res, c->host, c->deadline_ms, on_resolved, c, &a,
 			   &c->waiter)) {
@@ -484,6 +514,8 @@ static void check_start(struct engine *e, uint32_t id)
 	c->start_wall_ms = wall_ms();
 	c->deadline_ms = c->start_us / 1000 + t->timeout_ms;
 	c->dns_ms = 0;
+	c->stale_s = 0;
+	c->chain = 0;
 	c->hops = 0;
 	c->method = t->method;
 	c->send_body = t->body != NULL;
@@ -529,7 +561,8 @@ static void tick_arm(struct engine *e)
 
 /* The debug log hears of a tick when a budget cut the starts short or
  * many checks came and went: the turns an operator asks about. */
-static void tick_log(struct engine *e, unsigned started, unsigned limit)
+static void tick_log(struct engine *e, unsigned started, unsigned limit,
+		     bool backlog)
 {
 	const struct sched_stats *s = sched_stats(e->sched);
 	bool cut = work_ready(e);
@@ -538,8 +571,9 @@ static void tick_log(struct engine *e, unsigned started, unsigned limit)
 		return;
 	log_debug("engine: tick: started %u%s, finished %u since the last "
 		  "tick; %zu in flight (cap %zu), %zu queued",
-		  started, !cut ? "" : started >= limit ?
-			" (stopped by the count budget)" :
+		  started, !cut ? "" : backlog ?
+			" (one start: the loop has ready sockets waiting)" :
+			started >= limit ? " (stopped by the count budget)" :
 			" (stopped by the time budget)",
 		  e->finished_since_tick, s->in_flight, e->cap, s->queued);
 }
@@ -552,16 +586,36 @@ static void on_tick(void *arg)
 	unsigned started = 0;
 	int64_t until = mono_us() + START_BUDGET_US;
 	uint32_t id;
+	bool backlog = false;
 
 	sched_tick(e->sched, mono_ms());
-	/* Bounded by count and by time: a turn never holds the keyboard. */
+	/* Bounded by count and by time: a turn never holds the keyboard.
+	 * New checks stay in our queue, where waiting is not counted against
+	 * them, while the checks in flight already fill the loop's turns
+	 * (ready sockets left waiting) or while enough TLS handshakes are
+	 * under way to fill one: their replies cost ~1 ms of CPU each, and
+	 * every check in flight would wait behind them (and show it in its
+	 * latency). */
+	if (probe_handshakes(e->probe) >= HANDSHAKES_MAX) {
+		if (!e->tls_held)
+			log_debug("engine: tick: %d TLS handshakes under way, new "
+				  "checks wait", HANDSHAKES_MAX);
+		e->tls_held = true;
+		loop_timer_arm(&e->tick, mono_ms() + 1);
+		return;
+	}
+	e->tls_held = false;
+	if (loop_backlog(e->loop)) {
+		limit = 1;
+		backlog = true;
+	}
 	while (started < limit && mono_us() < until &&
 	       sched_pop_ready(e->sched, &id)) {
 		check_start(e, id);
 		started++;
 	}
 	if (log_enabled())
-		tick_log(e, started, limit);
+		tick_log(e, started, limit, backlog);
 	e->finished_since_tick = 0;
 	tick_arm(e);
 }
@@ -602,8 +656,28 @@ static void engine_schedule(struct engine *e)
 	}
 }
 
+/* The longest a connection or a cached name sits unused between two
+ * scheduled checks that could use it: the longest interval plus the
+ * longest timeout, and some slack. */
+static int64_t idle_limit(const struct config *cfg)
+{
+	int64_t longest = 0;
+
+	for (size_t i = 0; i < cfg->ntargets; i++) {
+		const struct target_conf *t = &cfg->targets[i];
+
+		if (t->interval_ms + t->timeout_ms > longest)
+			longest = t->interval_ms + t->timeout_ms;
+	}
+	return longest + 5000;
+}
+
 static void engine_build(struct engine *e, const struct config *cfg)
 {
+	int64_t idle = idle_limit(cfg);
+
+	probe_set_idle_limit(e->probe, idle);
+	resolve_set_idle_limit(e->res, idle);
 	e->cfg = cfg;
 	e->outage = outage_new(cfg->targets, cfg->ntargets, cfg->settings.canary);
 	e->sched = sched_new(cfg->ntargets, e->cap);
@@ -642,6 +716,8 @@ struct engine *engine_new(struct loop *l, const struct config *cfg,
 		free(e);
 		return NULL;
 	}
+	/* Before any check starts: never on a check's clock. */
+	probe_warm_tls(e->probe, cfg->targets, cfg->ntargets);
 	model_init(&e->model, cfg->targets, cfg->ntargets, mono_ms());
 	loop_timer_add(l, &e->tick, on_tick, e);
 	loop_on_stall(l, on_stall, e);
@@ -705,6 +781,7 @@ void engine_reload(struct engine *e, const struct config *cfg)
 		  e->cfg->ntargets, cfg->ntargets,
 		  sched_stats(e->sched)->in_flight);
 	engine_teardown_checks(e);
+	probe_warm_tls(e->probe, cfg->targets, cfg->ntargets);
 	model_init(&e->model, cfg->targets, cfg->ntargets, mono_ms());
 	model_adopt(&e->model, &old);
 	model_free(&old);
@@ -1072,7 +1149,6 @@ static void req_done(void *arg, const struct probe_http_result *res)
 /* True while the request is in flight; false once done was called. */
 static bool req_send(struct engine_req *r, const char *addrs)
 {
-	char resolve[HOST_MAX + RESOLVE_ADDRS_LEN + 16];
 	struct probe_http_result fail;
 	int64_t left = r->deadline_ms - mono_ms();
 
@@ -1081,11 +1157,10 @@ static bool req_send(struct engine_req *r, const char *addrs)
 		return false;
 	}
 	r->q.timeout_ms = left;
-	r->q.resolve = NULL;
-	if (addrs) {
-		snprintf(resolve, sizeof(resolve), "%s:%d:%s", r->host, r->port, addrs);
-		r->q.resolve = resolve;
-	}
+	r->q.host = r->host;
+	r->q.port = r->port;
+	/* the addresses outlive this call: curl reads them in probe_http */
+	r->q.addrs = addrs;
 	r->x = probe_http(r->e->probe, &r->q, req_done, r, &fail);
 	if (!r->x) {
 		req_end(r, &fail);
@@ -1100,7 +1175,7 @@ static bool req_answered(struct engine_req *r, const struct resolve_answer *a)
 	if (!a->ok) {
 		char msg[RESULT_MSG_LEN];
 
-		snprintf(msg, sizeof(msg), "%.100s: %.200s", r->host, a->err);
+		snprintf(msg, sizeof(msg), "%.80s: %.150s", r->host, a->err);
 		req_fail(r, EC_DNS, msg);
 		return false;
 	}

@@ -24,6 +24,7 @@ struct fired {
 	int fd;
 	short revents;
 	uint32_t gen;
+	size_t slot;           /* where it was when collected */
 };
 
 struct loop {
@@ -38,6 +39,7 @@ struct loop {
 	size_t rr;             /* where the next turn starts serving fds */
 	int max_fds_per_turn;
 	int64_t budget_us;     /* stop serving fds after this long in a turn */
+	bool backlog;          /* this turn left ready fds unserved */
 	struct loop_timer **timers;   /* NULL: deleted while dispatching */
 	size_t ntimers, timers_cap;
 	bool dispatching_timers;
@@ -291,9 +293,14 @@ static size_t collect_fired(struct loop *l, int nready)
 		l->fired[k].fd = l->pfds[s].fd;
 		l->fired[k].revents = l->pfds[s].revents;
 		l->fired[k].gen = l->ents[s].gen;
+		l->fired[k].slot = s;
 		k++;
 	}
-	l->rr = l->n ? (l->rr + 1) % l->n : 0;
+	/* Cut at the limit: the next turn starts after the last one taken. */
+	if (k == lim)
+		l->rr = (l->fired[k - 1].slot + 1) % l->n;
+	else
+		l->rr = (l->rr + 1) % l->n;
 	if (log_enabled() && (size_t)nready > k)
 		log_write("loop: %d fds ready, serving %zu this turn (cap %d)",
 			  nready, k, l->max_fds_per_turn);
@@ -303,7 +310,8 @@ static size_t collect_fired(struct loop *l, int nready)
 /* Serves the fired fds until the turn's time budget is spent: one TLS
  * handshake step costs ~0.3 ms, so 500 of them would hold the keyboard
  * for 150 ms. What is left fires again next turn (poll is level-triggered),
- * and the rotating start keeps that fair. */
+ * starting with the first fd left unserved, so every ready fd waits at
+ * most as many turns as it takes to serve the ones before it. */
 static void dispatch_fds(struct loop *l, size_t k, int64_t start_us)
 {
 	for (size_t i = 0; i < k; i++) {
@@ -314,6 +322,8 @@ static void dispatch_fds(struct loop *l, size_t k, int64_t start_us)
 			stall_at(l, now_us);
 		if (i && now_us - start_us > l->budget_us) {
 			l->wake = true;
+			l->backlog = true;
+			l->rr = l->n ? l->fired[i].slot % l->n : 0;
 			log_debug("loop: turn budget %lld ms spent: served %zu of %zu "
 				  "ready fds, the rest go next turn",
 				  (long long)(l->budget_us / 1000), i, k);
@@ -362,6 +372,7 @@ int loop_turn(struct loop *l, int max_wait_ms)
 	deadline = next_deadline(l);
 	timeout = poll_timeout(l, deadline, now, max_wait_ms);
 	l->wake = false;
+	l->backlog = false;
 	/* poll() should be back by then; a wait without a deadline has no
 	 * "late". */
 	l->mark_us = timeout < 0 ? INT64_MAX : now_us + (int64_t)timeout * 1000;
@@ -423,4 +434,9 @@ size_t loop_timer_count(const struct loop *l)
 	for (size_t i = 0; i < l->ntimers; i++)
 		n += l->timers[i] != NULL;
 	return n;
+}
+
+bool loop_backlog(const struct loop *l)
+{
+	return l->backlog;
 }

@@ -8,6 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "log.h"
@@ -20,6 +24,14 @@
 #define HEADERS_MAX 8192
 /* A pooled transfer gives back a capture buffer larger than this. */
 #define CAPTURE_KEEP (64 * 1024)
+#define FIRST_BYTES 64            /* kept from an answer that is not HTTP */
+#define QUOTE_COLS 40             /* of which this much is quoted */
+#define ADDR_HOST_LEN 64
+#define DNS_CACHE_S 2L
+#define HANDSHAKE_YOUNG_US 50000
+#define KICK_BATCH 16             /* plain starts run by curl per kick */
+#define WHERE_LEN 176             /* "host:port (ip)", cut */
+#define RESOLVE_LINE_LEN (ADDR_HOST_LEN + 512)
 
 struct xfer {
 	struct probe *p;
@@ -28,6 +40,7 @@ struct xfer {
 	struct xfer *next_free;
 	struct curl_slist *headers;
 	struct curl_slist *resolve;
+	struct curl_slist *connect_to;
 	const char *needle;       /* body_contains, or NULL */
 	size_t needle_len;
 	char *tail;               /* last needle_len-1 bytes seen; only with a needle */
@@ -41,8 +54,17 @@ struct xfer {
 	size_t nwant;
 	char *hdrs;               /* "Name: value\n" lines, at most HEADERS_MAX */
 	size_t hdrs_len, hdrs_cap;
+	int64_t start_us;         /* handed to curl */
+	int64_t tcp_us;           /* curl first waited to read: TCP is up */
+	const char *host;         /* the caller's, valid until the callback */
+	int port;
 	bool found, capped, active;
 	bool https;
+	bool not_http;            /* the answer had no status line */
+	bool handshaking;         /* in p's list of young handshakes */
+	struct xfer *hs_prev, *hs_next;
+	size_t nfirst;
+	unsigned char first[FIRST_BYTES];
 	char errbuf[CURL_ERROR_SIZE];
 	probe_http_cb http_done;  /* a request that is not a check */
 	void *http_arg;
@@ -52,11 +74,18 @@ struct probe {
 	struct loop *loop;
 	CURLM *multi;
 	struct loop_timer timer;
+	struct loop_timer drain;  /* reports what a kick in probe_start ended */
 	probe_done_cb done;
 	void *arg;
 	struct xfer *free_list;
 	struct xfer **all;        /* every xfer ever made, for teardown */
 	size_t nall, capall;
+	long max_idle_s;          /* CURLOPT_MAXAGE_CONN; 0: curl's default */
+	size_t handshakes;        /* young https starts not past TLS yet */
+	unsigned unkicked;        /* plain starts since the last kick */
+	struct xfer *hs_head, *hs_tail;   /* ... oldest first */
+	bool ca_warm;             /* probe_warm_tls ran: ca_cached is valid */
+	char *ca_cached;          /* its CA file; NULL: the system bundle */
 };
 
 static void drain_done(struct probe *p);
@@ -65,7 +94,7 @@ static void drain_done(struct probe *p);
  * (a socket it no longer knows, out of memory): nothing a target did, so
  * it goes to the debug log; the transfers concerned still end through
  * their own timeouts. */
-static void socket_action(struct probe *p, curl_socket_t fd, int flags)
+static void run_action(struct probe *p, curl_socket_t fd, int flags)
 {
 	int running;
 	CURLMcode mc = curl_multi_socket_action(p->multi, fd, flags, &running);
@@ -73,6 +102,11 @@ static void socket_action(struct probe *p, curl_socket_t fd, int flags)
 	if (mc != CURLM_OK)
 		log_debug("probe: curl_multi_socket_action(fd %d, flags %d): %d %s",
 			  (int)fd, flags, (int)mc, curl_multi_strerror(mc));
+}
+
+static void socket_action(struct probe *p, curl_socket_t fd, int flags)
+{
+	run_action(p, fd, flags);
 	drain_done(p);
 }
 
@@ -101,12 +135,22 @@ static int on_curl_socket(CURL *e, curl_socket_t s, int what, void *userp,
 {
 	struct probe *p = userp;
 
-	(void)e;
 	(void)socketp;
 	/* REMOVE may also mean "not now": curl re-adds when it wants it. */
 	if (what == CURL_POLL_REMOVE) {
 		loop_fd_del(p->loop, s);
 		return 0;
+	}
+	/* libcurl 7.88 reports CONNECT_TIME only once TLS is done too; the
+	 * first time it waits to read, TCP is up (and the request or the
+	 * ClientHello is out). That dates the connect of a check that then
+	 * fails in the TLS handshake. */
+	if (what & CURL_POLL_IN) {
+		struct xfer *x = NULL;
+
+		curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&x);
+		if (x && !x->tcp_us)
+			x->tcp_us = mono_us();
 	}
 	loop_fd_set(p->loop, s,
 		    (short)((what & CURL_POLL_IN ? POLLIN : 0) |
@@ -132,6 +176,58 @@ static int on_curl_timer(CURLM *m, long timeout_ms, void *userp)
 static void on_timer(void *arg)
 {
 	socket_action(arg, CURL_SOCKET_TIMEOUT, 0);
+}
+
+static void on_drain(void *arg)
+{
+	drain_done(arg);
+}
+
+/* Handshakes under way, oldest first: O(1) to add and remove. */
+static void handshake_begin(struct xfer *x)
+{
+	struct probe *p = x->p;
+
+	x->handshaking = true;
+	x->hs_next = NULL;
+	x->hs_prev = p->hs_tail;
+	if (p->hs_tail)
+		p->hs_tail->hs_next = x;
+	else
+		p->hs_head = x;
+	p->hs_tail = x;
+	p->handshakes++;
+}
+
+static void handshake_over(struct xfer *x)
+{
+	struct probe *p = x->p;
+
+	if (!x->handshaking)
+		return;
+	x->handshaking = false;
+	if (x->hs_prev)
+		x->hs_prev->hs_next = x->hs_next;
+	else
+		p->hs_head = x->hs_next;
+	if (x->hs_next)
+		x->hs_next->hs_prev = x->hs_prev;
+	else
+		p->hs_tail = x->hs_prev;
+	p->handshakes--;
+}
+
+/* The connection is up (TLS done, or reused) and the request is about
+ * to go: the CPU-heavy part of an https start is behind it. */
+static int on_prereq(void *clientp, char *ip, char *local_ip, int port,
+		     int local_port)
+{
+	(void)ip;
+	(void)local_ip;
+	(void)port;
+	(void)local_port;
+	handshake_over(clientp);
+	return CURL_PREREQFUNC_OK;
 }
 
 /* --- body ---------------------------------------------------------- */
@@ -178,10 +274,29 @@ static void body_keep(struct xfer *x, const char *data, size_t n)
 	x->body[x->body_len] = '\0';
 }
 
+/* HTTP/0.9 is allowed so that an answer without a status line reaches
+ * us as a body: its first bytes say which service answered ("SSH-2.0-").
+ * Stop there; it is a failure (not_http). */
+static bool stop_not_http(struct xfer *x, const char *data, size_t n)
+{
+	long code = 0;
+
+	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+	if (code != 0)
+		return false;
+	x->not_http = true;
+	x->nfirst = n < FIRST_BYTES ? n : FIRST_BYTES;
+	memcpy(x->first, data, x->nfirst);
+	return true;
+}
+
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 {
 	struct xfer *x = userp;
 	size_t n = size * nmemb, room;
+
+	if (x->bytes == 0 && stop_not_http(x, data, n))
+		return 0;
 
 	room = x->bytes < (uint64_t)x->max_body ?
 		       (size_t)((uint64_t)x->max_body - x->bytes) : 0;
@@ -228,14 +343,21 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
 }
 
 /* --- classification ------------------------------------------------ */
+/* One rule (result.h): r->msg is our phrasing of what happened and where,
+ * r->detail what libcurl said. Messages name the place a check failed:
+ * the address it could not reach, the phase it timed out in, how much of
+ * the answer had arrived. */
 
 static double us_to_ms(curl_off_t us)
 {
 	return (double)us / 1000.0;
 }
 
-static void fill_timings(CURL *e, struct result *r)
+/* curl's phase clocks, plus our own date for "TCP is up" when curl has
+ * none (a new connection that failed before TLS completed). */
+static void fill_timings(struct xfer *x, bool failed, struct result *r)
 {
+	CURL *e = x->easy;
 	curl_off_t nl = 0, co = 0, ap = 0, pre = 0, st = 0, tot = 0;
 
 	curl_easy_getinfo(e, CURLINFO_NAMELOOKUP_TIME_T, &nl);
@@ -248,17 +370,66 @@ static void fill_timings(CURL *e, struct result *r)
 	r->t.tls_ms = ap > co ? us_to_ms(ap - co) : 0;
 	r->t.ttfb_ms = st > pre ? us_to_ms(st - pre) : 0;
 	r->t.total_ms = us_to_ms(tot);
+	if (failed && co == 0 && x->tcp_us) {
+		long fresh = 0;
+
+		curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &fresh);
+		if (fresh > 0) {
+			r->t.connect_ms = (double)(x->tcp_us - x->start_us) / 1000.0;
+			if (x->https && ap == 0 && r->t.total_ms > r->t.connect_ms)
+				r->t.tls_ms = r->t.total_ms - r->t.connect_ms;
+		}
+	}
 }
 
-/* Which phase a timed-out transfer was in, from curl's phase clocks. */
-static enum eclass timeout_phase(CURL *e, bool https, const char **phase)
+/* "127.0.0.1:8080", or "api.example.com:443 (10.0.0.7)" for a name. */
+static void format_where(const struct xfer *x, const char *ip, char *buf,
+			 size_t len)
+{
+	const char *h = x->host ? x->host : "?";
+	bool named = ip && ip[0] && strcmp(ip, h) != 0 &&
+		     !(h[0] == '[' && strncmp(h + 1, ip, strlen(ip)) == 0);
+
+	if (named)
+		snprintf(buf, len, "%.120s:%d (%.46s)", h, x->port, ip);
+	else
+		snprintf(buf, len, "%.120s:%d", h, x->port);
+}
+
+/* Where in the answer a transfer stopped: "after 200 and 1,234 body
+ * bytes", "after 200 and 20 of 100 body bytes", "before any answer". */
+static void format_progress(const struct xfer *x, int code, char *buf,
+			    size_t len)
+{
+	curl_off_t declared = -1;
+	char got[32], of[40] = "";
+
+	if (code <= 0) {
+		snprintf(buf, len, "before any answer");
+		return;
+	}
+	result_group_digits(got, sizeof(got), x->bytes);
+	curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &declared);
+	if (declared >= 0 && (uint64_t)declared != x->bytes) {
+		char d[32];
+
+		result_group_digits(d, sizeof(d), (uint64_t)declared);
+		snprintf(of, sizeof(of), " of %s", d);
+	}
+	snprintf(buf, len, "after %d and %s%s body byte%s", code, got, of,
+		 declared == 1 || (declared < 0 && x->bytes == 1) ? "" : "s");
+}
+
+/* Which phase a timed-out transfer was in, from curl's phase clocks and
+ * our own "TCP is up". */
+static enum eclass timeout_phase(const struct xfer *x, const char **phase)
 {
 	curl_off_t co = 0, ap = 0, pre = 0, st = 0;
 
-	curl_easy_getinfo(e, CURLINFO_CONNECT_TIME_T, &co);
-	curl_easy_getinfo(e, CURLINFO_APPCONNECT_TIME_T, &ap);
-	curl_easy_getinfo(e, CURLINFO_PRETRANSFER_TIME_T, &pre);
-	curl_easy_getinfo(e, CURLINFO_STARTTRANSFER_TIME_T, &st);
+	curl_easy_getinfo(x->easy, CURLINFO_CONNECT_TIME_T, &co);
+	curl_easy_getinfo(x->easy, CURLINFO_APPCONNECT_TIME_T, &ap);
+	curl_easy_getinfo(x->easy, CURLINFO_PRETRANSFER_TIME_T, &pre);
+	curl_easy_getinfo(x->easy, CURLINFO_STARTTRANSFER_TIME_T, &st);
 	if (st > 0) {
 		*phase = "receiving the body";
 		return EC_TIMEOUT;
@@ -267,50 +438,220 @@ static enum eclass timeout_phase(CURL *e, bool https, const char **phase)
 		*phase = "waiting for the response";
 		return EC_TIMEOUT;
 	}
-	if (co > 0 && https && ap == 0) {
+	if (x->https && ap == 0 && (co > 0 || x->tcp_us)) {
 		*phase = "during the TLS handshake";
 		return EC_TIMEOUT;
 	}
-	*phase = "connecting";
+	*phase = "connecting to";
 	return EC_CONNECT_TIMEOUT;
 }
 
-static enum eclass connect_class(long os_errno, const char **what)
+static void timeout_message(struct xfer *x, int code, const char *ip,
+			    struct result *r)
 {
+	const char *phase;
+	char where[WHERE_LEN], prog[96];
+
+	r->cls = timeout_phase(x, &phase);
+	if (r->cls == EC_CONNECT_TIMEOUT) {
+		format_where(x, ip, where, sizeof(where));
+		snprintf(r->msg, sizeof(r->msg), "timed out after %.0f ms %s %s",
+			 r->t.total_ms, phase, where);
+	} else if (code > 0) {
+		format_progress(x, code, prog, sizeof(prog));
+		snprintf(r->msg, sizeof(r->msg), "timed out after %.0f ms %s (%s)",
+			 r->t.total_ms, phase, prog);
+	} else {
+		snprintf(r->msg, sizeof(r->msg), "timed out after %.0f ms %s",
+			 r->t.total_ms, phase);
+	}
+}
+
+static void connect_message(struct xfer *x, long os_errno, const char *ip,
+			    struct result *r)
+{
+	char where[WHERE_LEN];
+
+	format_where(x, ip, where, sizeof(where));
 	switch (os_errno) {
 	case ECONNREFUSED:
-		*what = "connection refused";
-		return EC_REFUSED;
+		r->cls = EC_REFUSED;
+		snprintf(r->msg, sizeof(r->msg), "%s", where);
+		return;
 	case ETIMEDOUT:
-		*what = "connect timed out";
-		return EC_CONNECT_TIMEOUT;
+		r->cls = EC_CONNECT_TIMEOUT;
+		snprintf(r->msg, sizeof(r->msg), "%s did not answer (TCP connect timed out)",
+			 where);
+		return;
 	case EMFILE:
 	case ENFILE:
 	case ENOBUFS:
 	case ENOMEM:
 		/* Our limits, not the target's: never "refused". */
-		*what = "local resource limit (out of file descriptors or memory)";
-		return EC_LOCAL;
+		r->cls = EC_LOCAL;
+		snprintf(r->msg, sizeof(r->msg),
+			 "uptop is out of file descriptors or memory (not the target's fault)");
+		return;
 	case ENETUNREACH:
-		*what = "network unreachable";
-		return EC_CONNECT;
+		r->cls = EC_CONNECT;
+		snprintf(r->msg, sizeof(r->msg), "%s (network unreachable)", where);
+		return;
 	case EHOSTUNREACH:
-		*what = "host unreachable";
-		return EC_CONNECT;
+		r->cls = EC_CONNECT;
+		snprintf(r->msg, sizeof(r->msg), "%s (host unreachable)", where);
+		return;
 	default:
-		*what = "cannot connect";
-		return EC_CONNECT;
+		r->cls = EC_CONNECT;
+		snprintf(r->msg, sizeof(r->msg), "%s (%.60s)", where,
+			 os_errno ? strerror((int)os_errno) : "cannot connect");
+		return;
 	}
 }
 
-static enum eclass classify(CURLcode rc, long os_errno, const char **what)
+static void tls_message(struct xfer *x, CURLcode rc, const char *text,
+			struct result *r)
 {
+	long vr = 0;
+
+	r->cls = EC_TLS;
+	if (rc == CURLE_SSL_CACERT_BADFILE) {
+		snprintf(r->msg, sizeof(r->msg), "cannot load the CA certificates");
+		return;
+	}
+	if (rc == CURLE_PEER_FAILED_VERIFICATION)
+		curl_easy_getinfo(x->easy, CURLINFO_SSL_VERIFYRESULT, &vr);
+	result_tls_words(r->msg, sizeof(r->msg), vr, text, x->host);
+}
+
+/* Cut or broken answers: say what broke and how far the answer got. */
+static void answer_message(struct xfer *x, CURLcode rc, long os_errno,
+			   int code, const char *text, struct result *r)
+{
+	char prog[96];
+
+	format_progress(x, code, prog, sizeof(prog));
 	switch (rc) {
+	case CURLE_GOT_NOTHING:
+		r->cls = EC_RESET;
+		snprintf(r->msg, sizeof(r->msg), "connection closed without a reply");
+		return;
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+		if (os_errno == ECONNRESET || os_errno == EPIPE) {
+			r->cls = EC_RESET;
+			snprintf(r->msg, sizeof(r->msg), "connection reset %s", prog);
+		} else if (strstr(text, "chunk")) {
+			r->cls = EC_PROTOCOL;
+			snprintf(r->msg, sizeof(r->msg), "bad chunked encoding %s", prog);
+		} else {
+			r->cls = EC_PROTOCOL;
+			snprintf(r->msg, sizeof(r->msg), "%s failed %s",
+				 rc == CURLE_SEND_ERROR ? "sending" : "receiving", prog);
+		}
+		return;
+	case CURLE_PARTIAL_FILE:
+		r->cls = EC_PROTOCOL;
+		snprintf(r->msg, sizeof(r->msg), "connection closed %s", prog);
+		return;
+	case CURLE_WEIRD_SERVER_REPLY:
+		r->cls = EC_PROTOCOL;
+		if (strstr(text, "Content-Length"))
+			/* libcurl 7.88 rejects it before any callback sees the
+			 * line: its value cannot be quoted. */
+			snprintf(r->msg, sizeof(r->msg),
+				 "invalid Content-Length (negative or not a number) after %d",
+				 code);
+		else
+			snprintf(r->msg, sizeof(r->msg), "malformed HTTP answer %s", prog);
+		return;
+	case CURLE_BAD_CONTENT_ENCODING:
+		r->cls = EC_PROTOCOL;
+		snprintf(r->msg, sizeof(r->msg), "bad Content-Encoding %s", prog);
+		return;
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+	case CURLE_HTTP3:
+		r->cls = EC_PROTOCOL;
+		snprintf(r->msg, sizeof(r->msg), "HTTP/2 or HTTP/3 error %s", prog);
+		return;
+	case CURLE_OUT_OF_MEMORY:
+		/* libcurl 7.88 reports a header line over its 100 KiB limit as
+		 * "out of memory". Once a status line has arrived that is the
+		 * server's doing: a real allocation failure of ours would have
+		 * ended uptop already. */
+		if (code > 0) {
+			r->cls = EC_PROTOCOL;
+			snprintf(r->msg, sizeof(r->msg),
+				 "response headers too large (a line over 100 KiB) after %d",
+				 code);
+			r->detail[0] = '\0';
+		} else {
+			r->cls = EC_LOCAL;
+			snprintf(r->msg, sizeof(r->msg), "uptop is out of memory");
+		}
+		return;
+	default:
+		r->cls = EC_PROTOCOL;
+		snprintf(r->msg, sizeof(r->msg), "protocol error %s", prog);
+		return;
+	}
+}
+
+static void fill_result(struct xfer *x, CURLcode rc, struct result *r)
+{
+	CURL *e = x->easy;
+	long code = 0, os_errno = 0;
+	char *ip = NULL, *eff = NULL;
+	const char *text;
+
+	/* Stopping at max_body is ours, not a failure. */
+	if (rc == CURLE_WRITE_ERROR && x->capped)
+		rc = CURLE_OK;
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_getinfo(e, CURLINFO_PRIMARY_IP, &ip);
+	curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &eff);
+	fill_timings(x, rc != CURLE_OK || x->not_http, r);
+	r->http_status = (int)code;     /* a status line that arrived stays */
+	r->bytes = x->bytes;
+	r->body_found = x->found;
+	r->body_truncated = x->capped;
+	snprintf(r->remote_ip, sizeof(r->remote_ip), "%s", ip ? ip : "");
+	snprintf(r->effective_url, sizeof(r->effective_url), "%s",
+		 eff ? eff : "");
+	if (x->not_http) {
+		char q[QUOTE_COLS + 8];
+
+		result_quote(q, sizeof(q), x->first, x->nfirst, QUOTE_COLS);
+		r->cls = EC_PROTOCOL;
+		r->bytes = 0;
+		snprintf(r->msg, sizeof(r->msg), "not HTTP: got \"%s\"", q);
+		snprintf(r->detail, sizeof(r->detail),
+			 "the answer has no HTTP status line");
+		return;
+	}
+	if (rc == CURLE_OK) {
+		r->cls = EC_NONE;
+		return;
+	}
+	curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &os_errno);
+	text = x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc);
+	if (os_errno && !strstr(text, strerror((int)os_errno)))
+		snprintf(r->detail, sizeof(r->detail), "%.190s (%.60s)", text,
+			 strerror((int)os_errno));
+	else
+		snprintf(r->detail, sizeof(r->detail), "%s", text);
+	switch (rc) {
+	case CURLE_OPERATION_TIMEDOUT:
+		timeout_message(x, (int)code, ip, r);
+		return;
 	case CURLE_COULDNT_CONNECT:
-		return connect_class(os_errno, what);
+		connect_message(x, os_errno, ip, r);
+		return;
 	case CURLE_COULDNT_RESOLVE_HOST:
-		*what = "cannot resolve";
-		return EC_DNS;
+		r->cls = EC_DNS;
+		snprintf(r->msg, sizeof(r->msg), "cannot resolve '%s'",
+			 x->host ? x->host : "?");
+		return;
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CERTPROBLEM:
@@ -321,105 +662,32 @@ static enum eclass classify(CURLcode rc, long os_errno, const char **what)
 	case CURLE_SSL_INVALIDCERTSTATUS:
 	case CURLE_SSL_CRL_BADFILE:
 	case CURLE_SSL_ENGINE_INITFAILED:
-		*what = NULL;   /* curl's text names the reason */
-		return EC_TLS;
+		tls_message(x, rc, text, r);
+		return;
+	case CURLE_URL_MALFORMAT:
+		r->cls = EC_PROTOCOL;
+		snprintf(r->msg, sizeof(r->msg), "bad URL");
+		return;
 	case CURLE_GOT_NOTHING:
-		*what = "connection closed without a reply";
-		return EC_RESET;
 	case CURLE_RECV_ERROR:
 	case CURLE_SEND_ERROR:
-		if (os_errno == ECONNRESET || os_errno == EPIPE) {
-			*what = "connection reset";
-			return EC_RESET;
-		}
-		*what = rc == CURLE_RECV_ERROR ? "receive failed" : "send failed";
-		return EC_PROTOCOL;
-	case CURLE_TOO_MANY_REDIRECTS:
-		*what = "too many redirects";
-		return EC_TOO_MANY_REDIRECTS;
-	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_PARTIAL_FILE:
 	case CURLE_WEIRD_SERVER_REPLY:
 	case CURLE_BAD_CONTENT_ENCODING:
-	case CURLE_PARTIAL_FILE:
 	case CURLE_HTTP2:
 	case CURLE_HTTP2_STREAM:
 	case CURLE_HTTP3:
+	case CURLE_OUT_OF_MEMORY:
+	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_RANGE_ERROR:
 	case CURLE_FILESIZE_EXCEEDED:
-		*what = "protocol error";
-		return EC_PROTOCOL;
-	case CURLE_OUT_OF_MEMORY:
-		*what = "out of memory";
-		return EC_LOCAL;
-	case CURLE_URL_MALFORMAT:
-		*what = "bad URL";
-		return EC_PROTOCOL;
+		answer_message(x, rc, os_errno, (int)code, text, r);
+		return;
 	default:
-		*what = "transfer failed";
-		return EC_INTERNAL;
-	}
-}
-
-/* libcurl 7.88 reports a header line over its 100 KiB limit as "out of
- * memory". Once a status line has arrived that is the server's doing: a
- * real allocation failure of ours would have ended uptop already. */
-static bool headers_too_large(CURL *e)
-{
-	long code = 0;
-
-	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
-	return code > 0;
-}
-
-static void fill_result(struct xfer *x, CURLcode rc, struct result *r)
-{
-	CURL *e = x->easy;
-	long code = 0, os_errno = 0;
-	char *ip = NULL, *eff = NULL;
-	const char *detail = x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc);
-
-	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
-	curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &os_errno);
-	curl_easy_getinfo(e, CURLINFO_PRIMARY_IP, &ip);
-	curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &eff);
-	fill_timings(e, r);
-	r->bytes = x->bytes;
-	r->body_found = x->found;
-	r->body_truncated = x->capped;
-	snprintf(r->remote_ip, sizeof(r->remote_ip), "%s", ip ? ip : "");
-	snprintf(r->effective_url, sizeof(r->effective_url), "%s",
-		 eff ? eff : "");
-	/* Stopping at max_body is ours, not a failure. */
-	if (rc == CURLE_WRITE_ERROR && x->capped)
-		rc = CURLE_OK;
-	if (rc == CURLE_OK) {
-		r->http_status = (int)code;
-		r->cls = EC_NONE;
+		r->cls = EC_INTERNAL;
+		snprintf(r->msg, sizeof(r->msg), "transfer failed (libcurl error %d)",
+			 (int)rc);
 		return;
-	}
-	r->http_status = 0;
-	if (rc == CURLE_OPERATION_TIMEDOUT) {
-		const char *phase;
-
-		r->cls = timeout_phase(e, x->https, &phase);
-		snprintf(r->msg, sizeof(r->msg), "timed out after %.0f ms %s (%s)",
-			 r->t.total_ms, phase, detail);
-		return;
-	} else {
-		const char *what;
-
-		r->cls = classify(rc, os_errno, &what);
-		if (rc == CURLE_OUT_OF_MEMORY && headers_too_large(e)) {
-			r->cls = EC_PROTOCOL;
-			what = "response headers too large";
-		}
-		if (!what)
-			snprintf(r->msg, sizeof(r->msg), "%s", detail);
-		else if (os_errno && (r->cls == EC_CONNECT || r->cls == EC_LOCAL))
-			snprintf(r->msg, sizeof(r->msg), "%s: %s (%s)", what,
-				 detail, strerror((int)os_errno));
-		else
-			snprintf(r->msg, sizeof(r->msg), "%s: %s", what, detail);
 	}
 }
 
@@ -427,6 +695,7 @@ static void fill_result(struct xfer *x, CURLcode rc, struct result *r)
 
 static void xfer_release(struct probe *p, struct xfer *x)
 {
+	handshake_over(x);
 	/* A pooled transfer keeps a small capture buffer, not a big one. */
 	if (x->body_cap > CAPTURE_KEEP) {
 		free(x->body);
@@ -435,7 +704,9 @@ static void xfer_release(struct probe *p, struct xfer *x)
 	}
 	curl_slist_free_all(x->headers);
 	curl_slist_free_all(x->resolve);
-	x->headers = x->resolve = NULL;
+	curl_slist_free_all(x->connect_to);
+	x->headers = x->resolve = x->connect_to = NULL;
+	x->host = NULL;
 	x->http_done = NULL;
 	x->http_arg = NULL;
 	x->active = false;
@@ -506,6 +777,8 @@ static void drain_done(struct probe *p)
 		if (m->msg != CURLMSG_DONE)
 			continue;
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+		if (!x)
+			continue;
 		if (x->http_done) {
 			http_finish(p, x, m->data.result);
 			continue;
@@ -529,8 +802,11 @@ static void drain_done(struct probe *p)
 			v.headers_len = x->hdrs_len;
 		}
 		/* The view points into x: release it after the callback (which
-		 * may start transfers, but never on this inactive one). */
+		 * may start transfers, but never on this inactive one). Its
+		 * handshake, if still counted, is over: the callback's starts
+		 * must not wait for it. */
 		x->active = false;
+		handshake_over(x);
 		p->done(p->arg, &r, redirect ? redirect : "", &v, user);
 		xfer_release(p, x);
 		free(redirect);
@@ -558,9 +834,11 @@ static struct xfer *xfer_get(struct probe *p)
 	}
 	x->next_free = NULL;
 	x->bytes = 0;
-	x->found = x->capped = false;
+	x->found = x->capped = x->not_http = false;
 	x->tail_len = 0;
 	x->body_len = x->hdrs_len = 0;
+	x->tcp_us = 0;
+	x->nfirst = 0;
 	x->errbuf[0] = '\0';
 	return x;
 }
@@ -604,6 +882,62 @@ static void set_method(struct xfer *x, const struct probe_req *q)
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, q->method);
 }
 
+static bool same_ca(const char *a, const char *b)
+{
+	return a && b ? strcmp(a, b) == 0 : a == b;
+}
+
+/* The store probe_warm_tls loaded stays cached for good (-1) for the
+ * transfers that verify with the same CA source; the others load theirs
+ * per connection (0) instead of evicting it: libcurl caches one store. */
+static void set_ca_cache(struct xfer *x, const struct target_conf *c)
+{
+	if (!x->p->ca_warm || !c->verify_tls)
+		return;
+	curl_easy_setopt(x->easy, CURLOPT_CA_CACHE_TIMEOUT,
+			 same_ca(x->p->ca_cached, c->ca_file) ? -1L : 0L);
+}
+
+/* IPv6 and IPv4 in one list ("[::1],127.0.0.1"): happy eyeballs races them. */
+static bool mixed_families(const char *addrs)
+{
+	bool v6 = false, v4 = false;
+
+	for (const char *a = addrs; *a; a++) {
+		if (a == addrs || a[-1] == ',') {
+			if (*a == '[')
+				v6 = true;
+			else
+				v4 = true;
+		}
+	}
+	return v6 && v4;
+}
+
+/* Our resolver's answer reaches curl as the "connect to" host, which is
+ * part of a connection's identity in curl's connection cache (a resolve
+ * entry is not): a check after the name moved cannot reuse a connection
+ * to the old address. The connect-to name stands for (host, addresses):
+ * curl groups connections by it and walks the whole group looking for
+ * one to reuse, polling each idle one, so one group per host keeps that
+ * walk short. A transient CURLOPT_RESOLVE entry ("+") gives its addresses;
+ * curl's DNS cache forgets it after DNS_CACHE_S (curl prunes the whole
+ * cache after every transfer, so it must stay small). The Host header,
+ * SNI and the certificate check still use the URL's host. */
+static void set_connect_to(struct xfer *x, const char *host, int port, const char *addrs)
+{
+	char buf[RESOLVE_LINE_LEN], name[ADDR_HOST_LEN];
+
+	snprintf(name, sizeof(name), "h%016llx.uptop.invalid",
+		 (unsigned long long)(hash_fnv1a(host) ^ hash_fnv1a(addrs)));
+	snprintf(buf, sizeof(buf), "+%s:%d:%s", name, port, addrs);
+	x->resolve = curl_slist_append(NULL, buf);
+	curl_easy_setopt(x->easy, CURLOPT_RESOLVE, x->resolve);
+	snprintf(buf, sizeof(buf), "::%s", name);
+	x->connect_to = curl_slist_append(NULL, buf);
+	curl_easy_setopt(x->easy, CURLOPT_CONNECT_TO, x->connect_to);
+}
+
 static void set_options(struct xfer *x, const struct probe_req *q)
 {
 	const struct target_conf *c = q->conf;
@@ -627,6 +961,8 @@ static void set_options(struct xfer *x, const struct probe_req *q)
 		curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
 	}
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "uptop/" UPTOP_VERSION);
+	curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
+	curl_easy_setopt(e, CURLOPT_PREREQDATA, x);
 	/* We follow redirects ourselves: each hop's name goes through our
 	 * resolver, and only http/https are ever followed. */
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
@@ -642,11 +978,14 @@ static void set_options(struct xfer *x, const struct probe_req *q)
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, c->verify_tls ? 1L : 0L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, c->verify_tls ? 2L : 0L);
+	/* An answer without a status line comes to on_body, which quotes it. */
+	curl_easy_setopt(e, CURLOPT_HTTP09_ALLOWED, 1L);
 	/* A CA directory disables libcurl's CA-store cache: every new TLS
 	 * connection would re-parse the whole store (~16 ms of CPU). */
 	curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
 	if (c->ca_file)
 		curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
+	set_ca_cache(x, c);
 	/* libcurl 7.88 walks every open connection of the host when a
 	 * transfer starts and again when it is removed: with nothing to
 	 * reuse (--once) that is O(n^2) for nothing. */
@@ -654,12 +993,34 @@ static void set_options(struct xfer *x, const struct probe_req *q)
 		curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
 		curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
 	}
-	if (q->resolve) {
-		x->resolve = curl_slist_append(NULL, q->resolve);
-		curl_easy_setopt(e, CURLOPT_RESOLVE, x->resolve);
-	}
+	if (x->p->max_idle_s)
+		curl_easy_setopt(e, CURLOPT_MAXAGE_CONN, x->p->max_idle_s);
+	/* Entries live from this transfer's start to its connect, within one
+	 * call (time() has 1 s steps: 2 s is the safe minimum). */
+	curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, DNS_CACHE_S);
+	if (q->addrs)
+		set_connect_to(x, q->host, q->port, q->addrs);
+	/* curl arms a happy-eyeballs timer (200 ms) on every new connection,
+	 * even with one address family to try. When it fires, curl runs the
+	 * handshake steps of every connection whose timer expired inside
+	 * whichever socket_action call comes next: 200 ms after a burst of
+	 * TLS checks started that is one unbounded turn (measured: 290 ms
+	 * for 2,000 fresh handshakes). With one family there is nothing to
+	 * race: push it past the transfer's timeout. */
+	if (!q->addrs || !mixed_families(q->addrs))
+		curl_easy_setopt(e, CURLOPT_HAPPY_EYEBALLS_TIMEOUT_MS, tmo);
 	set_headers(x, c);
 	set_method(x, q);
+}
+
+/* Lets curl run the transfers just added (connect, ClientHello) now,
+ * inside the caller's budget. Whatever that ended is reported by the
+ * drain timer from the loop, never from inside probe_start. */
+static void kick(struct probe *p)
+{
+	p->unkicked = 0;
+	run_action(p, CURL_SOCKET_TIMEOUT, 0);
+	loop_timer_arm(&p->drain, mono_ms());
 }
 
 struct xfer *probe_start(struct probe *p, const struct probe_req *q,
@@ -688,16 +1049,24 @@ struct xfer *probe_start(struct probe *p, const struct probe_req *q,
 	x->want = q->headers;
 	x->nwant = q->headers ? q->nheaders : 0;
 	x->https = strncasecmp(q->url, "https:", 6) == 0;
+	x->host = q->host;
+	x->port = q->port;
 	set_options(x, q);
+	x->start_us = mono_us();
 	mc = curl_multi_add_handle(p->multi, x->easy);
 	if (mc != CURLM_OK) {
 		r->cls = EC_LOCAL;
-		snprintf(r->msg, sizeof(r->msg), "cannot start the transfer: %s",
+		snprintf(r->msg, sizeof(r->msg), "cannot start the transfer");
+		snprintf(r->detail, sizeof(r->detail), "%s",
 			 curl_multi_strerror(mc));
 		xfer_release(p, x);
 		return NULL;
 	}
 	x->active = true;
+	if (x->https)
+		handshake_begin(x);
+	if (x->https || ++p->unkicked >= KICK_BATCH)
+		kick(p);
 	return x;
 }
 
@@ -724,6 +1093,8 @@ struct xfer *probe_http(struct probe *p, const struct probe_http *q, probe_http_
 	x->want = NULL;
 	x->nwant = 0;
 	x->https = strncasecmp(q->url, "https:", 6) == 0;
+	x->host = q->host;
+	x->port = q->port;
 	curl_easy_setopt(e, CURLOPT_URL, q->url);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
@@ -733,6 +1104,8 @@ struct xfer *probe_http(struct probe *p, const struct probe_http *q, probe_http_
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "uptop/" UPTOP_VERSION);
+	curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
+	curl_easy_setopt(e, CURLOPT_PREREQDATA, x);
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 #if LIBCURL_VERSION_NUM >= 0x075500
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -742,10 +1115,15 @@ struct xfer *probe_http(struct probe *p, const struct probe_http *q, probe_http_
 	/* a webhook goes out through the same door as the checks: no env proxy */
 	curl_easy_setopt(e, CURLOPT_PROXY, "");
 	curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
-	if (q->resolve) {
-		x->resolve = curl_slist_append(NULL, q->resolve);
-		curl_easy_setopt(e, CURLOPT_RESOLVE, x->resolve);
-	}
+	/* the warmed store when it is the system's; else one per connection,
+	 * never evicting the checks' (set_ca_cache) */
+	if (p->ca_warm)
+		curl_easy_setopt(e, CURLOPT_CA_CACHE_TIMEOUT, p->ca_cached ? 0L : -1L);
+	curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, DNS_CACHE_S);
+	if (q->addrs)
+		set_connect_to(x, q->host, q->port, q->addrs);
+	if (!q->addrs || !mixed_families(q->addrs))
+		curl_easy_setopt(e, CURLOPT_HAPPY_EYEBALLS_TIMEOUT_MS, tmo);
 	for (size_t i = 0; i < q->nheaders; i++)
 		x->headers = curl_slist_append(x->headers, q->headers[i]);
 	/* curl's "Expect: 100-continue" would hold a body for a second */
@@ -757,6 +1135,7 @@ struct xfer *probe_http(struct probe *p, const struct probe_http *q, probe_http_
 	}
 	if (strcmp(q->method, q->body ? "POST" : "GET") != 0)
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, q->method);
+	x->start_us = mono_us();
 	mc = curl_multi_add_handle(p->multi, e);
 	if (mc != CURLM_OK) {
 		fail->cls = EC_LOCAL;
@@ -804,6 +1183,7 @@ struct probe *probe_new(struct loop *l, size_t max_connections,
 	 * transfers, so curl's own pending queue is never used. */
 	curl_multi_setopt(p->multi, CURLMOPT_MAXCONNECTS, (long)max_connections);
 	loop_timer_add(l, &p->timer, on_timer, p);
+	loop_timer_add(l, &p->drain, on_drain, p);
 	return p;
 }
 
@@ -826,8 +1206,138 @@ void probe_free(struct probe *p)
 	free(p->all);
 	/* After cleanup, which may still set curl's timer. */
 	loop_timer_del(p->loop, &p->timer);
+	loop_timer_del(p->loop, &p->drain);
+	free(p->ca_cached);
 	free(p);
 	curl_global_cleanup();
+}
+
+/* A handshake still waiting after HANDSHAKE_YOUNG_US is to a slow or
+ * distant server: such replies come spread out, not in a burst, and must
+ * not hold back every other start (a black-holed port would otherwise
+ * stall a round for its whole timeout). */
+size_t probe_handshakes(struct probe *p)
+{
+	int64_t old = mono_us() - HANDSHAKE_YOUNG_US;
+
+	while (p->hs_head && p->hs_head->start_us < old)
+		handshake_over(p->hs_head);
+	return p->handshakes;
+}
+
+void probe_set_idle_limit(struct probe *p, int64_t ms)
+{
+	p->max_idle_s = ms > 0 ? (long)((ms + 999) / 1000) : 0;
+}
+
+/* --- the CA store, loaded before the first check ------------------- */
+
+/* A listener of our own on 127.0.0.1 for the handshake that goes nowhere;
+ * returns its fd and port, or -1. */
+static int warm_listener(int *port)
+{
+	struct sockaddr_in a;
+	socklen_t alen = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(fd, 1) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&a, &alen) != 0) {
+		close(fd);
+		return -1;
+	}
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+/* The CA source most verifying https targets use: a majority vote, O(n).
+ * Returns false when no target verifies over https. */
+static bool ca_majority(const struct target_conf *t, size_t n,
+			const char **pick)
+{
+	size_t votes = 0;
+	bool any = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!t[i].verify_tls || strncasecmp(t[i].url, "https:", 6) != 0)
+			continue;
+		any = true;
+		if (votes == 0)
+			*pick = t[i].ca_file;
+		if (same_ca(*pick, t[i].ca_file))
+			votes++;
+		else
+			votes--;
+	}
+	return any;
+}
+
+/* curl (7.88, OpenSSL) loads the store right after SSL_connect has
+ * written the ClientHello, in the same call: once those bytes reach our
+ * listener the store is cached in the multi handle. (7.88 ignores
+ * CURL_SOCKOPT_ALREADY_CONNECTED, so a socketpair cannot stand in for the
+ * peer.) Bounded to 2 s whatever happens. */
+void probe_warm_tls(struct probe *p, const struct target_conf *targets,
+		    size_t n)
+{
+	int ls, as = -1, port = 0, running;
+	const char *ca_file = NULL;
+	CURL *e;
+	char url[48], buf[2048];
+	int64_t t0 = mono_ms();
+
+	if (!ca_majority(targets, n, &ca_file))
+		return;
+	free(p->ca_cached);
+	p->ca_cached = ca_file ? xstrdup(ca_file) : NULL;
+	p->ca_warm = true;
+	if ((ls = warm_listener(&port)) < 0)
+		return;
+	if (!(e = curl_easy_init())) {
+		close(ls);
+		return;
+	}
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d/", port);
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_PROXY, "");
+	curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 2000L);
+	curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
+	if (ca_file)
+		curl_easy_setopt(e, CURLOPT_CAINFO, ca_file);
+	/* Replaces a cached store older than a second: a reload re-reads it. */
+	curl_easy_setopt(e, CURLOPT_CA_CACHE_TIMEOUT, 1L);
+	if (curl_multi_add_handle(p->multi, e) == CURLM_OK) {
+		int64_t until = mono_ms() + 2000;
+
+		/* The loop is not running (start-up, or a reload with every
+		 * transfer aborted): curl's own wait drives this one handle. */
+		do {
+			struct curl_waitfd w = { as >= 0 ? as : ls, CURL_WAIT_POLLIN, 0 };
+
+			curl_multi_perform(p->multi, &running);
+			curl_multi_wait(p->multi, &w, 1, 10, NULL);
+			if (!(w.revents & CURL_WAIT_POLLIN))
+				continue;
+			if (as < 0)
+				as = accept4(ls, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+			else if (recv(as, buf, sizeof(buf), 0) > 0)
+				break;
+		} while (running && mono_ms() < until);
+		curl_multi_remove_handle(p->multi, e);
+	}
+	curl_easy_cleanup(e);
+	if (as >= 0)
+		close(as);
+	close(ls);
+	log_debug("probe: CA store (%s) loaded in %lld ms, before any check",
+		  ca_file ? ca_file : "the system bundle",
+		  (long long)(mono_ms() - t0));
 }
 
 int probe_url_parts(const char *url, char *scheme, size_t slen, char *host,

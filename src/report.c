@@ -103,7 +103,7 @@ void report_table(FILE *f, const struct model *m, bool utf8)
 
 		if (t->has_last && t->last.http_status)
 			snprintf(code, sizeof(code), "%d", t->last.http_status);
-		/* a latency is an answer's (target.h): none for a refusal */
+		/* result_has_latency, via target_latency: none for a refusal */
 		if (target_latency(t) >= 0)
 			fmt_latency(lat, sizeof(lat), target_latency(t));
 		error_text(t, err, sizeof(err));
@@ -150,10 +150,10 @@ static void put_iso_time_or_null(FILE *f, int64_t wall)
 		put_iso_time(f, wall);
 }
 
-/* One rule for both outputs: a latency is the total time of a check that
- * got an HTTP answer; without an answer there is no latency (null). */
-/* A latency is an answer's (target.h): null for a check that got none,
- * whose time to fail is in its timings' total_ms. */
+/* One rule for every output (result_has_latency, via target_latency): a
+ * status line that arrived is shown even when the check failed after it;
+ * a latency only for a complete answer, else null (the time it took to
+ * fail is in its timings' total_ms). */
 static void put_status_latency(FILE *f, const struct target *t)
 {
 	if (t->has_last && t->last.http_status)
@@ -196,6 +196,12 @@ static void put_target_json(FILE *f, const struct target *t)
 	fputs(",\"error\":", f);
 	put_json_str_or_null(f, t->has_last ? (r->cls ? r->msg : NULL) :
 					      "not checked");
+	fputs(",\"error_detail\":", f);
+	put_json_str_or_null(f, t->has_last && r->detail[0] ? r->detail : NULL);
+	fprintf(f, ",\"body_bytes\":%llu,\"truncated\":%s,\"dns_stale\":%s",
+		t->has_last ? (unsigned long long)r->bytes : 0ULL,
+		t->has_last && r->body_truncated ? "true" : "false",
+		t->has_last && r->dns_stale ? "true" : "false");
 	fputs(",\"timings\":", f);
 	put_timings(f, t->has_last ? &r->t : &none);
 	fputs(",\"remote_ip\":", f);
@@ -396,6 +402,9 @@ void report_event_json(FILE *f, const struct model *m, const struct event *ev)
 	put_json_str_or_null(f, eclass_name(ev->cls));
 	fputs(",\"error\":", f);
 	put_json_str_or_null(f, ev->cls ? t->last.msg : NULL);
+	fputs(",\"error_detail\":", f);
+	put_json_str_or_null(f, ev->cls && t->last.detail[0] ? t->last.detail :
+							      NULL);
 	if (ev->u.outage)
 		fputs(",\"outage\":true", f);
 	fputs("}\n", f);

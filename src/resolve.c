@@ -1,12 +1,14 @@
 /* resolve.c - c-ares driven by the loop, answers cached by TTL.
  *
  * Costs: a lookup is O(1) on a cache hit (hash on the name); a miss starts
- * at most one query per name however many checks wait for it. Waiters'
- * deadlines live in a min-heap, so expiring them is O(log w). */
+ * at most one query per name and rung however many checks wait for it.
+ * Waiters' deadlines live in a min-heap, so expiring them is O(log w).
+ * Idle names are swept a few table slots per lookup: O(1) amortised. */
 #include "resolve.h"
 
 #include <ares.h>
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -20,21 +22,43 @@
 #include "loop.h"
 #include "util.h"
 
-#define TTL_MIN_MS 10000
+#define TTL_MIN_MS 1000
 #define TTL_MAX_MS 3600000
 #define NEG_TTL_MS 5000
+#define STALE_WAIT_MAX_MS 1000
+#define IDLE_DEFAULT_MS (5 * 60 * 1000)
+#define SWEEP_PER_LOOKUP 2
+
+/* Per-try timeouts, one c-ares channel each. c-ares doubles a query's
+ * per-try timeout on every round over the server list; `tries` rounds
+ * cover any time a check of that rung can have left (the top rung serves
+ * long timeouts). */
+#define RUNGS 6
+static const int rung_ms[RUNGS] = { 50, 100, 200, 400, 800, 1600 };
 
 struct wref {
 	uint32_t idx, gen;
 };
 
+struct rung {
+	struct resolve *r;
+	ares_channel ch;
+	int try_ms;
+};
+
 struct name {
 	struct resolve *owner;
 	char *host;
-	int64_t expires_ms;         /* cached answer valid until; 0: none */
-	struct resolve_answer ans;
-	bool querying;
+	uint64_t hash;
+	char *addrs;                /* last good answer; NULL: none */
+	int64_t expires_ms;         /* ... fresh until */
+	int64_t neg_until_ms;       /* "no such name" cached until */
+	int64_t recheck_ms;         /* a refresh failed: serve stale until */
+	int64_t last_used_ms;
 	int64_t query_start_ms;
+	int fail_status;            /* c-ares status of the last failure */
+	int inflight;               /* queries not answered yet */
+	int try_ms;                 /* shortest per-try timeout among them */
 	struct wref *waiters;
 	size_t nw, capw;
 };
@@ -42,23 +66,26 @@ struct name {
 struct waiter {
 	uint32_t gen;
 	bool live;
-	int64_t deadline_ms;
+	bool stale_ok;              /* its heap entry is the stale wait */
+	int64_t deadline_ms;        /* the check's */
 	resolve_cb cb;
 	void *arg;
 	struct name *name;
 };
 
 struct heapent {
-	int64_t deadline_ms;
+	int64_t due_ms;
 	struct wref w;
 };
 
 struct resolve {
 	struct loop *loop;
-	ares_channel ch;
+	struct rung rungs[RUNGS];
+	int nservers;
 	struct loop_timer timer;
 	struct name **tab;          /* open addressing, power-of-two size */
-	size_t tab_cap, tab_n;
+	size_t tab_cap, tab_n, sweep_at;
+	int64_t idle_ms;
 	struct waiter *w;           /* slab; free slots chained via free_ */
 	uint32_t *free_;
 	size_t wcap, nfree;
@@ -71,13 +98,13 @@ static void rearm(struct resolve *r);
 
 /* --- name table ---------------------------------------------------- */
 
-static struct name **tab_slot(struct resolve *r, const char *host)
+static size_t tab_find(const struct resolve *r, const char *host, uint64_t h)
 {
-	size_t mask = r->tab_cap - 1, i = hash_fnv1a(host) & mask;
+	size_t mask = r->tab_cap - 1, i = h & mask;
 
 	while (r->tab[i] && strcmp(r->tab[i]->host, host) != 0)
 		i = (i + 1) & mask;
-	return &r->tab[i];
+	return i;
 }
 
 static void tab_grow(struct resolve *r)
@@ -89,31 +116,91 @@ static void tab_grow(struct resolve *r)
 	r->tab = xcalloc(r->tab_cap, sizeof(*r->tab));
 	for (size_t i = 0; i < oldcap; i++)
 		if (old[i])
-			*tab_slot(r, old[i]->host) = old[i];
+			r->tab[tab_find(r, old[i]->host, old[i]->hash)] = old[i];
 	free(old);
 }
 
 static struct name *name_get(struct resolve *r, const char *host)
 {
-	struct name **slot;
+	uint64_t h = hash_fnv1a(host);
+	size_t i;
 
 	if ((r->tab_n + 1) * 2 > r->tab_cap)
 		tab_grow(r);
-	slot = tab_slot(r, host);
-	if (!*slot) {
-		*slot = xcalloc(1, sizeof(**slot));
-		(*slot)->host = xstrdup(host);
-		(*slot)->owner = r;
+	i = tab_find(r, host, h);
+	if (!r->tab[i]) {
+		struct name *nm = xcalloc(1, sizeof(*nm));
+
+		nm->host = xstrdup(host);
+		nm->hash = h;
+		nm->owner = r;
+		r->tab[i] = nm;
 		r->tab_n++;
 	}
-	return *slot;
+	return r->tab[i];
+}
+
+static void name_free(struct name *nm)
+{
+	free(nm->host);
+	free(nm->addrs);
+	free(nm->waiters);
+	free(nm);
+}
+
+/* Linear probing's deletion: later entries of the probe run move back
+ * into the hole when their home slot allows it (no tombstones). */
+static void tab_delete(struct resolve *r, size_t i)
+{
+	size_t mask = r->tab_cap - 1, j = i;
+
+	name_free(r->tab[i]);
+	r->tab[i] = NULL;
+	r->tab_n--;
+	for (;;) {
+		size_t k;
+
+		j = (j + 1) & mask;
+		if (!r->tab[j])
+			return;
+		k = r->tab[j]->hash & mask;
+		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		r->tab[i] = r->tab[j];
+		r->tab[j] = NULL;
+		i = j;
+	}
+}
+
+static bool stale_usable(const struct name *nm, int64_t now)
+{
+	return nm->addrs && now >= nm->expires_ms &&
+	       now < nm->expires_ms + RESOLVE_STALE_MAX_MS;
+}
+
+/* A few slots per lookup: a name nobody looked up for the idle limit,
+ * with no query and nobody waiting, is forgotten. */
+static void sweep(struct resolve *r, int64_t now)
+{
+	for (int k = 0; k < SWEEP_PER_LOOKUP && r->tab_cap; k++) {
+		size_t i = r->sweep_at++ & (r->tab_cap - 1);
+		struct name *nm = r->tab[i];
+
+		if (nm && !nm->inflight && !nm->nw &&
+		    now - nm->last_used_ms > r->idle_ms) {
+			log_debug("resolve: %s: not looked up for %lld ms, "
+				  "forgotten", nm->host,
+				  (long long)(now - nm->last_used_ms));
+			tab_delete(r, i);
+		}
+	}
 }
 
 /* --- waiters and their deadline heap ------------------------------ */
 
 static bool heap_less(const struct heapent *a, const struct heapent *b)
 {
-	return a->deadline_ms < b->deadline_ms;
+	return a->due_ms < b->due_ms;
 }
 
 static void heap_push(struct resolve *r, struct heapent e)
@@ -231,51 +318,84 @@ static const char *ares_reason(int status)
 	case ARES_ECONNREFUSED:
 		return "could not contact the DNS servers";
 	default:
-		return ares_strerror(status);
+		return "lookup failed";
 	}
 }
 
-/* Fills the answer from c-ares' result; returns its TTL in ms. */
-static int64_t answer_fill(struct resolve_answer *a, const char *host,
-			   int status, struct ares_addrinfo *res)
+static bool authoritative_no(int status)
 {
+	return status == ARES_ENOTFOUND || status == ARES_ENODATA;
+}
+
+/* Keeps the address list of a good answer; returns its TTL in ms. */
+static int64_t name_store(struct name *nm, struct ares_addrinfo *res)
+{
+	char list[RESOLVE_ADDRS_LEN];
 	int64_t ttl = TTL_MAX_MS;
 	size_t at = 0;
 
-	memset(a, 0, sizeof(*a));
-	if (status != ARES_SUCCESS || !res || !res->nodes) {
-		snprintf(a->err, sizeof(a->err), "cannot resolve '%s': %s", host,
-			 status == ARES_SUCCESS ? "no addresses" :
-						  ares_reason(status));
-		return status == ARES_ENOTFOUND || status == ARES_ENODATA ?
-			       NEG_TTL_MS : 0;
-	}
 	for (struct ares_addrinfo_node *n = res->nodes; n; n = n->ai_next) {
 		char one[INET6_ADDRSTRLEN + 3];
 		size_t l;
 
 		format_addr(n->ai_addr, one, sizeof(one));
 		l = strlen(one);
-		if (at + l + 2 > sizeof(a->addrs))
+		if (at + l + 2 > sizeof(list))
 			break;
 		if (at)
-			a->addrs[at++] = ',';
-		memcpy(a->addrs + at, one, l + 1);
+			list[at++] = ',';
+		memcpy(list + at, one, l + 1);
 		at += l;
 		if ((int64_t)n->ai_ttl * 1000 < ttl)
 			ttl = (int64_t)n->ai_ttl * 1000;
 	}
-	a->ok = true;
+	free(nm->addrs);
+	nm->addrs = xstrdup(list);
 	return ttl < TTL_MIN_MS ? TTL_MIN_MS : ttl;
 }
 
-static void name_finish(struct resolve *r, struct name *nm)
+/* What a waiter of nm gets now: the fresh answer, the stale one, or the
+ * failure. */
+static void answer_of(const struct resolve *r, const struct name *nm,
+		      int64_t now, struct resolve_answer *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (nm->addrs && now < nm->expires_ms) {
+		a->ok = true;
+		snprintf(a->addrs, sizeof(a->addrs), "%s", nm->addrs);
+		return;
+	}
+	if (stale_usable(nm, now)) {
+		log_debug("resolve: %s: serving the answer expired %lld ms ago "
+			  "(%s)", nm->host, (long long)(now - nm->expires_ms),
+			  nm->inflight ? "refresh pending" : "refresh failed");
+		a->ok = a->stale = true;
+		a->stale_ms = now - nm->expires_ms;
+		snprintf(a->addrs, sizeof(a->addrs), "%s", nm->addrs);
+		if (nm->inflight)
+			snprintf(a->detail, sizeof(a->detail),
+				 "the refresh had not answered yet");
+		else
+			snprintf(a->detail, sizeof(a->detail), "the refresh failed: %s",
+				 ares_reason(nm->fail_status));
+		return;
+	}
+	snprintf(a->err, sizeof(a->err), "cannot resolve '%.100s': %s", nm->host,
+		 ares_reason(nm->fail_status));
+	snprintf(a->detail, sizeof(a->detail), "c-ares: %s (%d server%s)",
+		 ares_strerror(nm->fail_status), r->nservers,
+		 r->nservers == 1 ? "" : "s");
+}
+
+static void name_finish(struct resolve *r, struct name *nm, int64_t now)
 {
 	struct wref *ws = nm->waiters;
 	size_t n = nm->nw;
+	struct resolve_answer a;
 
 	nm->waiters = NULL;
 	nm->nw = nm->capw = 0;
+	answer_of(r, nm, now, &a);
 	for (size_t i = 0; i < n; i++) {
 		struct waiter *w = waiter_get(r, ws[i]);
 		resolve_cb cb;
@@ -286,7 +406,7 @@ static void name_finish(struct resolve *r, struct name *nm)
 		cb = w->cb;
 		arg = w->arg;
 		waiter_release(r, w);
-		cb(&nm->ans, arg);
+		cb(&a, arg);
 	}
 	free(ws);
 }
@@ -295,55 +415,76 @@ static void on_answer(void *arg, int status, int timeouts,
 		      struct ares_addrinfo *res)
 {
 	struct name *nm = arg;
-	int64_t ttl;
+	struct resolve *r = nm->owner;
+	int64_t now;
 
-	if (nm->owner->closing) {
+	if (r->closing) {
 		if (res)
 			ares_freeaddrinfo(res);
 		return;
 	}
 	if (status != ARES_SUCCESS)
-		log_debug("resolve: %s: c-ares %d (%s) after %d timeouts",
-			  nm->host, status, ares_strerror(status), timeouts);
-	ttl = answer_fill(&nm->ans, nm->host, status, res);
+		log_debug("resolve: %s: c-ares %d (%s) after %d timeouts "
+			  "(per-try %d ms)", nm->host, status,
+			  ares_strerror(status), timeouts, nm->try_ms);
+	now = mono_ms();
+	nm->inflight--;
+	if (status == ARES_SUCCESS && res && res->nodes) {
+		nm->expires_ms = now + name_store(nm, res);
+		nm->neg_until_ms = nm->recheck_ms = 0;
+		ares_freeaddrinfo(res);
+		name_finish(r, nm, now);
+		return;
+	}
 	if (res)
 		ares_freeaddrinfo(res);
-	nm->querying = false;
-	nm->expires_ms = ttl ? mono_ms() + ttl : 0;
-	name_finish(nm->owner, nm);
+	if (status == ARES_SUCCESS)
+		status = ARES_ENODATA;
+	nm->fail_status = status;
+	if (authoritative_no(status)) {
+		/* Never served stale: the name is gone. */
+		free(nm->addrs);
+		nm->addrs = NULL;
+		nm->expires_ms = 0;
+		nm->neg_until_ms = now + NEG_TTL_MS;
+		name_finish(r, nm, now);
+		return;
+	}
+	if (nm->inflight > 0)
+		return;    /* a query on a shorter rung may still answer */
+	if (stale_usable(nm, now))
+		nm->recheck_ms = now + RESOLVE_STALE_RECHECK_MS;
+	name_finish(r, nm, now);
 }
 
 /* --- the loop's side ----------------------------------------------- */
 
-static void on_sock_state(void *data, ares_socket_t fd, int readable,
-			  int writable);
-
 static void on_fd(int fd, short revents, void *arg)
 {
-	struct resolve *r = arg;
+	struct rung *g = arg;
 	bool rd = revents & (POLLIN | POLLERR | POLLHUP);
 	bool wr = revents & POLLOUT;
 
-	ares_process_fd(r->ch, rd ? fd : ARES_SOCKET_BAD,
+	ares_process_fd(g->ch, rd ? fd : ARES_SOCKET_BAD,
 			wr ? fd : ARES_SOCKET_BAD);
-	rearm(r);
+	rearm(g->r);
 }
 
 static void on_sock_state(void *data, ares_socket_t fd, int readable,
 			  int writable)
 {
-	struct resolve *r = data;
+	struct rung *g = data;
 	short ev = (short)((readable ? POLLIN : 0) | (writable ? POLLOUT : 0));
 
 	if (ev)
-		loop_fd_set(r->loop, fd, ev, on_fd, r);
+		loop_fd_set(g->r->loop, fd, ev, on_fd, g);
 	else
-		loop_fd_del(r->loop, fd);
+		loop_fd_del(g->r->loop, fd);
 }
 
 static void expire_waiters(struct resolve *r, int64_t now)
 {
-	while (r->heap_n && r->heap[0].deadline_ms <= now) {
+	while (r->heap_n && r->heap[0].due_ms <= now) {
 		struct heapent e = r->heap[0];
 		struct waiter *w = waiter_get(r, e.w);
 		struct resolve_answer a;
@@ -353,14 +494,31 @@ static void expire_waiters(struct resolve *r, int64_t now)
 		heap_pop(r);
 		if (!w)
 			continue;
-		log_debug("resolve: %s: a check's deadline passed after %lld ms "
-			  "of waiting; the query goes on", w->name->host,
-			  (long long)(now - w->name->query_start_ms));
-		memset(&a, 0, sizeof(a));
-		a.timed_out = true;
-		snprintf(a.err, sizeof(a.err),
-			 "lookup of '%s' timed out after %lld ms", w->name->host,
-			 (long long)(now - w->name->query_start_ms));
+		if (w->stale_ok) {
+			/* The refresh is slow: serve the expired answer if it is
+			 * still within bounds, else wait on to the deadline. */
+			w->stale_ok = false;
+			if (!stale_usable(w->name, now)) {
+				heap_push(r, (struct heapent){ w->deadline_ms, e.w });
+				continue;
+			}
+			answer_of(r, w->name, now, &a);
+		} else {
+			log_debug("resolve: %s: a check's deadline passed after "
+				  "%lld ms of waiting; the query goes on",
+				  w->name->host,
+				  (long long)(now - w->name->query_start_ms));
+			memset(&a, 0, sizeof(a));
+			a.timed_out = true;
+			snprintf(a.err, sizeof(a.err),
+				 "lookup of '%.100s' timed out after %lld ms",
+				 w->name->host,
+				 (long long)(now - w->name->query_start_ms));
+			snprintf(a.detail, sizeof(a.detail),
+				 "no answer yet; per-try timeout %d ms over %d server%s",
+				 w->name->try_ms, r->nservers,
+				 r->nservers == 1 ? "" : "s");
+		}
 		cb = w->cb;
 		arg = w->arg;
 		waiter_release(r, w);
@@ -375,59 +533,197 @@ static void on_timer(void *arg)
 {
 	struct resolve *r = arg;
 
-	ares_process_fd(r->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+	for (int i = 0; i < RUNGS; i++)
+		ares_process_fd(r->rungs[i].ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
 	expire_waiters(r, mono_ms());
 	rearm(r);
 }
 
 static void rearm(struct resolve *r)
 {
-	struct timeval tv, *t = ares_timeout(r->ch, NULL, &tv);
-	int64_t due = INT64_MAX;
+	int64_t now = mono_ms(), due = INT64_MAX;
 
-	if (t)
-		due = mono_ms() + (int64_t)t->tv_sec * 1000 + t->tv_usec / 1000;
-	if (r->heap_n && r->heap[0].deadline_ms < due)
-		due = r->heap[0].deadline_ms;
+	for (int i = 0; i < RUNGS; i++) {
+		struct timeval tv, *t = ares_timeout(r->rungs[i].ch, NULL, &tv);
+
+		if (t && now + (int64_t)t->tv_sec * 1000 + t->tv_usec / 1000 < due)
+			due = now + (int64_t)t->tv_sec * 1000 + t->tv_usec / 1000;
+	}
+	if (r->heap_n && r->heap[0].due_ms < due)
+		due = r->heap[0].due_ms;
 	loop_timer_arm(&r->timer, due);
+}
+
+/* --- servers ------------------------------------------------------- */
+
+/* One --dns-server entry: "IPv4", "IPv4:port", "[IPv6]", "[IPv6]:port"
+ * or a bare IPv6 address. Returns NULL, or why it is wrong. */
+static const char *server_parse(const char *s, struct ares_addr_port_node *n)
+{
+	char ip[INET6_ADDRSTRLEN + 1];
+	const char *port = NULL, *end;
+	size_t len;
+
+	memset(n, 0, sizeof(*n));
+	if (!*s)
+		return "is empty";
+	if (s[0] == '[') {
+		if (!(end = strchr(s, ']')))
+			return "has no closing ']'";
+		len = (size_t)(end - s - 1);
+		s++;
+		if (end[1] == ':')
+			port = end + 2;
+		else if (end[1])
+			return "has text after ']' (write [IPv6]:PORT)";
+	} else {
+		const char *colon = strchr(s, ':');
+
+		/* One colon: IPv4:port; more: a bare IPv6 address. */
+		if (colon && !strchr(colon + 1, ':')) {
+			len = (size_t)(colon - s);
+			port = colon + 1;
+		} else {
+			len = strlen(s);
+		}
+	}
+	if (len == 0 || len >= sizeof(ip))
+		return "is not an IP address";
+	memcpy(ip, s, len);
+	ip[len] = '\0';
+	if (inet_pton(AF_INET, ip, &n->addr.addr4) == 1) {
+		n->family = AF_INET;
+	} else if (inet_pton(AF_INET6, ip, &n->addr.addr6) == 1) {
+		n->family = AF_INET6;
+	} else {
+		for (size_t i = 0; i < len; i++)
+			if (isalpha((unsigned char)ip[i]) && !isxdigit((unsigned char)ip[i]))
+				return "is a name, not an IP address (a DNS server is given by address)";
+		return "is not an IPv4 or IPv6 address";
+	}
+	if (port) {
+		char *e;
+		long p = strtol(port, &e, 10);
+
+		if (!*port || *e || p < 1 || p > 65535)
+			return "has a bad port (1-65535)";
+		n->udp_port = n->tcp_port = (int)p;
+	}
+	return NULL;
+}
+
+/* Parses the whole list, naming the first bad entry. Returns the nodes
+ * (caller frees) or NULL with a message in errs. */
+static struct ares_addr_port_node *servers_parse(const char *csv,
+						 struct diag *errs)
+{
+	struct ares_addr_port_node *head = NULL, **tail = &head;
+	char *copy = xstrdup(csv), *save = NULL, *tok;
+	int k = 0;
+
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		struct ares_addr_port_node *n = xcalloc(1, sizeof(*n));
+		const char *why;
+
+		k++;
+		while (*tok == ' ')
+			tok++;
+		if ((why = server_parse(tok, n))) {
+			diag_addf(errs, "uptop: --dns-server: entry %d '%s' %s", k, tok, why);
+			free(n);
+			goto fail;
+		}
+		*tail = n;
+		tail = &n->next;
+	}
+	if (!head) {
+		diag_addf(errs, "uptop: --dns-server: no server given");
+		goto fail;
+	}
+	free(copy);
+	return head;
+fail:
+	free(copy);
+	while (head) {
+		struct ares_addr_port_node *next = head->next;
+
+		free(head);
+		head = next;
+	}
+	return NULL;
+}
+
+static int count_servers(ares_channel ch)
+{
+	struct ares_addr_port_node *list = NULL;
+	int n = 0;
+
+	if (ares_get_servers_ports(ch, &list) == ARES_SUCCESS)
+		for (struct ares_addr_port_node *s = list; s; s = s->next)
+			n++;
+	ares_free_data(list);
+	return n > 0 ? n : 1;
 }
 
 /* --- public -------------------------------------------------------- */
 
-struct resolve *resolve_new(struct loop *l, const char *servers,
-			    struct diag *errs)
+static int rung_init(struct resolve *r, int i, struct ares_addr_port_node *servers)
 {
-	struct resolve *r = xcalloc(1, sizeof(*r));
+	struct rung *g = &r->rungs[i];
 	struct ares_options o;
 	int rc;
 
 	memset(&o, 0, sizeof(o));
+	g->r = r;
+	g->try_ms = rung_ms[i];
 	o.sock_state_cb = on_sock_state;
-	o.sock_state_cb_data = r;
-	o.timeout = 2000;
-	o.tries = 3;
+	o.sock_state_cb_data = g;
+	o.timeout = rung_ms[i];
+	o.tries = i == RUNGS - 1 ? 5 : 3;
+	rc = ares_init_options(&g->ch, &o,
+			       ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS |
+				       ARES_OPT_TRIES);
+	if (rc == ARES_SUCCESS && servers)
+		rc = ares_set_servers_ports(g->ch, servers);
+	if (rc != ARES_SUCCESS && g->ch) {
+		ares_destroy(g->ch);
+		g->ch = NULL;
+	}
+	return rc;
+}
+
+struct resolve *resolve_new(struct loop *l, const char *servers,
+			    struct diag *errs)
+{
+	struct resolve *r;
+	struct ares_addr_port_node *list = NULL;
+	int rc;
+
+	if (servers && !(list = servers_parse(servers, errs)))
+		return NULL;
+	r = xcalloc(1, sizeof(*r));
+	r->loop = l;
+	r->idle_ms = IDLE_DEFAULT_MS;
 	rc = ares_library_init(ARES_LIB_INIT_ALL);
-	if (rc == ARES_SUCCESS)
-		rc = ares_init_options(&r->ch, &o,
-				       ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS |
-					       ARES_OPT_TRIES);
+	for (int i = 0; i < RUNGS && rc == ARES_SUCCESS; i++)
+		rc = rung_init(r, i, list);
+	while (list) {
+		struct ares_addr_port_node *next = list->next;
+
+		free(list);
+		list = next;
+	}
 	if (rc != ARES_SUCCESS) {
-		diag_addf(errs, "cannot start the DNS resolver: %s",
+		diag_addf(errs, "uptop: cannot start the DNS resolver: %s",
 			  ares_strerror(rc));
+		for (int i = 0; i < RUNGS; i++)
+			if (r->rungs[i].ch)
+				ares_destroy(r->rungs[i].ch);
+		ares_library_cleanup();
 		free(r);
 		return NULL;
 	}
-	if (servers && *servers) {
-		rc = ares_set_servers_ports_csv(r->ch, servers);
-		if (rc != ARES_SUCCESS) {
-			diag_addf(errs, "bad DNS server list '%s': %s", servers,
-				  ares_strerror(rc));
-			ares_destroy(r->ch);
-			free(r);
-			return NULL;
-		}
-	}
-	r->loop = l;
+	r->nservers = count_servers(r->rungs[0].ch);
 	loop_timer_add(l, &r->timer, on_timer, r);
 	return r;
 }
@@ -437,21 +733,23 @@ void resolve_free(struct resolve *r)
 	if (!r)
 		return;
 	r->closing = true;
-	ares_destroy(r->ch);
+	for (int i = 0; i < RUNGS; i++)
+		ares_destroy(r->rungs[i].ch);
 	ares_library_cleanup();
 	loop_timer_del(r->loop, &r->timer);
-	for (size_t i = 0; i < r->tab_cap; i++) {
-		if (!r->tab[i])
-			continue;
-		free(r->tab[i]->host);
-		free(r->tab[i]->waiters);
-		free(r->tab[i]);
-	}
+	for (size_t i = 0; i < r->tab_cap; i++)
+		if (r->tab[i])
+			name_free(r->tab[i]);
 	free(r->tab);
 	free(r->w);
 	free(r->free_);
 	free(r->heap);
 	free(r);
+}
+
+void resolve_set_idle_limit(struct resolve *r, int64_t ms)
+{
+	r->idle_ms = ms > 0 ? ms : IDLE_DEFAULT_MS;
 }
 
 static bool ends_with_label(const char *host, const char *label)
@@ -495,11 +793,44 @@ static bool answer_special(const char *host, struct resolve_answer *a)
 	}
 	if (ends_with_label(host, "invalid")) {
 		snprintf(a->err, sizeof(a->err),
-			 "cannot resolve '%s': no such name (.invalid never "
+			 "cannot resolve '%.80s': no such name (.invalid never "
 			 "resolves, RFC 6761)", host);
 		return true;
 	}
 	return false;
+}
+
+/* The longest per-try timeout that leaves room, in `left` ms, for every
+ * server once plus one retry (c-ares doubles the second round's). */
+static int rung_for(const struct resolve *r, int64_t left)
+{
+	int64_t fit = left / (r->nservers + 2);
+	int i = RUNGS - 1;
+
+	while (i > 0 && rung_ms[i] > fit)
+		i--;
+	return i;
+}
+
+static void query_start(struct resolve *r, struct name *nm, int rung,
+			int64_t now)
+{
+	struct ares_addrinfo_hints hints;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_flags = ARES_AI_NOSORT;
+	if (!nm->inflight) {
+		nm->query_start_ms = now;
+		nm->try_ms = rung_ms[rung];
+	} else if (rung_ms[rung] < nm->try_ms) {
+		nm->try_ms = rung_ms[rung];
+	}
+	nm->inflight++;
+	log_debug("resolve: %s: query, per-try timeout %d ms (%d in flight)",
+		  nm->host, rung_ms[rung], nm->inflight);
+	ares_getaddrinfo(r->rungs[rung].ch, nm->host, NULL, &hints, on_answer, nm);
+	rearm(r);
 }
 
 bool resolve_lookup(struct resolve *r, const char *host, int64_t deadline_ms,
@@ -509,41 +840,58 @@ bool resolve_lookup(struct resolve *r, const char *host, int64_t deadline_ms,
 	struct name *nm;
 	struct wref ref;
 	struct waiter *w;
-	int64_t now;
+	int64_t now, left, due;
+	int rung;
+	bool stale;
 
 	if (answer_special(host, now_answer))
 		return true;
 	now = mono_ms();
+	sweep(r, now);
 	nm = name_get(r, host);
-	if (!nm->querying && nm->expires_ms > now) {
-		*now_answer = nm->ans;
+	nm->last_used_ms = now;
+	if ((nm->addrs && now < nm->expires_ms) || now < nm->neg_until_ms) {
+		answer_of(r, nm, now, now_answer);
 		return true;
 	}
-	if (!nm->querying) {
-		struct ares_addrinfo_hints hints;
-
-		memset(&hints, 0, sizeof(hints));
-		hints.ai_family = AF_UNSPEC;
-		hints.ai_flags = ARES_AI_NOSORT;
-		nm->querying = true;
-		nm->query_start_ms = now;
-		ares_getaddrinfo(r->ch, host, NULL, &hints, on_answer, nm);
-		/* The hosts file answers inside the call: no wait then. */
-		if (!nm->querying) {
-			*now_answer = nm->ans;
+	stale = stale_usable(nm, now);
+	left = deadline_ms - now;
+	rung = rung_for(r, left);
+	if (stale && now < nm->recheck_ms) {
+		/* A refresh failed lately: serve stale without waiting, and ask
+		 * again behind it, so a recovery or an NXDOMAIN is seen by the
+		 * next check. */
+		if (!nm->inflight)
+			query_start(r, nm, rung, now);
+		answer_of(r, nm, now, now_answer);
+		return true;
+	}
+	if (!nm->inflight || rung_ms[rung] < nm->try_ms) {
+		query_start(r, nm, rung, now);
+		/* The hosts file (or an immediate error) answers inside the call. */
+		if (!nm->inflight || (nm->addrs && now < nm->expires_ms) ||
+		    now < nm->neg_until_ms) {
+			answer_of(r, nm, now, now_answer);
 			return true;
 		}
 	}
 	ref = waiter_new(r);
 	w = &r->w[ref.idx];
 	w->deadline_ms = deadline_ms;
+	w->stale_ok = stale;
 	w->cb = cb;
 	w->arg = arg;
 	w->name = nm;
 	nm->waiters = xreallocarray_grow(nm->waiters, &nm->capw, nm->nw + 1,
 					 sizeof(*nm->waiters));
 	nm->waiters[nm->nw++] = ref;
-	heap_push(r, (struct heapent){ deadline_ms, ref });
+	due = deadline_ms;
+	if (stale) {
+		int64_t wait = left / 2 < STALE_WAIT_MAX_MS ? left / 2 : STALE_WAIT_MAX_MS;
+
+		due = now + wait;
+	}
+	heap_push(r, (struct heapent){ due, ref });
 	*waiter = wref_pack(ref);
 	rearm(r);
 	return false;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "util.h"
 
 static const char *const eclass_names[EC__COUNT] = {
 	[EC_NONE] = NULL,
@@ -39,6 +40,140 @@ const char *eclass_name(enum eclass c)
 bool eclass_is_failure(enum eclass c)
 {
 	return c != EC_NONE && c != EC_SLOW;
+}
+
+bool eclass_answered(enum eclass c)
+{
+	return c == EC_NONE || c == EC_SLOW || c == EC_STATUS || c == EC_BODY ||
+	       c == EC_CONDITION;
+}
+
+bool result_latency_known(int http_status, enum eclass cls)
+{
+	return http_status > 0 && eclass_answered(cls);
+}
+
+bool result_has_latency(const struct result *r)
+{
+	return result_latency_known(r->http_status, r->cls);
+}
+
+void result_quote(char *dst, size_t len, const unsigned char *src, size_t n,
+		  size_t max)
+{
+	size_t at = 0, i;
+
+	if (!len)
+		return;
+	for (i = 0; i < n && i < max; i++) {
+		unsigned char c = src[i];
+		char esc[5];
+		size_t k;
+
+		if (c == '\r' || c == '\n')
+			break;
+		if (c == '"' || c == '\\')
+			k = (size_t)snprintf(esc, sizeof(esc), "\\%c", c);
+		else if (c >= 0x20 && c < 0x7f)
+			k = (size_t)snprintf(esc, sizeof(esc), "%c", c);
+		else
+			k = (size_t)snprintf(esc, sizeof(esc), "\\x%02x", c);
+		if (at + k > max || at + k + 4 > len)   /* room for "..." */
+			break;
+		memcpy(dst + at, esc, k);
+		at += k;
+	}
+	if (i < n && src[i] != '\r' && src[i] != '\n' && at + 4 <= len) {
+		memcpy(dst + at, "...", 3);
+		at += 3;
+	}
+	dst[at] = '\0';
+}
+
+/* OpenSSL's X509_V_ERR_* codes (stable numbers; uptop is not an OpenSSL
+ * user): what libcurl's SSL_VERIFYRESULT says about a certificate that
+ * failed verification. */
+static const struct {
+	long code;
+	const char *msg;
+} x509_reasons[] = {
+	{ 2, "certificate issued by an unknown CA" },
+	{ 7, "certificate signature is invalid" },
+	{ 9, "certificate is not valid yet" },
+	{ 10, "certificate expired" },
+	{ 18, "self-signed certificate (not trusted)" },
+	{ 19, "self-signed certificate in the chain (not trusted)" },
+	{ 20, "certificate issued by an unknown CA" },
+	{ 21, "certificate chain incomplete (the server does not send its intermediate CA)" },
+	{ 23, "certificate revoked" },
+	{ 26, "certificate is not for a TLS server" },
+	{ 62, "certificate is not valid for this host name" },
+};
+
+/* Handshake failures by what OpenSSL (through curl's message) names. */
+static const struct {
+	const char *needle;
+	const char *msg;
+} tls_reasons[] = {
+	{ "wrong version number", "the server does not speak TLS on this port (wrong version number)" },
+	{ "packet length too long", "the server does not speak TLS on this port (packet length too long)" },
+	{ "SSL_ERROR_SYSCALL", "connection closed during the TLS handshake" },
+	{ "unexpected eof", "connection closed during the TLS handshake" },
+	{ "alert handshake failure", "the server refused the handshake (no cipher or TLS version in common: handshake failure alert)" },
+	{ "alert protocol version", "no TLS version in common (protocol version alert)" },
+	{ "unsupported protocol", "no TLS version in common (the server offers only an old one)" },
+	{ "no shared cipher", "no cipher in common" },
+	{ "unrecognized name", "the server does not know this host name (SNI unrecognized name alert)" },
+	{ "certificate required", "the server requires a client certificate" },
+	{ "dh key too small", "the server's DH key is too small" },
+	{ "certificate verify failed", "certificate verification failed" },
+};
+
+/* O(table) strstr calls over a ~200-byte text. */
+void result_tls_words(char *dst, size_t len, long x509_code, const char *text,
+		      const char *host)
+{
+	const char *cut;
+
+	if (strstr(text, "no alternative certificate subject name") ||
+	    strstr(text, "subject name does not match")) {
+		snprintf(dst, len, "certificate is not valid for '%.120s'",
+			 host ? host : "?");
+		return;
+	}
+	for (size_t i = 0; x509_code && i < ARRAY_LEN(x509_reasons); i++)
+		if (x509_reasons[i].code == x509_code) {
+			snprintf(dst, len, "%s", x509_reasons[i].msg);
+			return;
+		}
+	for (size_t i = 0; i < ARRAY_LEN(tls_reasons); i++)
+		if (strstr(text, tls_reasons[i].needle)) {
+			snprintf(dst, len, "%s", tls_reasons[i].msg);
+			return;
+		}
+	/* Unknown: OpenSSL's reason words, without its codes and prefixes. */
+	if ((cut = strstr(text, "SSL certificate problem: ")))
+		snprintf(dst, len, "certificate not trusted: %.150s",
+			 cut + strlen("SSL certificate problem: "));
+	else if ((cut = strstr(text, "::")))
+		snprintf(dst, len, "TLS handshake failed (%.150s)", cut + 2);
+	else
+		snprintf(dst, len, "TLS handshake failed");
+}
+
+void result_group_digits(char *dst, size_t len, uint64_t v)
+{
+	char raw[24];
+	int n = snprintf(raw, sizeof(raw), "%llu", (unsigned long long)v);
+	size_t at = 0;
+
+	for (int i = 0; i < n && at + 2 < len; i++) {
+		if (i && (n - i) % 3 == 0)
+			dst[at++] = ',';
+		dst[at++] = raw[i];
+	}
+	if (len)
+		dst[at < len ? at : len - 1] = '\0';
 }
 
 /* The config always fills at least one range; a hand-built conf without

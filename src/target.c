@@ -344,24 +344,19 @@ const struct event *model_event(const struct model *m, unsigned k)
 	return &m->log[ring_at(m->log_head, k, EVENTLOG_LEN)];
 }
 
-/* A whole HTTP answer arrived and was judged: a status line, and a class
- * that judged the answer (not a transfer cut after the status line, nor
- * a Gatus condition that holds on a refused port). */
-static bool answered(enum eclass c, int http_status)
-{
-	return http_status && (c == EC_NONE || c == EC_SLOW || c == EC_STATUS ||
-			       c == EC_BODY || c == EC_CONDITION);
-}
-
+/* The latency rule is result.c's (result_has_latency), the one source for
+ * every output; these read it from a target's last result and from a
+ * history entry. */
 double target_latency(const struct target *t)
 {
-	return t->has_last && answered(t->last.cls, t->last.http_status) ?
-		       t->last.t.total_ms : -1;
+	return t->has_last && result_has_latency(&t->last) ? t->last.t.total_ms
+							   : -1;
 }
 
 double hist_latency(const struct hist_entry *h)
 {
-	return answered((enum eclass)h->cls, h->http_status) ? h->latency_ms : -1;
+	return result_latency_known(h->http_status, (enum eclass)h->cls) ?
+		       h->latency_ms : -1;
 }
 
 /* Nearest rank (the ceil(0.95 n)-th smallest) over at most HIST_LEN
@@ -376,7 +371,7 @@ double target_p95(const struct target *t)
 		float x;
 		unsigned j;
 
-		if (h->cls != EC_NONE && h->cls != EC_SLOW)
+		if ((h->cls != EC_NONE && h->cls != EC_SLOW) || hist_latency(h) < 0)
 			continue;
 		x = h->latency_ms;
 		for (j = n++; j > 0 && v[j - 1] > x; j--)

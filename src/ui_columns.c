@@ -6,6 +6,7 @@
  * table (ui_table.c) only walks these rows. */
 #include "ui_priv.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -161,7 +162,8 @@ static void ms_cell(struct ui_cell *c, const struct target *t, double ms)
 		c->role = latency_role(t, ms);
 }
 
-/* An answer's latency; "-" for a check that got none (target.h). */
+/* An answer's latency (result_has_latency, via target_latency); "-" for
+ * a check that got no complete answer. */
 static void latency_cell(struct ui_cell *c, const struct target *t,
 			 int64_t now)
 {
@@ -169,12 +171,13 @@ static void latency_cell(struct ui_cell *c, const struct target *t,
 	ms_cell(c, t, target_latency(t));
 }
 
-/* Worst first: no answer at all, then the slowest; never checked last. */
+/* The slowest first; then the checks without a latency (no complete
+ * answer); never checked last. */
 static void latency_sort(struct ui_sortkey *k, const struct target *t)
 {
 	double ms = target_latency(t);
 
-	k->k = !t->has_last ? HUGE_VAL : ms < 0 ? -HUGE_VAL : -ms;
+	k->k = ms >= 0 ? -ms : t->has_last ? DBL_MAX : HUGE_VAL;
 }
 
 static void p95_cell(struct ui_cell *c, const struct target *t, int64_t now)

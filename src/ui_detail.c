@@ -448,7 +448,8 @@ static void detail_last(struct pen *p, const struct target *t)
 		return;
 	}
 	fmt_clock(clk, sizeof(clk), r->start_wall_ms);
-	/* a latency is an answer's; a failure says how long it took */
+	/* The latency rule (result_has_latency, via target_latency); a check
+	 * without one says how long it took to fail. */
 	if (target_latency(t) >= 0) {
 		fmt_latency(lat, sizeof(lat), target_latency(t));
 	} else {
@@ -468,6 +469,14 @@ static void detail_last(struct pen *p, const struct target *t)
 		ui_error_text(buf, sizeof(buf), r);
 		pen_wrap(p, r->cls == EC_SLOW ? ROLE_LATENCY_WARN : ROLE_ERROR,
 			 buf, 11);
+	}
+	/* What the library said (or how DNS was answered), under our words. */
+	if (r->detail[0])
+		pen_wrap(p, ROLE_DIM, r->detail, 11);
+	if (r->body_truncated) {
+		snprintf(buf, sizeof(buf), "body cut at max_body after %llu bytes",
+			 (unsigned long long)r->bytes);
+		pen_wrap(p, ROLE_DIM, buf, 11);
 	}
 	detail_totals(p, t);
 }

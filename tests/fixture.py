@@ -3,6 +3,7 @@
 
     python3 tests/fixture.py [--host 127.0.0.1] [--port 0] [--tls-port N]
         [--tls-wrong-host-port N] [--tls-expired-port N] [--tls-close-port N]
+        [--banner-port N] [--silent-port N] [--all-status N]
         [--cert-dir DIR] [--ready-file FILE] [--exit-with-parent]
 
 Port 0 picks a free port; a TLS listener exists only when its flag is given.
@@ -10,8 +11,9 @@ Once every listener is up, one JSON line goes to stdout and (atomically) to
 --ready-file:
 
     {"http": P, "https": P|null, "https_wrong_host": P|null,
-     "https_expired": P|null, "tls_close": P|null,
-     "ca": "DIR/cert.pem"|null, "cert_dir": DIR|null, "pid": PID}
+     "https_expired": P|null, "tls_close": P|null, "banner": P|null,
+     "silent": P|null, "ca": "DIR/cert.pem"|null, "cert_dir": DIR|null,
+     "pid": PID}
 
 TLS: cert.pem is a self-signed certificate for DNS:localhost and IP:127.0.0.1.
 It is also the issuer of the wrong-host certificate (SAN wrong.example) and of
@@ -19,6 +21,11 @@ the expired one (localhost, valid only on 2020-01-01), so a client that trusts
 cert.pem sees exactly one problem per port: hostname mismatch or expiry. The
 tls-close port reads the ClientHello and closes. Certificates already present
 in --cert-dir are reused, so a restarted fixture keeps the same trust anchor.
+
+Other services on a TCP port: --banner-port sends an SSH server's banner at
+once and closes a second later (a client expecting HTTP or TLS gets neither);
+--silent-port accepts and never sends a byte. --all-status N answers every
+HTTP path with status N: a server that is up but broken.
 
 Behaviours are chosen by path (the ROUTES table); a query string is ignored
 unless named; numbers are parsed leniently ("/delay/0.25s" is 0.25 s):
@@ -31,6 +38,7 @@ unless named; numbers are parsed leniently ("/delay/0.25s" is 0.25 s):
   /badchunk      invalid chunk size        /endless  chunked body forever
   /drip          a body byte a second      /cl-short  /cl-negative
   /redirect-loop  /redirect/N (N hops to /ok)  /redirect-to?url=X
+  /redirect-unique?zone=Z   to http://uN.Z:PORT/ok, N new on every request
   /hugeheader    one 1 MiB header line     /manyheaders  10,000 headers
   /gzipbomb      ~1 MiB of gzip inflating to 1 GiB of zeros
   /hostile  /hostile-status   terminal escapes, C1, BEL, NUL, bad UTF-8
@@ -96,6 +104,8 @@ class State:
         self.hits = Counter()
         self.count = 0
         self.records = []
+        self.unique = 0
+        self.all_status = None
 
     def record(self, path):
         if path not in ("/__stats", "/__records"):
@@ -513,6 +523,13 @@ async def h_redirect_to(c, req, args):
     return await redirect(c, req, req.query.get("url", "/ok"))
 
 
+async def h_redirect_unique(c, req, args):
+    STATE.unique += 1
+    port = c.writer.get_extra_info("sockname")[1]
+    zone = req.query.get("zone", "test")
+    return await redirect(c, req, f"http://u{STATE.unique}.{zone}:{port}/ok")
+
+
 async def h_hugeheader(c, req, args):
     return await respond(c, req, 200, "ok", [("X-Huge", "h" * (1 << 20))])
 
@@ -604,7 +621,7 @@ ROUTES = {
     "badchunk": h_badchunk, "endless": h_endless, "drip": h_drip,
     "cl-short": h_cl_short, "cl-negative": h_cl_negative,
     "redirect-loop": h_redirect_loop, "redirect": h_redirect,
-    "redirect-to": h_redirect_to,
+    "redirect-to": h_redirect_to, "redirect-unique": h_redirect_unique,
     "hugeheader": h_hugeheader, "manyheaders": h_manyheaders,
     "gzipbomb": h_gzipbomb, "hostile": h_hostile, "hostile-status": h_hostile_status,
     "count": h_count, "__stats": h_stats, "json": h_json, "respond": h_respond,
@@ -636,6 +653,8 @@ async def serve_connection(reader, writer):
                 break
             STATE.record(req.path)
             handler, args = route(req.path)
+            if STATE.all_status and req.path != "/__stats":
+                handler, args = h_status, [str(STATE.all_status)]
             if not await handler(c, req, args):
                 break
     except CLIENT_GONE:
@@ -653,6 +672,29 @@ async def serve_tls_close(reader, writer):
         header = await asyncio.wait_for(reader.readexactly(5), 10)
         await asyncio.wait_for(reader.readexactly(int.from_bytes(header[3:5], "big")), 10)
     except (*CLIENT_GONE, asyncio.TimeoutError):
+        pass
+    finally:
+        writer.close()
+
+
+async def serve_banner(reader, writer):
+    """Speaks first, like an SSH server, then gives up on the client."""
+    try:
+        writer.write(b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n")
+        await writer.drain()
+        await asyncio.sleep(1)
+    except CLIENT_GONE:
+        pass
+    finally:
+        writer.close()
+
+
+async def serve_silent(reader, writer):
+    """Accepts and never sends a byte, until the client leaves."""
+    try:
+        while await reader.read(4096):
+            pass
+    except CLIENT_GONE:
         pass
     finally:
         writer.close()
@@ -762,6 +804,9 @@ def parse_args(argv):
     p.add_argument("--tls-wrong-host-port", type=int, help="HTTPS, certificate for wrong.example")
     p.add_argument("--tls-expired-port", type=int, help="HTTPS, expired certificate")
     p.add_argument("--tls-close-port", type=int, help="closes during the TLS handshake")
+    p.add_argument("--banner-port", type=int, help="sends an SSH banner, speaks no HTTP")
+    p.add_argument("--silent-port", type=int, help="accepts, never sends a byte")
+    p.add_argument("--all-status", type=int, help="answer every HTTP path with this status")
     p.add_argument("--cert-dir", help="where certificates are made or reused (default: temp)")
     p.add_argument("--ready-file", help="gets the JSON line once listening")
     p.add_argument("--exit-with-parent", action="store_true",
@@ -844,6 +889,9 @@ async def serve(args, cert_dir):
         ctx = server_context(cert_dir, cert) if port is not None else None
         info[key] = await maybe(port, serve_connection, ctx)
     info["tls_close"] = await maybe(args.tls_close_port, serve_tls_close)
+    info["banner"] = await maybe(args.banner_port, serve_banner)
+    info["silent"] = await maybe(args.silent_port, serve_silent)
+    STATE.all_status = args.all_status
     info["ca"] = os.path.join(cert_dir, "cert.pem") if cert_dir else None
     info["cert_dir"] = cert_dir
     info["pid"] = os.getpid()

@@ -221,20 +221,25 @@ class Fixture:
 
     tls=True adds the good HTTPS port and the three broken TLS ports
     (.https_wrong_host, .https_expired, .tls_close); .ca is the certificate to
-    trust. stop() and restart() keep the ports, so a test can kill the server
-    under uptop and bring it back. The process is killed on exit. host: any
-    127.x address (several fixtures on 127.0.0.2, .3, ... are distinct
-    hosts to uptop)."""
+    trust. .banner speaks SSH instead of HTTP; .silent accepts and never
+    answers. host picks another 127.x address (fixtures on 127.0.0.2, .3,
+    ... are distinct hosts to uptop), port a fixed HTTP port (the same port
+    on two addresses: one name, two servers), all_status a server that
+    answers every path with that status. stop() and restart() keep the
+    ports, so a test can kill the server under uptop and bring it back. The
+    process is killed on exit."""
 
     READY_TIMEOUT = 10.0
 
-    def __init__(self, tls=True, host=HOST):
+    def __init__(self, tls=True, host=HOST, port=0, all_status=None):
         self.tls = tls
         self.host = host
+        self.all_status = all_status
         self.dir = tempfile.mkdtemp(prefix="uptop-fx-")
         self.proc = None
         self.info = {}
         self._ports = None      # set after the first start, reused by restart()
+        self._http_port = port
 
     # The ports and paths from the ready line; None for listeners not asked for.
     http = property(lambda self: self.info.get("http"))
@@ -242,6 +247,8 @@ class Fixture:
     https_wrong_host = property(lambda self: self.info.get("https_wrong_host"))
     https_expired = property(lambda self: self.info.get("https_expired"))
     tls_close = property(lambda self: self.info.get("tls_close"))
+    banner = property(lambda self: self.info.get("banner"))
+    silent = property(lambda self: self.info.get("silent"))
     ca = property(lambda self: self.info.get("ca"))
     pid = property(lambda self: self.info.get("pid"))
 
@@ -253,10 +260,13 @@ class Fixture:
         self.close()
 
     def _argv(self, ready):
-        ports = self._ports or {"http": 0, "https": 0, "https_wrong_host": 0,
-                                "https_expired": 0, "tls_close": 0}
+        ports = self._ports or {"http": self._http_port, "https": 0, "https_wrong_host": 0,
+                                "https_expired": 0, "tls_close": 0, "banner": 0, "silent": 0}
         argv = [sys.executable, str(FIXTURE), "--host", self.host, "--port", str(ports["http"]),
+                "--banner-port", str(ports["banner"]), "--silent-port", str(ports["silent"]),
                 "--ready-file", ready, "--exit-with-parent"]
+        if self.all_status:
+            argv += ["--all-status", str(self.all_status)]
         if self.tls:
             argv += ["--tls-port", str(ports["https"]),
                      "--tls-wrong-host-port", str(ports["https_wrong_host"]),
@@ -281,7 +291,8 @@ class Fixture:
         with open(ready) as f:
             self.info = json.load(f)
         self._ports = {k: self.info[k] for k in
-                       ("http", "https", "https_wrong_host", "https_expired", "tls_close")}
+                       ("http", "https", "https_wrong_host", "https_expired", "tls_close",
+                        "banner", "silent")}
         return self
 
     def stop(self):
@@ -358,15 +369,17 @@ PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PRO
               "ALL_PROXY", "no_proxy", "NO_PROXY")
 
 
-def run_uptop(args, env=None, timeout=60, stdin=None, bin=None, lag=None):
+def run_uptop(args, env=None, timeout=60, stdin=None, bin=None, prefix=(), lag=None):
     """Runs uptop to completion -> (rc, stdout, stderr, wall_seconds).
 
     lag: a running LagMeter that should watch this process.
 
     env adds to (or, with value None, removes from) the inherited environment;
     proxy variables are dropped so curl can only reach 127.0.0.1. stdin is
-    str/bytes input (default /dev/null). On timeout the process is killed and
-    rc is None. Output is text; invalid UTF-8 shows as U+FFFD."""
+    str/bytes input (default /dev/null). bin and prefix run it through a
+    wrapper (bin="nice", prefix=["-n", "-10", uptop_bin()]). On timeout the
+    process is killed and rc is None. Output is text; invalid UTF-8 shows as
+    U+FFFD."""
     full_env = {k: v for k, v in os.environ.items() if k not in PROXY_VARS}
     for k, v in (env or {}).items():
         if v is None:
@@ -376,7 +389,7 @@ def run_uptop(args, env=None, timeout=60, stdin=None, bin=None, lag=None):
     if isinstance(stdin, str):
         stdin = stdin.encode()
     start = time.monotonic()
-    proc = subprocess.Popen([bin or uptop_bin(), *map(str, args)], env=full_env,
+    proc = subprocess.Popen([bin or uptop_bin(), *prefix, *map(str, args)], env=full_env,
                             stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if lag:
@@ -450,6 +463,16 @@ class Running:
         for r in self._readers:
             r.join()
         return rc
+
+
+def tmux(sock, *args):
+    """Runs a tmux command on the private server -L sock (no config file,
+    fixed TERM and LC_ALL, no proxy variables) -> its stdout."""
+    env = {k: v for k, v in os.environ.items() if k not in PROXY_VARS}
+    env.pop("TMUX", None)
+    env.update(LC_ALL="C.UTF-8", TERM="tmux-256color")
+    return subprocess.run(["tmux", "-L", sock, "-f", "/dev/null", *args], env=env,
+                          capture_output=True, text=True, timeout=10).stdout
 
 
 def json_lines(stdout):

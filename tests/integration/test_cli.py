@@ -232,6 +232,7 @@ def check_headless_lines(fx, tmp):
   - {{name: ok, group: web, url: "http://user:hunter2@127.0.0.1:{fx.http}/ok", interval: 1s, timeout: 500ms}}
   - {{name: bad, url: "{fx.url('/status/503')}", interval: 1s, timeout: 500ms}}
   - {{name: dead, url: "http://127.0.0.1:{free_port()}/", interval: 1s, timeout: 500ms}}
+  - {{name: cut, url: "{fx.url('/reset-mid')}", interval: 1s, timeout: 500ms}}
 """, name="lines.yaml")
     p = Running(["--headless", "--stats-interval", "1s", "-c", cfg])
     try:
@@ -252,10 +253,10 @@ def check_headless_lines(fx, tmp):
     lines = p.json_out()
     st = {o["name"]: o for o in lines if o.get("type") == "state"}
     keys = {"type", "time", "name", "group", "url", "old", "new", "http_status", "latency_ms",
-            "error_class", "error"}
+            "error_class", "error", "error_detail"}
     t.ok(st and all(set(o) == keys for o in st.values()),
          "state lines: exactly the documented fields", list(st.values())[:1])
-    ok, bad, dead = st.get("ok", {}), st.get("bad", {}), st.get("dead", {})
+    ok, bad, dead, cut = st.get("ok", {}), st.get("bad", {}), st.get("dead", {}), st.get("cut", {})
     t.ok(ok.get("url", "").startswith("http://***@127.0.0.1") and "hunter2" not in "\n".join(p.out_lines)
          and ok.get("group") == "web", "url redacted, group given", ok)
     t.ok(ok.get("http_status") == 200 and 0 < ok.get("latency_ms", -1) < 500 and ISO.match(ok.get("time", "")),
@@ -264,12 +265,16 @@ def check_headless_lines(fx, tmp):
          "a wrong status: its code and latency", bad)
     t.ok(dead.get("http_status") is None and dead.get("latency_ms") is None
          and dead.get("error_class") == "refused", "no answer: null code, null latency", dead)
+    t.ok(cut.get("http_status") == 200 and cut.get("latency_ms") is None
+         and cut.get("error_class") == "reset" and "Connection reset" in (cut.get("error_detail") or ""),
+         "an answer that broke: its status kept, null latency, libcurl's text in error_detail", cut)
+    t.ok(ok.get("error_detail") is None, "no failure: error_detail null", ok)
     rl = [o for o in lines if o.get("type") == "reload"]
     t.ok(len(rl) == 2 and rl[0]["ok"] is False and rl[0]["config"] == cfg
          and any(re.match(re.escape(cfg) + r":\d+:\d+: ", e) for e in rl[0]["errors"])
          and ISO.match(rl[0]["time"]), "a failed reload: a line with FILE:LINE:COL errors", rl[:1])
     t.ok(len(rl) == 2 and rl[1] == {"type": "reload", "time": rl[1]["time"], "ok": True,
-                                   "config": cfg, "targets": 3}, "a good reload: ok and targets", rl[1:])
+                                   "config": cfg, "targets": 4}, "a good reload: ok and targets", rl[1:])
     stats = [o for o in lines if o.get("type") == "stats"]
     t.ok(len(stats) >= 4 and all(o["final"] is False for o in stats[:-1]) and stats[-1]["final"] is True
          and lines[-1] is stats[-1], f"--stats-interval 1s: periodic stats lines, the final last "

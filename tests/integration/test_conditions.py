@@ -86,6 +86,12 @@ def check_once(fx, tmp):
          "down", "refused", None),
         ("closed-port-is-up", f"http://127.0.0.1:{dead}/", ["[CONNECTED] == false"], {},
          "up", None, None),
+        # The status line arrived, then the answer broke: holding conditions
+        # do not make it whole.
+        ("reset-after-status-stays-down", fx.url("/reset-mid"), ["[STATUS] == 200"], {},
+         "down", "reset", "connection reset after 200 and 100 of 1,000 body bytes"),
+        ("reset-after-status-failing", fx.url("/reset-mid"), ["[STATUS] == 201"], {},
+         "down", "reset", "connection reset after 200 and 100 of 1,000 body bytes"),
         ("max-body-bounds-body", fx.url("/size/100000"), ["len([BODY]) == 1000"],
          {"max_body": 1000}, "up", None, None),
         ("get-with-a-body", fx.url("/method"), ["[BODY] == GET"], {"body": "q=1"}, "up",
@@ -126,8 +132,11 @@ def check_once(fx, tmp):
     t.ok(r["body-not-matches"]["error"] == 'body matches /disk (full|gone)/ at byte 31: '
          '"disk full"', "body_not_matches: names the regex, where and what",
          r["body-not-matches"])
-    t.ok(r["refused-keeps-class"]["error"].startswith("connection refused"),
-         "a transport failure keeps its own message", r["refused-keeps-class"])
+    t.eq(r["refused-keeps-class"]["error"], f"127.0.0.1:{dead}",
+         "a transport failure keeps its own message")
+    cut = r["reset-after-status-stays-down"]
+    t.ok(cut["http_status"] == 200 and cut["latency_ms"] is None,
+         "a broken answer: its status kept, no latency", cut)
 
 
 def check_headless(fx, tmp):

@@ -48,7 +48,8 @@ targets:
     t.eq(len(r), 16, "one JSON line per target")
     t.ok(wall < 2.5 + lag.slack(), f"a round takes about as long as the slowest check ({wall:.2f}s, {lag})")
     keys = {"name", "group", "url", "state", "time", "http_status", "latency_ms", "error_class",
-            "error", "timings", "remote_ip"}
+            "error", "error_detail", "body_bytes", "truncated", "dns_stale", "timings",
+            "remote_ip"}
     t.eq(set(r["ok"].keys()), keys, "exactly the documented fields")
     t.eq(set(r["ok"]["timings"].keys()), {"dns_ms", "connect_ms", "tls_ms", "ttfb_ms", "total_ms"},
          "exactly the documented timings")
@@ -68,7 +69,8 @@ targets:
          f"hang: timeout fires within 100 ms ({h['timings']['total_ms']}, {lag})")
     t.ok("1000 ms" in h["error"] or "100" in h["error"], "hang: message gives the milliseconds", h["error"])
     f = r["refused"]
-    t.ok(f["error_class"] == "refused" and "refused" in f["error"].lower(), "refused port", f)
+    t.ok(f["error_class"] == "refused" and f["error"] == f"127.0.0.1:{dead}"
+         and "Couldn't connect" in f["error_detail"], "refused port: the address; curl's text apart", f)
     n = r["nxdomain"]
     t.ok(n["error_class"] == "dns" and "no such name" in n["error"], "unresolvable name: dns", n)
     b = r["body"]

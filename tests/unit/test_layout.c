@@ -1,6 +1,7 @@
 /* test_layout.c - the live table's column layout at 20..200 columns (the
  * UI's own column table), and the phase bar split. Pure: no terminal
  * needed. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,23 +14,30 @@
 static struct layout_col cols[MAXC];
 static struct layout_slot slot[MAXC];
 static int ncols;
+/* The table's column c is ui_columns[map[c]]: the ALERTS column shows
+ * only once some target is acknowledged, muted or in maintenance. */
+static int map[MAXC];
 
 /* The columns these tests name, found by key in the UI's table. */
 static int COL_STATE, COL_NAME, COL_GROUP, COL_CODE, COL_LATENCY, COL_P95,
-	COL_SPARK, COL_UPTIME, COL_FAILS, COL_SINCE, COL_ERROR;
+	COL_SPARK, COL_UPTIME, COL_FAILS, COL_SINCE, COL_ERROR, COL_ALERTS;
 
 static int col(const char *key)
 {
 	for (int c = 0; c < ncols; c++)
-		if (strcmp(ui_columns[c].key, key) == 0)
+		if (strcmp(ui_columns[map[c]].key, key) == 0)
 			return c;
 	printf("# no column \"%s\"\n", key);
 	return MAXC - 1;     /* never shown: the checks on it fail */
 }
 
-static void columns_find(void)
+static void columns_find(bool alerts)
 {
-	ncols = (int)ui_ncolumns;
+	ncols = 0;
+	for (size_t i = 0; i < ui_ncolumns; i++)
+		if (alerts || strcmp(ui_columns[i].key, "alerts") != 0)
+			map[ncols++] = (int)i;
+	COL_ALERTS = alerts ? col("alerts") : MAXC - 1;
 	COL_STATE = col("state");
 	COL_NAME = col("name");
 	COL_GROUP = col("group");
@@ -47,7 +55,7 @@ static void columns_find(void)
 static void table_init(int name_max)
 {
 	for (int c = 0; c < ncols; c++)
-		cols[c] = ui_columns[c].fit;
+		cols[c] = ui_columns[map[c]].fit;
 	cols[COL_NAME].max = name_max;
 }
 
@@ -133,7 +141,7 @@ static void test_widths(void)
 	fit(120);
 	check_sane(120);
 	for (int c = 0; c < ncols; c++)
-		OK(shown(c), "120: column %s shown", ui_columns[c].title);
+		OK(shown(c), "120: column %s shown", ui_columns[map[c]].title);
 	IS_INT(slot[COL_NAME].w, 24, "120: name as wide as the longest name");
 
 	fit(200);
@@ -223,11 +231,28 @@ static void test_bar(void)
 	}
 }
 
+/* With some target quiet: ALERTS joins where there is room, never at
+ * the expense of state, name or the error. */
+static void test_alerts_column(void)
+{
+	columns_find(true);
+	table_init(24);
+	fit(80);
+	check_sane(80);
+	OK(shown(COL_STATE) && shown(COL_NAME) && shown(COL_ERROR), "80 with ALERTS: the essentials");
+	fit(120);
+	check_sane(120);
+	OK(shown(COL_ALERTS) && shown(COL_ERROR), "120: ALERTS and the error shown");
+	test_every_width();
+	columns_find(false);
+}
+
 int main(void)
 {
-	columns_find();
+	columns_find(false);
 	test_widths();
 	test_every_width();
+	test_alerts_column();
 	test_tiny();
 	test_bar();
 	return tap_done();

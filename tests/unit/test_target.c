@@ -342,6 +342,56 @@ static void test_history(void)
 	confs_free(c, 1);
 }
 
+/* target_latency and hist_latency are result.c's rule (result_has_latency)
+ * read from the last result and the history, for every class, with and
+ * without a status line: one rule, one implementation. */
+static void test_latency_rule(void)
+{
+	static const char *const names[] = { "l" };
+	struct target_conf *c = confs_new(names, 1, 3);
+	struct model m;
+	bool same = true;
+	int with = 0;
+
+	model_init(&m, c, 1, 0);
+	IS_INT(target_latency(&m.v[0]) < 0, 1, "never checked: no latency");
+	for (int cls = EC_NONE; cls < EC__COUNT; cls++) {
+		for (int status = 0; status <= 200; status += 200) {
+			struct result r = res((enum eclass)cls, status, 42, "x");
+			bool has = result_has_latency(&r);
+			const struct hist_entry *h;
+
+			model_record(&m, 0, &r, 1 + cls, NULL);
+			h = target_hist(&m.v[0], 0);
+			with += has;
+			if ((target_latency(&m.v[0]) >= 0) != has ||
+			    (hist_latency(h) >= 0) != has ||
+			    (has && (target_latency(&m.v[0]) != 42 ||
+				     hist_latency(h) != 42)))
+				same = false;
+		}
+	}
+	OK(same, "target_latency and hist_latency follow result_has_latency "
+	   "for every class, with and without a status line");
+	IS_INT(with, 5, "a latency only for a status line with none, slow, "
+	       "status, body or condition");
+	model_free(&m);
+
+	/* p95 takes only latencies: conditions that hold on a failed
+	 * connect ("up" without an answer) add no sample. */
+	model_init(&m, c, 1, 0);
+	{
+		struct result a = res(EC_NONE, 200, 10, "");
+		struct result b = res(EC_NONE, 0, 5000, "");
+
+		model_record(&m, 0, &a, 1, NULL);
+		model_record(&m, 0, &b, 2, NULL);
+	}
+	IS_INT(target_p95(&m.v[0]), 10, "p95: an up without an answer is no sample");
+	model_free(&m);
+	confs_free(c, 1);
+}
+
 static void test_p95_slow_uptime(void)
 {
 	static const char *const names[] = { "p" };
@@ -510,6 +560,7 @@ int main(void)
 	test_successes_before_up();
 	test_notes();
 	test_history();
+	test_latency_rule();
 	test_p95_slow_uptime();
 	test_rings_wrap();
 	test_adopt();

@@ -166,6 +166,25 @@ static void cell(const char *key, const struct target *t, int64_t now,
 		col->cell(c, t, now);
 }
 
+/* Two targets, "api" (no group) and "web" (group "front"), created at
+ * 1000 and given one result each at 2000. */
+static void model_two(struct model *m, struct target_conf conf[2],
+		      const struct result *a, const struct result *b)
+{
+	static char api[] = "api", web[] = "web", none[] = "", front[] = "front";
+
+	memset(conf, 0, 2 * sizeof(*conf));
+	conf[0].name = api;
+	conf[0].group = none;
+	conf[0].failures_before_down = 1;
+	conf[1].name = web;
+	conf[1].group = front;
+	conf[1].failures_before_down = 1;
+	model_init(m, conf, 2, 1000);
+	model_record(m, 0, a, 2000, NULL);
+	model_record(m, 1, b, 2000, NULL);
+}
+
 static void test_cells(void)
 {
 	struct target_conf conf[2];
@@ -175,18 +194,7 @@ static void test_cells(void)
 	struct ui_cell c;
 	struct ui_sortkey ka = { 0 }, kb = { 0 };
 
-	static char api[] = "api", web[] = "web", none[] = "", front[] = "front";
-
-	memset(conf, 0, sizeof(conf));
-	conf[0].name = api;
-	conf[0].group = none;
-	conf[0].failures_before_down = 1;
-	conf[1].name = web;
-	conf[1].group = front;
-	conf[1].failures_before_down = 1;
-	model_init(&m, conf, 2, 1000);
-	model_record(&m, 0, &r503, 2000, NULL);
-	model_record(&m, 1, &ok, 2000, NULL);
+	model_two(&m, conf, &r503, &ok);
 
 	cell("state", &m.v[0], 5000, &c);
 	OK(strcmp(c.text, "DOWN") == 0 && c.role == ROLE_STATE_DOWN && c.badge,
@@ -221,11 +229,37 @@ static void test_cells(void)
 	model_free(&m);
 }
 
+/* result_has_latency: a status line kept from an answer that broke has
+ * no latency in the table, as in --once and --headless. */
+static void test_latency_rule(void)
+{
+	struct target_conf conf[2];
+	struct model m;
+	struct result cut = res(EC_RESET, 200, 700,
+				"connection reset after 200 and 100 of 1,000 body bytes");
+	struct result cond = res(EC_CONDITION, 200, 40, "[STATUS] (200) == 201");
+	struct ui_cell c;
+	struct ui_sortkey ka = { 0 }, kb = { 0 };
+
+	model_two(&m, conf, &cut, &cond);
+	cell("code", &m.v[0], 5000, &c);
+	IS_STR(c.text, "200", "code: the status line that arrived is kept");
+	cell("latency", &m.v[0], 5000, &c);
+	IS_STR(c.text, "-", "latency: none for an answer that broke");
+	cell("latency", &m.v[1], 5000, &c);
+	IS_STR(c.text, "40ms", "latency: a condition verdict on a whole answer has one");
+	column("latency")->sort(&ka, &m.v[0]);
+	column("latency")->sort(&kb, &m.v[1]);
+	OK(kb.k < ka.k, "latency: no latency sorts after every one");
+	model_free(&m);
+}
+
 int main(void)
 {
 	test_bindings();
 	test_sort_help();
 	test_columns();
 	test_cells();
+	test_latency_rule();
 	return tap_done();
 }

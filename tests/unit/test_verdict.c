@@ -1,6 +1,7 @@
 /* test_verdict.c - error class names and verdict_apply (status, body,
  * latency) on hand-built target_conf (config.c is not linked). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "config.h"
 #include "result.h"
@@ -201,10 +202,131 @@ static void test_apply(void)
 	IS_INT(r.cls, EC_SLOW, "right answer, too slow");
 }
 
+/* Bytes a peer sent, quoted for a message: the first line, printable,
+ * short, never more than the buffer. */
+static void test_quote(void)
+{
+	char q[64];
+	static const unsigned char ssh[] = "SSH-2.0-OpenSSH_9.2\r\nmore";
+	static const unsigned char bin[] = { 0xde, 0xad, '"', '\\', 0x1b, 'x' };
+	unsigned char big[200];
+
+	result_quote(q, sizeof(q), ssh, sizeof(ssh) - 1, 40);
+	IS_STR(q, "SSH-2.0-OpenSSH_9.2", "first line only");
+	result_quote(q, sizeof(q), bin, sizeof(bin), 40);
+	IS_STR(q, "\\xde\\xad\\\"\\\\\\x1bx", "escapes: bytes, quote, backslash, ESC");
+	memset(big, 'a', sizeof(big));
+	result_quote(q, sizeof(q), big, sizeof(big), 10);
+	IS_STR(q, "aaaaaaaaaa...", "cut at max with an ellipsis");
+	result_quote(q, 8, big, sizeof(big), 40);
+	IS_STR(q, "aaaa...", "cut at the buffer, terminated");
+	result_quote(q, sizeof(q), big, 0, 40);
+	IS_STR(q, "", "nothing received");
+}
+
+static void test_digits(void)
+{
+	char d[32];
+
+	result_group_digits(d, sizeof(d), 0);
+	IS_STR(d, "0", "zero");
+	result_group_digits(d, sizeof(d), 999);
+	IS_STR(d, "999", "no separator under 1,000");
+	result_group_digits(d, sizeof(d), 1234);
+	IS_STR(d, "1,234", "thousands");
+	result_group_digits(d, sizeof(d), 1048576);
+	IS_STR(d, "1,048,576", "millions");
+	result_group_digits(d, 4, 1234567);
+	OK(strlen(d) < 4, "a short buffer stays terminated (%s)", d);
+}
+
+/* libcurl's and OpenSSL's wording (7.88, OpenSSL 3.0) to words. */
+static void test_tls_words(void)
+{
+	char w[RESULT_MSG_LEN];
+
+	result_tls_words(w, sizeof(w), 0,
+			 "OpenSSL/3.0.19: error:0A00010B:SSL routines::wrong version number",
+			 "api.example.com");
+	IS_STR(w, "the server does not speak TLS on this port (wrong version number)",
+	       "wrong version number: in words");
+	result_tls_words(w, sizeof(w), 18,
+			 "SSL certificate problem: self-signed certificate", "x");
+	IS_STR(w, "self-signed certificate (not trusted)", "X509 18: self-signed");
+	result_tls_words(w, sizeof(w), 10,
+			 "SSL certificate problem: certificate has expired", "x");
+	IS_STR(w, "certificate expired", "X509 10: expired");
+	result_tls_words(w, sizeof(w), 20,
+			 "SSL certificate problem: unable to get local issuer certificate", "x");
+	IS_STR(w, "certificate issued by an unknown CA", "X509 20: unknown CA");
+	result_tls_words(w, sizeof(w), 0,
+			 "SSL: no alternative certificate subject name matches target "
+			 "host name 'localhost'", "localhost");
+	IS_STR(w, "certificate is not valid for 'localhost'", "host name mismatch names the host");
+	result_tls_words(w, sizeof(w), 0,
+			 "OpenSSL SSL_connect: SSL_ERROR_SYSCALL in connection to 127.0.0.1:443 ",
+			 "127.0.0.1");
+	IS_STR(w, "connection closed during the TLS handshake", "closed mid-handshake");
+	result_tls_words(w, sizeof(w), 0,
+			 "OpenSSL/3.0.19: error:0A000410:SSL routines::sslv3 alert handshake failure",
+			 "x");
+	HAS_STR(w, "handshake failure alert", "handshake failure alert");
+	result_tls_words(w, sizeof(w), 0,
+			 "OpenSSL/3.0.19: error:0A0000C1:SSL routines::no shared cipher", "x");
+	IS_STR(w, "no cipher in common", "no shared cipher");
+	result_tls_words(w, sizeof(w), 0,
+			 "OpenSSL/3.0.19: error:0A000126:SSL routines::made up reason", "x");
+	IS_STR(w, "TLS handshake failed (made up reason)",
+	       "unknown: OpenSSL's words without its codes");
+	result_tls_words(w, sizeof(w), 99,
+			 "SSL certificate problem: some new problem", "x");
+	IS_STR(w, "certificate not trusted: some new problem", "unknown X509 code: its words");
+	result_tls_words(w, 12, 0, "wrong version number", "x");
+	OK(strlen(w) == 11, "cut to the buffer, terminated");
+}
+
+static void test_answered(void)
+{
+	OK(eclass_answered(EC_NONE) && eclass_answered(EC_SLOW) &&
+		   eclass_answered(EC_STATUS) && eclass_answered(EC_BODY) &&
+		   eclass_answered(EC_CONDITION),
+	   "success, slow, status, body and condition verdicts had an answer");
+	OK(!eclass_answered(EC_RESET) && !eclass_answered(EC_TIMEOUT) &&
+		   !eclass_answered(EC_PROTOCOL) && !eclass_answered(EC_TLS),
+	   "transport failures had no complete answer");
+}
+
+/* The one latency rule (result.h): a complete answer's total time. */
+static void test_latency_rule(void)
+{
+	struct result r;
+
+	memset(&r, 0, sizeof(r));
+	r.http_status = 200;
+	OK(result_has_latency(&r), "200, up: a latency");
+	r.cls = EC_CONDITION;
+	OK(result_has_latency(&r), "a condition verdict on a whole answer: a latency");
+	r.cls = EC_RESET;
+	OK(!result_has_latency(&r), "status line kept, then reset: no latency");
+	r.cls = EC_TIMEOUT;
+	OK(!result_has_latency(&r), "status line kept, then timed out: no latency");
+	memset(&r, 0, sizeof(r));
+	OK(!result_has_latency(&r), "up without a status (conditions on a failed connect): none");
+	r.cls = EC_REFUSED;
+	OK(!result_has_latency(&r), "refused: none");
+	OK(result_latency_known(503, EC_STATUS) && !result_latency_known(200, EC_PROTOCOL),
+	   "the same rule from a history entry's status and class");
+}
+
 int main(void)
 {
 	test_names();
 	test_expect();
 	test_apply();
+	test_quote();
+	test_digits();
+	test_tls_words();
+	test_answered();
+	test_latency_rule();
 	return tap_done();
 }
