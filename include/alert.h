@@ -90,6 +90,7 @@ struct alert_ctx {
 	int from, to;              /* enum state: the transition told */
 	const char *error_class;   /* of the result behind it; "" when none */
 	const char *error;         /* its message; "" when none */
+	const char *error_detail;  /* the library's text behind it; "" when none */
 	const char *description;   /* one sentence: "shop is down: refused: ..." */
 	int64_t time_wall;         /* when it happened */
 	int64_t since_wall;        /* when the incident began (left UP) */
@@ -108,19 +109,21 @@ enum alert_esc {
 
 /* tmpl with every placeholder replaced, escaped by `how` (malloc'd):
  * [NAME] [GROUP] [URL] [STATE] [OLD_STATE] [ERROR_CLASS] [ERROR] [TIME]
- * [SINCE] [ALERT], and Gatus' custom provider's [ENDPOINT_NAME]
+ * [SINCE] [ALERT] [ERROR_DETAIL], and Gatus' custom provider's [ENDPOINT_NAME]
  * [ENDPOINT_GROUP] [ENDPOINT_URL] [ALERT_DESCRIPTION] [RESULT_ERRORS]
  * [ALERT_TRIGGERED_OR_RESOLVED]. Anything else in brackets stays. */
 char *alert_expand(const char *tmpl, const struct alert_ctx *c, enum alert_esc how);
 /* The UPTOP_* variables of a command, "NAME=value" each (malloc'd, a
  * NULL-terminated array; *n of them): UPTOP_NAME UPTOP_GROUP UPTOP_URL
- * UPTOP_OLD UPTOP_NEW UPTOP_ERROR_CLASS UPTOP_ERROR UPTOP_TIME
- * UPTOP_SINCE UPTOP_OUTAGE UPTOP_ALERT UPTOP_REPEAT UPTOP_DESCRIPTION. */
+ * UPTOP_OLD UPTOP_NEW UPTOP_ERROR_CLASS UPTOP_ERROR UPTOP_ERROR_DETAIL
+ * UPTOP_TIME UPTOP_SINCE UPTOP_OUTAGE UPTOP_ALERT UPTOP_REPEAT
+ * UPTOP_DESCRIPTION. */
 char **alert_env(const struct alert_ctx *c, size_t *n);
 void alert_env_free(char **env);
 /* The event as one JSON line ('\n'-terminated, malloc'd), a command's
  * stdin: {"alert":S,"name":S,"group":S,"url":S,"transition":S,"old":S,
- * "new":S,"error_class":S|null,"error":S|null,"description":S,"time":T,
+ * "new":S,"error_class":S|null,"error":S|null,"error_detail":S|null,
+ * "description":S,"time":T,
  * "since":T,"outage":N|null,"repeat":B,"resolved":B}. */
 char *alert_json_line(const struct alert_ctx *c, size_t *len);
 

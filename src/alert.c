@@ -111,6 +111,7 @@ static void ctx_target(struct alert *a, uint32_t id, int from, int to, bool repe
 	c->to = to;
 	c->error_class = cls ? cls : "";
 	c->error = failing ? t->last.msg : "";
+	c->error_detail = failing ? t->last.detail : "";
 	c->time_wall = wall_ms();
 	c->since_wall = s->since_wall;
 	c->outage = s->outage;
@@ -284,6 +285,7 @@ static void tell_outage(struct alert *a, const struct event *ev, bool start, uin
 	c.to = start ? STATE_DOWN : STATE_UP;
 	c.error_class = start && cls ? cls : "";
 	c.error = start ? ev->reason : "";
+	c.error_detail = "";
 	c.time_wall = ev->wall_ms;
 	c.since_wall = a->outage_since;
 	c.outage = st->number;

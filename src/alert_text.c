@@ -108,7 +108,7 @@ static const char *value_of(const struct alert_ctx *c, const char *ph, size_t le
 		{ "[STATE]", 3 }, { "[OLD_STATE]", 4 }, { "[ERROR_CLASS]", 5 }, { "[ERROR]", 6 },
 		{ "[TIME]", 7 }, { "[SINCE]", 8 }, { "[ALERT]", 9 },
 		{ "[ALERT_DESCRIPTION]", 10 }, { "[RESULT_ERRORS]", 11 },
-		{ "[ALERT_TRIGGERED_OR_RESOLVED]", 12 },
+		{ "[ALERT_TRIGGERED_OR_RESOLVED]", 12 }, { "[ERROR_DETAIL]", 13 },
 	};
 
 	*owned = NULL;
@@ -128,6 +128,7 @@ static const char *value_of(const struct alert_ctx *c, const char *ph, size_t le
 		case 9: return c->alert;
 		case 10: return c->description;
 		case 11: return *owned = result_errors(c);
+		case 13: return c->error_detail ? c->error_detail : "";
 		default: return c->resolved ? "RESOLVED" : "TRIGGERED";
 		}
 	}
@@ -194,6 +195,7 @@ char **alert_env(const struct alert_ctx *c, size_t *n)
 	env_add(&v, n, &cap, "UPTOP_NEW", state_name((enum state)c->to));
 	env_add(&v, n, &cap, "UPTOP_ERROR_CLASS", c->error_class);
 	env_add(&v, n, &cap, "UPTOP_ERROR", c->error);
+	env_add(&v, n, &cap, "UPTOP_ERROR_DETAIL", c->error_detail ? c->error_detail : "");
 	env_add(&v, n, &cap, "UPTOP_TIME", t);
 	env_add(&v, n, &cap, "UPTOP_SINCE", s);
 	env_add(&v, n, &cap, "UPTOP_OUTAGE", out);
@@ -238,6 +240,7 @@ char *alert_json_line(const struct alert_ctx *c, size_t *len)
 	json_field(&b, "new", state_name((enum state)c->to), false);
 	json_field(&b, "error_class", c->error_class, true);
 	json_field(&b, "error", c->error, true);
+	json_field(&b, "error_detail", c->error_detail ? c->error_detail : "", true);
 	json_field(&b, "description", c->description, false);
 	json_field(&b, "time", t, true);
 	json_field(&b, "since", s, true);

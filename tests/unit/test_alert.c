@@ -26,6 +26,7 @@ static struct alert_ctx ctx(void)
 	c.to = STATE_DOWN;
 	c.error_class = "status";
 	c.error = "got 503, expected 200-399\n\tsecond line";
+	c.error_detail = "";
 	c.description = "shop is down";
 	c.time_wall = T0;
 	c.since_wall = T0 - 60000;
@@ -46,6 +47,11 @@ static void test_expand(void)
 	IS_STR(s, "{\"text\": \"shop \\\"eu\\\" \\\\ 1: got 503, expected 200-399\\n\\tsecond "
 		  "line\"}", "JSON-escaped in a JSON body: quotes, backslashes, controls");
 	free(s);
+	c.error_detail = "Failed to connect to h port 1";
+	s = alert_expand("[ERROR_DETAIL]", &c, ALERT_ESC_NONE);
+	IS_STR(s, "Failed to connect to h port 1", "[ERROR_DETAIL]: the library's text");
+	free(s);
+	c.error_detail = "";
 	s = alert_expand("[TIME] [SINCE] [ALERT]", &c, ALERT_ESC_NONE);
 	IS_STR(s, "2026-01-02T03:04:05.678Z 2026-01-02T03:03:05.678Z chat", "times in UTC, the alert");
 	free(s);
@@ -92,7 +98,7 @@ static void test_env_and_line(void)
 	char **env = alert_env(&c, &n);
 	char *line;
 
-	IS_INT(n, 13, "thirteen variables");
+	IS_INT(n, 14, "fourteen variables");
 	IS_STR(env_get(env, "UPTOP_NAME"), "shop \"eu\" \\ 1", "UPTOP_NAME");
 	IS_STR(env_get(env, "UPTOP_GROUP"), "web", "UPTOP_GROUP");
 	IS_STR(env_get(env, "UPTOP_OLD"), "up", "UPTOP_OLD");
@@ -115,7 +121,7 @@ static void test_env_and_line(void)
 	IS_STR(line, "{\"alert\":\"chat\",\"name\":\"shop \\\"eu\\\" \\\\ 1\",\"group\":\"web\","
 		     "\"url\":\"https://***@shop.example.com/health?a=1&b=2\",\"transition\":\"down\","
 		     "\"old\":\"up\",\"new\":\"down\",\"error_class\":\"status\",\"error\":\"got 503, "
-		     "expected 200-399\\n\\tsecond line\",\"description\":\"shop is down\","
+		     "expected 200-399\\n\\tsecond line\",\"error_detail\":null,\"description\":\"shop is down\","
 		     "\"time\":\"2026-01-02T03:04:05.678Z\",\"since\":\"2026-01-02T03:03:05.678Z\","
 		     "\"outage\":3,\"repeat\":true,\"resolved\":false}\n", "the JSON line");
 	free(line);
