@@ -748,7 +748,7 @@ static void detail_draw(struct pen *p, const void *arg)
 	detail_phases(p, a->t);
 	pen_title(p, "Last 20 checks (newest first)");
 	detail_history(p, a->t);
-	pen_title(p, "State changes, acks, silences (newest first)");
+	pen_title(p, "State changes (newest first)");
 	for (k = 0; (e = target_event(a->t, k)); k++)
 		pen_event(p, e, NULL);
 	if (!k) {
