@@ -93,7 +93,8 @@ struct alert_ctx {
 	const char *error_detail;  /* the library's text behind it; "" when none */
 	const char *description;   /* one sentence: "shop is down: refused: ..." */
 	int64_t time_wall;         /* when it happened */
-	int64_t since_wall;        /* when the incident began (left UP) */
+	int64_t since_wall;        /* when the incident began (it went down
+				    * or degraded) */
 	uint32_t outage;           /* the mass outage it is about, 0: none */
 	bool repeat;               /* a reminder */
 	bool resolved;             /* it answers again (UP, or DEGRADED after

@@ -15,7 +15,8 @@
 struct tstate {
 	uint64_t fired;          /* alerts that told of its failure (resolved
 				  * goes to these) */
-	int64_t since_wall;      /* the incident began: it left UP */
+	int64_t since_wall;      /* the incident began: it went down (or
+				  * degraded) */
 	int64_t sent_mono;       /* the down alerts went out: reminders count
 				  * from here */
 	int64_t scanned_mono;    /* reminders due up to here are done */
