@@ -164,9 +164,12 @@ static void tell(struct alert *a, uint32_t id, int from, int to, uint64_t mask, 
 static void tell_down(struct alert *a, uint32_t id)
 {
 	struct tstate *s = &a->ts[id];
-	uint64_t mask = target_of(a, id)->conf->alerts & a->down_mask;
+	uint64_t alerts = target_of(a, id)->conf->alerts, mask = alerts & a->down_mask;
 
 	s->owed = false;
+	/* an alert with up but not down says only "resolved": of a down that
+	 * was told (not a quiet one, not an outage's) */
+	s->fired |= alerts & a->up_mask & ~a->down_mask;
 	if (!mask)
 		return;
 	tell(a, id, s->from, STATE_DOWN, mask, false);
@@ -316,8 +319,8 @@ static void on_outage(struct alert *a, const struct event *ev)
 		}
 		a->outage_fired = 0;
 		if (!all_quiet(a)) {
-			a->outage_fired = a->used_mask & a->down_mask;
-			tell_outage(a, ev, true, a->outage_fired);
+			tell_outage(a, ev, true, a->used_mask & a->down_mask);
+			a->outage_fired = a->used_mask & (a->down_mask | a->up_mask);
 		}
 		return;
 	}

@@ -50,8 +50,9 @@ struct alert {
 	size_t npend, pend_cap;
 	struct loop_timer timer;
 	struct child *child;
-	struct alert_job *jobs;  /* every job not yet done (commands, webhooks) */
-	unsigned nhooks;         /* webhooks among them */
+	struct alert_job *jobs;  /* commands not yet done */
+	struct alert_job *hooks; /* webhooks not yet done (in flight, waiting) */
+	unsigned nhooks;
 	unsigned hooks_flying;   /* requests in flight */
 	uint64_t sent, failed, dropped;
 };

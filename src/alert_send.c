@@ -24,7 +24,7 @@ static const int64_t retry_ms[ALERT_HOOK_ATTEMPTS - 1] = { 1000, 5000, 25000 };
 
 struct alert_job {
 	struct alert *a;
-	struct alert_job *prev, *next;   /* a->jobs */
+	struct alert_job *prev, *next;   /* a->jobs, or a->hooks (webhooks) */
 	uint32_t gen, target;
 	char *tname;               /* the target's name, NULL for an outage */
 	char *alert;               /* the alert's name */
@@ -41,6 +41,26 @@ struct alert_job {
 	struct engine_req *req;
 };
 
+static void job_link(struct alert_job **head, struct alert_job *j)
+{
+	j->prev = NULL;
+	j->next = *head;
+	if (*head)
+		(*head)->prev = j;
+	*head = j;
+}
+
+static void job_unlink(struct alert_job **head, struct alert_job *j)
+{
+	if (j->prev)
+		j->prev->next = j->next;
+	else
+		*head = j->next;
+	if (j->next)
+		j->next->prev = j->prev;
+	j->prev = j->next = NULL;
+}
+
 static struct alert_job *job_new(struct alert *a, const struct alert_ctx *c, uint32_t target,
 				 uint8_t flags, uint8_t cls)
 {
@@ -56,10 +76,7 @@ static struct alert_job *job_new(struct alert *a, const struct alert_ctx *c, uin
 	j->cls = cls;
 	j->flags = flags;
 	j->outage = c->outage;
-	j->next = a->jobs;
-	if (a->jobs)
-		a->jobs->prev = j;
-	a->jobs = j;
+	job_link(&a->jobs, j);
 	return j;
 }
 
@@ -67,12 +84,7 @@ static void job_free(struct alert_job *j)
 {
 	struct alert *a = j->a;
 
-	if (j->prev)
-		j->prev->next = j->next;
-	else
-		a->jobs = j->next;
-	if (j->next)
-		j->next->prev = j->prev;
+	job_unlink(j->hook ? &a->hooks : &a->jobs, j);
 	if (j->hook)
 		a->nhooks--;
 	for (size_t i = 0; i < j->nheaders; i++)
@@ -278,11 +290,11 @@ static void hook_start(struct alert_job *j)
 int64_t alert_hooks_due(struct alert *a, int64_t now)
 {
 	int64_t next = INT64_MAX;
-	struct alert_job *j = a->jobs, *nx;
+	struct alert_job *j = a->hooks, *nx;
 
 	for (; j; j = nx) {
 		nx = j->next;   /* hook_start may end (free) j, never another */
-		if (!j->hook || !j->next_try)
+		if (!j->next_try)
 			continue;
 		/* due but no slot: the request that ends wakes the timer */
 		if (j->next_try <= (now == INT64_MIN ? mono_ms() : now) &&
@@ -312,6 +324,8 @@ static void hook_send(struct alert *a, const struct alert_conf *ac, const struct
 		job_free(j);
 		return;
 	}
+	job_unlink(&a->jobs, j);
+	job_link(&a->hooks, j);
 	j->hook = true;
 	a->nhooks++;
 	hook_render(j, ac, c);
@@ -321,13 +335,15 @@ static void hook_send(struct alert *a, const struct alert_conf *ac, const struct
 
 static void jobs_free(struct alert *a)
 {
-	while (a->jobs) {
-		struct alert_job *j = a->jobs;
+	while (a->hooks) {
+		struct alert_job *j = a->hooks;
 
 		if (j->req)
 			engine_request_cancel(a->e, j->req);
 		job_free(j);
 	}
+	while (a->jobs)
+		job_free(a->jobs);
 }
 
 /* --- dispatch ------------------------------------------------------------- */

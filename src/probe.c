@@ -1114,6 +1114,10 @@ struct xfer *probe_http(struct probe *p, const struct probe_http *q, probe_http_
 #endif
 	/* a webhook goes out through the same door as the checks: no env proxy */
 	curl_easy_setopt(e, CURLOPT_PROXY, "");
+	/* a connection of its own, closed after: a webhook to a host the
+	 * checks use never joins (or walks) their pool of idle connections */
+	curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+	curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
 	curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
 	/* the warmed store when it is the system's; else one per connection,
 	 * never evicting the checks' (set_ca_cache) */

@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -276,6 +275,26 @@ int writer_start(struct writer *w, char *err, size_t elen)
 	return 0;
 }
 
+/* Waits up to wait_ms (on the monotonic clock) for the thread to say it
+ * is done; a join could wait forever on a disk that hangs. */
+static bool thread_done(struct writer *w, int wait_ms)
+{
+	int64_t end = mono_ms() + wait_ms;
+
+	for (;;) {
+		bool done;
+
+		pthread_mutex_lock(&w->mu);
+		done = w->done;
+		pthread_mutex_unlock(&w->mu);
+		if (done)
+			return true;
+		if (mono_ms() >= end)
+			return false;
+		poll(NULL, 0, 5);
+	}
+}
+
 /* Records still in a buffer (for the count of what a hung disk lost). */
 static uint64_t count_recs(const struct buf *b)
 {
@@ -292,8 +311,6 @@ static uint64_t count_recs(const struct buf *b)
 
 bool writer_free(struct writer *w, int wait_ms, uint64_t *lost)
 {
-	struct timespec until;
-
 	if (lost)
 		*lost = 0;
 	if (!w)
@@ -305,14 +322,7 @@ bool writer_free(struct writer *w, int wait_ms, uint64_t *lost)
 		w->stop = true;
 		pthread_mutex_unlock(&w->mu);
 		poke(w->wake[1]);
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += wait_ms / 1000;
-		until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
-		if (pthread_timedjoin_np(w->th, NULL, &until) != 0) {
+		if (!thread_done(w, wait_ms)) {
 			/* A disk that hangs keeps the thread; the exit takes it.
 			 * What it holds is not ours to free. */
 			pthread_mutex_lock(&w->mu);
@@ -323,6 +333,7 @@ bool writer_free(struct writer *w, int wait_ms, uint64_t *lost)
 				  wait_ms);
 			return false;
 		}
+		pthread_join(w->th, NULL);
 	} else {
 		for (int i = 0; i < w->nsinks; i++)
 			if (w->sinks[i].close)

@@ -212,6 +212,7 @@ def check_resolved(tmp):
             alerts:
               - {{name: pager, command: ["{rec}"]}}
               - {{name: downs, command: ["{rec}"], "on": [down]}}
+              - {{name: recoveries, command: ["{rec}"], "on": [up]}}
             settings: {{alert_wait: 0s}}
             targets:
               - {{name: api, url: "{fx.url('/ok')}", interval: 500ms, timeout: 300ms}}
@@ -230,9 +231,13 @@ def check_resolved(tmp):
             p.stop()
     lines = p.json_out()
     ups = [o for o in alerts(lines) if o["transition"] == "up"]
-    t.eq([(o["alert"], o["old"]) for o in ups], [("pager", "down")],
-         "resolved goes to the alert whose on: has up (the default), not to on: [down]")
-    runs = [r for r in recorded(os.path.join(tmp, "r2")) if r["json"]["resolved"]]
+    t.eq(sorted((o["alert"], o["old"]) for o in ups), [("pager", "down"), ("recoveries", "down")],
+         "resolved goes to the alerts whose on: has up (the default; on: [up] alone too), "
+         "not to on: [down]")
+    t.ok(not any(o["alert"] == "recoveries" and o["transition"] == "down" for o in alerts(lines)),
+         "on: [up] says nothing when it goes down")
+    runs = [r for r in recorded(os.path.join(tmp, "r2"))
+            if r["json"]["resolved"] and r["json"]["alert"] == "pager"]
     t.ok(len(runs) == 1 and runs[0]["env"].get("UPTOP_NEW") == "up" and
          runs[0]["env"].get("UPTOP_OLD") == "down" and
          "up again after" in runs[0]["json"]["description"],
