@@ -143,6 +143,7 @@ struct settings {
 	char *event_log;       /* a file of JSON lines, one per event; NULL: none */
 	int64_t alert_wait_ms; /* a down alert of a network failure waits this
 				* long for a mass outage to explain it */
+	char *metrics;         /* "ADDR:PORT" for GET /metrics; NULL: off */
 };
 
 struct config {
@@ -214,6 +215,29 @@ void config_help(FILE *f);
 
 /* The index of the alert named `name`, or -1. */
 int config_alert_index(const struct config *c, const char *name);
+
+/* Where /metrics listens (settings.metrics, --metrics): "ADDR:PORT" with a
+ * numeric IPv4 address, "[IPv6]:PORT", "localhost:PORT", or ":PORT" for
+ * 127.0.0.1. Names other than localhost are refused (no lookup at start). */
+struct listen_addr {
+	char host[48];         /* numeric, without brackets */
+	int port;              /* 1..65535 */
+	bool v6;
+	bool loopback;         /* 127.0.0.0/8 or ::1: this machine only */
+};
+
+/* Returns 0 and fills *out, or -1 with a message in err. */
+int config_parse_listen(const char *s, struct listen_addr *out, char *err, size_t elen);
+
+/* --shard K/N: this instance checks the targets whose name hashes to
+ * shard K of N (1 <= K <= N <= 1000). The hash is 64-bit FNV-1a of the
+ * name's bytes, modulo N, plus one: stable across versions and machines,
+ * so N instances given one config split it with no coordination. */
+int config_parse_shard(const char *s, unsigned *k, unsigned *n, char *err, size_t elen);
+unsigned config_shard_of(const char *name, unsigned n);
+/* Keeps only shard k of n's targets (in order) and frees the others; the
+ * config must not be in use yet. Returns how many it keeps (may be 0). */
+size_t config_shard(struct config *c, unsigned k, unsigned n);
 
 /* Parses "250ms", "5s", "2m", "1h" (also combined like "1m30s").
  * Returns 0 and sets *ms, or -1 with a message in err (size errlen). */

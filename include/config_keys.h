@@ -166,6 +166,8 @@ void loader_warn(struct loader *L, const struct ynode *at, const char *fmt, ...)
 /* Hands out the config (0) when `ok` and no message was noted; otherwise
  * appends the messages to errs, frees the config and returns -1. */
 int loader_done(struct loader *L, bool ok, struct config **out, struct diag *errs);
+/* settings.metrics: an address config_parse_listen takes. */
+key_parse_fn sconf_metrics;
 
 /* ---- config_keys.c: the machinery ------------------------------------ */
 

@@ -135,6 +135,8 @@ struct target {
 	int consecutive_failures;
 	int consecutive_successes;  /* answers in a row (for successes_before_up) */
 	uint64_t checks, failures;  /* totals since start (uptime = 1 - f/c) */
+	uint64_t by_class[EC__COUNT];  /* checks since start by class (EC_NONE: ok);
+					 * uptop_checks_total{result} */
 	struct result last;         /* the last result in full */
 	bool has_last;
 	struct hist_entry hist[HIST_LEN];

@@ -16,6 +16,7 @@
 struct model;
 struct config;
 struct outage_status;
+struct sched;
 struct sched_stats;
 struct target_conf;
 struct ui;
@@ -39,6 +40,8 @@ struct ui_view {
 	const struct config *cfg;
 	const struct model *model;
 	const struct sched_stats *sched;
+	const struct sched *queue;        /* sched_busy: a check is queued or
+					   * running (a recheck's "checking...") */
 	double checks_per_sec;
 	double lag_p99_ms;                /* over the last minute */
 	bool paused;

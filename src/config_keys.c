@@ -112,6 +112,8 @@ static const struct ckey settings_rows[] = {
 	  .help = "append every event as a JSON line" },
 	{ .name = "alert_wait", S(DURATION, alert_wait_ms), .min = 0, .max = 5 * MINUTE,
 	  .def = "5s", .help = "a network down waits for an outage" },
+	{ .name = "metrics", S(STRING, metrics), .flags = KF_OPTIONAL, .parse = sconf_metrics,
+	  .help = "ADDR:PORT for /metrics (:PORT: loopback)" },
 };
 _Static_assert(ARRAY_LEN(settings_rows) <= KEYS_MAX, "raise KEYS_MAX");
 

@@ -800,6 +800,11 @@ const struct sched_stats *engine_sched_stats(const struct engine *e)
 	return sched_stats(e->sched);
 }
 
+const struct sched *engine_sched(const struct engine *e)
+{
+	return e->sched;
+}
+
 static double rate_get(const struct engine *e, int64_t now_ms)
 {
 	int64_t sec = now_ms / 1000;

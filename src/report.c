@@ -1,6 +1,7 @@
 /* report.c - plain output for --once and --headless. */
 #include "report.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -481,6 +482,126 @@ void report_summary(FILE *f, const struct model *m, double seconds)
 		fprintf(f, " in %.0f ms\n", seconds * 1000);
 	else
 		fprintf(f, " in %.1f s\n", seconds);
+}
+
+/* ---- Nagios ------------------------------------------------------------ */
+
+#define NAGIOS_PROBLEMS 5     /* problems named in the status text */
+
+/* Outside text for the status text: one line (sanitised) and no '|',
+ * which starts the performance data. */
+static void nagios_text(char *dst, size_t len, const char *raw)
+{
+	fmt_sanitize(dst, len, raw, strlen(raw), true);
+	for (char *p = dst; *p; p++)
+		if (*p == '|')
+			*p = '/';
+}
+
+/* 'NAME what': a label may hold anything but ' and = (the guidelines). */
+static void nagios_label(FILE *f, const char *name, const char *what)
+{
+	char s[512];
+
+	nagios_text(s, sizeof(s), name);
+	for (char *p = s; *p; p++)
+		if (*p == '\'' || *p == '=')
+			*p = '_';
+	fprintf(f, " '%s%s%s'=", s, *s && *what ? " " : "", what);
+}
+
+/* Seconds with up to 6 decimals: "0.0125", "5". */
+static void nagios_secs(FILE *f, double ms)
+{
+	char buf[32];
+	size_t n;
+
+	snprintf(buf, sizeof(buf), "%.6f", ms > 0 ? ms / 1000.0 : 0.0);
+	n = strlen(buf);
+	while (n > 1 && buf[n - 1] == '0')
+		buf[--n] = '\0';
+	if (buf[n - 1] == '.')
+		buf[n - 1] = '\0';
+	fputs(buf, f);
+}
+
+/* time: warn at max_latency (if set), critical at the timeout. */
+static void nagios_perf(FILE *f, const struct target *t, const char *name)
+{
+	if (!t->has_last)
+		return;
+	nagios_label(f, name, "time");
+	nagios_secs(f, t->last.t.total_ms);
+	fputs("s;", f);
+	if (t->conf->max_latency_ms > 0)
+		nagios_secs(f, (double)t->conf->max_latency_ms);
+	fputc(';', f);
+	nagios_secs(f, (double)t->conf->timeout_ms);
+	fputs(";0", f);
+	nagios_label(f, name, "size");
+	fprintf(f, "%lluB;;;0", (unsigned long long)t->last.bytes);
+}
+
+/* "shop: 200 in 0.012 s" or "shop: status: got 503, expected 200-399";
+ * the error cut to `room` bytes (several share one line). */
+static void nagios_result(FILE *f, const struct target *t, size_t room)
+{
+	char name[256], err[RESULT_MSG_LEN + 32], safe[2 * sizeof(err)];
+
+	nagios_text(name, sizeof(name), t->conf->name);
+	error_text(t, err, sizeof(err));
+	if (err[0]) {
+		nagios_text(safe, room < sizeof(safe) ? room : sizeof(safe), err);
+		fprintf(f, "%s: %s", name, safe);
+	} else {
+		fprintf(f, "%s: %d in %.3f s", name, t->last.http_status,
+			t->last.t.total_ms / 1000.0);
+	}
+}
+
+void report_nagios(FILE *f, const struct model *m)
+{
+	static const char *const words[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
+	static const enum state order[] = { STATE_DOWN, STATE_DEGRADED, STATE_UP,
+					    STATE_PENDING };
+	size_t n[STATE__COUNT] = { 0 }, named = 0, problems;
+	const char *sep = "";
+
+	for (size_t i = 0; i < m->n; i++)
+		n[report_once_state(&m->v[i])]++;
+	fprintf(f, "UPTOP %s - ", words[report_exit_code(m, true)]);
+	if (m->n == 1) {
+		nagios_result(f, &m->v[0], SIZE_MAX);
+		fputs(" |", f);
+		nagios_perf(f, &m->v[0], "");
+		fputc('\n', f);
+		return;
+	}
+	for (size_t k = 0; k < ARRAY_LEN(order); k++) {
+		if (!n[order[k]] && order[k] != STATE_UP)
+			continue;
+		fprintf(f, "%s%zu %s", sep, n[order[k]], state_name(order[k]));
+		sep = ", ";
+	}
+	fprintf(f, " of %zu", m->n);
+	problems = n[STATE_DOWN] + n[STATE_DEGRADED];
+	/* Down first, then degraded, in config order. */
+	for (size_t k = 0; k < 2 && named < NAGIOS_PROBLEMS; k++) {
+		for (size_t i = 0; i < m->n && named < NAGIOS_PROBLEMS; i++) {
+			if (report_once_state(&m->v[i]) != order[k])
+				continue;
+			fputs(named++ ? "; " : ": ", f);
+			nagios_result(f, &m->v[i], 120);
+		}
+	}
+	if (problems > named)
+		fprintf(f, "; and %zu more", problems - named);
+	fputs(" |", f);
+	for (size_t k = 0; k < ARRAY_LEN(order); k++)
+		fprintf(f, " '%s'=%zu;;;0;%zu", state_name(order[k]), n[order[k]], m->n);
+	for (size_t i = 0; i < m->n; i++)
+		nagios_perf(f, &m->v[i], m->v[i].conf->name);
+	fputc('\n', f);
 }
 
 int report_exit_code(const struct model *m, bool once)

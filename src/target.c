@@ -179,6 +179,8 @@ bool model_record(struct model *m, uint32_t i, const struct result *r,
 	m->checks_done++;
 	if (eclass_is_failure(r->cls))
 		t->failures++;
+	if ((unsigned)r->cls < EC__COUNT)
+		t->by_class[r->cls]++;
 	hist_push(t, r);
 	t->last = *r;
 	t->has_last = true;
@@ -448,6 +450,7 @@ static void target_move(struct target *t, uint32_t i, struct target *o)
 	t->consecutive_successes = o->consecutive_successes;
 	t->checks = o->checks;
 	t->failures = o->failures;
+	memcpy(t->by_class, o->by_class, sizeof(t->by_class));
 	t->last = o->last;
 	t->has_last = o->has_last;
 	memcpy(t->hist, o->hist, sizeof(t->hist));

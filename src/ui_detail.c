@@ -97,6 +97,48 @@ static void pen_wrap(struct pen *p, enum role r, const char *s, int indent)
 	}
 }
 
+/* Text from the pen's x on, broken at blanks (fmt_wrap) onto lines that
+ * start at column `indent`: a sentence of uptop's own, readable whole
+ * at any width. */
+static void pen_words(struct pen *p, enum role r, const char *s, int indent)
+{
+	char clean[RESULT_MSG_LEN * 4], line[RESULT_MSG_LEN * 4];
+	const char *at = clean;
+
+	fmt_sanitize(clean, sizeof(clean), s, strlen(s), p->ui->utf8);
+	while (*at) {
+		size_t cut = fmt_wrap(at, COLS - p->x);
+
+		if (!cut && p->x > indent) {   /* nothing fits here: next line */
+			pen_nl(p);
+			p->x = indent;
+			continue;
+		}
+		if (!cut)                      /* nor there: ui_put cuts it */
+			cut = strlen(at);
+		snprintf(line, sizeof(line), "%.*s", (int)cut, at);
+		pen_put(p, r, line);
+		for (at += cut; *at == ' '; at++)
+			;
+		if (!*at)
+			break;
+		pen_nl(p);
+		p->x = indent;
+	}
+}
+
+/* Is this wall-clock time from today (local)? */
+static bool pen_today(int64_t wall)
+{
+	return fmt_day(wall) == fmt_day(wall_ms());
+}
+
+/* The stamp's column: "12:00:01" or "May 14 12:00:01", two blanks after. */
+static int pen_stamp_w(bool dated)
+{
+	return dated ? 17 : 10;
+}
+
 /* Runs draw() once dry to count lines, clamps the scroll, then draws. */
 static void pen_run(struct ui *ui, int y0, int y1, int *scroll,
 		    void (*draw)(struct pen *, const void *), const void *arg)
@@ -320,6 +362,7 @@ struct detail_arg {
 	const struct ui_view *v;
 	const struct target *t;
 	int64_t now;
+	bool checking;         /* r asked for a check that has not answered */
 };
 
 static void pen_label(struct pen *p, const char *label)
@@ -336,7 +379,8 @@ static void pen_title(struct pen *p, const char *s)
 	pen_nl(p);
 }
 
-static void detail_summary(struct pen *p, const struct target *t, int64_t now)
+static void detail_summary(struct pen *p, const struct target *t, int64_t now,
+			   bool checking)
 {
 	const struct target_conf *c = t->conf;
 	char buf[RESULT_URL_LEN * 2], dur[32], exp[128];
@@ -353,6 +397,9 @@ static void detail_summary(struct pen *p, const struct target *t, int64_t now)
 		     now > t->since_mono_ms ? now - t->since_mono_ms : 0);
 	snprintf(buf, sizeof(buf), " for %s", dur);
 	pen_put(p, ROLE_NORMAL, buf);
+	if (checking)
+		pen_put(p, ROLE_MESSAGE, p->ui->utf8 ? "  checking\xe2\x80\xa6"
+						     : "  checking...");
 	pen_nl(p);
 	pen_label(p, "URL");
 	fmt_redact_url(buf, sizeof(buf), c->url);
@@ -597,21 +644,25 @@ static void detail_phases(struct pen *p, const struct target *t)
 	pen_nl(p);
 }
 
+#define DETAIL_HIST 20           /* checks in the detail view */
+
 static void detail_history(struct pen *p, const struct target *t)
 {
-	char buf[RESULT_MSG_LEN + 64], clk[16], lat[24], code[8];
+	char buf[RESULT_MSG_LEN + 64], clk[24], lat[24], code[8];
 	const struct hist_entry *h;
-	unsigned k;
+	unsigned k = t->hist_n < DETAIL_HIST ? t->hist_n : DETAIL_HIST;
+	/* the oldest shown is not from today: every line has its date */
+	bool dated = k && (h = target_hist(t, k - 1)) && !pen_today(h->wall_ms);
 
-	for (k = 0; k < 20 && (h = target_hist(t, k)); k++) {
+	for (k = 0; k < DETAIL_HIST && (h = target_hist(t, k)); k++) {
 		bool bad = eclass_is_failure((enum eclass)h->cls);
 
-		fmt_clock(clk, sizeof(clk), h->wall_ms);
+		fmt_stamp(clk, sizeof(clk), h->wall_ms, dated);
 		fmt_latency(lat, sizeof(lat), hist_latency(h));   /* "-": no answer */
 		snprintf(code, sizeof(code), h->http_status ? "%d" : "-",
 			 h->http_status);
 		p->x = 2;
-		pen_col(p, ROLE_DIM, clk, 10);
+		pen_col(p, ROLE_DIM, clk, pen_stamp_w(dated));
 		pen_col(p, bad ? ROLE_ERROR : ROLE_NORMAL, code, 5);
 		pen_col(p, bad ? ROLE_LATENCY_BAD : ROLE_NORMAL, lat, 8);
 		if (h->cls != EC_NONE) {
@@ -632,11 +683,59 @@ static void detail_history(struct pen *p, const struct target *t)
 	}
 }
 
+/* --- events --------------------------------------------------------
+ * A timeline is read newest first, from the model's (every event) or a
+ * target's own (its state changes). */
+
+typedef const struct event *(*event_at)(const void *src, unsigned k);
+
+static const struct event *model_at(const void *m, unsigned k)
+{
+	return model_event(m, k);
+}
+
+static const struct event *target_at(const void *t, unsigned k)
+{
+	return target_event(t, k);
+}
+
+/* Any of the timeline's events not from today (the oldest is enough, it
+ * is never newer than the rest): then every line has its date. */
+static bool events_dated(event_at at, const void *src, unsigned n)
+{
+	const struct event *e = n ? at(src, n - 1) : NULL;
+
+	return e && !pen_today(e->wall_ms);
+}
+
+/* How long event k (newest first) ended a target's time down: back to
+ * the target's previous event, which took it down. -1 when k is no such
+ * end, or that start has left the timeline. The stamps are wall-clock
+ * (what the lines show), so this is the difference a reader would work
+ * out from them. O(events older than k), for the lines on screen only. */
+static int64_t down_for(event_at at, const void *src, unsigned k,
+			const struct event *e)
+{
+	const struct event *o;
+
+	if (e->kind != EV_STATE || e->from != STATE_DOWN || e->to == STATE_DOWN)
+		return -1;
+	for (unsigned j = k + 1; (o = at(src, j)); j++) {
+		if (o->kind != EV_STATE || o->target != e->target)
+			continue;
+		if (o->to != STATE_DOWN)
+			return -1;
+		return e->wall_ms > o->wall_ms ? e->wall_ms - o->wall_ms : 0;
+	}
+	return -1;
+}
+
 /* Events other than state changes: uptop's own ("stall 5012 ms  uptop
  * did not run ...", "OUTAGE  300 targets on 3 hosts ..."), and what
- * people and alerts did ("ACK  by alice", "alert  pager: down: exit
- * status 0"). */
-static void pen_own_event(struct pen *p, const struct event *e)
+ * people and alerts did ("ACK  acknowledged by alice", "alert  pager
+ * down: exit status 0"): the whole sentence, broken at blanks onto lines
+ * that start under the name column. */
+static void pen_own_event(struct pen *p, const struct event *e, int indent)
 {
 	char head[48], text[RESULT_MSG_LEN + 128], name[80];
 	enum role r = ROLE_LATENCY_WARN;
@@ -695,25 +794,28 @@ static void pen_own_event(struct pen *p, const struct event *e)
 		snprintf(head, sizeof(head), "event %u", e->kind);
 	}
 	pen_put(p, r, head);
-	pen_put(p, ROLE_NORMAL, "  ");
-	pen_put(p, ROLE_NORMAL, text);
+	p->x += 2;
+	pen_words(p, ROLE_NORMAL, text, indent);
 }
 
-/* "12:00:01  up -> down  reason", the from/to in their state colours;
- * uptop's own events (no target) by pen_own_event. */
-static void pen_event(struct pen *p, const struct event *e, const char *name)
+/* "12:00:01  name  down -> up (down 4m12s)  reason", the from/to in
+ * their state colours, one line (the detail view has the whole reason);
+ * uptop's own events (no target) by pen_own_event. The stamp has its
+ * date when `dated`; down_ms >= 0: how long the target was down. */
+static void pen_event(struct pen *p, const struct event *e, const char *name,
+		      bool dated, int64_t down_ms)
 {
-	char clk[16];
+	char clk[24], dur[48];
 
 	/* the timeline holds up to EVENTLOG_LEN lines: format only those on
-	 * screen (the dry run only counts) */
-	if (pen_y(p) < 0) {
+	 * screen (the dry run only counts); uptop's own may take several */
+	if (pen_y(p) < 0 && e->kind == EV_STATE) {
 		pen_nl(p);
 		return;
 	}
-	fmt_clock(clk, sizeof(clk), e->wall_ms);
+	fmt_stamp(clk, sizeof(clk), e->wall_ms, dated);
 	p->x = 2;
-	pen_col(p, ROLE_DIM, clk, 10);
+	pen_col(p, ROLE_DIM, clk, pen_stamp_w(dated));
 	if (name) {
 		int w = COLS / 4 > 12 ? COLS / 4 : 12;
 
@@ -722,26 +824,55 @@ static void pen_event(struct pen *p, const struct event *e, const char *name)
 		p->x++;
 	}
 	if (e->kind != EV_STATE) {
-		pen_own_event(p, e);
+		pen_own_event(p, e, 2 + pen_stamp_w(dated));
 		pen_nl(p);
 		return;
 	}
 	pen_put(p, ui_state_role(e->from), state_name((enum state)e->from));
 	pen_put(p, ROLE_DIM, p->ui->utf8 ? " \xe2\x86\x92 " : " -> ");
 	pen_put(p, ui_state_role(e->to), state_name((enum state)e->to));
+	if (down_ms >= 0) {
+		char d[32];
+
+		fmt_duration(d, sizeof(d), down_ms);
+		snprintf(dur, sizeof(dur), " (down %s)", d);
+		pen_put(p, ROLE_STATE_DOWN, dur);
+	}
 	pen_put(p, ROLE_NORMAL, "  ");
 	pen_put(p, e->to == STATE_UP ? ROLE_DIM : ROLE_ERROR,
 		e->reason ? e->reason : "");
 	pen_nl(p);
 }
 
-static void detail_draw(struct pen *p, const void *arg)
+/* A timeline's events, newest first; `names` gives each its target's
+ * name column (the model's timeline), NULL for a target's own. */
+static unsigned pen_events(struct pen *p, event_at at, const void *src,
+			   unsigned n, const struct model *names)
 {
-	const struct detail_arg *a = arg;
+	bool dated = events_dated(at, src, n);
 	const struct event *e;
 	unsigned k;
 
-	detail_summary(p, a->t, a->now);
+	for (k = 0; (e = at(src, k)); k++) {
+		const char *name = NULL;
+		int64_t down = -1;
+
+		if (names)
+			name = e->target == EVENT_NO_TARGET ? "(uptop)"
+			       : e->target < names->n ? names->v[e->target].conf->name
+						      : "?";
+		if (pen_y(p) >= 0)
+			down = down_for(at, src, k, e);
+		pen_event(p, e, name, dated, down);
+	}
+	return k;
+}
+
+static void detail_draw(struct pen *p, const void *arg)
+{
+	const struct detail_arg *a = arg;
+
+	detail_summary(p, a->t, a->now, a->checking);
 	detail_alerts(p, a->v, a->t, a->now);
 	detail_last(p, a->t);
 	pen_title(p, "Phases of the last check");
@@ -749,9 +880,7 @@ static void detail_draw(struct pen *p, const void *arg)
 	pen_title(p, "Last 20 checks (newest first)");
 	detail_history(p, a->t);
 	pen_title(p, "State changes (newest first)");
-	for (k = 0; (e = target_event(a->t, k)); k++)
-		pen_event(p, e, NULL);
-	if (!k) {
+	if (!pen_events(p, target_at, a->t, a->t->tev_n, NULL)) {
 		p->x = 2;
 		pen_put(p, ROLE_DIM, "none yet");
 		pen_nl(p);
@@ -770,6 +899,7 @@ void ui_detail_draw(struct ui *ui, const struct ui_view *v, int y0, int y1,
 		return;
 	}
 	a.t = &v->model->v[ui->detail];
+	a.checking = ui_checking(ui, v, ui->detail);
 	pen_run(ui, y0, y1, &ui->detail_scroll, detail_draw, &a);
 }
 
@@ -778,17 +908,12 @@ void ui_detail_draw(struct ui *ui, const struct ui_view *v, int y0, int y1,
 static void events_draw(struct pen *p, const void *arg)
 {
 	const struct model *m = arg;
-	const struct event *e;
-	unsigned k;
 
 	p->x = 1;
 	pen_put(p, ROLE_TITLE, "Events, newest first: state changes, outages, alerts, "
 		"acks, silences, maintenance, uptop's own stalls");
 	pen_nl(p);
-	for (k = 0; m && (e = model_event(m, k)); k++)
-		pen_event(p, e, e->target == EVENT_NO_TARGET ? "(uptop)" :
-				e->target < m->n ? m->v[e->target].conf->name : "?");
-	if (!k) {
+	if (!m || !pen_events(p, model_at, m, m->log_n, m)) {
 		p->x = 2;
 		pen_put(p, ROLE_DIM, "no events yet");
 		pen_nl(p);
@@ -953,7 +1078,8 @@ static void help_draw(struct pen *p, const void *arg)
 			pen_title(p, help_titles[lines[i].section]);
 		p->x = 2;
 		pen_col(p, ROLE_KEY_HINT, lines[i].keys, w + 2);
-		pen_put(p, ROLE_NORMAL, lines[i].text);
+		/* whole at 80 columns: wrapped under itself, not cut */
+		pen_words(p, ROLE_NORMAL, lines[i].text, 2 + w + 2);
 		pen_nl(p);
 	}
 }

@@ -471,6 +471,10 @@ static void test_adopt(void)
 	IS_INT(m.v[2].state, STATE_UP, "a keeps up");
 	IS_INT(m.v[2].checks, 3, "a keeps 3 checks");
 	IS_INT(m.v[2].failures, 1, "a keeps 1 failure");
+	IS_INT(m.v[2].by_class[EC_NONE], 2, "a keeps its 2 ok checks by class");
+	IS_INT(m.v[2].by_class[EC_DNS], 1, "a keeps its dns failure by class");
+	IS_INT(m.v[0].by_class[EC_SLOW], 1, "c keeps its slow check by class");
+	IS_INT(m.v[1].by_class[EC_REFUSED], 0, "d starts with no counts");
 	OK(m.v[2].has_last && m.v[2].last.cls == EC_NONE, "a keeps last");
 	IS_INT(m.v[2].tev_n, 3, "a keeps its 3 events");
 	IS_INT(target_event(&m.v[2], 0)->target, 2, "a's events point at 2");
