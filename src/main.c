@@ -1162,6 +1162,8 @@ static int start_metrics(struct app *a, struct diag *errs, struct diag *warns)
 	else
 		print_msgs(&w);
 	diag_clear(&w);
+	if (a->metrics)
+		metrics_set_alert(a->metrics, a->alert);
 	return a->metrics ? 0 : -1;
 }
 
