@@ -1,3 +1,4 @@
+# uptop-test: build (it tests make install, not the binary: not run again under the sanitizers)
 """make install / make uninstall, as a new user would run them: into a
 temporary DESTDIR (the files land under DESTDIR/PREFIX, the binary runs:
 --version, --once against the fixture), and with a temporary PREFIX (the

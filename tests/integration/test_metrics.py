@@ -1,3 +1,4 @@
+# uptop-test: alone (it measures loop lag under load; tests/run.sh runs it with nothing beside it)
 """GET /metrics: Prometheus' own promtool accepts the exposition for every
 kind of target (hostile names and URLs too), the HTTP side (paths,
 methods, HEAD, keep-alive, the address), errors at start, a reload that
