@@ -33,8 +33,8 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # the system's <sched.h> (OpenSSL's headers reach it through <pthread.h>).
 ALL_CFLAGS := $(WARN) $(CFLAGS) -D_GNU_SOURCE -DUPTOP_VERSION='"$(VERSION)"' \
               -DUPTOP_DATADIR='"$(DATADIR)"' \
-              -iquote include $(PKG_CFLAGS) $(EXTRA_CFLAGS)
-LDLIBS  := $(PKG_LIBS) -lm
+              -iquote include $(PKG_CFLAGS) -pthread $(EXTRA_CFLAGS)
+LDLIBS  := $(PKG_LIBS) -lm -pthread
 
 # The flags are part of the build's identity: when they change (WERROR=1,
 # CFLAGS, sanitizers), $(B)/.flags changes and every object is rebuilt.

@@ -34,7 +34,7 @@ _uptop()
 		compopt -o filenames 2>/dev/null
 		COMPREPLY=($(compgen -f -X '!*.y*ml' -- "$cur") $(compgen -d -- "$cur"))
 		return ;;
-	--debug-log)
+	--debug-log|--event-log)
 		compopt -o filenames 2>/dev/null
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
@@ -68,7 +68,7 @@ _uptop()
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W '--once --headless --check-config
 			-c --config -f --format -d --duration --stats-interval -t --theme
-			--ascii --no-bell -j --max-concurrency --dns-server --metrics --shard
+			--ascii --no-bell --no-alerts --event-log -j --max-concurrency --dns-server --metrics --shard
 			--interval --timeout --expect --insecure -v --verbose --debug-log
 			-h --help --help-config -V --version' -- "$cur"))
 		return

@@ -52,6 +52,58 @@ struct strlist {
 struct cond_list;
 struct cond_regex;
 
+/* A maintenance window, Gatus-shaped (config_alert.c): open for
+ * `duration` from `start` (local time in `timezone`) on the weekdays in
+ * `days`. Alerts are muted while it is open; checks go on. */
+struct maint_window {
+	int start_min;             /* minutes after midnight, 0..1439 */
+	int64_t duration_ms;       /* > 0, at most a day */
+	uint8_t days;              /* bit d: weekday d open (0 Sunday .. 6
+				    * Saturday); 0x7f every day */
+	char *timezone;            /* IANA name ("Europe/Berlin"); NULL: UTC;
+				    * "Local": the machine's */
+	bool enabled;              /* Gatus' enabled: false: never opens */
+	int line;                  /* 1-based line of the window */
+};
+
+struct maint_list {
+	struct maint_window *v;
+	size_t n;
+};
+
+/* alerts: where alerts go (config_alert.c). */
+enum {
+	ALERT_ON_DOWN = 1 << 0,      /* a target goes DOWN */
+	ALERT_ON_UP = 1 << 1,        /* resolved: it answers again after an
+				      * alert told of its failure */
+	ALERT_ON_DEGRADED = 1 << 2,  /* a target goes DEGRADED */
+};
+#define CONFIG_MAX_ALERTS 64     /* a target's alerts are a uint64_t mask */
+
+struct webhook_conf {
+	char *url;                 /* expanded: may carry a token */
+	char *url_shown;           /* as written (${VAR} unexpanded), any
+				    * password as ***: what uptop shows */
+	char *method;              /* POST by default */
+	struct header *headers;
+	size_t nheaders;
+	char *body;                /* with placeholders; NULL: no body */
+	bool json;                 /* the body is JSON (Content-Type *json, or
+				    * it starts with { or [): values JSON-escaped */
+};
+
+struct alert_conf {
+	char *name;                /* [A-Za-z0-9_.-], unique */
+	struct strlist command;    /* argv, never a shell; n == 0: a webhook */
+	struct webhook_conf webhook;
+	bool is_webhook;
+	int on;                    /* ALERT_ON_* */
+	int64_t repeat_ms;         /* remind while still down; 0: never */
+	int64_t timeout_ms;        /* a command is killed after it; a
+				    * webhook request gives up */
+	int line;
+};
+
 struct status_range {
 	int lo, hi;    /* inclusive; a single code has lo == hi */
 };
@@ -104,6 +156,10 @@ struct target_conf {
 	bool verify_tls;
 	bool fresh_connection;
 	bool enabled;                  /* Gatus' enabled: false drops it at load */
+	uint64_t alerts;               /* bit i: cfg->alerts[i] fires for it
+					* (alerts:; default every alert) */
+	bool alerts_set;               /* alerts: was written */
+	struct maint_list maint;       /* its own maintenance windows */
 	int line;                      /* 1-based line of the entry, 0 if none */
 };
 
@@ -112,6 +168,9 @@ struct settings {
 	bool bell;             /* ring on a transition to down */
 	char *theme;           /* NULL: default */
 	char *canary;          /* a target's name (checked at load), or NULL */
+	char *event_log;       /* a file of JSON lines, one per event; NULL: none */
+	int64_t alert_wait_ms; /* a down alert of a network failure waits this
+				* long for a mass outage to explain it */
 	char *metrics;         /* "ADDR:PORT" for GET /metrics; NULL: off */
 };
 
@@ -120,6 +179,9 @@ struct config {
 	struct target_conf *targets;
 	size_t ntargets;
 	struct settings settings;
+	struct alert_conf *alerts;     /* alerts: */
+	size_t nalerts;
+	struct maint_list maint;       /* maintenance: windows of every target */
 	bool has_secrets;      /* any ${VAR}, secret header or URL password */
 	struct diag warnings;  /* "FILE:LINE:COL: warning: ..." of a valid file:
 				* keys uptop does not act on, doubtful
@@ -178,6 +240,9 @@ char *config_find(void);
 /* Prints every config key (section, name, kind, default, range, one line
  * of help), generated from the key table: `uptop --help-config`. */
 void config_help(FILE *f);
+
+/* The index of the alert named `name`, or -1. */
+int config_alert_index(const struct config *c, const char *name);
 
 /* Where /metrics listens (settings.metrics, --metrics): "ADDR:PORT" with a
  * numeric IPv4 address, "[IPv6]:PORT", "localhost:PORT", or ":PORT" for

@@ -39,6 +39,7 @@ enum key_kind {
 	KIND_STRING,     /* char *, owned; NULL when unset */
 	KIND_LIST,       /* struct strlist; one scalar is a list of one */
 	KIND_MAP,        /* a nested struct whose keys are .sub */
+	KIND_CLOCK,      /* int, minutes after midnight: "23:00", "7:30" */
 };
 
 enum {
@@ -105,6 +106,7 @@ struct ktable {
 #define KEY_STRING(S, f) .kind = KIND_STRING, .off = KEY_AT(S, f, char *)
 #define KEY_LIST(S, f) .kind = KIND_LIST, .off = KEY_AT(S, f, struct strlist)
 #define KEY_MAP(S, f, T) .kind = KIND_MAP, .off = KEY_AT(S, f, T)
+#define KEY_CLOCK(S, f) .kind = KIND_CLOCK, .off = KEY_AT(S, f, int)
 
 /* The tables (config_keys.c). keys_top is only ever parsed: its sections
  * store into the loader (defaults, targets) or into cfg->settings. */
@@ -231,6 +233,15 @@ key_parse_fn sconf_theme;
 key_copy_fn tconf_headers_copy, tconf_expect_copy, tconf_conditions_copy, tconf_regex_copy;
 key_clear_fn tconf_headers_clear, tconf_expect_clear, tconf_conditions_clear, tconf_regex_clear;
 
+/* Shared with the alerts' webhooks (config_alert.c). */
+bool config_url_check(const char *url, bool *password, char *why, size_t len);
+char *config_url_redacted(const char *url);
+bool config_is_token(const char *s, size_t n);
+bool config_headers_parse(struct loader *L, const struct ckey *k, const struct ynode *n,
+			  struct header **out, size_t *nout);
+struct header *config_headers_copy(const struct header *h, size_t n);
+void config_headers_free(struct header *h, size_t n);
+
 /* The built-in target every other starts from. */
 void tbuild_init(struct loader *L, struct tbuild *b);
 /* Records a target's name for the check that names are unique; reports
@@ -255,6 +266,21 @@ bool tconf_kind(struct target_conf *t, enum kind_at *at, char *why, size_t len);
  * "QUERY TYPE @SERVER". */
 void tconf_kind_finish(struct loader *L, struct tbuild *b, const struct ktable *tab,
 		       const struct ynode *entry, bool strict);
+/* ---- config_alert.c: alerts: and maintenance windows ---------------------- */
+
+/* alerts: (top level; parsed before defaults: and targets: so a target's
+ * alerts: names what exists), a target's alerts: [names], and
+ * maintenance windows (top level, a target's maintenance:, a Gatus
+ * endpoint's maintenance-windows:), a mapping or a list of them. */
+extern const struct ktable keys_alert;      /* an entry of alerts: */
+extern const struct ktable keys_maint;      /* a maintenance window */
+key_parse_fn aconf_alerts, aconf_target_alerts, mconf_windows;
+key_copy_fn aconf_target_alerts_copy, mconf_windows_copy;
+key_clear_fn aconf_target_alerts_clear, mconf_windows_clear;
+/* After every section: targets without alerts: get every alert. */
+void aconf_finish(struct loader *L);
+/* Frees cfg->alerts and cfg->maint. */
+void aconf_free(struct config *c);
 
 /* ---- config_gatus.c: Gatus' endpoints: ---------------------------------- */
 

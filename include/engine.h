@@ -53,6 +53,12 @@ struct engine_stats {
  *                EV_STALL   uptop did not run (u.stall: ms, checks voided)
  *                EV_OUTAGE  a mass outage started or ended (u.out; the
  *                           rule is in outage.h)
+ *                EV_ACK, EV_SILENCE  a person acknowledged or silenced a
+ *                           target (engine_ack, engine_silence), or a
+ *                           silence ran out
+ *                EV_MAINT   a maintenance window opened or closed
+ *                EV_ALERT   an alert was sent or failed (the alert module,
+ *                           through engine_note)
  *
  * A check's result goes to on_result (every subscriber), then the outage
  * it started or ended (if any) and then its state change (if any) to
@@ -99,6 +105,41 @@ void engine_stats(const struct engine *e, struct engine_stats *out);
 
 /* --once: every target has one result. */
 bool engine_all_checked(const struct engine *e);
+
+/* Keeping quiet on purpose (target.h's struct quiet): each records the
+ * change in the model and tells the subscribers (EV_ACK, EV_SILENCE);
+ * `by` is who (a user name). Not from a subscriber.
+ *   engine_ack        a DOWN target not yet acknowledged: true
+ *   engine_ack_all    every such target: how many
+ *   engine_silence    silences for `ms` (replacing any silence): true
+ *   engine_unsilence  lifts a silence: true when there was one
+ * A silence runs out on its own (SILENCE_EXPIRED, from the engine's
+ * timer); maintenance windows open and close the same way (EV_MAINT). */
+bool engine_ack(struct engine *e, uint32_t id, const char *by);
+size_t engine_ack_all(struct engine *e, const char *by);
+bool engine_silence(struct engine *e, uint32_t id, int64_t ms, const char *by);
+bool engine_unsilence(struct engine *e, uint32_t id, const char *by);
+
+/* An event of another module (EV_ALERT): kept in the model's timeline
+ * (taking ev->reason, malloc'd) and told to every subscriber, like the
+ * engine's own. Not from a subscriber: a module that learns something
+ * inside on_event says it later, from its own timer or fd. */
+void engine_note(struct engine *e, struct event *ev);
+
+/* A request that is not a check (a webhook): its name through the
+ * engine's resolver, then probe_http on the checks' multi handle, on the
+ * loop. done is called exactly once, from the loop; it may come before
+ * engine_request returns when the outcome is known at once (a bad URL, a
+ * name that does not exist in the cache). Returns a handle for
+ * engine_request_cancel (NULL when done was already called). */
+struct engine_req;
+struct probe_http;
+struct probe_http_result;
+struct engine_req *engine_request(struct engine *e, const struct probe_http *q,
+				  void (*done)(void *arg, const struct probe_http_result *r),
+				  void *arg);
+/* Forgets a request: no callback. */
+void engine_request_cancel(struct engine *e, struct engine_req *r);
 
 void engine_recheck(struct engine *e, uint32_t id);
 void engine_recheck_all(struct engine *e);

@@ -65,6 +65,10 @@ size_t fmt_prom_label(char *dst, size_t len, const char *src);
 /* Copies a URL with any user:password (or user) replaced by "***". */
 void fmt_redact_url(char *dst, size_t len, const char *url);
 
+/* "2024-01-31T12:00:00.250Z" (UTC, ms) of ms since the epoch: the time
+ * of every JSON line. */
+void fmt_iso_time(char *dst, size_t len, int64_t wall_ms);
+
 /* Wall-clock "HH:MM:SS" (local time) of ms since the epoch. */
 void fmt_clock(char *dst, size_t len, int64_t wall_ms);
 /* The same, with the date when `dated`: "May 14 23:59:58" (English

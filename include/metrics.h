@@ -21,7 +21,8 @@
  * a target that has no result yet has none of them. uptop's own:
  * uptop_target_state{state}, uptop_checks_total{result},
  * uptop_loop_lag_seconds, uptop_overdue_total, uptop_in_flight,
- * uptop_queued, uptop_outage_active, uptop_build_info. */
+ * uptop_queued, uptop_outage_active, uptop_alerts_total{result},
+ * uptop_build_info. */
 #ifndef UPTOP_METRICS_H
 #define UPTOP_METRICS_H
 
@@ -36,6 +37,7 @@ struct model;
 struct loop;
 struct engine;
 struct listen_addr;
+struct alert;
 
 #define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
@@ -49,6 +51,9 @@ struct metrics_global {
 	uint64_t overdue;
 	size_t in_flight, queued;
 	bool outage_active;
+	uint64_t alerts_sent;     /* alerts since start, by outcome */
+	uint64_t alerts_failed;
+	uint64_t alerts_dropped;
 	bool once;                /* --once: one check decides each state, as
 				   * report_once_state (failures_before_down
 				   * does not apply) */
@@ -85,6 +90,9 @@ void metrics_free(struct metrics *m);
 /* After engine_reload: scrapes in progress end with an error (their
  * targets are gone) and the next ones see the new model. */
 void metrics_reload(struct metrics *m);
+/* The alerts whose outcomes uptop_alerts_total counts (NULL: none, and
+ * the counters stay 0); `a` must outlive m. */
+void metrics_set_alert(struct metrics *m, const struct alert *a);
 /* The port actually listened on. */
 int metrics_port(const struct metrics *m);
 

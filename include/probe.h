@@ -72,6 +72,42 @@ struct xfer *probe_start(struct probe *p, const struct probe_req *q,
 /* Aborts one transfer without a callback. */
 void probe_cancel(struct probe *p, struct xfer *x);
 
+/* --- requests that are not checks (webhooks) -------------------------
+ * The same multi handle, sockets and loop as the checks: never blocking.
+ * A request ends in exactly one callback, from the loop (never from
+ * inside probe_http). The response's status and first bytes are kept;
+ * the rest of its body is read and dropped (at most 64 KiB). */
+struct probe_http {
+	const char *url;
+	const char *method;               /* "POST", "GET", ... */
+	const char *const *headers;       /* "Name: value" lines */
+	size_t nheaders;
+	const char *body;                 /* NULL: none */
+	size_t body_len;
+	int64_t timeout_ms;               /* the whole request */
+	const char *host;                 /* the URL's host ([v6]) */
+	int port;                         /* and its port */
+	const char *addrs;                /* our resolver's "addr,addr", or
+					   * NULL for an IP literal */
+};
+
+#define PROBE_HTTP_BODY_KEEP 200
+
+struct probe_http_result {
+	int http_status;                  /* 0: no HTTP answer */
+	enum eclass cls;                  /* EC_NONE: an answer came (any status) */
+	char msg[RESULT_MSG_LEN];         /* what failed, as a check's */
+	char body[PROBE_HTTP_BODY_KEEP + 1];   /* the answer's first bytes, raw */
+	double ms;
+};
+
+typedef void (*probe_http_cb)(void *arg, const struct probe_http_result *r);
+
+/* Starts a request; a handle for probe_cancel, or NULL with *fail filled
+ * (it could not start; no callback). */
+struct xfer *probe_http(struct probe *p, const struct probe_http *q, probe_http_cb done,
+			void *arg, struct probe_http_result *fail);
+
 /* https transfers started in the last 50 ms whose connection is not up
  * yet (TCP + TLS): each is ~1 ms of CPU still to come, when the server's
  * reply arrives. Older ones are to slow or distant servers, whose replies

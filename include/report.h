@@ -36,12 +36,17 @@ void report_json(FILE *f, const struct model *m);
  * short). */
 void report_summary(FILE *f, const struct model *m, double seconds);
 
-/* --headless: one JSON line per event: "state" (the result that caused
- * it gives http_status and latency_ms; "outage":true while a mass outage
- * is open), "stall", "outage" (phase start or end); kinds not known here
+/* --headless and the event log: one JSON line per event: "state" (the
+ * result that caused it gives http_status and latency_ms; "outage":true
+ * while a mass outage is open), "stall", "outage" (phase start or end),
+ * "ack", "silence" (phase set, lifted, expired), "maintenance" (phase
+ * start or end), "alert" (sent) and "alert_failed"; kinds not known here
  * are skipped. Run statistics (periodic and final), and the outcome of
  * each reload. Each line is written whole and flushed. */
 void report_event_json(FILE *f, const struct model *m, const struct event *ev);
+/* The same line in a malloc'd buffer (its length in *len); NULL for a
+ * kind that has none. */
+char *report_event_text(const struct model *m, const struct event *ev, size_t *len);
 
 /* What the stats line adds to engine_stats: the run, not the engine. */
 struct report_run {
@@ -49,6 +54,9 @@ struct report_run {
 	double elapsed_s;           /* since start */
 	bool final;                 /* the last line of the run */
 	uint64_t output_dropped;    /* lines the output queue dropped */
+	uint64_t alerts_sent, alerts_failed;
+	uint64_t alerts_dropped;    /* never started: their queue was full */
+	uint64_t event_log_dropped; /* lines the writer's queue had no room for */
 	long peak_rss_kb;
 };
 void report_stats_json(FILE *f, const struct engine_stats *s,

@@ -38,16 +38,41 @@ struct hist_entry {
 };
 
 /* What happened. Every kind travels the same way: the model's timeline,
- * the engine's subscribers (on_event), the event view. A consumer
- * switches on kind and skips kinds it does not know (the next ones: acks,
- * alerts sent or failed, reloads). */
+ * the engine's subscribers (on_event), the event view, the event log. A
+ * consumer switches on kind and skips kinds it does not know (the next
+ * one: reloads). */
 enum event_kind {
 	EV_STATE = 0,          /* a target changed state: from -> to */
 	EV_STALL,              /* uptop itself did not run: u.stall */
 	EV_OUTAGE,             /* a mass outage started or ended: u.outage */
+	EV_ACK,                /* a person acknowledged a down target; reason:
+				* who (a user name) */
+	EV_SILENCE,            /* a target's alerts silenced, the silence lifted
+				* or run out: u.silence; reason: who ("" when
+				* it ran out) */
+	EV_MAINT,              /* a maintenance window opened or closed: u.maint;
+				* target: its target, or EVENT_NO_TARGET for a
+				* global window; reason: the window, in words */
+	EV_ALERT,              /* an alert sent, or failed: u.alert; target: the
+				* target, or EVENT_NO_TARGET for an outage's
+				* alert; from -> to: the transition it tells;
+				* reason: "NAME: what happened" (alert names
+				* have no ':', event_alert_name splits it) */
+	EV__COUNT
 };
 
 enum outage_phase { OUTAGE_END = 0, OUTAGE_START = 1 };
+enum silence_phase { SILENCE_SET = 0, SILENCE_LIFTED, SILENCE_EXPIRED };
+enum maint_phase { MAINT_END = 0, MAINT_START = 1 };
+
+/* EV_ALERT flags. */
+enum {
+	ALERT_F_OK = 1 << 0,        /* sent (exit 0, a 2xx); else it failed */
+	ALERT_F_REPEAT = 1 << 1,    /* a reminder (repeat:) while still down */
+	ALERT_F_OUTAGE = 1 << 2,    /* the one alert of a mass outage */
+	ALERT_F_WEBHOOK = 1 << 3,   /* a webhook; else a command */
+	ALERT_F_DROPPED = 1 << 4,   /* never started: its queue was full */
+};
 
 #define EVENT_NO_TARGET UINT32_MAX
 
@@ -71,9 +96,38 @@ struct event {
 			uint8_t phase;     /* enum outage_phase */
 			uint8_t canary;    /* started because the canary failed */
 		} out;                 /* EV_OUTAGE */
+		struct {
+			uint32_t secs;     /* SILENCE_SET: for how long */
+			uint8_t phase;     /* enum silence_phase */
+		} silence;             /* EV_SILENCE */
+		struct {
+			uint32_t targets;  /* targets it mutes */
+			uint16_t mins;     /* MAINT_START: minutes it stays open */
+			uint8_t phase;     /* enum maint_phase */
+			uint8_t reload;    /* closed or opened by a config reload:
+					    * the old config's windows close, the
+					    * new one's open, at once */
+		} maint;               /* EV_MAINT */
+		struct {
+			uint32_t outage;   /* the outage it tells of (ALERT_F_OUTAGE) */
+			uint16_t attempts; /* webhooks: requests made (retries + 1) */
+			uint8_t flags;     /* ALERT_F_* */
+		} alert;               /* EV_ALERT */
 	} u;
 	char *reason;          /* owned: "class: message", "ok", or the kind's
 				* own sentence */
+};
+
+/* Keeping quiet on purpose: alerts only; the target is still checked and
+ * shown. Kept across a reload (model_adopt) like the rest of the state. */
+struct quiet {
+	int64_t ack_wall_ms;        /* acknowledged at (0: not); cleared when
+				     * the target leaves DOWN */
+	char *ack_by;               /* owned: who */
+	int64_t mute_until_mono;    /* silenced until (0: not) */
+	int64_t mute_until_wall;    /* the same moment, for a person and logs */
+	char *mute_by;              /* owned: who */
+	int64_t maint_until_wall;   /* in a maintenance window until (0: not) */
 };
 
 struct target {
@@ -89,8 +143,9 @@ struct target {
 	bool has_last;
 	struct hist_entry hist[HIST_LEN];
 	unsigned hist_head, hist_n; /* hist[(hist_head - 1) % HIST_LEN] is newest */
-	struct event tev[TEVENT_LEN];
+	struct event tev[TEVENT_LEN];  /* its state changes, acks, silences */
 	unsigned tev_head, tev_n;
+	struct quiet q;
 };
 
 #define EVENTLOG_LEN 1000
@@ -129,10 +184,37 @@ void model_adopt(struct model *m, struct model *old);
 bool model_record(struct model *m, uint32_t i, const struct result *r,
 		  int64_t now_mono, struct event *ev);
 
-/* Adds an event that is not a target's (EV_STALL, EV_OUTAGE) to the
- * timeline, taking ev->reason (malloc'd); ev->reason then points at the
- * model's copy, valid until the log wraps. O(1). */
+/* Adds an event to the timeline only (EV_STALL, EV_OUTAGE, EV_MAINT,
+ * EV_ALERT: not the target's own ring), taking ev->reason (malloc'd);
+ * ev->reason then points at the model's copy, valid until the log wraps.
+ * O(1). */
 void model_note(struct model *m, struct event *ev);
+
+/* Quiet on purpose. Each returns true and fills *ev (a copy; its reason
+ * borrowed from the model's log, like model_record's) when something
+ * changed, keeping the event in the timeline and the target's ring.
+ * O(1) and two small allocations.
+ *
+ * model_ack: only a DOWN target not yet acknowledged; the ack clears
+ * itself when the target leaves DOWN (no event: the state change says
+ * it). model_silence: sets or replaces a silence until until_mono
+ * (until_wall the same moment on the wall clock). model_unsilence: lifts
+ * one (SILENCE_LIFTED, by a person) or says it ran out
+ * (SILENCE_EXPIRED); false when there is none. */
+bool model_ack(struct model *m, uint32_t i, const char *by, int64_t wall,
+	       struct event *ev);
+bool model_silence(struct model *m, uint32_t i, int64_t until_mono,
+		   int64_t until_wall, const char *by, int64_t wall,
+		   struct event *ev);
+bool model_unsilence(struct model *m, uint32_t i, enum silence_phase why,
+		     const char *by, int64_t wall, struct event *ev);
+/* Silenced now, or in a maintenance window now: no alerts. */
+bool target_silenced(const struct target *t, int64_t now_mono);
+bool target_muted(const struct target *t, int64_t now_mono);
+
+/* The alert name of an EV_ALERT event (the reason up to ": ") into buf;
+ * what happened is returned (the rest of the reason). */
+const char *event_alert_name(const struct event *ev, char *buf, size_t len);
 
 /* k-th newest history entry of t (k = 0 newest); NULL past the end. */
 const struct hist_entry *target_hist(const struct target *t, unsigned k);

@@ -47,6 +47,9 @@ struct ui_view {
 	bool paused;
 	uint64_t stalls;                  /* uptop's own stalls (loop.h) */
 	const struct outage_status *outage;   /* NULL, or the open/last one */
+	uint64_t alerts_sent, alerts_failed, alerts_dropped;
+	bool alerts_off;                  /* --no-alerts (or --once) */
+	const char *user;                 /* who acks and silences */
 };
 
 enum ui_action_kind {
@@ -56,11 +59,19 @@ enum ui_action_kind {
 	UI_RECHECK_ALL,
 	UI_PAUSE_TOGGLE,
 	UI_RELOAD,
+	UI_ACK,            /* .target: acknowledge it (a DOWN target) */
+	UI_ACK_ALL,        /* every DOWN target */
+	UI_SILENCE,        /* .target for .ms */
+	UI_UNSILENCE,      /* .target */
 };
 
 struct ui_action {
 	enum ui_action_kind kind;
 	uint32_t target;
+	int64_t ms;        /* UI_SILENCE: for how long */
+	uint32_t *targets; /* several (m with a filter, U): malloc'd, the
+			    * caller frees it; then .target is unused */
+	size_t ntargets;
 };
 
 /* Refuses (returns NULL with a message in errs) when TERM is unset or

@@ -21,7 +21,7 @@
 #include "ui.h"
 
 enum ui_mode { MODE_TABLE = 0, MODE_DETAIL, MODE_EVENTS, MODE_HELP,
-	       MODE__COUNT };
+	       MODE_SILENCES, MODE__COUNT };
 
 /* ui_columns.c: a state's badge ("DOWN") and colour role. */
 enum role ui_state_role(int state);
@@ -68,6 +68,8 @@ struct ui_fit {
 	int name_w, group_w;     /* widest name / group (display columns) */
 	bool any_https, any_dns; /* the CERT column; CODE wide enough for rcodes */
 	size_t sort;             /* the sort column (index in ui_columns) */
+	bool quiet;              /* some target is acknowledged, muted or in
+				    maintenance: the ALERTS column shows */
 };
 
 struct ui_column {
@@ -113,17 +115,20 @@ const char *ui_sort_arrow(size_t col, bool reverse, bool utf8);
  * help screen's line, the footer's hint, and what it does. The one table
  * drives dispatch, the footer and the help screen. */
 
-/* Where a binding works: a view (1 << mode) or the filter prompt. */
+/* Where a binding works: a view (1 << mode), the filter prompt or the
+ * silence prompt (m: a duration). */
 #define IN_TABLE (1u << MODE_TABLE)
 #define IN_DETAIL (1u << MODE_DETAIL)
 #define IN_EVENTS (1u << MODE_EVENTS)
 #define IN_HELP (1u << MODE_HELP)
+#define IN_SILENCES (1u << MODE_SILENCES)
 #define IN_PROMPT (1u << MODE__COUNT)
-#define IN_VIEWS (IN_DETAIL | IN_EVENTS | IN_HELP)
+#define IN_ASK (1u << (MODE__COUNT + 1))
+#define IN_VIEWS (IN_DETAIL | IN_EVENTS | IN_HELP | IN_SILENCES)
 #define IN_ALL (IN_TABLE | IN_VIEWS | IN_PROMPT)
 
 enum ui_help_section { HELP_MOVING = 0, HELP_VIEWING, HELP_FILTER,
-		       HELP_ACTING, HELP__COUNT };
+		       HELP_ACTING, HELP_QUIET, HELP__COUNT };
 
 struct ui_binding {
 	/* key names, blank-separated: "q", "F10 Ctrl-C", "Enter", "PgUp"
@@ -143,11 +148,13 @@ struct ui_binding {
 	const char *hint_key, *hint_key_ascii;
 	/* what it does: changes the UI (fn, with arg), and/or hands an
 	 * action to the caller; on_target: about the selected target (table)
-	 * or the one shown (detail), nothing without one */
+	 * or the one shown (detail, the silences view), nothing without one;
+	 * on_list: fn chose the action and its targets (ui_act_list) */
 	void (*fn)(struct ui *ui, const struct ui_view *v, long arg);
 	long arg;
 	enum ui_action_kind act;
 	bool on_target;
+	bool on_list;
 	/* the footer keeps this hint whatever else it must cut (quit, help,
 	 * back): a newcomer on a small terminal always sees the way out */
 	bool pin;
@@ -192,7 +199,7 @@ struct ui_stat {
 	int prio;
 };
 
-#define UI_STATS_MAX 12
+#define UI_STATS_MAX 14
 #define UI_STATS_PRIO_MAX 7
 
 /* The pieces that fit in `width` columns, in order (at most

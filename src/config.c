@@ -165,6 +165,7 @@ static void load_root(struct loader *L, const struct ynode *root)
 	else if (L->cfg->ntargets == 0 && !L->errs.n)
 		loader_err(L, root, "no targets: every endpoint has 'enabled: false'");
 	tconf_check_names(L);
+	aconf_finish(L);
 	warn_ignored(L);
 	check_canary(L, ynode_get(ynode_get(root, "settings"), "canary"));
 }
@@ -180,6 +181,7 @@ void config_free(struct config *c)
 		tconf_clear(&c->targets[i]);
 	}
 	free(c->targets);
+	aconf_free(c);
 	diag_clear(&c->warnings);
 	keys_clear(&keys_settings, &c->settings);
 	free(c->path);

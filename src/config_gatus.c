@@ -104,8 +104,12 @@ static const struct ckey endpoint_rows[] = {
 	  .help = "timeout (10s), insecure, ignore-redirect" },
 	{ .name = "ui", .kind = KIND_MAP, .sub = &keys_ui, .parse = tconf_section,
 	  .help = "dont-resolve-failed-conditions" },
+	{ .name = "maintenance-windows", .kind = KIND_LIST, .sub = &keys_maint,
+	  .off = KEY_AT(struct target_conf, maint, struct maint_list), .parse = mconf_windows,
+	  .copy = mconf_windows_copy, .clear = mconf_windows_clear,
+	  .help = "windows muting its alerts" },
 	IGNORED("alerts"), IGNORED("always-run"), IGNORED("extra-labels"),
-	IGNORED("maintenance-windows"), IGNORED("ssh"), IGNORED("store"),
+	IGNORED("ssh"), IGNORED("store"),
 };
 _Static_assert(ARRAY_LEN(endpoint_rows) <= KEYS_MAX, "raise KEYS_MAX");
 

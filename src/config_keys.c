@@ -109,6 +109,14 @@ static const struct ckey target_rows[] = {
 	  .parse = tconf_tcp_text, .help = "tcp: text the answer must contain" },
 	{ .name = "dns", .kind = KIND_MAP, .sub = &keys_dns, .parse = tconf_section,
 	  .help = "a DNS check: query_name, query_type" },
+	{ .name = "alerts", .kind = KIND_LIST, .off = KEY_AT(struct target_conf, alerts, uint64_t),
+	  .parse = aconf_target_alerts, .copy = aconf_target_alerts_copy,
+	  .clear = aconf_target_alerts_clear,
+	  .help = "alert names ([] none); default every alert" },
+	{ .name = "maintenance", .kind = KIND_LIST, .sub = &keys_maint,
+	  .off = KEY_AT(struct target_conf, maint, struct maint_list), .flags = KF_OPTIONAL,
+	  .parse = mconf_windows, .copy = mconf_windows_copy, .clear = mconf_windows_clear,
+	  .help = "its own maintenance windows" },
 };
 _Static_assert(ARRAY_LEN(target_rows) <= KEYS_MAX, "raise KEYS_MAX");
 
@@ -124,6 +132,10 @@ static const struct ckey settings_rows[] = {
 	  .help = "ring when a target goes down" },
 	{ .name = "canary", S(STRING, canary), .flags = KF_OPTIONAL,
 	  .help = "a target whose failure means an outage" },
+	{ .name = "event_log", S(STRING, event_log), .flags = KF_OPTIONAL | KF_EXPAND,
+	  .help = "append every event as a JSON line" },
+	{ .name = "alert_wait", S(DURATION, alert_wait_ms), .min = 0, .max = 5 * MINUTE,
+	  .def = "5s", .help = "a network down waits for an outage" },
 	{ .name = "metrics", S(STRING, metrics), .flags = KF_OPTIONAL, .parse = sconf_metrics,
 	  .help = "ADDR:PORT for /metrics (:PORT: loopback)" },
 };
@@ -139,8 +151,15 @@ const struct ktable keys_defaults = { TARGET_TITLE, target_rows, ARRAY_LEN(targe
 const struct ktable keys_settings = { "settings:", settings_rows, ARRAY_LEN(settings_rows),
 				      "in settings", "it belongs under 'settings:'", false };
 
-/* Table order is parsing order: defaults before targets. */
+/* Table order is parsing order: alerts before defaults and targets
+ * (their alerts: name them), defaults before targets. */
 static const struct ckey top_rows[] = {
+	{ .name = "alerts", .kind = KIND_LIST, .sub = &keys_alert, .parse = aconf_alerts,
+	  .help = "where alerts go: commands and webhooks" },
+	{ .name = "maintenance", .kind = KIND_LIST, .sub = &keys_maint,
+	  .off = KEY_AT(struct config, maint, struct maint_list), .parse = mconf_windows,
+	  .copy = mconf_windows_copy, .clear = mconf_windows_clear,
+	  .help = "windows muting every target's alerts" },
 	{ .name = "defaults", .kind = KIND_MAP, .sub = &keys_defaults, .parse = tconf_defaults,
 	  .help = "target keys every target starts with" },
 	{ .name = "settings", KEY_MAP(struct config, settings, struct settings),
@@ -153,7 +172,7 @@ static const struct ckey top_rows[] = {
 		       .help = "Gatus: ignored, with a warning" }
 	GATUS_TOP("alerting"), GATUS_TOP("announcements"), GATUS_TOP("concurrency"),
 	GATUS_TOP("connectivity"), GATUS_TOP("debug"), GATUS_TOP("disable-monitoring-lock"),
-	GATUS_TOP("external-endpoints"), GATUS_TOP("maintenance"), GATUS_TOP("metrics"),
+	GATUS_TOP("external-endpoints"), GATUS_TOP("metrics"),
 	GATUS_TOP("remote"), GATUS_TOP("security"), GATUS_TOP("skip-invalid-config-update"),
 	GATUS_TOP("storage"), GATUS_TOP("suites"), GATUS_TOP("tunneling"), GATUS_TOP("ui"),
 	GATUS_TOP("web"),
@@ -714,6 +733,36 @@ static bool enum_get(struct loader *L, const struct ckey *k, int *out, const str
 	return ok;
 }
 
+/* "23:00", "7:30": a time of day, 24-hour, as minutes after midnight. */
+static bool clock_get(struct loader *L, const struct ckey *k, int *out, const struct ynode *n)
+{
+	const char *s = key_scalar(L, n, k->name, "a time of day like \"23:00\"");
+	const char *colon;
+	size_t hl;
+
+	if (!s)
+		return false;
+	colon = strchr(s, ':');
+	hl = colon ? (size_t)(colon - s) : 0;
+	if (!colon || hl < 1 || hl > 2 || strlen(colon + 1) != 2 ||
+	    strspn(s, "0123456789") != hl || strspn(colon + 1, "0123456789") != 2) {
+		loader_err(L, n, "%s: expected a time of day like \"23:00\" (24-hour HH:MM), "
+			   "got %s", k->name, ynode_describe(n));
+		return false;
+	}
+	{
+		int h = atoi(s), m = atoi(colon + 1);
+
+		if (h > 23 || m > 59) {
+			loader_err(L, n, "%s: %s is not a time of day (00:00 to 23:59)", k->name,
+				   yquote(s, n->len));
+			return false;
+		}
+		*out = h * 60 + m;
+	}
+	return true;
+}
+
 static bool string_get(struct loader *L, const struct ckey *k, char **out,
 		       const struct ynode *n)
 {
@@ -791,6 +840,7 @@ static void key_clear(const struct ckey *k, void *obj)
 		break;
 	case KIND_INT:
 	case KIND_ENUM:
+	case KIND_CLOCK:
 		*(int *)f = 0;
 		break;
 	case KIND_STRING:
@@ -864,6 +914,8 @@ static bool key_parse(struct loader *L, const struct ckey *k, void *obj, const s
 		return string_get(L, k, f, n);
 	case KIND_LIST:
 		return list_get(L, k, f, n);
+	case KIND_CLOCK:
+		return clock_get(L, k, f, n);
 	case KIND_MAP:
 		rc = key_mapping(L, k, n);
 		if (rc > 0)
@@ -1049,7 +1101,7 @@ void keys_apply(struct loader *L, const struct ktable *t, void *obj, const struc
 static const char *const kind_names[] = {
 	[KIND_DURATION] = "duration", [KIND_SIZE] = "size", [KIND_BOOL] = "bool",
 	[KIND_INT] = "int", [KIND_ENUM] = "enum", [KIND_STRING] = "string",
-	[KIND_LIST] = "list", [KIND_MAP] = "map",
+	[KIND_LIST] = "list", [KIND_MAP] = "map", [KIND_CLOCK] = "time",
 };
 
 static void range_text(const struct ckey *k, char *b, size_t len)
@@ -1080,6 +1132,9 @@ static void range_text(const struct ckey *k, char *b, size_t len)
 			snprintf(b + at, len - at, "at most %lld", (long long)k->max);
 		else
 			snprintf(b + at, len - at, "-");
+		break;
+	case KIND_CLOCK:
+		snprintf(b + at, len - at, "00:00..23:59");
 		break;
 	case KIND_BOOL:
 	case KIND_STRING:

@@ -28,7 +28,7 @@ static void set_str(char **field, char *v)
 
 /* Copies url with any user[:password] replaced by "***", for messages and
  * for names derived from a URL. */
-static char *url_redacted(const char *url)
+char *config_url_redacted(const char *url)
 {
 	const char *auth = strstr(url, "://"), *end, *at = NULL;
 
@@ -151,6 +151,20 @@ static bool url_check(const char *url, bool *password, enum url_scheme *scheme, 
 	return true;
 }
 
+/* A URL that only http or https can have (a webhook's). */
+bool config_url_check(const char *url, bool *password, char *why, size_t len)
+{
+	enum url_scheme scheme;
+
+	if (!url_check(url, password, &scheme, why, len))
+		return false;
+	if (scheme == URL_HTTP)
+		return true;
+	snprintf(why, len, scheme == URL_BARE ? NO_SCHEME :
+		 "only http and https URLs are supported here, not tcp");
+	return false;
+}
+
 bool tconf_url(struct loader *L, const struct ckey *k, void *obj, const struct ynode *n)
 {
 	struct target_conf *t = obj;
@@ -161,7 +175,7 @@ bool tconf_url(struct loader *L, const struct ckey *k, void *obj, const struct y
 	if (bad)
 		return false;
 	if (!url_check(url, &password, &scheme, why, sizeof(why))) {
-		char *shown = url_redacted(n->str);
+		char *shown = config_url_redacted(n->str);
 
 		loader_err(L, n, "url %s: %s", yquote(shown, strlen(shown)), why);
 		free(shown);
@@ -340,7 +354,7 @@ static bool is_tchar(int c)
 	return ascii_alnum(c) || (c && strchr("!#$%&'*+-.^_`|~", c));
 }
 
-static bool is_token(const char *s, size_t n)
+bool config_is_token(const char *s, size_t n)
 {
 	if (n == 0)
 		return false;
@@ -358,7 +372,7 @@ bool tconf_method(struct loader *L, const struct ckey *k, void *obj, const struc
 
 	if (!s)
 		return false;
-	if (!is_token(s, n->len)) {
+	if (!config_is_token(s, n->len)) {
 		loader_err(L, n, "%s %s is not a valid HTTP method (like GET, HEAD or POST)",
 			   k->name, yquote(s, n->len));
 		return false;
@@ -397,7 +411,7 @@ static bool header_parse(struct loader *L, const struct ckey *row, const struct 
 	char *value;
 
 	memset(h, 0, sizeof(*h));
-	if (!is_token(k->str, k->len)) {
+	if (!config_is_token(k->str, k->len)) {
 		loader_err(L, k, "invalid header name %s: use letters, digits and - (like "
 			   "X-Api-Key)", yquote(k->str, k->len));
 		return false;
@@ -423,7 +437,7 @@ static bool header_parse(struct loader *L, const struct ckey *row, const struct 
 	return true;
 }
 
-static void headers_free(struct header *h, size_t n)
+void config_headers_free(struct header *h, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(h[i].name);
@@ -433,9 +447,9 @@ static void headers_free(struct header *h, size_t n)
 	free(h);
 }
 
-bool tconf_headers(struct loader *L, const struct ckey *k, void *obj, const struct ynode *n)
+bool config_headers_parse(struct loader *L, const struct ckey *k, const struct ynode *n,
+			  struct header **out, size_t *nout)
 {
-	struct target_conf *t = obj;
 	struct header *hs;
 	size_t nh = 0;
 	bool ok = true;
@@ -468,13 +482,33 @@ bool tconf_headers(struct loader *L, const struct ckey *k, void *obj, const stru
 		nh++;
 	}
 	if (!ok) {
-		headers_free(hs, nh);
+		config_headers_free(hs, nh);
 		return false;
 	}
-	headers_free(t->headers, t->nheaders);
-	t->headers = hs;
-	t->nheaders = nh;
+	config_headers_free(*out, *nout);
+	*out = hs;
+	*nout = nh;
 	return true;
+}
+
+bool tconf_headers(struct loader *L, const struct ckey *k, void *obj, const struct ynode *n)
+{
+	struct target_conf *t = obj;
+
+	return config_headers_parse(L, k, n, &t->headers, &t->nheaders);
+}
+
+struct header *config_headers_copy(const struct header *h, size_t n)
+{
+	struct header *d = n ? xcalloc(n, sizeof(*d)) : NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		d[i].name = xstrdup(h[i].name);
+		d[i].value = xstrdup(h[i].value);
+		d[i].shown = xstrdup(h[i].shown);
+		d[i].secret = h[i].secret;
+	}
+	return d;
 }
 
 void tconf_headers_copy(const struct ckey *k, void *dst, const void *src)
@@ -483,13 +517,7 @@ void tconf_headers_copy(const struct ckey *k, void *dst, const void *src)
 	struct target_conf *d = dst;
 
 	(void)k;
-	d->headers = s->nheaders ? xcalloc(s->nheaders, sizeof(*d->headers)) : NULL;
-	for (size_t i = 0; i < s->nheaders; i++) {
-		d->headers[i].name = xstrdup(s->headers[i].name);
-		d->headers[i].value = xstrdup(s->headers[i].value);
-		d->headers[i].shown = xstrdup(s->headers[i].shown);
-		d->headers[i].secret = s->headers[i].secret;
-	}
+	d->headers = config_headers_copy(s->headers, s->nheaders);
 }
 
 void tconf_headers_clear(const struct ckey *k, void *obj)
@@ -497,7 +525,7 @@ void tconf_headers_clear(const struct ckey *k, void *obj)
 	struct target_conf *t = obj;
 
 	(void)k;
-	headers_free(t->headers, t->nheaders);
+	config_headers_free(t->headers, t->nheaders);
 	t->headers = NULL;
 	t->nheaders = 0;
 }
@@ -805,7 +833,7 @@ void tconf_kind_finish(struct loader *L, struct tbuild *b, const struct ktable *
 		return;
 	if (!tconf_kind(t, &at, why, sizeof(why))) {
 		int i = keys_index(tab, at == KIND_AT_DNS ? "dns" : "ip_version");
-		char *shown = url_redacted(t->url);
+		char *shown = config_url_redacted(t->url);
 
 		if (at == KIND_AT_URL)
 			loader_err(L, at_url, "url %s: %s", yquote(shown, strlen(shown)), why);
@@ -989,7 +1017,7 @@ static void tbuild_finish(struct loader *L, struct tbuild *b, const struct tkeys
 	if (!t->name && t->url && !b->p.bad[ix->name]) {
 		/* Named by the URL as written: ${VAR} stays unexpanded and a
 		 * password is hidden, so a name never shows a secret. */
-		t->name = url_redacted(b->p.src[ix->url]->str);
+		t->name = config_url_redacted(b->p.src[ix->url]->str);
 	}
 	check_below(L, b, ix->timeout, t->timeout_ms, ix->interval, t->interval_ms, 0, entry);
 	if (t->max_latency_ms > 0)
@@ -1237,7 +1265,7 @@ int config_from_urls(const struct url_arg *urls, size_t n, const struct url_opts
 	c->targets = xcalloc(n, sizeof(*c->targets));
 	for (size_t i = 0; ok && i < n; i++) {
 		struct target_conf *t = &c->targets[c->ntargets];
-		char why[512], guess[600], where[48], *shown = url_redacted(urls[i].url);
+		char why[512], guess[600], where[48], *shown = config_url_redacted(urls[i].url);
 		enum url_scheme scheme;
 		enum kind_at at;
 		bool password, good = url_check(urls[i].url, &password, &scheme, why, sizeof(why));

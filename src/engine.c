@@ -22,6 +22,7 @@
 #include "conn.h"
 #include "log.h"
 #include "loop.h"
+#include "maint.h"
 #include "outage.h"
 #include "probe.h"
 #include "resolve.h"
@@ -99,11 +100,18 @@ struct engine {
 	int64_t rate_sec[RATE_SLOTS];
 	struct outage *outage;
 	uint64_t stalls, voided;     /* uptop's own stalls, the checks they voided */
+	struct maint_plan *maint;    /* the config's maintenance windows */
+	struct loop_timer quiet;     /* silences running out, windows opening */
+	size_t silenced;             /* targets with a silence (0: no scan) */
+	bool reloading;              /* EV_MAINT of a reload say so */
+	struct engine_req *reqs;     /* requests that are not checks */
 };
 
 static void check_hop(struct check *c);
 static void check_abort(struct engine *e, struct check *c);
 static void tick_arm(struct engine *e);
+static void quiet_build(struct engine *e);
+static void quiet_teardown(struct engine *e, const char *why);
 
 /* --- subscribers ---------------------------------------------------- */
 
@@ -858,6 +866,7 @@ static void engine_build(struct engine *e, const struct config *cfg)
 	engine_schedule(e);
 	if (e->paused)
 		sched_pause(e->sched, mono_ms());
+	quiet_build(e);
 }
 
 struct engine *engine_new(struct loop *l, const struct config *cfg,
@@ -911,12 +920,16 @@ void engine_free(struct engine *e)
 	if (!e)
 		return;
 	not_from_subscriber(e, "engine_free");
+	while (e->reqs)
+		engine_request_cancel(e, e->reqs);
 	engine_teardown_checks(e);
+	maint_plan_free(e->maint);
 	probe_free(e->probe);
 	conn_free(e->conn);
 	resolve_free(e->res);
 	model_free(&e->model);
 	loop_timer_del(e->loop, &e->tick);
+	loop_timer_del(e->loop, &e->quiet);
 	loop_on_stall(e->loop, NULL, NULL);
 	free(e->subs);
 	free(e);
@@ -935,6 +948,10 @@ void engine_reload(struct engine *e, const struct config *cfg)
 			    "detection starts again", &oev);
 		notify_event(e, &oev);
 	}
+	/* the old windows close here and the new config's open at the end,
+	 * said again (EV_MAINT's reload flag tells both apart) */
+	e->reloading = true;
+	quiet_teardown(e, "the config was reloaded");
 	old = e->model;
 	log_debug("engine: reload: %zu targets -> %zu, %zu checks in flight "
 		  "aborted (no result: the old config is gone)",
@@ -946,6 +963,7 @@ void engine_reload(struct engine *e, const struct config *cfg)
 	model_adopt(&e->model, &old);
 	model_free(&old);
 	engine_build(e, cfg);
+	e->reloading = false;
 	tick_arm(e);
 }
 
@@ -1043,4 +1061,365 @@ void engine_set_paused(struct engine *e, bool paused)
 bool engine_paused(const struct engine *e)
 {
 	return e->paused;
+}
+
+/* --- keeping quiet: acks, silences, maintenance --------------------- */
+
+bool engine_ack(struct engine *e, uint32_t id, const char *by)
+{
+	struct event ev;
+
+	not_from_subscriber(e, "engine_ack");
+	if (!model_ack(&e->model, id, by, wall_ms(), &ev))
+		return false;
+	log_debug("engine: %s acknowledged by %s", e->cfg->targets[id].name, by);
+	notify_event(e, &ev);
+	return true;
+}
+
+size_t engine_ack_all(struct engine *e, const char *by)
+{
+	size_t n = 0;
+
+	for (uint32_t i = 0; i < e->cfg->ntargets; i++)
+		n += engine_ack(e, i, by);
+	return n;
+}
+
+static void quiet_arm(struct engine *e);
+
+bool engine_silence(struct engine *e, uint32_t id, int64_t ms, const char *by)
+{
+	struct event ev;
+	int64_t now = mono_ms(), wall = wall_ms();
+	bool had;
+
+	not_from_subscriber(e, "engine_silence");
+	if (id >= e->cfg->ntargets || ms <= 0)
+		return false;
+	had = e->model.v[id].q.mute_until_mono != 0;
+	model_silence(&e->model, id, now + ms, wall + ms, by, wall, &ev);
+	e->silenced += !had;
+	log_debug("engine: %s silenced for %lld ms by %s", e->cfg->targets[id].name,
+		  (long long)ms, by);
+	notify_event(e, &ev);
+	quiet_arm(e);
+	return true;
+}
+
+bool engine_unsilence(struct engine *e, uint32_t id, const char *by)
+{
+	struct event ev;
+
+	not_from_subscriber(e, "engine_unsilence");
+	if (!model_unsilence(&e->model, id, SILENCE_LIFTED, by, wall_ms(), &ev))
+		return false;
+	e->silenced--;
+	log_debug("engine: %s: silence lifted by %s", e->cfg->targets[id].name, by);
+	notify_event(e, &ev);
+	quiet_arm(e);
+	return true;
+}
+
+void engine_note(struct engine *e, struct event *ev)
+{
+	not_from_subscriber(e, "engine_note");
+	model_note(&e->model, ev);
+	notify_event(e, ev);
+}
+
+/* Silences that ran out: said, and gone. O(targets) when any is set. */
+static int64_t silences_expire(struct engine *e, int64_t now)
+{
+	int64_t next = INT64_MAX;
+
+	for (uint32_t i = 0; e->silenced && i < e->cfg->ntargets; i++) {
+		int64_t until = e->model.v[i].q.mute_until_mono;
+		struct event ev;
+
+		if (!until)
+			continue;
+		if (until > now) {
+			if (until < next)
+				next = until;
+			continue;
+		}
+		model_unsilence(&e->model, i, SILENCE_EXPIRED, "", wall_ms(), &ev);
+		e->silenced--;
+		log_debug("engine: %s: silence ran out", e->cfg->targets[i].name);
+		notify_event(e, &ev);
+	}
+	return next;
+}
+
+static void maint_set(struct engine *e, uint32_t id)
+{
+	e->model.v[id].q.maint_until_wall = maint_plan_until(e->maint, id);
+}
+
+/* A window opened or closed: the targets it covers, and an EV_MAINT. */
+static void on_maint_change(void *arg, const struct maint_change *c)
+{
+	struct engine *e = arg;
+	struct event ev;
+	char what[160];
+	int64_t wall = wall_ms();
+	bool global = c->owner == MAINT_GLOBAL;
+
+	if (global)
+		for (uint32_t i = 0; i < e->cfg->ntargets; i++)
+			maint_set(e, i);
+	else if (c->owner < e->cfg->ntargets)
+		maint_set(e, c->owner);
+	maint_window_text(c->w, what, sizeof(what));
+	memset(&ev, 0, sizeof(ev));
+	ev.wall_ms = wall;
+	ev.target = global ? EVENT_NO_TARGET : c->owner;
+	ev.kind = EV_MAINT;
+	ev.u.maint.phase = c->open ? MAINT_START : MAINT_END;
+	ev.u.maint.reload = e->reloading;
+	ev.u.maint.targets = global ? (uint32_t)e->cfg->ntargets : 1;
+	if (c->open) {
+		int64_t mins = (c->until_wall - wall + 59999) / 60000;
+
+		ev.u.maint.mins = (uint16_t)(mins < 0 ? 0 : mins > UINT16_MAX ? UINT16_MAX : mins);
+	}
+	ev.reason = xstrdup(what);
+	model_note(&e->model, &ev);
+	log_debug("engine: maintenance window %s %s (%s)", what, c->open ? "opens" : "closes",
+		  global ? "every target" : e->cfg->targets[c->owner].name);
+	notify_event(e, &ev);
+}
+
+/* When the timer is next due: a silence running out, a window opening
+ * or closing (wall clock, looked at again every minute in case the clock
+ * is set). */
+static void quiet_arm_at(struct engine *e, int64_t next_mono, int64_t next_wall)
+{
+	int64_t now = mono_ms();
+
+	if (next_wall != INT64_MAX) {
+		int64_t in = next_wall - wall_ms();
+		int64_t at = now + (in < 0 ? 0 : in > 60000 ? 60000 : in);
+
+		if (at < next_mono)
+			next_mono = at;
+	}
+	loop_timer_arm(&e->quiet, next_mono);
+}
+
+static void on_quiet(void *arg)
+{
+	struct engine *e = arg;
+	int64_t now = mono_ms(), wall = wall_ms(), next_wall = INT64_MAX;
+	int64_t next = silences_expire(e, now);
+
+	if (e->maint && maint_plan_stale(e->maint, wall)) {
+		/* a year on: instants for the next one (reads zone files) */
+		log_debug("engine: maintenance plan past its horizon: rebuilt");
+		maint_plan_close_all(e->maint, on_maint_change, e);
+		maint_plan_free(e->maint);
+		e->maint = maint_plan_new(e->cfg, wall);
+	}
+	if (e->maint && !maint_plan_empty(e->maint))
+		next_wall = maint_plan_step(e->maint, wall, on_maint_change, e);
+	quiet_arm_at(e, next, next_wall);
+}
+
+static void quiet_arm(struct engine *e)
+{
+	/* the next step finds what is due; now is cheap enough for a
+	 * person's key */
+	loop_timer_arm(&e->quiet, mono_ms());
+}
+
+/* A new config: its windows. At start the first step comes from the
+ * loop, after the subscribers are there to hear of windows already open;
+ * on a reload it comes at once, so that no target looks unmuted between
+ * the old windows closing and the new ones opening. */
+static void quiet_build(struct engine *e)
+{
+	e->silenced = 0;
+	for (uint32_t i = 0; i < e->cfg->ntargets; i++)
+		e->silenced += e->model.v[i].q.mute_until_mono != 0;
+	e->maint = maint_plan_new(e->cfg, wall_ms());
+	loop_timer_add(e->loop, &e->quiet, on_quiet, e);
+	if (e->reloading)
+		on_quiet(e);
+	else
+		quiet_arm(e);
+}
+
+static void quiet_teardown(struct engine *e, const char *why)
+{
+	if (!e->maint)
+		return;
+	log_debug("engine: %s: open maintenance windows close", why);
+	maint_plan_close_all(e->maint, on_maint_change, e);
+	maint_plan_free(e->maint);
+	e->maint = NULL;
+}
+
+/* --- requests that are not checks (webhooks) ------------------------ */
+
+struct engine_req {
+	struct engine *e;
+	struct probe_http q;
+	char *url, *method, *body, **headers;
+	void (*done)(void *arg, const struct probe_http_result *r);
+	void *arg;
+	char host[HOST_MAX];
+	int port;
+	uint64_t waiter;
+	bool dns_wait;
+	struct xfer *x;
+	int64_t deadline_ms;
+	struct engine_req *prev, *next;   /* e->reqs: freed with the engine */
+};
+
+static void req_unlink(struct engine_req *r)
+{
+	struct engine *e = r->e;
+
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		e->reqs = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+}
+
+static void req_free(struct engine_req *r)
+{
+	req_unlink(r);
+	for (size_t i = 0; i < r->q.nheaders; i++)
+		free(r->headers[i]);
+	free(r->headers);
+	free(r->url);
+	free(r->method);
+	free(r->body);
+	free(r);
+}
+
+static void req_end(struct engine_req *r, const struct probe_http_result *res)
+{
+	void (*done)(void *, const struct probe_http_result *) = r->done;
+	void *arg = r->arg;
+
+	req_free(r);
+	done(arg, res);
+}
+
+static void req_fail(struct engine_req *r, enum eclass cls, const char *msg)
+{
+	struct probe_http_result res;
+
+	memset(&res, 0, sizeof(res));
+	res.cls = cls;
+	snprintf(res.msg, sizeof(res.msg), "%s", msg);
+	req_end(r, &res);
+}
+
+static void req_done(void *arg, const struct probe_http_result *res)
+{
+	struct engine_req *r = arg;
+
+	r->x = NULL;
+	req_end(r, res);
+}
+
+/* True while the request is in flight; false once done was called. */
+static bool req_send(struct engine_req *r, const char *addrs)
+{
+	struct probe_http_result fail;
+	int64_t left = r->deadline_ms - mono_ms();
+
+	if (left <= 0) {
+		req_fail(r, EC_TIMEOUT, "timed out before connecting (the name took too long)");
+		return false;
+	}
+	r->q.timeout_ms = left;
+	r->q.host = r->host;
+	r->q.port = r->port;
+	/* the addresses outlive this call: curl reads them in probe_http */
+	r->q.addrs = addrs;
+	r->x = probe_http(r->e->probe, &r->q, req_done, r, &fail);
+	if (!r->x) {
+		req_end(r, &fail);
+		return false;
+	}
+	return true;
+}
+
+static bool req_answered(struct engine_req *r, const struct resolve_answer *a)
+{
+	r->dns_wait = false;
+	if (!a->ok) {
+		char msg[RESULT_MSG_LEN];
+
+		snprintf(msg, sizeof(msg), "%.80s: %.150s", r->host, a->err);
+		req_fail(r, EC_DNS, msg);
+		return false;
+	}
+	return req_send(r, a->addrs);
+}
+
+static void req_resolved(const struct resolve_answer *a, void *arg)
+{
+	req_answered(arg, a);
+}
+
+struct engine_req *engine_request(struct engine *e, const struct probe_http *q,
+				  void (*done)(void *arg, const struct probe_http_result *r),
+				  void *arg)
+{
+	struct engine_req *r = xcalloc(1, sizeof(*r));
+	struct resolve_answer a;
+	char scheme[16], err[128];
+
+	r->e = e;
+	r->q = *q;
+	r->url = xstrdup(q->url);
+	r->method = xstrdup(q->method);
+	r->body = q->body ? xmalloc(q->body_len + 1) : NULL;
+	if (r->body) {
+		memcpy(r->body, q->body, q->body_len);
+		r->body[q->body_len] = '\0';
+	}
+	r->headers = xcalloc(q->nheaders + 1, sizeof(*r->headers));
+	for (size_t i = 0; i < q->nheaders; i++)
+		r->headers[i] = xstrdup(q->headers[i]);
+	r->q.url = r->url;
+	r->q.method = r->method;
+	r->q.body = r->body;
+	r->q.headers = (const char *const *)r->headers;
+	r->done = done;
+	r->arg = arg;
+	r->deadline_ms = mono_ms() + (q->timeout_ms > 0 ? q->timeout_ms : 1);
+	r->next = e->reqs;
+	if (e->reqs)
+		e->reqs->prev = r;
+	e->reqs = r;
+	if (probe_url_parts(r->url, scheme, sizeof(scheme), r->host, sizeof(r->host), &r->port,
+			    err, sizeof(err)) != 0) {
+		req_fail(r, EC_PROTOCOL, err);
+		return NULL;
+	}
+	if (host_is_literal(r->host))
+		return req_send(r, NULL) ? r : NULL;
+	if (resolve_lookup(e->res, r->host, r->deadline_ms, req_resolved, r, &a, &r->waiter))
+		return req_answered(r, &a) ? r : NULL;
+	r->dns_wait = true;
+	return r;
+}
+
+void engine_request_cancel(struct engine *e, struct engine_req *r)
+{
+	if (!r)
+		return;
+	if (r->dns_wait)
+		resolve_cancel(e->res, r->waiter);
+	if (r->x)
+		probe_cancel(e->probe, r->x);
+	req_free(r);
 }

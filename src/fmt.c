@@ -570,6 +570,17 @@ void fmt_stamp(char *dst, size_t len, int64_t wall_ms, bool dated)
 		dst[0] = '\0';
 }
 
+void fmt_iso_time(char *dst, size_t len, int64_t wall_ms)
+{
+	time_t s = (time_t)(wall_ms / 1000);
+	struct tm tm;
+	char buf[32];
+
+	gmtime_r(&s, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(dst, len, "%s.%03dZ", buf, (int)(wall_ms % 1000));
+}
+
 long fmt_day(int64_t wall_ms)
 {
 	time_t t = (time_t)(wall_ms / 1000);

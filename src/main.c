@@ -26,9 +26,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <pwd.h>
 
+#include "alert.h"
 #include "config.h"
 #include "engine.h"
+#include "evlog.h"
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
@@ -39,6 +42,7 @@
 #include "resolve.h"
 #include "ui.h"
 #include "util.h"
+#include "writer.h"
 #include "yamldoc.h"
 
 enum mode { MODE_TUI, MODE_ONCE, MODE_HEADLESS, MODE_CHECK };
@@ -57,6 +61,8 @@ struct opts {
 	const char *theme;
 	bool ascii;
 	bool no_bell;
+	bool no_alerts;
+	const char *event_log;    /* --event-log; NULL: settings.event_log */
 	size_t max_concurrency;
 	const char *dns;
 	const char *debug_log;    /* NULL: off */
@@ -86,6 +92,10 @@ struct app {
 	int sig_pipe[2];
 	bool quit;
 	int64_t start_ms;
+	struct alert *alert;      /* NULL: --once, --no-alerts */
+	struct writer *writer;    /* the disk thread: the event log */
+	struct evlog *evlog;
+	char user[64];            /* who acknowledges and silences */
 };
 
 static volatile sig_atomic_t sig_seen[NSIG];
@@ -115,10 +125,11 @@ static void usage(FILE *f)
 "  -d, --duration D           --headless: stop after D (e.g. 60s, 10m)\n"
 "      --stats-interval D     --headless: a stats line every D (default 60s;\n"
 "                             0: only at exit)\n"
-"  -t, --theme NAME|PATH      live table: colour theme (default, mono,\n"
-"                             high-contrast, or a file)\n"
+"  -t, --theme NAME|PATH      live table: theme default|mono|high-contrast|FILE\n"
 "      --ascii                live table, --once table: ASCII glyphs only\n"
 "      --no-bell              live table: no bell (a target down, an outage)\n"
+"      --no-alerts            live table, --headless: send no alerts\n"
+"      --event-log FILE       append every event to FILE as a JSON line\n"
 "  -j, --max-concurrency N    checks in flight at once (default: from fd limit)\n"
 "      --dns-server ADDR,...  DNS servers: IP, IP:PORT, [IPv6]:PORT (resolv.conf)\n"
 "      --metrics ADDR:PORT    live table, --headless: Prometheus /metrics (:PORT)\n"
@@ -129,8 +140,7 @@ static void usage(FILE *f)
 "      --expect LIST          good status codes (default 200-399), e.g. 200,3xx\n"
 "      --insecure             do not verify TLS certificates\n"
 "  -v, --verbose              debug log to ./uptop-PID.log (see --debug-log)\n"
-"      --debug-log FILE       debug log (the loop's decisions, raw libcurl and\n"
-"                             c-ares codes) to a regular file\n"
+"      --debug-log FILE       debug log (loop decisions, libcurl/c-ares codes)\n"
 "  -h, --help                 this help\n"
 "      --help-config          every config key: kind, default, range, meaning\n"
 "  -V, --version              version and library versions\n"
@@ -172,6 +182,7 @@ enum {
 enum {
 	O_ONCE = 256, O_HEADLESS, O_CHECK, O_ASCII, O_NOBELL, O_DNS, O_HELP_CONFIG,
 	O_DEBUG_LOG, O_STATS, O_INTERVAL, O_TIMEOUT, O_EXPECT, O_INSECURE, O_METRICS, O_SHARD,
+	O_NOALERTS, O_EVENTLOG,
 };
 
 /* The flag/mode table: one row per option. `in` is where the option has
@@ -196,6 +207,8 @@ static const struct optrow {
 	{ "theme",           't',         1, IN_TUI,      MODE_TUI,      NULL },
 	{ "ascii",           O_ASCII,     0, IN_TUI | IN_TABLE, MODE_TUI, NULL },
 	{ "no-bell",         O_NOBELL,    0, IN_TUI,      MODE_TUI,      NULL },
+	{ "no-alerts",       O_NOALERTS,  0, IN_TUI | IN_HEADLESS, MODE_TUI, NULL },
+	{ "event-log",       O_EVENTLOG,  1, IN_RUN,      MODE_TUI,      NULL },
 	{ "max-concurrency", 'j',         1, IN_RUN,      MODE_TUI,      NULL },
 	{ "dns-server",      O_DNS,       1, IN_RUN,      MODE_TUI,      NULL },
 	{ "metrics",         O_METRICS,   1, IN_TUI | IN_HEADLESS, MODE_TUI, NULL },
@@ -370,6 +383,8 @@ static void parse_one(struct opts *o, const struct optrow *r)
 	}
 	case O_ASCII: o->ascii = true; break;
 	case O_NOBELL: o->no_bell = true; break;
+	case O_NOALERTS: o->no_alerts = true; break;
+	case O_EVENTLOG: o->event_log = optarg; break;
 	case O_DNS: o->dns = optarg; break;
 	case O_DEBUG_LOG: o->debug_log = optarg; break;
 	case 'v':
@@ -658,6 +673,11 @@ static void signals_setup(struct app *a)
 		if (sigaction(sigs[i], &sa, NULL) != 0)
 			log_debug("main: sigaction(SIG%s): %s", sigabbrev_np(sigs[i]),
 				  strerror(errno));
+	/* alert commands end: reaped on the loop (child.h), never waited for */
+	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+	if (sigaction(SIGCHLD, &sa, NULL) != 0)
+		log_debug("main: sigaction(SIGCHLD): %s", strerror(errno));
+	sa.sa_flags = 0;
 	sa.sa_handler = SIG_IGN;
 	if (sigaction(SIGPIPE, &sa, NULL) != 0)
 		log_debug("main: sigaction(SIGPIPE, ignore): %s", strerror(errno));
@@ -688,6 +708,37 @@ static void raise_nofile(void)
 }
 
 /* --- reload --------------------------------------------------------- */
+
+static void say(struct app *a, bool error, const char *fmt, ...) PRINTF_LIKE(3, 4);
+
+/* A message for a person: the footer in the live table, else stderr. */
+static void say(struct app *a, bool error, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	log_debug("main: %s", msg);
+	if (a->ui)
+		ui_message(a->ui, msg, error);
+	else
+		fprintf(stderr, "uptop: %s\n", msg);
+	free(msg);
+}
+
+/* The event log is opened once, at start: a reload that names another
+ * file says so rather than silently keeping the old one. */
+static void event_log_moved(struct app *a, const struct config *next)
+{
+	const char *want = a->o.event_log ? a->o.event_log : next->settings.event_log;
+
+	if (!a->o.event_log && (want ? !a->evlog || strcmp(want, evlog_path(a->evlog)) :
+			       a->evlog != NULL))
+		say(a, false, "settings.event_log changed: it takes effect when uptop "
+		    "restarts (the log stays %s)", a->evlog ? evlog_path(a->evlog) : "off");
+}
 
 static void reload_failed(struct app *a, struct diag *errs)
 {
@@ -724,6 +775,8 @@ static void reload(struct app *a)
 	}
 	apply_shard(&a->o, next, NULL);
 	engine_reload(a->engine, next);
+	if (a->alert)
+		alert_reload(a->alert, next);
 	metrics_reload(a->metrics);
 	config_free(a->cfg);
 	a->cfg = next;
@@ -731,6 +784,7 @@ static void reload(struct app *a)
 		  next->ntargets, next->ntargets == 1 ? "" : "s");
 	if (a->out_f)
 		report_reload_json(a->out_f, wall_ms(), a->cfg_path, next, NULL);
+	event_log_moved(a, next);
 	if (a->ui) {
 		char *msg = xasprintf("reloaded %s: %zu targets", a->cfg_path,
 				      next->ntargets);
@@ -759,6 +813,12 @@ static void handle_signals(struct app *a)
 		log_debug("main: SIG%s: reloading", sigabbrev_np(SIGUSR1));
 		reload(a);
 	}
+	if (sig_seen[SIGCHLD]) {
+		/* cleared first: a child that ends meanwhile signals again */
+		sig_seen[SIGCHLD] = 0;
+		if (a->alert)
+			alert_reap(a->alert);
+	}
 }
 
 /* --- subscribers (engine.h: no engine calls, no blocking) ----------- */
@@ -770,6 +830,26 @@ static void on_event_headless(void *arg, const struct event *ev)
 	report_event_json(a->out_f, engine_model(a->engine), ev);
 }
 
+/* An alert that failed is news in the footer (the header counts them). */
+static void on_alert_tui(struct app *a, const struct event *ev)
+{
+	const struct model *m = engine_model(a->engine);
+	char name[80];
+	const char *why = event_alert_name(ev, name, sizeof(name));
+
+	if (ev->u.alert.flags & ALERT_F_OK)
+		return;
+	{
+		char *msg = xasprintf("alert %s failed for %s: %s", name,
+				      ev->target < m->n ? m->v[ev->target].conf->name :
+							  "the mass outage",
+				      why);
+
+		ui_message(a->ui, msg, true);
+		free(msg);
+	}
+}
+
 static void on_event_tui(void *arg, const struct event *ev)
 {
 	struct app *a = arg;
@@ -779,6 +859,8 @@ static void on_event_tui(void *arg, const struct event *ev)
 		ui_bell(a->ui, false);
 	if (ev->kind == EV_OUTAGE && ev->u.out.phase == OUTAGE_START)
 		ui_bell(a->ui, true);
+	if (ev->kind == EV_ALERT)
+		on_alert_tui(a, ev);
 	/* The banner goes; say why, for a while. */
 	if (ev->kind == EV_OUTAGE && ev->u.out.phase == OUTAGE_END) {
 		char *msg = xasprintf("outage over: %s", ev->reason);
@@ -814,6 +896,16 @@ static void ui_view_fill(const struct app *a, struct ui_view *v)
 	v->paused = engine_paused(a->engine);
 	v->stalls = s.stalls;
 	v->outage = engine_outage(a->engine);
+	if (a->alert) {
+		struct alert_stats as;
+
+		alert_stats(a->alert, &as);
+		v->alerts_sent = as.sent;
+		v->alerts_failed = as.failed;
+		v->alerts_dropped = as.dropped;
+	}
+	v->alerts_off = !a->alert;
+	v->user = a->user;
 }
 
 static void apply_action(struct app *a, const struct ui_action *act)
@@ -830,6 +922,33 @@ static void apply_action(struct app *a, const struct ui_action *act)
 		log_debug("main: reload key: reloading");
 		reload(a);
 		break;
+	case UI_ACK:
+		if (!engine_ack(a->engine, act->target, a->user))
+			ui_message(a->ui, "only a DOWN target can be acknowledged (once)", false);
+		break;
+	case UI_ACK_ALL: {
+		size_t n = engine_ack_all(a->engine, a->user);
+		char *msg = xasprintf("acknowledged %zu down target%s", n, n == 1 ? "" : "s");
+
+		ui_message(a->ui, msg, false);
+		free(msg);
+		break;
+	}
+	case UI_SILENCE:
+	case UI_UNSILENCE: {
+		/* one target, or the list a key chose (m with a filter, U) */
+		size_t n = act->ntargets ? act->ntargets : 1;
+
+		for (size_t i = 0; i < n; i++) {
+			uint32_t id = act->ntargets ? act->targets[i] : act->target;
+
+			if (act->kind == UI_SILENCE)
+				engine_silence(a->engine, id, act->ms, a->user);
+			else
+				engine_unsilence(a->engine, id, a->user);
+		}
+		break;
+	}
 	default: break;
 	}
 }
@@ -845,8 +964,10 @@ static void on_keys(int fd, short revents, void *arg)
 	(void)revents;
 	ui_view_fill(a, &v);
 	n = ui_input(a->ui, &v, acts, ARRAY_LEN(acts));
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		apply_action(a, &acts[i]);
+		free(acts[i].targets);
+	}
 }
 
 static void on_frame(void *arg)
@@ -876,8 +997,17 @@ static void write_stats(struct app *a, bool final)
 		.final = final,
 		.output_dropped = outq_dropped(a->out),
 		.peak_rss_kb = peak_rss_kb(),
+		.event_log_dropped = a->evlog ? evlog_dropped(a->evlog) : 0,
 	};
 
+	if (a->alert) {
+		struct alert_stats as;
+
+		alert_stats(a->alert, &as);
+		run.alerts_sent = as.sent;
+		run.alerts_failed = as.failed;
+		run.alerts_dropped = as.dropped;
+	}
 	engine_stats(a->engine, &s);
 	report_stats_json(a->out_f, &s, &run);
 }
@@ -1032,6 +1162,8 @@ static int start_metrics(struct app *a, struct diag *errs, struct diag *warns)
 	else
 		print_msgs(&w);
 	diag_clear(&w);
+	if (a->metrics)
+		metrics_set_alert(a->metrics, a->alert);
 	return a->metrics ? 0 : -1;
 }
 
@@ -1081,6 +1213,94 @@ static int check_config(struct app *a, struct diag *warns, int *out_err)
 	return *out_err && *out_err != EPIPE ? EXIT_OUTPUT : 0;
 }
 
+/* --- the event log and alerts -------------------------------------- */
+
+static void on_event_log(void *arg, const struct event *ev)
+{
+	struct app *a = arg;
+	size_t len;
+	char *line = report_event_text(engine_model(a->engine), ev, &len);
+
+	if (line)
+		evlog_put(a->evlog, line, len);
+	free(line);
+}
+
+static void on_writer_notice(void *arg, const char *sink, const char *msg, bool error)
+{
+	say(arg, error, "%s: %s", sink, msg);
+}
+
+/* Before the UI: a log that cannot be opened is said plainly, at start. */
+static int open_event_log(struct app *a, struct diag *errs)
+{
+	const char *path = a->o.event_log ? a->o.event_log : a->cfg->settings.event_log;
+	char err[PATH_MAX + 128];
+
+	if (!path)
+		return 0;
+	a->writer = writer_new(a->loop, 0, on_writer_notice, a);
+	a->evlog = evlog_open(a->writer, path, err, sizeof(err));
+	if (!a->evlog) {
+		diag_addf(errs, "%s%s", err, a->o.event_log ? " (--event-log)" :
+					      " (settings.event_log)");
+		return -1;
+	}
+	return 0;
+}
+
+/* Who acknowledges and silences: the user name, looked up once now (NSS
+ * may be LDAP: never on the loop). */
+static void user_name(struct app *a)
+{
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+	const char *env = getenv("USER");
+
+	if (getpwuid_r(getuid(), &pw, buf, sizeof(buf), &res) == 0 && res && res->pw_name)
+		snprintf(a->user, sizeof(a->user), "%s", res->pw_name);
+	else if (env && *env)
+		snprintf(a->user, sizeof(a->user), "%s", env);
+	else
+		snprintf(a->user, sizeof(a->user), "uid %ld", (long)getuid());
+}
+
+/* The event log first (it records what the others do), then alerts. */
+static int start_outputs(struct app *a, struct diag *errs)
+{
+	char err[256];
+
+	if (a->evlog)
+		engine_subscribe(a->engine, &(struct engine_sub){
+			.on_event = on_event_log, .arg = a });
+	if ((a->o.mode == MODE_TUI || a->o.mode == MODE_HEADLESS) && !a->o.no_alerts)
+		a->alert = alert_new(a->loop, a->engine, a->cfg);
+	if (a->writer && writer_start(a->writer, err, sizeof(err)) != 0) {
+		diag_addf(errs, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static void stop_outputs(struct app *a)
+{
+	uint64_t lost = 0;
+
+	alert_free(a->alert);
+	a->alert = NULL;
+	if (!a->writer)
+		return;
+	/* a disk that hangs holds the exit 5 s at most */
+	if (writer_free(a->writer, 5000, &lost))
+		evlog_free(a->evlog);
+	else
+		fprintf(stderr, "uptop: event log: the disk did not take the last %llu "
+			"line%s in 5 s: they are lost\n", (unsigned long long)lost,
+			lost == 1 ? "" : "s");
+	a->writer = NULL;
+	a->evlog = NULL;
+}
+
 int main(int argc, char **argv)
 {
 	struct app a;
@@ -1117,6 +1337,12 @@ int main(int argc, char **argv)
 	loop_set_turn_budget_ms(a.loop, 15);
 	a.start_ms = mono_ms();
 	signals_setup(&a);
+	user_name(&a);
+	if (open_event_log(&a, &errs) != 0) {
+		print_msgs(&errs);
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	memset(&eo, 0, sizeof(eo));
 	eo.once = a.o.mode == MODE_ONCE;
 	eo.dns_servers = a.o.dns;
@@ -1139,7 +1365,8 @@ int main(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (start_metrics(&a, &errs, a.ui ? &warns : NULL) != 0) {
+	if (start_outputs(&a, &errs) != 0 ||
+	    start_metrics(&a, &errs, a.ui ? &warns : NULL) != 0) {
 		ui_free(a.ui);
 		a.ui = NULL;
 		print_msgs(&errs);
@@ -1175,7 +1402,10 @@ int main(int argc, char **argv)
 out:
 	metrics_free(a.metrics);
 	stop_headless(&a);
+	alert_free(a.alert);
+	a.alert = NULL;
 	engine_free(a.engine);
+	stop_outputs(&a);
 	if (a.loop) {
 		loop_fd_del(a.loop, a.sig_pipe[0]);
 		close(a.sig_pipe[0]);

@@ -406,6 +406,19 @@ static void g_outage(struct metrics_expo *x)
 	g_number(x, "uptop_outage_active", x->g.outage_active);
 }
 
+static void g_alerts(struct metrics_expo *x)
+{
+	static const char *const res[3] = { "{result=\"sent\"}", "{result=\"failed\"}",
+					    "{result=\"dropped\"}" };
+	const uint64_t v[3] = { x->g.alerts_sent, x->g.alerts_failed, x->g.alerts_dropped };
+
+	for (int k = 0; k < 3; k++) {
+		global_line(x, "uptop_alerts_total", res[k]);
+		sb_i64(&x->out, (int64_t)v[k]);
+		sb_put(&x->out, "\n", 1);
+	}
+}
+
 static void g_build(struct metrics_expo *x)
 {
 	global_line(x, "uptop_build_info", "{version=\"" UPTOP_VERSION "\"}");
@@ -448,6 +461,9 @@ static const struct family families[] = {
 	{ "uptop_outage_active", "gauge",
 	  "1 while a mass outage is open (many targets failing at once, or the canary), else 0",
 	  NULL, g_outage },
+	{ "uptop_alerts_total", "counter",
+	  "Alerts since uptop started, by result: sent, failed (a webhook: after its "
+	  "retries), dropped (the command queue was full)", NULL, g_alerts },
 	{ "uptop_build_info", "gauge", "uptop's version; always 1", NULL, g_build },
 };
 

@@ -31,6 +31,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "alert.h"
 #include "config.h"
 #include "engine.h"
 #include "log.h"
@@ -50,6 +51,7 @@
 struct metrics {
 	struct loop *loop;
 	struct engine *engine;
+	const struct alert *alert;  /* NULL: no alerts (--no-alerts) */
 	struct MHD_Daemon *d;
 	int epfd;
 	int port;
@@ -72,7 +74,7 @@ struct scrape {
 /* ---- what a scrape shows -------------------------------------------------- */
 
 static void global_fill(const struct engine *e, const struct loop *l,
-			struct metrics_global *g)
+			const struct alert *a, struct metrics_global *g)
 {
 	static const double q[3] = { 0.5, 0.9, 0.99 };
 	const struct lagstat *lag = loop_lag(l);
@@ -90,6 +92,14 @@ static void global_fill(const struct engine *e, const struct loop *l,
 	/* The engine keeps the open outage's number in the model, set and
 	 * cleared where it sends EV_OUTAGE start and end. */
 	g->outage_active = engine_model(e)->outage != 0;
+	if (a) {
+		struct alert_stats as;
+
+		alert_stats(a, &as);
+		g->alerts_sent = as.sent;
+		g->alerts_failed = as.failed;
+		g->alerts_dropped = as.dropped;
+	}
 }
 
 int metrics_write(FILE *f, const struct engine *e, const struct loop *l)
@@ -100,7 +110,7 @@ int metrics_write(FILE *f, const struct engine *e, const struct loop *l)
 	size_t n;
 	int rc = 0;
 
-	global_fill(e, l, &g);
+	global_fill(e, l, NULL, &g);
 	g.once = true;
 	x = metrics_expo_new(engine_model(e), &g);
 	while (rc == 0 && (n = metrics_expo_fill(x, buf, sizeof(buf))) > 0)
@@ -184,7 +194,7 @@ static enum MHD_Result reply_metrics(struct metrics *m, struct MHD_Connection *c
 	s->m = m;
 	s->gen = m->gen;
 	s->start_us = mono_us();
-	global_fill(m->engine, m->loop, &g);
+	global_fill(m->engine, m->loop, m->alert, &g);
 	s->x = metrics_expo_new(engine_model(m->engine), &g);
 	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, BLOCK_SIZE, scrape_read, s,
 					      scrape_free);
@@ -382,6 +392,11 @@ void metrics_reload(struct metrics *m)
 	m->gen++;
 	log_debug("metrics: reload: %u scrape%s in progress cut", m->scrapes,
 		  m->scrapes == 1 ? "" : "s");
+}
+
+void metrics_set_alert(struct metrics *m, const struct alert *a)
+{
+	m->alert = a;
 }
 
 int metrics_port(const struct metrics *m)

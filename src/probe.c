@@ -69,6 +69,8 @@ struct xfer {
 	size_t nfirst;
 	unsigned char first[FIRST_BYTES];
 	char errbuf[CURL_ERROR_SIZE];
+	probe_http_cb http_done;  /* a request that is not a check */
+	void *http_arg;
 };
 
 struct probe {
@@ -680,6 +682,8 @@ static void xfer_release(struct probe *p, struct xfer *x)
 	curl_slist_free_all(x->connect_to);
 	x->headers = x->resolve = x->connect_to = NULL;
 	x->host = NULL;
+	x->http_done = NULL;
+	x->http_arg = NULL;
 	x->active = false;
 	x->user = NULL;
 	x->next_free = p->free_list;
@@ -706,6 +710,33 @@ static void log_failure(struct xfer *x, CURLcode rc, const struct result *r)
 		  cls ? cls : "ok");
 }
 
+/* A request that is not a check: its status and first bytes. */
+static void http_finish(struct probe *p, struct xfer *x, CURLcode rc)
+{
+	struct probe_http_result hr;
+	struct result r;
+	probe_http_cb done = x->http_done;
+	void *arg = x->http_arg;
+
+	memset(&r, 0, sizeof(r));
+	memset(&hr, 0, sizeof(hr));
+	fill_result(x, rc, &r);
+	hr.http_status = r.http_status;
+	hr.cls = r.cls;
+	hr.ms = r.t.total_ms;
+	snprintf(hr.msg, sizeof(hr.msg), "%s", r.msg);
+	if (x->body_len)
+		snprintf(hr.body, sizeof(hr.body), "%.*s", (int)(x->body_len < PROBE_HTTP_BODY_KEEP ?
+								x->body_len : PROBE_HTTP_BODY_KEEP),
+			 x->body);
+	if (rc != CURLE_OK && log_enabled())
+		log_failure(x, rc, &r);
+	curl_multi_remove_handle(p->multi, x->easy);
+	x->active = false;
+	done(arg, &hr);
+	xfer_release(p, x);
+}
+
 static void drain_done(struct probe *p)
 {
 	CURLMsg *m;
@@ -723,6 +754,10 @@ static void drain_done(struct probe *p)
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
 		if (!x)
 			continue;
+		if (x->http_done) {
+			http_finish(p, x, m->data.result);
+			continue;
+		}
 		memset(&r, 0, sizeof(r));
 		fill_result(x, m->data.result, &r);
 		if (m->data.result != CURLE_OK && log_enabled())
@@ -865,13 +900,13 @@ static bool mixed_families(const char *addrs)
  * curl's DNS cache forgets it after DNS_CACHE_S (curl prunes the whole
  * cache after every transfer, so it must stay small). The Host header,
  * SNI and the certificate check still use the URL's host. */
-static void set_connect_to(struct xfer *x, const struct probe_req *q)
+static void set_connect_to(struct xfer *x, const char *host, int port, const char *addrs)
 {
 	char buf[RESOLVE_LINE_LEN], name[ADDR_HOST_LEN];
 
 	snprintf(name, sizeof(name), "h%016llx.uptop.invalid",
-		 (unsigned long long)(hash_fnv1a(q->host) ^ hash_fnv1a(q->addrs)));
-	snprintf(buf, sizeof(buf), "+%s:%d:%s", name, q->port, q->addrs);
+		 (unsigned long long)(hash_fnv1a(host) ^ hash_fnv1a(addrs)));
+	snprintf(buf, sizeof(buf), "+%s:%d:%s", name, port, addrs);
 	x->resolve = curl_slist_append(NULL, buf);
 	curl_easy_setopt(x->easy, CURLOPT_RESOLVE, x->resolve);
 	snprintf(buf, sizeof(buf), "::%s", name);
@@ -940,7 +975,7 @@ static void set_options(struct xfer *x, const struct probe_req *q)
 	 * call (time() has 1 s steps: 2 s is the safe minimum). */
 	curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, DNS_CACHE_S);
 	if (q->addrs)
-		set_connect_to(x, q);
+		set_connect_to(x, q->host, q->port, q->addrs);
 	/* curl arms a happy-eyeballs timer (200 ms) on every new connection,
 	 * even with one address family to try. When it fires, curl runs the
 	 * handshake steps of every connection whose timer expired inside
@@ -1008,6 +1043,88 @@ struct xfer *probe_start(struct probe *p, const struct probe_req *q,
 		handshake_begin(x);
 	if (x->https || ++p->unkicked >= KICK_BATCH)
 		kick(p);
+	return x;
+}
+
+struct xfer *probe_http(struct probe *p, const struct probe_http *q, probe_http_cb done,
+			void *arg, struct probe_http_result *fail)
+{
+	struct xfer *x = xfer_get(p);
+	CURL *e;
+	CURLMcode mc;
+	long tmo = q->timeout_ms > 0 ? (long)q->timeout_ms : 1;
+
+	memset(fail, 0, sizeof(*fail));
+	if (!x) {
+		fail->cls = EC_LOCAL;
+		snprintf(fail->msg, sizeof(fail->msg), "cannot create a transfer");
+		return NULL;
+	}
+	e = x->easy;
+	x->http_done = done;
+	x->http_arg = arg;
+	x->max_body = 64 * 1024;
+	x->needle = NULL;
+	x->capture = true;
+	x->want = NULL;
+	x->nwant = 0;
+	x->https = strncasecmp(q->url, "https:", 6) == 0;
+	x->host = q->host;
+	x->port = q->port;
+	curl_easy_setopt(e, CURLOPT_URL, q->url);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, tmo);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, tmo);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "uptop/" UPTOP_VERSION);
+	curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
+	curl_easy_setopt(e, CURLOPT_PREREQDATA, x);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	/* a webhook goes out through the same door as the checks: no env proxy */
+	curl_easy_setopt(e, CURLOPT_PROXY, "");
+	/* a connection of its own, closed after: a webhook to a host the
+	 * checks use never joins (or walks) their pool of idle connections */
+	curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+	curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+	curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
+	/* the warmed store when it is the system's; else one per connection,
+	 * never evicting the checks' (set_ca_cache) */
+	if (p->ca_warm)
+		curl_easy_setopt(e, CURLOPT_CA_CACHE_TIMEOUT, p->ca_cached ? 0L : -1L);
+	curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, DNS_CACHE_S);
+	if (q->addrs)
+		set_connect_to(x, q->host, q->port, q->addrs);
+	if (!q->addrs || !mixed_families(q->addrs))
+		curl_easy_setopt(e, CURLOPT_HAPPY_EYEBALLS_TIMEOUT_MS, tmo);
+	for (size_t i = 0; i < q->nheaders; i++)
+		x->headers = curl_slist_append(x->headers, q->headers[i]);
+	/* curl's "Expect: 100-continue" would hold a body for a second */
+	x->headers = curl_slist_append(x->headers, "Expect:");
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
+	if (q->body) {
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->body_len);
+		curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, q->body);
+	}
+	if (strcmp(q->method, q->body ? "POST" : "GET") != 0)
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, q->method);
+	x->start_us = mono_us();
+	mc = curl_multi_add_handle(p->multi, e);
+	if (mc != CURLM_OK) {
+		fail->cls = EC_LOCAL;
+		snprintf(fail->msg, sizeof(fail->msg), "cannot start the request: %s",
+			 curl_multi_strerror(mc));
+		xfer_release(p, x);
+		return NULL;
+	}
+	x->active = true;
 	return x;
 }
 

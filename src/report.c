@@ -153,13 +153,10 @@ static void put_json_str_or_null(FILE *f, const char *s)
 
 static void put_iso_time(FILE *f, int64_t wall)
 {
-	time_t s = (time_t)(wall / 1000);
-	struct tm tm;
-	char buf[32];
+	char buf[40];
 
-	gmtime_r(&s, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	fprintf(f, "\"%s.%03dZ\"", buf, (int)(wall % 1000));
+	fmt_iso_time(buf, sizeof(buf), wall);
+	fprintf(f, "\"%s\"", buf);
 }
 
 static void put_iso_time_or_null(FILE *f, int64_t wall)
@@ -289,10 +286,116 @@ static void put_outage_json(FILE *f, const struct event *ev)
 	fputs("}\n", f);
 }
 
+/* ,"name":S,"group":S,"url":S of an event's target; null ones for an
+ * event of no target (or of one a reload took away). */
+static void put_target_fields(FILE *f, const struct model *m, uint32_t id)
+{
+	const struct target *t = id < m->n ? &m->v[id] : NULL;
+	char url[RESULT_URL_LEN];
+
+	if (!t) {
+		fputs(",\"name\":null,\"group\":null,\"url\":null", f);
+		return;
+	}
+	fmt_redact_url(url, sizeof(url), t->conf->url);
+	fputs(",\"name\":", f);
+	put_json_str(f, t->conf->name);
+	fputs(",\"group\":", f);
+	put_json_str(f, t->conf->group);
+	fputs(",\"url\":", f);
+	put_json_str(f, url);
+}
+
+/* {"type":"ack","time":T,"name":S,"group":S,"url":S,"by":S} */
+static void put_ack_json(FILE *f, const struct model *m, const struct event *ev)
+{
+	fputs("{\"type\":\"ack\",\"time\":", f);
+	put_iso_time(f, ev->wall_ms);
+	put_target_fields(f, m, ev->target);
+	fputs(",\"by\":", f);
+	put_json_str(f, ev->reason ? ev->reason : "");
+	fputs("}\n", f);
+}
+
+/* {"type":"silence","time":T,"name":S,...,"phase":"set"|"lifted"|"expired",
+ *  "seconds":N,"until":T (set),"by":S (set, lifted)} */
+static void put_silence_json(FILE *f, const struct model *m, const struct event *ev)
+{
+	static const char *const phases[] = { "set", "lifted", "expired" };
+	unsigned ph = ev->u.silence.phase < 3 ? ev->u.silence.phase : 1;
+
+	fputs("{\"type\":\"silence\",\"time\":", f);
+	put_iso_time(f, ev->wall_ms);
+	put_target_fields(f, m, ev->target);
+	fprintf(f, ",\"phase\":\"%s\"", phases[ph]);
+	if (ph == SILENCE_SET) {
+		fprintf(f, ",\"seconds\":%u,\"until\":", ev->u.silence.secs);
+		put_iso_time(f, ev->wall_ms + (int64_t)ev->u.silence.secs * 1000);
+	}
+	if (ph != SILENCE_EXPIRED) {
+		fputs(",\"by\":", f);
+		put_json_str(f, ev->reason ? ev->reason : "");
+	}
+	fputs("}\n", f);
+}
+
+/* {"type":"maintenance","time":T,"phase":"start"|"end","name":S|null,...,
+ *  "targets":N,"window":S,"until":T (start)} */
+static void put_maint_json(FILE *f, const struct model *m, const struct event *ev)
+{
+	bool start = ev->u.maint.phase == MAINT_START;
+
+	fprintf(f, "{\"type\":\"maintenance\",\"time\":");
+	put_iso_time(f, ev->wall_ms);
+	fprintf(f, ",\"phase\":\"%s\"", start ? "start" : "end");
+	put_target_fields(f, m, ev->target);
+	fprintf(f, ",\"targets\":%u,\"window\":", ev->u.maint.targets);
+	put_json_str(f, ev->reason ? ev->reason : "");
+	if (start) {
+		fputs(",\"until\":", f);
+		put_iso_time(f, ev->wall_ms + (int64_t)ev->u.maint.mins * 60000);
+	}
+	if (ev->u.maint.reload)
+		fputs(",\"reload\":true", f);
+	fputs("}\n", f);
+}
+
+/* {"type":"alert"|"alert_failed","time":T,"alert":S,"kind":"command"|"webhook",
+ *  "name":S|null,...,"transition":S,"old":S,"repeat":B,"outage":N (an
+ *  outage's alert),"ok":B,"detail":S (sent)|"error":S (failed),
+ *  "attempts":N (webhooks),"dropped":true (never started)} */
+static void put_alert_json(FILE *f, const struct model *m, const struct event *ev)
+{
+	char name[80];
+	const char *what = event_alert_name(ev, name, sizeof(name));
+	uint8_t fl = ev->u.alert.flags;
+	bool ok = fl & ALERT_F_OK;
+
+	fprintf(f, "{\"type\":\"%s\",\"time\":", ok ? "alert" : "alert_failed");
+	put_iso_time(f, ev->wall_ms);
+	fputs(",\"alert\":", f);
+	put_json_str(f, name);
+	fprintf(f, ",\"kind\":\"%s\"", fl & ALERT_F_WEBHOOK ? "webhook" : "command");
+	put_target_fields(f, m, ev->target);
+	/* the shape: "target" is the name again, for grep */
+	fputs(",\"target\":", f);
+	put_json_str_or_null(f, ev->target < m->n ? m->v[ev->target].conf->name : NULL);
+	fprintf(f, ",\"transition\":\"%s\",\"old\":\"%s\",\"repeat\":%s",
+		state_name(ev->to), state_name(ev->from), fl & ALERT_F_REPEAT ? "true" : "false");
+	if (fl & ALERT_F_OUTAGE)
+		fprintf(f, ",\"outage\":%u", ev->u.alert.outage);
+	fprintf(f, ",\"ok\":%s,\"%s\":", ok ? "true" : "false", ok ? "detail" : "error");
+	put_json_str(f, what);
+	if (fl & ALERT_F_WEBHOOK)
+		fprintf(f, ",\"attempts\":%u", ev->u.alert.attempts);
+	if (fl & ALERT_F_DROPPED)
+		fputs(",\"dropped\":true", f);
+	fputs("}\n", f);
+}
+
 void report_event_json(FILE *f, const struct model *m, const struct event *ev)
 {
 	const struct target *t;
-	char url[RESULT_URL_LEN];
 
 	/* Each kind gets its own line type; a kind not known here is skipped. */
 	switch (ev->kind) {
@@ -304,21 +407,33 @@ void report_event_json(FILE *f, const struct model *m, const struct event *ev)
 		put_outage_json(f, ev);
 		fflush(f);
 		return;
+	case EV_ACK:
+		put_ack_json(f, m, ev);
+		fflush(f);
+		return;
+	case EV_SILENCE:
+		put_silence_json(f, m, ev);
+		fflush(f);
+		return;
+	case EV_MAINT:
+		put_maint_json(f, m, ev);
+		fflush(f);
+		return;
+	case EV_ALERT:
+		put_alert_json(f, m, ev);
+		fflush(f);
+		return;
 	case EV_STATE:
 		break;
 	default:
 		return;
 	}
+	if (ev->target >= m->n)
+		return;
 	t = &m->v[ev->target];
-	fmt_redact_url(url, sizeof(url), t->conf->url);
 	fputs("{\"type\":\"state\",\"time\":", f);
 	put_iso_time(f, ev->wall_ms);
-	fputs(",\"name\":", f);
-	put_json_str(f, t->conf->name);
-	fputs(",\"group\":", f);
-	put_json_str(f, t->conf->group);
-	fputs(",\"url\":", f);
-	put_json_str(f, url);
+	put_target_fields(f, m, ev->target);
 	fprintf(f, ",\"old\":\"%s\",\"new\":\"%s\"",
 		state_name(ev->from), state_name(ev->to));
 	/* the result that caused the change is the target's last */
@@ -358,8 +473,11 @@ void report_stats_json(FILE *f, const struct engine_stats *s,
 		"\"longest_turn_ms\":%.2f,\"stalls\":%llu,\"checks_voided\":%llu,",
 		s->lag_p50_ms, s->lag_p99_ms, s->lag_max_ms, s->longest_turn_ms,
 		(unsigned long long)s->stalls, (unsigned long long)s->checks_voided);
-	fprintf(f, "\"output_dropped\":%llu,\"peak_rss_kb\":%ld}\n",
-		(unsigned long long)run->output_dropped, run->peak_rss_kb);
+	fprintf(f, "\"output_dropped\":%llu,\"alerts_sent\":%llu,\"alerts_failed\":%llu,"
+		"\"alerts_dropped\":%llu,\"event_log_dropped\":%llu,\"peak_rss_kb\":%ld}\n",
+		(unsigned long long)run->output_dropped, (unsigned long long)run->alerts_sent,
+		(unsigned long long)run->alerts_failed, (unsigned long long)run->alerts_dropped,
+		(unsigned long long)run->event_log_dropped, run->peak_rss_kb);
 	fflush(f);
 }
 
@@ -540,4 +658,22 @@ int report_exit_code(const struct model *m, bool once)
 			degraded = true;
 	}
 	return degraded ? EXIT_DEGRADED : EXIT_UP;
+}
+
+char *report_event_text(const struct model *m, const struct event *ev, size_t *len)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+
+	if (!f)
+		fatal("open_memstream: out of memory");
+	report_event_json(f, m, ev);
+	fclose(f);
+	if (!n) {
+		free(buf);
+		return NULL;
+	}
+	*len = n;
+	return buf;
 }

@@ -65,6 +65,13 @@ void model_init(struct model *m, const struct target_conf *confs, size_t n,
 	m->count[STATE_PENDING] = n;
 }
 
+static void quiet_clear(struct quiet *q)
+{
+	free(q->ack_by);
+	free(q->mute_by);
+	memset(q, 0, sizeof(*q));
+}
+
 /* O(n * (HIST_LEN + TEVENT_LEN) + EVENTLOG_LEN). */
 void model_free(struct model *m)
 {
@@ -75,6 +82,7 @@ void model_free(struct model *m)
 			free(t->hist[k].msg);
 		for (unsigned k = 0; k < TEVENT_LEN; k++)
 			free(t->tev[k].reason);
+		quiet_clear(&t->q);
 	}
 	for (unsigned k = 0; k < EVENTLOG_LEN; k++)
 		free(m->log[k].reason);
@@ -183,6 +191,12 @@ bool model_record(struct model *m, uint32_t i, const struct result *r,
 
 	t->state = to;
 	t->since_mono_ms = now_mono;
+	/* An acknowledgement is of one incident: it ends when DOWN does. */
+	if (from == STATE_DOWN && t->q.ack_wall_ms) {
+		free(t->q.ack_by);
+		t->q.ack_by = NULL;
+		t->q.ack_wall_ms = 0;
+	}
 	m->count[from]--;
 	m->count[to]++;
 	memset(&e, 0, sizeof(e));
@@ -205,6 +219,112 @@ bool model_record(struct model *m, uint32_t i, const struct result *r,
 void model_note(struct model *m, struct event *ev)
 {
 	event_push(m->log, EVENTLOG_LEN, &m->log_head, &m->log_n, ev);
+}
+
+/* A target's own event (ack, silence): the timeline and its ring, like a
+ * state change; *ev gets the copy whose reason is the log's. */
+static void target_note(struct model *m, struct target *t, struct event *e,
+			struct event *ev)
+{
+	event_push(m->log, EVENTLOG_LEN, &m->log_head, &m->log_n, e);
+	if (ev)
+		*ev = *e;
+	e->reason = xstrdup(e->reason);
+	event_push(t->tev, TEVENT_LEN, &t->tev_head, &t->tev_n, e);
+}
+
+static void event_init(struct event *e, uint32_t i, const struct target *t,
+		       enum event_kind kind, int64_t wall, const char *by)
+{
+	memset(e, 0, sizeof(*e));
+	e->wall_ms = wall;
+	e->target = i;
+	e->kind = (uint8_t)kind;
+	e->from = e->to = (uint8_t)t->state;
+	e->cls = (uint8_t)(t->has_last ? t->last.cls : EC_NONE);
+	e->reason = xstrdup(by ? by : "");
+}
+
+bool model_ack(struct model *m, uint32_t i, const char *by, int64_t wall,
+	       struct event *ev)
+{
+	struct target *t;
+	struct event e;
+
+	if (i >= m->n || m->v[i].state != STATE_DOWN || m->v[i].q.ack_wall_ms)
+		return false;
+	t = &m->v[i];
+	t->q.ack_wall_ms = wall > 0 ? wall : 1;
+	free(t->q.ack_by);
+	t->q.ack_by = xstrdup(by ? by : "");
+	event_init(&e, i, t, EV_ACK, wall, by);
+	target_note(m, t, &e, ev);
+	return true;
+}
+
+bool model_silence(struct model *m, uint32_t i, int64_t until_mono,
+		   int64_t until_wall, const char *by, int64_t wall,
+		   struct event *ev)
+{
+	struct target *t;
+	struct event e;
+	int64_t secs = (until_wall - wall + 999) / 1000;
+
+	if (i >= m->n)
+		return false;
+	t = &m->v[i];
+	t->q.mute_until_mono = until_mono;
+	t->q.mute_until_wall = until_wall;
+	free(t->q.mute_by);
+	t->q.mute_by = xstrdup(by ? by : "");
+	event_init(&e, i, t, EV_SILENCE, wall, by);
+	e.u.silence.phase = SILENCE_SET;
+	e.u.silence.secs = (uint32_t)(secs < 0 ? 0 : secs > UINT32_MAX ? UINT32_MAX : secs);
+	target_note(m, t, &e, ev);
+	return true;
+}
+
+bool model_unsilence(struct model *m, uint32_t i, enum silence_phase why,
+		     const char *by, int64_t wall, struct event *ev)
+{
+	struct target *t;
+	struct event e;
+
+	if (i >= m->n || !m->v[i].q.mute_until_mono)
+		return false;
+	t = &m->v[i];
+	t->q.mute_until_mono = t->q.mute_until_wall = 0;
+	free(t->q.mute_by);
+	t->q.mute_by = NULL;
+	event_init(&e, i, t, EV_SILENCE, wall, by);
+	e.u.silence.phase = (uint8_t)why;
+	target_note(m, t, &e, ev);
+	return true;
+}
+
+bool target_silenced(const struct target *t, int64_t now_mono)
+{
+	return t->q.mute_until_mono && now_mono < t->q.mute_until_mono;
+}
+
+bool target_muted(const struct target *t, int64_t now_mono)
+{
+	return target_silenced(t, now_mono) || t->q.maint_until_wall;
+}
+
+const char *event_alert_name(const struct event *ev, char *buf, size_t len)
+{
+	const char *r = ev->reason ? ev->reason : "";
+	const char *sep = strstr(r, ": ");
+	size_t n = sep ? (size_t)(sep - r) : strlen(r);
+
+	if (len) {
+		if (n >= len)
+			n = len - 1;
+		memcpy(buf, r, n);
+		buf[n] = '\0';
+	}
+	return sep ? sep + 2 : "";
 }
 
 const struct hist_entry *target_hist(const struct target *t, unsigned k)
@@ -341,6 +461,11 @@ static void target_move(struct target *t, uint32_t i, struct target *o)
 	memcpy(t->tev, o->tev, sizeof(t->tev));
 	t->tev_head = o->tev_head;
 	t->tev_n = o->tev_n;
+	/* acks and silences survive a reload; maintenance is the new
+	 * config's to say */
+	t->q = o->q;
+	t->q.maint_until_wall = 0;
+	memset(&o->q, 0, sizeof(o->q));
 	for (unsigned k = 0; k < TEVENT_LEN; k++)
 		t->tev[k].target = i;
 	memset(o->hist, 0, sizeof(o->hist));

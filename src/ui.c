@@ -359,6 +359,8 @@ void ui_free(struct ui *ui)
 	}
 	free(ui->rows);
 	free(ui->keys);
+	free(ui->ask_ids);
+	free(ui->act_ids);
 	ui_asked_clear(ui);
 	free(ui);
 }
@@ -619,7 +621,7 @@ static void ui_message_line(struct ui *ui, int y)
 		 ui->nrows, ui->perf.rows_total, ui_filter_name(ui->fkind),
 		 ui_sort_name(ui->sort), ui->reverse ? " (rev)" : "");
 	rw = fmt_width(right);
-	if (ui->mode != MODE_TABLE || COLS < 60 || (ui->msg[0] && !ui->prompt))
+	if (ui->mode != MODE_TABLE || COLS < 60 || (ui->msg[0] && !ui->prompt) || ui->ask)
 		rw = 0;
 	else
 		ui_put_right(ui, y, COLS - rw, rw, ROLE_DIM, right);
@@ -627,6 +629,16 @@ static void ui_message_line(struct ui *ui, int y)
 		x += ui_put(ui, y, 0, 1, ROLE_PROMPT, "/");
 		x += ui_put(ui, y, x, COLS - rw - x - 2, ROLE_PROMPT, ui->filter);
 		ui_put(ui, y, x, 1, ROLE_SELECTION, " ");
+	} else if (ui->ask) {
+		char q[UI_NAME_LEN + 128];
+
+		/* an error about what was typed shows beside the prompt */
+		snprintf(q, sizeof(q), "silence %s for (30m, 1h; 0 lifts): ", ui->ask_what);
+		x += ui_put(ui, y, 0, COLS / 2, ROLE_PROMPT, q);
+		x += ui_put(ui, y, x, 32, ROLE_PROMPT, ui->ask_text);
+		x += ui_put(ui, y, x, 1, ROLE_SELECTION, " ");
+		if (ui->msg[0] && ui->msg_error)
+			ui_put(ui, y, x + 2, COLS - x - 2, ROLE_MESSAGE_ERROR, ui->msg);
 	} else if (ui->msg[0]) {
 		ui_put(ui, y, 0, COLS, ui->msg_error ? ROLE_MESSAGE_ERROR
 						      : ROLE_MESSAGE,
@@ -645,7 +657,7 @@ static int ui_footer(struct ui *ui)
 		return 2;
 	}
 	/* short terminal: one line, the prompt or message before the hints */
-	if (ui->prompt || ui->msg[0])
+	if (ui->prompt || ui->ask || ui->msg[0])
 		ui_message_line(ui, LINES - 1);
 	else
 		ui_hints(ui, LINES - 1);
@@ -738,6 +750,7 @@ void ui_draw(struct ui *ui, const struct ui_view *v, int64_t now)
 		case MODE_DETAIL: ui_detail_draw(ui, v, top, bottom, now); break;
 		case MODE_EVENTS: ui_events_draw(ui, v, top, bottom); break;
 		case MODE_HELP: ui_help_draw(ui, top, bottom); break;
+		case MODE_SILENCES: ui_silences_draw(ui, v, top, bottom, now); break;
 		default: ui_table_draw(ui, v, top, bottom, now); break;
 		}
 	}

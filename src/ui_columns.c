@@ -76,10 +76,13 @@ static int state_rank(enum state s)
  * Numeric keys sort "worst first": slow, failing, recently changed at the
  * top; a missing value sorts last. */
 
+/* In a maintenance window the badge says so, in the colour of the state
+ * underneath (a DOWN in maintenance is still red). */
 static void state_cell(struct ui_cell *c, const struct target *t, int64_t now)
 {
 	(void)now;
-	snprintf(c->text, sizeof(c->text), "%s", ui_state_badge(t->state));
+	snprintf(c->text, sizeof(c->text), "%s",
+		 t->q.maint_until_wall ? "MAINT" : ui_state_badge(t->state));
 	c->role = ui_state_role(t->state);
 	c->badge = true;
 }
@@ -337,6 +340,59 @@ static void since_sort(struct ui_sortkey *k, const struct target *t)
 	k->k = -(double)t->since_mono_ms;
 }
 
+/* "42m", "1h05m", "45s": time left, to the minute once it is minutes. */
+static void left_text(char *dst, size_t len, int64_t ms)
+{
+	int64_t s = ms > 0 ? (ms + 999) / 1000 : 0;
+
+	if (s >= 3600)
+		snprintf(dst, len, "%lldh%02lldm", (long long)(s / 3600),
+			 (long long)((s % 3600 + 59) / 60 % 60));
+	else if (s >= 60)
+		snprintf(dst, len, "%lldm", (long long)((s + 59) / 60));
+	else
+		snprintf(dst, len, "%llds", (long long)s);
+}
+
+bool ui_quiet_text(char *dst, size_t len, const struct target *t, int64_t now_mono,
+		   int64_t now_wall)
+{
+	char left[32], clk[16];
+
+	if (t->q.maint_until_wall) {
+		left_text(left, sizeof(left), t->q.maint_until_wall - now_wall);
+		snprintf(dst, len, "MAINT %s", left);
+	} else if (target_silenced(t, now_mono)) {
+		left_text(left, sizeof(left), t->q.mute_until_mono - now_mono);
+		snprintf(dst, len, "MUTED %s", left);
+	} else if (t->q.ack_wall_ms) {
+		fmt_clock(clk, sizeof(clk), t->q.ack_wall_ms);
+		snprintf(dst, len, "ACK %s %.5s", t->q.ack_by ? t->q.ack_by : "", clk);
+	} else {
+		if (len)
+			dst[0] = '\0';
+		return false;
+	}
+	return true;
+}
+
+/* What the target's alerts are doing: acknowledged (someone is on it),
+ * muted, in maintenance. */
+static void quiet_cell(struct ui_cell *c, const struct target *t, int64_t now)
+{
+	if (!ui_quiet_text(c->text, sizeof(c->text), t, now, wall_ms()))
+		return;
+	c->role = t->q.maint_until_wall ? ROLE_DIM :
+		  target_silenced(t, now) ? ROLE_LATENCY_WARN : ROLE_LATENCY_OK;
+}
+
+/* Shown once some target is acknowledged, muted or in maintenance. */
+static bool quiet_size(const struct ui_fit *f, struct layout_col *fit)
+{
+	(void)fit;
+	return f->quiet;
+}
+
 static void error_cell(struct ui_cell *c, const struct target *t, int64_t now)
 {
 	(void)now;
@@ -390,6 +446,8 @@ const struct ui_column ui_columns[] = {
 	  .desc = true, .cell = fails_cell, .sort = fails_sort },
 	{ "since", "SINCE", { .min = 6, .pref = 6, .prio = 3 }, ALIGN_RIGHT,
 	  .cell = since_cell, .sort = since_sort },
+	{ "alerts", "ALERTS", { .min = 9, .pref = 15, .prio = 3 }, ALIGN_LEFT,
+	  .cell = quiet_cell, .size = quiet_size },
 	{ "error", "ERROR", { .min = 10, .pref = PREF_ERROR, .prio = PRIO_ERROR,
 	  .flex = true }, ALIGN_LEFT, .cell = error_cell },
 };

@@ -601,6 +601,51 @@ static void detail_cert(struct pen *p, const struct result *r)
 	pen_nl(p);
 }
 
+/* Which alerts tell of it, and what keeps them quiet now. */
+static void detail_alerts(struct pen *p, const struct ui_view *v, const struct target *t,
+			  int64_t now)
+{
+	char buf[512], clk[16], left[48];
+	size_t at = 0;
+	bool any = false;
+
+	if (!v->cfg || (!v->cfg->nalerts && !t->q.ack_wall_ms && !t->q.mute_until_mono &&
+			!t->q.maint_until_wall))
+		return;
+	pen_label(p, "Alerts");
+	for (size_t i = 0; i < v->cfg->nalerts && at < sizeof(buf); i++) {
+		if (!(t->conf->alerts & ((uint64_t)1 << i)))
+			continue;
+		at += (size_t)snprintf(buf + at, sizeof(buf) - at, "%s%s", any ? ", " : "",
+				       v->cfg->alerts[i].name);
+		any = true;
+	}
+	if (!any)
+		snprintf(buf, sizeof(buf), "none");
+	pen_put(p, any && !v->alerts_off ? ROLE_NORMAL : ROLE_DIM, buf);
+	if (v->alerts_off && any)
+		pen_put(p, ROLE_DIM, " (off: --no-alerts)");
+	if (t->q.ack_wall_ms) {
+		fmt_clock(clk, sizeof(clk), t->q.ack_wall_ms);
+		snprintf(buf, sizeof(buf), "  acknowledged by %s at %s",
+			 t->q.ack_by ? t->q.ack_by : "?", clk);
+		pen_put(p, ROLE_LATENCY_OK, buf);
+	}
+	if (target_silenced(t, now)) {
+		fmt_clock(clk, sizeof(clk), t->q.mute_until_wall);
+		fmt_duration(left, sizeof(left), t->q.mute_until_mono - now);
+		snprintf(buf, sizeof(buf), "  silenced by %s until %s (%s left)",
+			 t->q.mute_by ? t->q.mute_by : "?", clk, left);
+		pen_put(p, ROLE_LATENCY_WARN, buf);
+	}
+	if (t->q.maint_until_wall) {
+		fmt_clock(clk, sizeof(clk), t->q.maint_until_wall);
+		snprintf(buf, sizeof(buf), "  in maintenance until %s", clk);
+		pen_put(p, ROLE_DIM, buf);
+	}
+	pen_nl(p);
+}
+
 static void detail_last(struct pen *p, const struct target *t)
 {
 	const struct result *r = &t->last;
@@ -867,28 +912,72 @@ static int64_t down_for(event_at at, const void *src, unsigned k,
 	return -1;
 }
 
-/* uptop's own events: "stall 5012 ms  uptop did not run ...", "OUTAGE
- * 300 targets on 3 hosts ...": the whole sentence, broken at blanks onto
- * lines that start under the name column. */
+/* Events other than state changes: uptop's own ("stall 5012 ms  uptop
+ * did not run ...", "OUTAGE  300 targets on 3 hosts ..."), and what
+ * people and alerts did ("ACK  acknowledged by alice", "alert  pager
+ * down: exit status 0"): the whole sentence, broken at blanks onto lines
+ * that start under the name column. */
 static void pen_own_event(struct pen *p, const struct event *e, int indent)
 {
-	char head[48];
+	char head[48], text[RESULT_MSG_LEN + 128], name[80];
 	enum role r = ROLE_LATENCY_WARN;
+	const char *reason = e->reason ? e->reason : "";
 
-	if (e->kind == EV_STALL) {
+	snprintf(text, sizeof(text), "%s", reason);
+	switch (e->kind) {
+	case EV_STALL:
 		snprintf(head, sizeof(head), "stall %u ms", e->u.stall.ms);
-	} else if (e->kind == EV_OUTAGE && e->u.out.phase == OUTAGE_START) {
-		snprintf(head, sizeof(head), "OUTAGE");
-		r = ROLE_OUTAGE;
-	} else if (e->kind == EV_OUTAGE) {
-		snprintf(head, sizeof(head), "outage over");
-		r = ROLE_STATE_UP;
-	} else {
+		break;
+	case EV_OUTAGE:
+		snprintf(head, sizeof(head), e->u.out.phase == OUTAGE_START ? "OUTAGE"
+									 : "outage over");
+		r = e->u.out.phase == OUTAGE_START ? ROLE_OUTAGE : ROLE_STATE_UP;
+		break;
+	case EV_ACK:
+		snprintf(head, sizeof(head), "ACK");
+		snprintf(text, sizeof(text), "acknowledged by %s", reason);
+		r = ROLE_LATENCY_OK;
+		break;
+	case EV_SILENCE:
+		if (e->u.silence.phase == SILENCE_SET) {
+			char dur[32];
+
+			fmt_duration(dur, sizeof(dur), (int64_t)e->u.silence.secs * 1000);
+			snprintf(head, sizeof(head), "MUTED");
+			snprintf(text, sizeof(text), "silenced for %s by %s", dur, reason);
+		} else {
+			snprintf(head, sizeof(head), "unmuted");
+			snprintf(text, sizeof(text), e->u.silence.phase == SILENCE_LIFTED ?
+				 "silence lifted by %s" : "the silence ran out%s", reason);
+			r = ROLE_DIM;
+		}
+		break;
+	case EV_MAINT:
+		snprintf(head, sizeof(head), e->u.maint.phase == MAINT_START ? "MAINT"
+									     : "maint over");
+		snprintf(text, sizeof(text), "%s: %s (%u target%s)",
+			 e->u.maint.phase == MAINT_START ? "window opens, alerts muted"
+							 : "window closes",
+			 reason, e->u.maint.targets, e->u.maint.targets == 1 ? "" : "s");
+		r = ROLE_DIM;
+		break;
+	case EV_ALERT: {
+		const char *what = event_alert_name(e, name, sizeof(name));
+		bool ok = e->u.alert.flags & ALERT_F_OK;
+
+		snprintf(head, sizeof(head), "%s", ok ? "alert" : "ALERT FAILED");
+		snprintf(text, sizeof(text), "%s%s %s: %s", name,
+			 e->u.alert.flags & ALERT_F_REPEAT ? " reminder," : "",
+			 state_name((enum state)e->to), what);
+		r = ok ? ROLE_DIM : ROLE_ERROR;
+		break;
+	}
+	default:
 		snprintf(head, sizeof(head), "event %u", e->kind);
 	}
 	pen_put(p, r, head);
 	p->x += 2;
-	pen_words(p, ROLE_NORMAL, e->reason ? e->reason : "", indent);
+	pen_words(p, ROLE_NORMAL, text, indent);
 }
 
 /* "12:00:01  name  down -> up (down 4m12s)  reason", the from/to in
@@ -966,6 +1055,7 @@ static void detail_draw(struct pen *p, const void *arg)
 	const struct detail_arg *a = arg;
 
 	detail_summary(p, a->t, a->now, a->checking);
+	detail_alerts(p, a->v, a->t, a->now);
 	detail_last(p, a->t);
 	pen_title(p, "Phases of the last check");
 	detail_phases(p, a->t);
@@ -1003,8 +1093,8 @@ static void events_draw(struct pen *p, const void *arg)
 	const struct model *m = arg;
 
 	p->x = 1;
-	pen_put(p, ROLE_TITLE, "Events, newest first: state changes, outages, "
-		"uptop's own stalls");
+	pen_put(p, ROLE_TITLE, "Events, newest first: state changes, outages, alerts, "
+		"acks, silences, maintenance, uptop's own stalls");
 	pen_nl(p);
 	if (!m || !pen_events(p, model_at, m, m->log_n, m)) {
 		p->x = 2;
@@ -1018,6 +1108,86 @@ void ui_events_draw(struct ui *ui, const struct ui_view *v, int y0, int y1)
 	pen_run(ui, y0, y1, &ui->events_scroll, events_draw, v->model);
 }
 
+/* --- silences (M) ---------------------------------------------------- */
+
+uint32_t *ui_silenced(const struct model *m, int64_t now, size_t *n)
+{
+	uint32_t *ids = NULL;
+	size_t cap = 0;
+
+	(void)now;
+	*n = 0;
+	for (size_t i = 0; m && i < m->n; i++) {
+		if (!m->v[i].q.mute_until_mono)
+			continue;
+		ids = xreallocarray_grow(ids, &cap, *n + 1, sizeof(*ids));
+		ids[(*n)++] = (uint32_t)i;
+	}
+	return ids;
+}
+
+struct sil_arg {
+	const struct model *m;
+	const uint32_t *ids;
+	size_t n;
+	int row;
+	int64_t now;
+};
+
+static void silences_list(struct pen *p, const void *arg)
+{
+	const struct sil_arg *a = arg;
+	int w = COLS / 3 > 12 ? COLS / 3 : 12;
+
+	p->x = 1;
+	pen_put(p, ROLE_TITLE, "Silences: still checked and shown, no alerts. u or Enter "
+		"lifts the selected one, U lifts them all");
+	pen_nl(p);
+	for (size_t i = 0; i < a->n; i++) {
+		const struct target *t = &a->m->v[a->ids[i]];
+		char clk[16], left[32], buf[128];
+		bool sel = (int)i == a->row;
+		int y = pen_y(p);
+
+		fmt_clock(clk, sizeof(clk), t->q.mute_until_wall);
+		fmt_duration(left, sizeof(left), t->q.mute_until_mono > a->now ?
+					       t->q.mute_until_mono - a->now : 0);
+		snprintf(buf, sizeof(buf), "until %s  %s left  by %s", clk, left,
+			 t->q.mute_by ? t->q.mute_by : "?");
+		if (sel && y >= 0)
+			ui_fill(p->ui, y, 0, COLS, ROLE_SELECTION);
+		p->x = 2;
+		pen_col(p, sel ? ROLE_SELECTION : ROLE_NORMAL, t->conf->name, w);
+		p->x++;
+		pen_put(p, sel ? ROLE_SELECTION : ROLE_LATENCY_WARN, buf);
+		pen_nl(p);
+	}
+	if (!a->n) {
+		p->x = 2;
+		pen_put(p, ROLE_DIM, "no silences: m silences the selected target (with a "
+			"filter, every shown one)");
+		pen_nl(p);
+	}
+}
+
+void ui_silences_draw(struct ui *ui, const struct ui_view *v, int y0, int y1, int64_t now)
+{
+	struct sil_arg a = { .m = v->model, .now = now };
+	uint32_t *ids = ui_silenced(v->model, now, &a.n);
+	int scroll;
+
+	a.ids = ids;
+	if (ui->sil_row >= (int)a.n)
+		ui->sil_row = a.n ? (int)a.n - 1 : 0;
+	if (ui->sil_row < 0)
+		ui->sil_row = 0;
+	a.row = ui->sil_row;
+	/* the cursor's line on screen: the title, then one line each */
+	scroll = a.row + 2 > y1 - y0 ? a.row + 2 - (y1 - y0) : 0;
+	pen_run(ui, y0, y1, &scroll, silences_list, &a);
+	free(ids);
+}
+
 /* --- help ----------------------------------------------------------- */
 
 static const char *const help_titles[HELP__COUNT] = {
@@ -1025,6 +1195,7 @@ static const char *const help_titles[HELP__COUNT] = {
 	[HELP_VIEWING] = "Viewing",
 	[HELP_FILTER] = "In the filter prompt (the arrows still move)",
 	[HELP_ACTING] = "Acting",
+	[HELP_QUIET] = "Alerts: acknowledge and silence",
 };
 
 struct help_line {

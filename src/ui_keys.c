@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <wchar.h>
 
 #include "config.h"
@@ -194,6 +195,7 @@ static size_t ui_act(struct ui_action *acts, size_t max,
 {
 	if (!max)
 		return 0;
+	memset(&acts[0], 0, sizeof(acts[0]));
 	acts[0].kind = kind;
 	acts[0].target = target;
 	return 1;
@@ -311,6 +313,143 @@ static void key_reverse(struct ui *ui, const struct ui_view *v, long arg)
 	ui->index_stale = true;
 }
 
+/* --- acknowledge and silence ------------------------------------------ */
+
+static bool ui_target_of(const struct ui *ui, const struct ui_view *v, uint32_t *id);
+
+/* The silence prompt takes a duration: letters and digits only. */
+static void ui_ask_add(struct ui *ui, wint_t wc)
+{
+	if (wc > 127 || !((wc >= '0' && wc <= '9') || (wc >= 'a' && wc <= 'z') ||
+			  (wc >= 'A' && wc <= 'Z') || wc == '.'))
+		return;
+	if (ui->ask_len + 1 >= sizeof(ui->ask_text))
+		return;
+	ui->ask_text[ui->ask_len++] = (char)wc;
+	ui->ask_text[ui->ask_len] = '\0';
+}
+
+static void ui_ask_close(struct ui *ui)
+{
+	ui->ask = false;
+	ui->ask_len = 0;
+	ui->ask_text[0] = '\0';
+	free(ui->ask_ids);
+	ui->ask_ids = NULL;
+	ui->ask_n = 0;
+}
+
+/* m: the selected target (the one in the detail view); with a filter or
+ * a view kind active in the table, every target shown. */
+static void key_mute(struct ui *ui, const struct ui_view *v, long arg)
+{
+	uint32_t id;
+
+	(void)arg;
+	ui_ask_close(ui);
+	if (!v->model)
+		return;
+	if (ui->mode == MODE_TABLE && (ui->filter_len || ui->fkind != FILTER_ALL)) {
+		if (!ui->nrows) {
+			ui_message(ui, "no target is shown: nothing to silence", false);
+			return;
+		}
+		ui->ask_ids = xmalloc(ui->nrows * sizeof(*ui->ask_ids));
+		memcpy(ui->ask_ids, ui->rows, ui->nrows * sizeof(*ui->ask_ids));
+		ui->ask_n = ui->nrows;
+		snprintf(ui->ask_what, sizeof(ui->ask_what), "%zu shown target%s", ui->nrows,
+			 ui->nrows == 1 ? "" : "s");
+	} else if (ui_target_of(ui, v, &id)) {
+		ui->ask_ids = xmalloc(sizeof(*ui->ask_ids));
+		ui->ask_ids[0] = id;
+		ui->ask_n = 1;
+		snprintf(ui->ask_what, sizeof(ui->ask_what), "%s", v->model->v[id].conf->name);
+	} else {
+		return;
+	}
+	ui->ask = true;
+	ui->msg[0] = '\0';
+}
+
+static void key_ask_back(struct ui *ui, const struct ui_view *v, long arg)
+{
+	(void)v;
+	(void)arg;
+	if (ui->ask_len)
+		ui->ask_text[--ui->ask_len] = '\0';
+}
+
+static void key_ask_kill(struct ui *ui, const struct ui_view *v, long arg)
+{
+	(void)v;
+	(void)arg;
+	ui->ask_len = 0;
+	ui->ask_text[0] = '\0';
+}
+
+static void key_ask_cancel(struct ui *ui, const struct ui_view *v, long arg)
+{
+	(void)v;
+	(void)arg;
+	ui_ask_close(ui);
+}
+
+/* A silence is an on-call person's word for "I know": a second at least,
+ * a month at most. */
+#define SILENCE_MAX_MS (30LL * 24 * 3600 * 1000)
+
+/* Enter: "1h", "30m", "1h30m" silences; "0" or "off" lifts. */
+static void key_ask_submit(struct ui *ui, const struct ui_view *v, long arg)
+{
+	char err[160], msg[UI_MSG_LEN];
+	int64_t ms = 0;
+	bool lift = strcmp(ui->ask_text, "0") == 0 || strcasecmp(ui->ask_text, "off") == 0;
+
+	(void)v;
+	(void)arg;
+	if (!ui->ask_len) {
+		ui_ask_close(ui);
+		return;
+	}
+	if (!lift && config_parse_duration(ui->ask_text, &ms, err, sizeof(err)) != 0) {
+		ui_message(ui, err, true);
+		return;   /* the prompt stays open to fix it */
+	}
+	if (!lift && (ms < 1000 || ms > SILENCE_MAX_MS)) {
+		ui_message(ui, "a silence lasts from 1s to 720h (0 lifts it)", true);
+		return;
+	}
+	free(ui->act_ids);
+	ui->act_ids = ui->ask_ids;
+	ui->act_n = ui->ask_n;
+	ui->act_kind = lift ? UI_UNSILENCE : UI_SILENCE;
+	ui->act_ms = ms;
+	ui->ask_ids = NULL;
+	ui->ask_n = 0;
+	if (lift)
+		snprintf(msg, sizeof(msg), "silence of %s lifted", ui->ask_what);
+	else
+		snprintf(msg, sizeof(msg), "%s silenced for %s: still checked, no alerts",
+			 ui->ask_what, ui->ask_text);
+	ui_ask_close(ui);
+	ui_message(ui, msg, false);
+}
+
+/* U in the silences view: every silence. */
+static void key_unmute_all(struct ui *ui, const struct ui_view *v, long arg)
+{
+	(void)arg;
+	if (!v->model)
+		return;
+	free(ui->act_ids);
+	ui->act_ids = ui_silenced(v->model, mono_ms(), &ui->act_n);
+	ui->act_kind = UI_UNSILENCE;
+	if (!ui->act_n) {
+		free(ui->act_ids);
+		ui->act_ids = NULL;
+	}
+}
+
 /* --- moving and views ------------------------------------------------- */
 
 #define MOVE_PAGE (1L << 20)     /* arg of key_move: a page */
@@ -325,6 +464,7 @@ static int *ui_scroll_of(struct ui *ui)
 	case MODE_DETAIL: return &ui->detail_scroll;
 	case MODE_EVENTS: return &ui->events_scroll;
 	case MODE_HELP: return &ui->help_scroll;
+	case MODE_SILENCES: return &ui->sil_row;
 	default: return NULL;
 	}
 }
@@ -375,6 +515,8 @@ static void key_view(struct ui *ui, const struct ui_view *v, long arg)
 		ui->help_scroll = 0;
 	else if (arg == MODE_EVENTS)
 		ui->events_scroll = 0;
+	else if (arg == MODE_SILENCES)
+		ui->sil_row = 0;
 }
 
 static void key_detail(struct ui *ui, const struct ui_view *v, long arg)
@@ -401,6 +543,17 @@ static bool ui_target_of(const struct ui *ui, const struct ui_view *v,
 	if (ui->mode == MODE_DETAIL && v->model && ui->detail < v->model->n) {
 		*id = ui->detail;
 		return true;
+	}
+	if (ui->mode == MODE_SILENCES && v->model) {
+		size_t n;
+		uint32_t *ids = ui_silenced(v->model, mono_ms(), &n);
+		bool ok = n > 0;
+
+		if (ok)
+			*id = ids[ui->sil_row < 0 ? 0 : (size_t)ui->sil_row >= n ? n - 1
+										   : (size_t)ui->sil_row];
+		free(ids);
+		return ok;
 	}
 	return false;
 }
@@ -493,6 +646,38 @@ const struct ui_binding ui_bindings[] = {
 	{ .keys = "L", .in = IN_TABLE | IN_VIEWS, .section = HELP_ACTING,
 	  .help = "reload the config file (also SIGUSR1)", .hint = "Reload",
 	  .hint_in = IN_TABLE, .act = UI_RELOAD },
+	{ .keys = "a", .in = IN_TABLE | IN_DETAIL, .section = HELP_QUIET,
+	  .help = "acknowledge the selected DOWN target: no reminders until it "
+		  "recovers", .hint = "Ack", .hint_in = IN_TABLE | IN_DETAIL,
+	  .act = UI_ACK, .on_target = true },
+	{ .keys = "A", .in = IN_TABLE | IN_VIEWS, .section = HELP_QUIET,
+	  .help = "acknowledge every DOWN target", .act = UI_ACK_ALL },
+	{ .keys = "m", .in = IN_TABLE | IN_DETAIL, .section = HELP_QUIET,
+	  .help = "silence the selected target (with a filter: every shown one) "
+		  "for a while: 30m, 1h; 0 lifts", .hint = "Mute",
+	  .hint_in = IN_TABLE | IN_DETAIL, .fn = key_mute },
+	{ .keys = "M", .in = IN_TABLE | IN_VIEWS, .section = HELP_QUIET,
+	  .help = "silences: list them, lift them", .fn = key_view,
+	  .arg = MODE_SILENCES },
+	{ .keys = "u Enter", .in = IN_SILENCES, .section = HELP_QUIET,
+	  .help = "in the silences: lift the selected one", .hint = "Lift",
+	  .hint_in = IN_SILENCES, .act = UI_UNSILENCE, .on_target = true },
+	{ .keys = "U", .in = IN_SILENCES, .section = HELP_QUIET,
+	  .help = "in the silences: lift them all", .hint = "Lift all",
+	  .hint_in = IN_SILENCES, .fn = key_unmute_all, .on_list = true },
+	{ .keys = "Enter", .in = IN_ASK, .section = HELP_QUIET,
+	  .help = "at the silence prompt: silence for what was typed",
+	  .hint = "Silence", .hint_in = IN_ASK, .fn = key_ask_submit,
+	  .on_list = true },
+	{ .keys = "Esc", .in = IN_ASK, .section = HELP_QUIET,
+	  .help = "at the silence prompt: cancel", .hint = "Cancel",
+	  .hint_in = IN_ASK, .fn = key_ask_cancel },
+	{ .keys = "Backspace", .in = IN_ASK, .section = HELP_QUIET,
+	  .help = "at the silence prompt: delete the last character",
+	  .fn = key_ask_back },
+	{ .keys = "Ctrl-U", .in = IN_ASK, .section = HELP_QUIET,
+	  .help = "at the silence prompt: delete everything typed",
+	  .fn = key_ask_kill },
 	{ .keys = "Esc", .in = IN_TABLE, .section = HELP_VIEWING,
 	  .help = "dismiss the message, then clear the filter",
 	  .fn = key_dismiss },
@@ -513,7 +698,7 @@ const struct ui_binding ui_bindings[] = {
 	{ .keys = "q", .in = IN_TABLE, .section = HELP_ACTING, .help = "quit",
 	  .hint = "Quit", .hint_in = IN_TABLE, .act = UI_QUIT, .pin = true },
 	/* Ctrl-C comes as a key only when the terminal sends no SIGINT */
-	{ .keys = "F10 Ctrl-C", .in = IN_ALL, .section = HELP_ACTING,
+	{ .keys = "F10 Ctrl-C", .in = IN_ALL | IN_ASK, .section = HELP_ACTING,
 	  .help = "quit", .hint = "Quit", .hint_in = IN_PROMPT | IN_VIEWS,
 	  .act = UI_QUIT, .pin = true },
 	/* the terminal's SIGTSTP; ncurses suspends and resumes the screen */
@@ -552,7 +737,28 @@ void ui_keys_init(struct ui *ui)
 
 unsigned ui_keys_in(const struct ui *ui)
 {
-	return ui->prompt ? IN_PROMPT : 1u << ui->mode;
+	return ui->prompt ? IN_PROMPT : ui->ask ? IN_ASK : 1u << ui->mode;
+}
+
+/* An action on several targets: the list goes to the caller, who frees
+ * it. */
+static size_t ui_act_list(struct ui *ui, struct ui_action *acts, size_t max)
+{
+	size_t n = 0;
+
+	if (ui->act_n && max) {
+		memset(&acts[0], 0, sizeof(acts[0]));
+		acts[0].kind = ui->act_kind;
+		acts[0].targets = ui->act_ids;
+		acts[0].ntargets = ui->act_n;
+		acts[0].ms = ui->act_ms;
+		ui->act_ids = NULL;
+		n = 1;
+	}
+	free(ui->act_ids);
+	ui->act_ids = NULL;
+	ui->act_n = 0;
+	return n;
 }
 
 static size_t ui_run(struct ui *ui, const struct ui_view *v,
@@ -563,6 +769,8 @@ static size_t ui_run(struct ui *ui, const struct ui_view *v,
 
 	if (b->fn)
 		b->fn(ui, v, b->arg);
+	if (b->on_list)
+		return ui_act_list(ui, acts, max);
 	if (b->act == UI_NONE || (b->on_target && !ui_target_of(ui, v, &id)))
 		return 0;
 	return ui_act(acts, max, b->act, id);
@@ -573,9 +781,13 @@ size_t ui_keys_handle(struct ui *ui, const struct ui_view *v, wint_t key,
 {
 	unsigned in = ui_keys_in(ui);
 
-	/* the prompt is a text field: what prints is typed */
+	/* the prompts are text fields: what prints is typed */
 	if (in == IN_PROMPT && !is_code && key >= 0x20 && key != 127) {
 		ui_filter_add(ui, key);
+		return 0;
+	}
+	if (in == IN_ASK && !is_code && key >= 0x20 && key != 127) {
+		ui_ask_add(ui, key);
 		return 0;
 	}
 	for (size_t i = 0; i < ui->nkeymap; i++) {
@@ -642,13 +854,14 @@ static size_t check_names(const struct ui_binding *b, struct diag *errs)
 				  "\"%.*s\"", b->keys, (int)len, name);
 			n++;
 		}
-		/* the prompt types it: bound nowhere else, it is dead */
+		/* a prompt types it: bound nowhere else, it is dead */
 		for (size_t i = 0; i < nc; i++) {
-			if (b->in != IN_PROMPT || !key_printable(&kc[i]))
+			if ((b->in != IN_PROMPT && b->in != IN_ASK) || !key_printable(&kc[i]))
 				continue;
 			diag_addf(errs, "key table: \"%s\": %.*s is typed in "
-				  "the filter prompt, it cannot be bound there",
-				  b->keys, (int)len, name);
+				  "the %s prompt, it cannot be bound there",
+				  b->keys, (int)len, name,
+				  b->in == IN_PROMPT ? "filter" : "silence");
 			n++;
 		}
 	}
@@ -667,6 +880,8 @@ static size_t check_row(const struct ui_binding *b, struct diag *errs)
 		why = "does nothing";
 	else if (b->on_target && b->act == UI_NONE)
 		why = "on_target without an action";
+	else if (b->on_list && (!b->fn || b->on_target))
+		why = "on_list without a function (or with on_target)";
 	else if (!b->help && !b->help_fn)
 		why = "no help line";
 	else if (b->hint && !b->hint_in)

@@ -82,6 +82,22 @@ struct ui {
 	int name_w, group_w;         /* widest name / group (display cols) */
 	bool any_https, any_dns;     /* the CERT column; CODE wide enough for rcodes */
 
+	/* the silence prompt (m): a duration for these targets */
+	bool ask;
+	char ask_text[32];
+	size_t ask_len;
+	uint32_t *ask_ids;
+	size_t ask_n;
+	char ask_what[UI_NAME_LEN + 32];   /* "shop", "12 shown targets" */
+	/* an action a key's fn chose (on_list bindings) */
+	enum ui_action_kind act_kind;
+	uint32_t *act_ids;
+	size_t act_n;
+	int64_t act_ms;
+	int sil_row;                 /* the silences view's cursor */
+	bool any_quiet;              /* some target acked, muted or in
+				      * maintenance: the ALERTS column shows */
+
 	/* filter and sort */
 	bool prompt;                 /* typing a filter */
 	char filter[UI_FILTER_LEN];
@@ -168,6 +184,10 @@ void ui_asked_clear(struct ui *ui);
 const char *ui_filter_name(enum ui_filter_kind k);
 
 /* ui_columns.c */
+/* What a target's alerts are doing, for a person: "ACK alice 14:02",
+ * "MUTED 42m", "MAINT 1h05m", or "" (and whether it is any of them). */
+bool ui_quiet_text(char *dst, size_t len, const struct target *t, int64_t now_mono,
+		   int64_t now_wall);
 const char *ui_sort_name(size_t col);
 void ui_error_text(char *dst, size_t len, const struct result *r);
 
@@ -183,5 +203,9 @@ void ui_detail_draw(struct ui *ui, const struct ui_view *v, int y0, int y1,
 		    int64_t now);
 void ui_events_draw(struct ui *ui, const struct ui_view *v, int y0, int y1);
 void ui_help_draw(struct ui *ui, int y0, int y1);
+void ui_silences_draw(struct ui *ui, const struct ui_view *v, int y0, int y1,
+		      int64_t now);
+/* The silenced targets in model order (malloc'd; *n of them). */
+uint32_t *ui_silenced(const struct model *m, int64_t now, size_t *n);
 
 #endif

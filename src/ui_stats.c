@@ -1,6 +1,6 @@
 /* ui_stats.c - the header's stats line as pieces (see ui_tables.h): the
- * counts per state, checks/s, uptop's own stalls, in flight, queued,
- * overdue and the loop's lag, and which of them fit a width. No curses:
+ * counts per state, checks/s, alerts sent and failed, uptop's own stalls,
+ * in flight, queued, overdue and the loop's lag, and which of them fit a width. No curses:
  * ui.c draws the pieces, the tests read them. */
 #include "ui_tables.h"
 
@@ -61,6 +61,20 @@ static size_t stats_build(const struct ui_view *v, bool shortn,
 	snprintf(st[n++].text, sizeof(st->text),
 		 v->checks_per_sec < 100 ? "%.1f checks/s" : "%.0f checks/s",
 		 v->checks_per_sec);
+	/* alerts, once one went out; a failed one is news */
+	if (v->alerts_sent || v->alerts_failed || v->alerts_dropped) {
+		uint64_t bad = v->alerts_failed + v->alerts_dropped;
+
+		st[n] = (struct ui_stat){ .lead = "  ", .prio = bad ? 1 : 5,
+					  .role = bad ? ROLE_LATENCY_BAD : ROLE_HEADER };
+		if (bad)
+			snprintf(st[n++].text, sizeof(st->text), "%llu alert%s, %llu failed",
+				 (unsigned long long)v->alerts_sent, v->alerts_sent == 1 ? "" : "s",
+				 (unsigned long long)bad);
+		else
+			snprintf(st[n++].text, sizeof(st->text), "%llu alert%s sent",
+				 (unsigned long long)v->alerts_sent, v->alerts_sent == 1 ? "" : "s");
+	}
 	if (v->stalls) {
 		st[n] = (struct ui_stat){ .lead = "  ", .role = ROLE_LATENCY_WARN,
 					  .prio = 1 };

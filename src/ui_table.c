@@ -102,10 +102,13 @@ static void ui_index_build(struct ui *ui, const struct model *m)
 
 	ui->keys = xreallocarray_grow(ui->keys, &ui->keys_cap, m->n ? m->n : 1,
 				      sizeof(*ui->keys));
+	ui->any_quiet = false;
 	for (size_t i = 0; i < m->n; i++) {
 		const struct target *t = &m->v[i];
 		struct ui_sortkey *key;
 
+		ui->any_quiet |= t->q.ack_wall_ms || t->q.mute_until_mono ||
+				 t->q.maint_until_wall;
 		if (!ui_match(ui, t))
 			continue;
 		key = &ui->keys[k++];
@@ -324,6 +327,7 @@ void ui_fit_of(const struct ui *ui, struct ui_fit *f)
 	f->group_w = ui->group_w;
 	f->any_https = ui->any_https;
 	f->any_dns = ui->any_dns;
+	f->quiet = ui->any_quiet;
 	f->sort = ui->sort;
 }
 

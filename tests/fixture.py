@@ -53,6 +53,10 @@ unless named; numbers are parsed leniently ("/delay/0.25s" is 0.25 s):
                  any status, body, content type and headers
   /count         how many /count requests so far (this one included)
   /__conns       connections accepted so far, every listener (keep-alive)
+  /record/ANY?status=N&fail=K   a webhook receiver: keeps the request
+                 (time, method, path, headers, body); answers N (default 200),
+                 and 500 to the first K requests to that path
+  /__records     JSON list of the kept requests, oldest first
   /__stats       JSON hits per path, query stripped, /__stats not counted
   anything else  404 "not found"
 
@@ -76,6 +80,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import time
 import traceback
 import urllib.parse
 import zlib
@@ -105,11 +110,12 @@ class State:
         self.hits = Counter()
         self.count = 0
         self.conns = 0
+        self.records = []
         self.unique = 0
         self.all_status = None
 
     def record(self, path):
-        if path != "/__stats":
+        if path not in ("/__stats", "/__records"):
             self.hits[path] += 1
 
 
@@ -130,6 +136,8 @@ class Request:
     target: str
     version: str
     headers: dict           # lower-case name -> last value
+    raw_headers: list = None    # [(name, value)] as sent
+    body: bytes = b""       # the first MAX_KEEP bytes of the request body
 
     @property
     def path(self):
@@ -161,7 +169,7 @@ def parse_head(head):
     parts = lines[0].split(" ")
     if len(parts) != 3 or not parts[2].startswith("HTTP/"):
         raise BadRequest(400)
-    headers = {}
+    headers, raw = {}, []
     for line in lines[1:]:
         if not line:
             continue
@@ -169,18 +177,25 @@ def parse_head(head):
         if not sep:
             raise BadRequest(400)
         headers[name.strip().lower()] = value.strip()
-    return Request(parts[0], parts[1], parts[2], headers)
+        raw.append((name.strip(), value.strip()))
+    return Request(parts[0], parts[1], parts[2], headers, raw)
 
 
-async def discard(reader, n):
+MAX_KEEP = 1 << 20          # request body bytes kept (for /record)
+
+
+async def discard(reader, n, keep=None):
+    """Reads n bytes; the first MAX_KEEP go into keep (a bytearray) if given."""
     while n > 0:
         data = await reader.read(min(n, STREAM_CHUNK))
         if not data:
             raise asyncio.IncompleteReadError(b"", n)
+        if keep is not None and len(keep) < MAX_KEEP:
+            keep += data[:MAX_KEEP - len(keep)]
         n -= len(data)
 
 
-async def discard_chunked(reader):
+async def discard_chunked(reader, keep=None):
     while True:
         line = await reader.readuntil(b"\r\n")
         try:
@@ -189,7 +204,8 @@ async def discard_chunked(reader):
             raise BadRequest(400) from None
         if size == 0:
             break
-        await discard(reader, size + 2)
+        await discard(reader, size, keep)
+        await discard(reader, 2)
     while await reader.readuntil(b"\r\n") != b"\r\n":   # trailers
         pass
 
@@ -208,10 +224,12 @@ async def read_request(c):
     req = parse_head(head[:-4])
     if req.headers.get("expect", "").lower() == "100-continue":
         await send(c, b"HTTP/1.1 100 Continue\r\n\r\n")
+    keep = bytearray()
     if "chunked" in req.headers.get("transfer-encoding", "").lower():
-        await discard_chunked(c.reader)
+        await discard_chunked(c.reader, keep)
     else:
-        await discard(c.reader, int(number(req.headers.get("content-length"), 0)))
+        await discard(c.reader, int(number(req.headers.get("content-length"), 0)), keep)
+    req.body = bytes(keep)
     return req
 
 
@@ -581,6 +599,22 @@ async def h_count(c, req, args):
 
 async def h_conns(c, req, args):
     return await respond(c, req, 200, str(STATE.conns))
+async def h_record(c, req, args):
+    q = req.query
+    STATE.records.append({"time": time.time(), "method": req.method, "path": req.path,
+                          "query": q,
+                          "headers": req.raw_headers,
+                          "body": req.body.decode("utf-8", "surrogateescape")})
+    seen = sum(1 for r in STATE.records if r["path"] == req.path)
+    if seen <= int(number(q.get("fail"), 0)):
+        return await respond(c, req, 500, "failing on purpose")
+    status = min(max(int(number(q.get("status"), 200)), 100), 999)
+    return await respond(c, req, status, "" if has_no_body(status) else f"recorded {seen}")
+
+
+async def h_records(c, req, args):
+    return await respond(c, req, 200, json.dumps(STATE.records),
+                         [("Content-Type", "application/json"), ("Cache-Control", "no-store")])
 
 
 async def h_stats(c, req, args):
@@ -600,6 +634,7 @@ ROUTES = {
     "hugeheader": h_hugeheader, "manyheaders": h_manyheaders,
     "gzipbomb": h_gzipbomb, "hostile": h_hostile, "hostile-status": h_hostile_status,
     "count": h_count, "__stats": h_stats, "__conns": h_conns, "json": h_json, "respond": h_respond,
+    "record": h_record, "__records": h_records,
     "method": h_method,
 }
 

@@ -349,6 +349,11 @@ class Fixture:
     def hits(self, path):
         return self.stats().get(path, 0)
 
+    def records(self):
+        """The requests /record/... kept, oldest first: dicts of method,
+        path, query, headers ([name, value] pairs as sent) and body."""
+        return json.loads(self.get("/__records")[1])
+
 
 def raise_fd_limit():
     """Soft RLIMIT_NOFILE up to the hard limit, for tests that open many sockets."""

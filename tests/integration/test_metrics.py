@@ -284,6 +284,41 @@ settings:
         p.stop()
 
 
+def test_alerts(t, fx, tmp):
+    """uptop_alerts_total counts what alerts did: one command that works,
+    one that exits 1; --no-alerts sends none and counts none."""
+    port = free_port()
+    cfg = write_config(tmp, f"""
+alerts:
+  - {{name: works, command: ["/bin/true"]}}
+  - {{name: fails, command: ["/bin/false"]}}
+targets:
+  - {{name: down, url: "{fx.url('/status/503')}"}}
+settings:
+  alert_wait: 0s
+""", name="alerts.yaml")
+
+    def counts():
+        try:
+            return samples(scrape_text(port)[2], "uptop_alerts_total")
+        except OSError:
+            return {}       # not listening yet
+
+    p = Running(["--headless", "-c", cfg, "--metrics", f":{port}"])
+    try:
+        want = {'{result="sent"}': 1.0, '{result="failed"}': 1.0, '{result="dropped"}': 0.0}
+        t.ok(wait_until(lambda: counts() == want, timeout=30),
+             "uptop_alerts_total: the down's two alerts, one sent and one failed", counts())
+    finally:
+        p.stop()
+    p = Running(["--headless", "--no-alerts", "-c", cfg, "--metrics", f":{port}"])
+    try:
+        t.ok(all_checked(port, 1), "--no-alerts: the target checked")
+        t.eq(set(counts().values()), {0.0}, "--no-alerts: uptop_alerts_total all 0")
+    finally:
+        p.stop()
+
+
 def test_reload(t, fx, tmp):
     """A reload during a scrape cuts it (the body never ends cleanly), and
     the next scrape shows the new config: never half of each."""
@@ -404,6 +439,7 @@ def main(t):
             test_url_list(t, fx)
             test_http(t, fx)
             test_errors(t, fx, tmp)
+            test_alerts(t, fx, tmp)
             test_reload(t, fx, tmp)
         with Fixture(tls=False) as fx:
             if os.environ.get("UPTOP_SANITIZED"):

@@ -1,6 +1,7 @@
 /* test_layout.c - the live table's column layout at 20..200 columns (the
  * UI's own column table), and the phase bar split. Pure: no terminal
  * needed. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,23 +14,35 @@
 static struct layout_col cols[MAXC];
 static struct layout_slot slot[MAXC];
 static int ncols;
+/* The table's column c is ui_columns[map[c]], and ui_columns[i] is the
+ * table's column inv[i]: the ALERTS column shows only once some target
+ * is acknowledged, muted or in maintenance. */
+static int map[MAXC], inv[MAXC];
 
 /* The columns these tests name, found by key in the UI's table. */
 static int COL_STATE, COL_NAME, COL_GROUP, COL_CODE, COL_LATENCY, COL_P95,
-	COL_SPARK, COL_UPTIME, COL_CERT, COL_FAILS, COL_SINCE, COL_ERROR;
+	COL_SPARK, COL_UPTIME, COL_CERT, COL_FAILS, COL_SINCE, COL_ERROR, COL_ALERTS;
 
 static int col(const char *key)
 {
 	for (int c = 0; c < ncols; c++)
-		if (strcmp(ui_columns[c].key, key) == 0)
+		if (strcmp(ui_columns[map[c]].key, key) == 0)
 			return c;
 	printf("# no column \"%s\"\n", key);
 	return MAXC - 1;     /* never shown: the checks on it fail */
 }
 
-static void columns_find(void)
+static void columns_find(bool alerts)
 {
-	ncols = (int)ui_ncolumns;
+	ncols = 0;
+	for (size_t i = 0; i < ui_ncolumns; i++) {
+		inv[i] = MAXC - 1;
+		if (alerts || strcmp(ui_columns[i].key, "alerts") != 0) {
+			inv[i] = ncols;
+			map[ncols++] = (int)i;
+		}
+	}
+	COL_ALERTS = alerts ? col("alerts") : MAXC - 1;
 	COL_STATE = col("state");
 	COL_NAME = col("name");
 	COL_GROUP = col("group");
@@ -48,7 +61,7 @@ static void columns_find(void)
 static void table_init(int name_max)
 {
 	for (int c = 0; c < ncols; c++)
-		cols[c] = ui_columns[c].fit;
+		cols[c] = ui_columns[map[c]].fit;
 	cols[COL_NAME].max = name_max;
 }
 
@@ -141,14 +154,14 @@ static void test_widths(void)
 	check_sane(120);
 	for (int c = 0; c < ncols; c++)
 		if (c != COL_GROUP && c != COL_CERT)
-			OK(shown(c), "120: column %s shown", ui_columns[c].title);
+			OK(shown(c), "120: column %s shown", ui_columns[map[c]].title);
 	OK(!shown(COL_GROUP), "120: group waits for the whole name");
 	OK(!shown(COL_CERT), "120: CERT (least important) waits");
 	IS_INT(slot[COL_NAME].w, 24, "120: name as wide as the longest name");
 	fit(140);
 	check_sane(140);
 	for (int c = 0; c < ncols; c++)
-		OK(shown(c) || c == COL_CERT, "140: column %s shown", ui_columns[c].title);
+		OK(shown(c) || c == COL_CERT, "140: column %s shown", ui_columns[map[c]].title);
 	IS_INT(slot[COL_SPARK].w, 20, "140: the sparkline at its full 20 checks");
 	fit(160);
 	check_sane(160);
@@ -267,7 +280,8 @@ static void test_bar(void)
  * wide, groups up to 12, sorted by column `sort`. */
 static size_t ui_fit(int width, size_t sort, size_t *ids)
 {
-	struct ui_fit f = { .name_w = 24, .group_w = 12, .sort = sort, .any_https = true };
+	struct ui_fit f = { .name_w = 24, .group_w = 12, .sort = sort, .any_https = true,
+			    .quiet = COL_ALERTS != MAXC - 1 };
 	struct layout_col rules[MAXC];
 	struct layout_slot s[MAXC];
 	size_t n = ui_columns_rules(&f, ids, rules), shown;
@@ -276,8 +290,8 @@ static size_t ui_fit(int width, size_t sort, size_t *ids)
 	for (int c = 0; c < ncols; c++)
 		slot[c] = (struct layout_slot){ 0, 0 };
 	for (size_t i = 0; i < n; i++) {
-		slot[ids[i]] = s[i];
-		cols[ids[i]] = rules[i];
+		slot[inv[ids[i]]] = s[i];
+		cols[inv[ids[i]]] = rules[i];
 	}
 	return shown;
 }
@@ -307,7 +321,7 @@ static void test_small_terminals(void)
 				       ui_columns[sort].key, slot[COL_ERROR].w);
 				err30 = 0;
 			}
-			if (!shown((int)sort)) {
+			if (!shown(inv[sort])) {
 				printf("# %d columns: sort column %s hidden\n",
 				       widths[w], ui_columns[sort].key);
 				sorted = 0;
@@ -335,14 +349,41 @@ static void test_small_terminals(void)
 	   "80, sort state: name, code, latency, sparkline, since beside the error");
 }
 
+/* With some target quiet: ALERTS joins where there is room, never at
+ * the expense of state, name or the error's 30 columns. */
+static void test_alerts_column(void)
+{
+	size_t ids[MAXC];
+
+	columns_find(true);
+	table_init(24);
+	fit(80);
+	check_sane(80);
+	OK(shown(COL_STATE) && shown(COL_NAME) && shown(COL_ERROR), "80 with ALERTS: the essentials");
+	fit(120);
+	check_sane(120);
+	OK(shown(COL_ALERTS) && shown(COL_ERROR), "120: ALERTS and the error shown");
+	test_every_width();
+	ui_fit(80, 0, ids);
+	OK(sane(80) && slot[COL_ERROR].w >= 30,
+	   "80 with ALERTS, the UI's rules: the error keeps >= 30 columns (%d)", slot[COL_ERROR].w);
+	ui_fit(140, 0, ids);
+	OK(sane(140) && shown(COL_ALERTS), "140 with ALERTS, the UI's rules: ALERTS shown");
+	columns_find(false);
+	ui_fit(200, 0, ids);
+	OK(!shown(COL_ALERTS),
+	   "nothing quiet: no ALERTS column, even at 200");
+}
+
 int main(void)
 {
-	columns_find();
+	columns_find(false);
 	test_widths();
 	test_every_width();
 	test_small_terminals();
 	test_tiny();
 	test_full();
 	test_bar();
+	test_alerts_column();
 	return tap_done();
 }

@@ -160,6 +160,10 @@ static void test_values(const char *t)
 	LINE(t, "uptop_in_flight 3", "in flight");
 	LINE(t, "uptop_queued 11", "queued");
 	LINE(t, "uptop_outage_active 0", "no outage");
+	LINE(t, "# TYPE uptop_alerts_total counter", "alerts_total is a counter");
+	LINE(t, "uptop_alerts_total{result=\"sent\"} 5", "alerts sent");
+	LINE(t, "uptop_alerts_total{result=\"failed\"} 2", "alerts failed");
+	LINE(t, "uptop_alerts_total{result=\"dropped\"} 1", "alerts dropped");
 	LINE(t, "uptop_build_info{version=\"" UPTOP_VERSION "\"} 1", "build info");
 }
 
@@ -283,7 +287,8 @@ int main(void)
 	static const size_t chunks[] = { 1, 7, 100, 333, 4096, 1 << 20 };
 	struct metrics_global g = { .lag_q = { 0.001, 0.005, 0.0125 }, .lag_sum_s = 3.5,
 				    .lag_count = 1000, .overdue = 7, .in_flight = 3,
-				    .queued = 11 };
+				    .queued = 11, .alerts_sent = 5, .alerts_failed = 2,
+				    .alerts_dropped = 1 };
 	struct model m;
 	char *whole;
 
