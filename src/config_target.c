@@ -155,14 +155,18 @@ static bool url_check(const char *url, bool *password, enum url_scheme *scheme, 
 bool config_url_check(const char *url, bool *password, char *why, size_t len)
 {
 	enum url_scheme scheme;
+	const char *sep = strstr(url, "://");
 
+	if (sep && is_scheme(url, (size_t)(sep - url)) && strncasecmp(url, "http", 4) != 0) {
+		snprintf(why, len, "only http and https URLs are supported, not %.*s",
+			 (int)(sep - url), url);
+		return false;
+	}
 	if (!url_check(url, password, &scheme, why, len))
 		return false;
-	if (scheme == URL_HTTP)
-		return true;
-	snprintf(why, len, scheme == URL_BARE ? NO_SCHEME :
-		 "only http and https URLs are supported here, not tcp");
-	return false;
+	if (scheme == URL_BARE)
+		snprintf(why, len, NO_SCHEME);
+	return scheme == URL_HTTP;
 }
 
 bool tconf_url(struct loader *L, const struct ckey *k, void *obj, const struct ynode *n)
