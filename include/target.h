@@ -177,10 +177,10 @@ void model_adopt(struct model *m, struct model *old);
  * may be NULL.
  *
  * The rules: an answer (EC_NONE, EC_SLOW, EC_CERT_EXPIRY) makes the target
- * up (degraded when slow or its certificate expires soon), except that a down target needs successes_before_up answers
- * in a row; any other class adds a consecutive failure and makes it down
- * at failures_before_down, confirming before that. A target is pending
- * only until its first result. */
+ * up (degraded when slow or its certificate expires soon), except that a
+ * down target needs successes_before_up answers in a row; any other class
+ * adds a consecutive failure and makes it down at failures_before_down,
+ * confirming before that. A target is pending only until its first result. */
 bool model_record(struct model *m, uint32_t i, const struct result *r,
 		  int64_t now_mono, struct event *ev);
 

@@ -117,7 +117,8 @@ static void ctx_target(struct alert *a, uint32_t id, int from, int to, bool repe
 	c->outage = s->outage;
 	c->repeat = repeat;
 	c->resolved = to == STATE_UP || (to == STATE_DEGRADED && from == STATE_DOWN);
-	fmt_duration(dur, sizeof(dur), c->time_wall > s->since_wall ? c->time_wall - s->since_wall : 0);
+	fmt_duration(dur, sizeof(dur),
+		     c->time_wall > s->since_wall ? c->time_wall - s->since_wall : 0);
 	if (c->resolved)
 		snprintf(tx->desc, sizeof(tx->desc), "%s is %s again after %s", c->name,
 			 to == STATE_UP ? "up" : "answering (degraded)", dur);

@@ -226,7 +226,8 @@ static int read_file(const char *path, char **out, size_t *outlen, struct diag *
 	}
 	if (S_ISREG(st.st_mode) && st.st_size > YAMLDOC_MAX_BYTES) {
 		diag_addf(errs, "%s:1:1: the file is too large (%.1f MiB; the limit is %d MiB)",
-			  path, (double)st.st_size / (1024 * 1024), YAMLDOC_MAX_BYTES / (1024 * 1024));
+			  path, (double)st.st_size / (1024 * 1024),
+			  YAMLDOC_MAX_BYTES / (1024 * 1024));
 		goto fail;
 	}
 	for (;;) {

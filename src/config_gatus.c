@@ -67,7 +67,8 @@ static const struct ckey ui_rows[] = {
 
 static const struct ktable keys_client = { "client: of a Gatus endpoint", client_rows,
 					   ARRAY_LEN(client_rows), "in client",
-					   "it belongs under 'client:' of a Gatus endpoint", false };
+					   "it belongs under 'client:' of a Gatus endpoint",
+					   false };
 static const struct ktable keys_dns = { "dns: of a Gatus endpoint", dns_rows, ARRAY_LEN(dns_rows),
 					"in dns", "it belongs under 'dns:' of a Gatus endpoint",
 					false };

@@ -294,7 +294,8 @@ int config_parse_duration(const char *s, int64_t *ms, char *err, size_t errlen)
 		if (*p == '.') {
 			p++;
 			if (!read_digits(&p, &frac, &nf) || nf == 0 || nf > 9)
-				return dur_fail(err, errlen, "bad duration %s: bad decimal part", q);
+				return dur_fail(err, errlen,
+						"bad duration %s: bad decimal part", q);
 			for (int i = 0; i < nf; i++)
 				den *= 10;
 		}
@@ -324,7 +325,8 @@ int config_parse_duration(const char *s, int64_t *ms, char *err, size_t errlen)
 		v = whole * units[ui].ms;
 		/* frac < 10^9 and a unit <= 3.6e6 ms: the product fits */
 		if ((frac * units[ui].ms) % den)
-			return dur_fail(err, errlen, "bad duration %s: finer than a millisecond", q);
+			return dur_fail(err, errlen,
+					"bad duration %s: finer than a millisecond", q);
 		v += frac * units[ui].ms / den;
 		if (v > INT64_MAX - total)
 			return dur_fail(err, errlen, "bad duration %s: too long", q);
@@ -496,7 +498,8 @@ char *key_expand(struct loader *L, const struct ynode *n, const char *key, bool 
 		}
 		close = memchr(s + i + 2, '}', n->len - i - 2);
 		if (!close) {
-			loader_err(L, n, "%s: unterminated '${' (write '$$' for a literal '$')", key);
+			loader_err(L, n, "%s: unterminated '${' (write '$$' for a literal '$')",
+				   key);
 			ok = false;
 			break;
 		}

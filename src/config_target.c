@@ -343,8 +343,8 @@ bool tconf_kind(struct target_conf *t, enum kind_at *at, char *why, size_t len)
 	fam = literal_family(host);
 	if (fam && t->ip_version != IPV_ANY && fam != (t->ip_version == IPV_4 ? 4 : 6)) {
 		*at = KIND_AT_IP_VERSION;
-		snprintf(why, len, "ip_version %d: %s is an IPv%d address", t->ip_version == IPV_4 ? 4 : 6,
-			 host, fam);
+		snprintf(why, len, "ip_version %d: %s is an IPv%d address",
+			 t->ip_version == IPV_4 ? 4 : 6, host, fam);
 	}
 	if (host != t->host)
 		free(host);
@@ -728,7 +728,8 @@ bool tconf_conditions(struct loader *L, const struct ckey *k, void *obj, const s
 			loader_err(L, items[i], "condition %s: %s", yquote(s, items[i]->len), err);
 			ok = false;
 		} else if (warn[0]) {
-			loader_warn(L, items[i], "condition %s: %s", yquote(s, items[i]->len), warn);
+			loader_warn(L, items[i], "condition %s: %s", yquote(s, items[i]->len),
+				    warn);
 		}
 	}
 	if (!ok) {
@@ -781,8 +782,9 @@ bool tconf_regex(struct loader *L, const struct ckey *k, void *obj, const struct
 
 void tconf_regex_copy(const struct ckey *k, void *dst, const void *src)
 {
-	*regex_field(k, dst) =
-		cond_regex_ref(*(struct cond_regex *const *)(const void *)((const char *)src + k->off));
+	const void *at = (const char *)src + k->off;
+
+	*regex_field(k, dst) = cond_regex_ref(*(struct cond_regex *const *)at);
 }
 
 void tconf_regex_clear(const struct ckey *k, void *obj)

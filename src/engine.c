@@ -493,7 +493,8 @@ static bool addrs_of_family(const char *addrs, int family, char *out, size_t len
 		size_t n = strcspn(p, ",");
 
 		if ((p[0] == '[') == (family == 6) && at + n + 2 <= len) {
-			at += (size_t)snprintf(out + at, len - at, "%s%.*s", at ? "," : "", (int)n, p);
+			at += (size_t)snprintf(out + at, len - at, "%s%.*s", at ? "," : "",
+					       (int)n, p);
 		}
 		p += n;
 		if (*p == ',')
@@ -528,8 +529,8 @@ static void on_resolved(const struct resolve_answer *a, void *arg)
 		char only[RESOLVE_ADDRS_LEN], msg[RESULT_MSG_LEN];
 
 		if (!addrs_of_family(a->addrs, ipv, only, sizeof(only))) {
-			snprintf(msg, sizeof(msg), "'%.100s' has no IPv%d address (ip_version: %d); "
-				 "it has %.80s", c->host, ipv, ipv, a->addrs);
+			snprintf(msg, sizeof(msg), "'%.100s' has no IPv%d address "
+				 "(ip_version: %d); it has %.80s", c->host, ipv, ipv, a->addrs);
 			check_fail(c, EC_DNS, msg, NULL);
 			return;
 		}

@@ -446,7 +446,8 @@ bool go_parse_duration(const char *s, size_t len, int64_t *ns)
 		if (i == u)
 			return false;
 		for (size_t k = 0; k < ARRAY_LEN(dunits); k++)
-			if (strlen(dunits[k].name) == i - u && memcmp(dunits[k].name, s + u, i - u) == 0)
+			if (strlen(dunits[k].name) == i - u &&
+			    memcmp(dunits[k].name, s + u, i - u) == 0)
 				unit = dunits[k].ns;
 		if (!unit)
 			return false;
@@ -520,7 +521,8 @@ size_t go_gatus_duration(int64_t ms, char *buf, size_t len)
 		n = snprintf(tmp, sizeof(tmp), "%s%llum%llus", d < 0 ? "-" : "",
 			     (unsigned long long)min, (unsigned long long)sec);
 	else
-		n = snprintf(tmp, sizeof(tmp), "%s%llus", d < 0 ? "-" : "", (unsigned long long)sec);
+		n = snprintf(tmp, sizeof(tmp), "%s%llus", d < 0 ? "-" : "",
+			     (unsigned long long)sec);
 	/* Gatus trims "0s", then "0m" (so "10s" becomes "1": kept as Gatus). */
 	if (n >= 2 && memcmp(tmp + n - 2, "0s", 2) == 0) {
 		n -= 2;

@@ -128,8 +128,8 @@ static void add_list(struct maint_plan *p, uint32_t owner, const struct maint_li
 		     int64_t now_wall, size_t *kcap)
 {
 	for (size_t i = 0; i < l->n; i++)
-		p->v[p->n++] = (struct entry){ owner, &l->v[i], key_get(p, &l->v[i], now_wall, kcap),
-					       false, 0 };
+		p->v[p->n++] = (struct entry){ owner, &l->v[i],
+					       key_get(p, &l->v[i], now_wall, kcap), false, 0 };
 }
 
 struct maint_plan *maint_plan_new(const struct config *cfg, int64_t now_wall)
@@ -323,7 +323,8 @@ void maint_window_text(const struct maint_window *w, char *buf, size_t len)
 	if (m < 60)
 		snprintf(dur, sizeof(dur), "%lldm", (long long)m);
 	else if (m % 60)
-		snprintf(dur, sizeof(dur), "%lldh%02lldm", (long long)(m / 60), (long long)(m % 60));
+		snprintf(dur, sizeof(dur), "%lldh%02lldm", (long long)(m / 60),
+			 (long long)(m % 60));
 	else
 		snprintf(dur, sizeof(dur), "%lldh", (long long)(m / 60));
 	snprintf(buf, len, "%02d:%02d for %s %s (%s)%s", w->start_min / 60, w->start_min % 60,

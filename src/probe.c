@@ -343,7 +343,8 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
 
 		if (len > k && data[k] == ':' && strncasecmp(data, x->want[i], k) == 0 &&
 		    x->hdrs_len + len + 2 <= HEADERS_MAX) {
-			x->hdrs = xreallocarray_grow(x->hdrs, &x->hdrs_cap, x->hdrs_len + len + 2, 1);
+			x->hdrs = xreallocarray_grow(x->hdrs, &x->hdrs_cap,
+						     x->hdrs_len + len + 2, 1);
 			memcpy(x->hdrs + x->hdrs_len, data, len);
 			x->hdrs_len += len;
 			x->hdrs[x->hdrs_len++] = '\n';
@@ -726,9 +727,9 @@ static void http_finish(struct probe *p, struct xfer *x, CURLcode rc)
 	hr.ms = r.t.total_ms;
 	snprintf(hr.msg, sizeof(hr.msg), "%s", r.msg);
 	if (x->body_len)
-		snprintf(hr.body, sizeof(hr.body), "%.*s", (int)(x->body_len < PROBE_HTTP_BODY_KEEP ?
-								x->body_len : PROBE_HTTP_BODY_KEEP),
-			 x->body);
+		snprintf(hr.body, sizeof(hr.body), "%.*s",
+			 (int)(x->body_len < PROBE_HTTP_BODY_KEEP ?
+			       x->body_len : PROBE_HTTP_BODY_KEEP), x->body);
 	if (rc != CURLE_OK && log_enabled())
 		log_failure(x, rc, &r);
 	curl_multi_remove_handle(p->multi, x->easy);

@@ -190,7 +190,8 @@ static void put_cert(FILE *f, const struct target *t)
 	const struct result *r = &t->last;
 
 	fputs(",\"cert_not_after\":", f);
-	put_iso_time_or_null(f, t->has_last && r->cert_not_after_ms > 0 ? r->cert_not_after_ms : -1);
+	put_iso_time_or_null(f, t->has_last && r->cert_not_after_ms > 0 ?
+			     r->cert_not_after_ms : -1);
 	if (t->has_last && r->cert_not_after_ms > 0)
 		fprintf(f, ",\"cert_days_left\":%.2f",
 			(double)(r->cert_not_after_ms - r->start_wall_ms - (int64_t)r->t.total_ms) /

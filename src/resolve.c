@@ -666,7 +666,8 @@ static const char *server_parse(const char *s, struct ares_addr_port_node *n)
 	} else {
 		for (size_t i = 0; i < len; i++)
 			if (isalpha((unsigned char)ip[i]) && !isxdigit((unsigned char)ip[i]))
-				return "is a name, not an IP address (a DNS server is given by address)";
+				return "is a name, not an IP address "
+				       "(a DNS server is given by address)";
 		return "is not an IPv4 or IPv6 address";
 	}
 	if (port) {
@@ -1128,7 +1129,8 @@ static void on_query(void *arg, int status, int timeouts, unsigned char *abuf, i
 			a.body_len = blen;
 		} else {
 			a.malformed = true;
-			snprintf(a.err, sizeof(a.err), "malformed DNS answer from %s", w->qsrv->name);
+			snprintf(a.err, sizeof(a.err), "malformed DNS answer from %s",
+				 w->qsrv->name);
 			snprintf(a.detail, sizeof(a.detail), "%d bytes that do not parse", alen);
 		}
 	} else {

@@ -184,15 +184,20 @@ static const struct {
 	const char *needle;
 	const char *msg;
 } tls_reasons[] = {
-	{ "wrong version number", "the server does not speak TLS on this port (wrong version number)" },
-	{ "packet length too long", "the server does not speak TLS on this port (packet length too long)" },
+	{ "wrong version number",
+	  "the server does not speak TLS on this port (wrong version number)" },
+	{ "packet length too long",
+	  "the server does not speak TLS on this port (packet length too long)" },
 	{ "SSL_ERROR_SYSCALL", "connection closed during the TLS handshake" },
 	{ "unexpected eof", "connection closed during the TLS handshake" },
-	{ "alert handshake failure", "the server refused the handshake (no cipher or TLS version in common: handshake failure alert)" },
+	{ "alert handshake failure",
+	  "the server refused the handshake (no cipher or TLS version in common: "
+	  "handshake failure alert)" },
 	{ "alert protocol version", "no TLS version in common (protocol version alert)" },
 	{ "unsupported protocol", "no TLS version in common (the server offers only an old one)" },
 	{ "no shared cipher", "no cipher in common" },
-	{ "unrecognized name", "the server does not know this host name (SNI unrecognized name alert)" },
+	{ "unrecognized name",
+	  "the server does not know this host name (SNI unrecognized name alert)" },
 	{ "certificate required", "the server requires a client certificate" },
 	{ "dh key too small", "the server's DH key is too small" },
 	{ "certificate verify failed", "certificate verification failed" },
@@ -403,8 +408,8 @@ static void cert_message(struct result *r, int64_t now)
 		strftime(day, sizeof(day), "%Y-%m-%d", &tm);
 	r->cls = EC_CERT_EXPIRY;
 	snprintf(r->msg, sizeof(r->msg), "%scertificate %s%s (%s)%s%.*s",
-		 r->cert_depth ? "intermediate " : "", r->cert_not_after_ms >= now ? "expires " : "",
-		 left,
+		 r->cert_depth ? "intermediate " : "",
+		 r->cert_not_after_ms >= now ? "expires " : "", left,
 		 day, r->cert_first_cn[0] ? ", CN=" : "", RESULT_CN_LEN, r->cert_first_cn);
 }
 

@@ -545,7 +545,8 @@ static void detail_summary(struct pen *p, const struct target *t, int64_t now,
 	fmt_redact_url(buf, sizeof(buf), c->url);
 	pen_put(p, ROLE_NORMAL, buf);
 	pen_nl(p);
-	pen_label(p, c->kind == CHECK_HTTP ? "Request" : c->kind == CHECK_TCP ? "Connect" : "Query");
+	pen_label(p, c->kind == CHECK_HTTP ? "Request" :
+		     c->kind == CHECK_TCP ? "Connect" : "Query");
 	detail_dur(dur, sizeof(dur), c->interval_ms);
 	request_text(c, buf, sizeof(buf));
 	pen_put(p, ROLE_NORMAL, buf);
@@ -845,7 +846,8 @@ static void detail_history(struct pen *p, const struct target *t)
 		result_code_text(code, sizeof(code), t->conf->kind, h->http_status, h->answer);
 		p->x = 2;
 		pen_col(p, ROLE_DIM, clk, pen_stamp_w(dated));
-		pen_col(p, bad ? ROLE_ERROR : ROLE_NORMAL, code, t->conf->kind == CHECK_DNS ? 10 : 5);
+		pen_col(p, bad ? ROLE_ERROR : ROLE_NORMAL, code,
+			t->conf->kind == CHECK_DNS ? 10 : 5);
 		pen_col(p, bad ? ROLE_LATENCY_BAD : ROLE_NORMAL, lat, 8);
 		if (h->cls != EC_NONE) {
 			const char *cls = eclass_name((enum eclass)h->cls);

@@ -550,8 +550,8 @@ static bool ui_target_of(const struct ui *ui, const struct ui_view *v,
 		bool ok = n > 0;
 
 		if (ok)
-			*id = ids[ui->sil_row < 0 ? 0 : (size_t)ui->sil_row >= n ? n - 1
-										   : (size_t)ui->sil_row];
+			*id = ids[ui->sil_row < 0 ? 0 :
+				  (size_t)ui->sil_row >= n ? n - 1 : (size_t)ui->sil_row];
 		free(ids);
 		return ok;
 	}

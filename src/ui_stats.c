@@ -73,7 +73,8 @@ static size_t stats_build(const struct ui_view *v, bool shortn,
 				 (unsigned long long)bad);
 		else
 			snprintf(st[n++].text, sizeof(st->text), "%llu alert%s sent",
-				 (unsigned long long)v->alerts_sent, v->alerts_sent == 1 ? "" : "s");
+				 (unsigned long long)v->alerts_sent,
+				 v->alerts_sent == 1 ? "" : "s");
 	}
 	if (v->stalls) {
 		st[n] = (struct ui_stat){ .lead = "  ", .role = ROLE_LATENCY_WARN,

@@ -254,8 +254,8 @@ static void report_parser_error(const yaml_parser_t *p, const char *buf, size_t 
 			ysink_addf(errs, line, col, "cannot read the text: %s (0x%02X); "
 				   "the file must be UTF-8", problem, (unsigned)p->problem_value);
 		else
-			ysink_addf(errs, line, col, "cannot read the text: %s; the file must be UTF-8",
-				   problem);
+			ysink_addf(errs, line, col, "cannot read the text: %s; "
+				   "the file must be UTF-8", problem);
 		return;
 	default:
 		break;
@@ -459,7 +459,8 @@ static int build_map(struct builder *b, struct ynode *n, const yaml_node_t *y)
 	struct ypair *pairs;
 	int rc = -1;
 
-	for (yaml_node_pair_t *p = y->data.mapping.pairs.start; p < y->data.mapping.pairs.top; p++) {
+	for (yaml_node_pair_t *p = y->data.mapping.pairs.start; p < y->data.mapping.pairs.top;
+	     p++) {
 		const struct ynode *k = build(b, p->key), *val = build(b, p->value);
 
 		if (!k || !val)
@@ -570,7 +571,8 @@ static const struct ynode *build(struct builder *b, int id)
 		return n;
 	if (b->state[idx] == BUILD_BUSY) {
 		ysink_addf(b->errs, n->line, n->col,
-			   "this node contains an alias to itself (recursive aliases are not allowed)");
+			   "this node contains an alias to itself "
+			   "(recursive aliases are not allowed)");
 		return NULL;
 	}
 	b->state[idx] = BUILD_BUSY;

@@ -41,7 +41,8 @@ static void test_expand(void)
 	s = alert_expand("[NAME] is [STATE] (was [OLD_STATE]) in [GROUP] at [URL]: [ERROR_CLASS]",
 			 &c, ALERT_ESC_NONE);
 	IS_STR(s, "shop \"eu\" \\ 1 is down (was up) in web at "
-		  "https://***@shop.example.com/health?a=1&b=2: status", "placeholders, as they are");
+		  "https://***@shop.example.com/health?a=1&b=2: status",
+	       "placeholders, as they are");
 	free(s);
 	s = alert_expand("{\"text\": \"[NAME]: [ERROR]\"}", &c, ALERT_ESC_JSON);
 	IS_STR(s, "{\"text\": \"shop \\\"eu\\\" \\\\ 1: got 503, expected 200-399\\n\\tsecond "
@@ -53,10 +54,12 @@ static void test_expand(void)
 	free(s);
 	c.error_detail = "";
 	s = alert_expand("[TIME] [SINCE] [ALERT]", &c, ALERT_ESC_NONE);
-	IS_STR(s, "2026-01-02T03:04:05.678Z 2026-01-02T03:03:05.678Z chat", "times in UTC, the alert");
+	IS_STR(s, "2026-01-02T03:04:05.678Z 2026-01-02T03:03:05.678Z chat",
+	       "times in UTC, the alert");
 	free(s);
 	s = alert_expand("[ALERT_TRIGGERED_OR_RESOLVED]: [ENDPOINT_GROUP] - [ENDPOINT_NAME] - "
-			 "[ALERT_DESCRIPTION] - [RESULT_ERRORS] ([ENDPOINT_URL])", &c, ALERT_ESC_NONE);
+			 "[ALERT_DESCRIPTION] - [RESULT_ERRORS] ([ENDPOINT_URL])", &c,
+			 ALERT_ESC_NONE);
 	IS_STR(s, "TRIGGERED: web - shop \"eu\" \\ 1 - shop is down - status: got 503, expected "
 		  "200-399\n\tsecond line (https://***@shop.example.com/health?a=1&b=2)",
 	       "Gatus' custom provider's placeholders");
@@ -119,9 +122,11 @@ static void test_env_and_line(void)
 	IS_INT(len, strlen(line), "the length is the line's");
 	OK(line[len - 1] == '\n' && !memchr(line, '\n', len - 1), "one line");
 	IS_STR(line, "{\"alert\":\"chat\",\"name\":\"shop \\\"eu\\\" \\\\ 1\",\"group\":\"web\","
-		     "\"url\":\"https://***@shop.example.com/health?a=1&b=2\",\"transition\":\"down\","
-		     "\"old\":\"up\",\"new\":\"down\",\"error_class\":\"status\",\"error\":\"got 503, "
-		     "expected 200-399\\n\\tsecond line\",\"error_detail\":null,\"description\":\"shop is down\","
+		     "\"url\":\"https://***@shop.example.com/health?a=1&b=2\","
+		     "\"transition\":\"down\",\"old\":\"up\",\"new\":\"down\","
+		     "\"error_class\":\"status\",\"error\":\"got 503, "
+		     "expected 200-399\\n\\tsecond line\",\"error_detail\":null,"
+		     "\"description\":\"shop is down\","
 		     "\"time\":\"2026-01-02T03:04:05.678Z\",\"since\":\"2026-01-02T03:03:05.678Z\","
 		     "\"outage\":3,\"repeat\":true,\"resolved\":false}\n", "the JSON line");
 	free(line);
@@ -165,7 +170,8 @@ static void test_config(void)
 		 "      headers: {X-Key: \"${UPTOP_TEST_TOKEN}\"}\n"
 		 "      body: '{\"text\": \"[NAME]\"}'\n"
 		 "    \"on\": [down, up, degraded]\n"
-		 "  - {name: ntfy, webhook: {url: \"http://127.0.0.1/t\", body: \"[NAME] is down\"}}\n"
+		 "  - {name: ntfy, webhook: {url: \"http://127.0.0.1/t\", "
+		 "body: \"[NAME] is down\"}}\n"
 		 "defaults: {alerts: [pager]}\n"
 		 "targets:\n"
 		 "  - {url: \"http://127.0.0.1/a\"}\n"
@@ -183,7 +189,8 @@ static void test_config(void)
 	IS_INT(c->alerts[0].timeout_ms, 10000, "timeout: 10s by default");
 	OK(c->alerts[1].is_webhook && c->alerts[1].webhook.json, "a webhook with a JSON body");
 	IS_STR(c->alerts[1].webhook.method, "POST", "POST by default");
-	IS_STR(c->alerts[1].webhook.url, "https://user:pw@hooks.example.com/t0k3n", "sent expanded");
+	IS_STR(c->alerts[1].webhook.url, "https://user:pw@hooks.example.com/t0k3n",
+	       "sent expanded");
 	IS_STR(c->alerts[1].webhook.url_shown, "https://***@hooks.example.com/${UPTOP_TEST_TOKEN}",
 	       "shown as written, the password hidden");
 	OK(c->alerts[1].webhook.headers[0].secret, "a header with ${VAR} is a secret");

@@ -114,7 +114,8 @@ static const struct scenario gatus[] = {
 	{ "body-jsonpath-double-placeholder", "[BODY].user.firstName != [BODY].user.lastName",
 	  { "", 0, 0, "{\"user\": {\"firstName\": \"john\", \"lastName\": \"doe\"}}", false, 0 },
 	  true, false, false, "[BODY].user.firstName != [BODY].user.lastName" },
-	{ "body-jsonpath-double-placeholder-failure", "[BODY].user.firstName == [BODY].user.lastName",
+	{ "body-jsonpath-double-placeholder-failure",
+	  "[BODY].user.firstName == [BODY].user.lastName",
 	  { "", 0, 0, "{\"user\": {\"firstName\": \"john\", \"lastName\": \"doe\"}}", false, 0 },
 	  false, false, false, "[BODY].user.firstName (john) == [BODY].user.lastName (doe)" },
 	{ "body-jsonpath-when-body-is-array", "[BODY][0].id == 1",
@@ -210,7 +211,8 @@ static const struct scenario gatus[] = {
 	{ "certificate-expiration-greater-than-numerical", "[CERTIFICATE_EXPIRATION] > 2419200000",
 	  { "", 0, 0, NULL, false, 5184000000 },
 	  true, false, false, "[CERTIFICATE_EXPIRATION] > 2419200000" },
-	{ "certificate-expiration-greater-than-numerical-failure", "[CERTIFICATE_EXPIRATION] > 2419200000",
+	{ "certificate-expiration-greater-than-numerical-failure",
+	  "[CERTIFICATE_EXPIRATION] > 2419200000",
 	  { "", 0, 0, NULL, false, 1209600000 },
 	  false, false, false, "[CERTIFICATE_EXPIRATION] (336h) > 2419200000" },
 	{ "certificate-expiration-greater-than-duration", "[CERTIFICATE_EXPIRATION] > 12h",
@@ -268,14 +270,22 @@ static const struct scenario gatus[] = {
 	  { "", 0, 0, "{\"name\": \"john.doe\"}", false, 0 },
 	  false, false, false, "[BODY].name (john.doe) == pat(bob*)" },
 	{ "pat-body-html", "[BODY] == pat(*<div id=\"user\">john.doe</div>*)",
-	  { "", 0, 0, "<!DOCTYPE html><html lang=\"en\"><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=UTF-8\" /></head><body><div id=\"user\">john.doe</div></body></html>", false, 0 },
+	  { "", 0, 0, "<!DOCTYPE html><html lang=\"en\"><head>"
+		      "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=UTF-8\" />"
+		      "</head><body><div id=\"user\">john.doe</div></body></html>", false, 0 },
 	  true, false, false, "[BODY] == pat(*<div id=\"user\">john.doe</div>*)" },
 	{ "pat-body-html-failure", "[BODY] == pat(*<div id=\"user\">john.doe</div>*)",
-	  { "", 0, 0, "<!DOCTYPE html><html lang=\"en\"><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=UTF-8\" /></head><body><div id=\"user\">jane.doe</div></body></html>", false, 0 },
-	  false, false, false, "[BODY] (<!DOCTYPE html><html lang...(truncated)) == pat(*<div id=\"user\">john.doe</div>*)" },
+	  { "", 0, 0, "<!DOCTYPE html><html lang=\"en\"><head>"
+		      "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=UTF-8\" />"
+		      "</head><body><div id=\"user\">jane.doe</div></body></html>", false, 0 },
+	  false, false, false, "[BODY] (<!DOCTYPE html><html lang...(truncated)) == "
+			       "pat(*<div id=\"user\">john.doe</div>*)" },
 	{ "pat-body-html-failure-alt", "pat(*<div id=\"user\">john.doe</div>*) == [BODY]",
-	  { "", 0, 0, "<!DOCTYPE html><html lang=\"en\"><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=UTF-8\" /></head><body><div id=\"user\">jane.doe</div></body></html>", false, 0 },
-	  false, false, false, "pat(*<div id=\"user\">john.doe</div>*) == [BODY] (<!DOCTYPE html><html lang...(truncated))" },
+	  { "", 0, 0, "<!DOCTYPE html><html lang=\"en\"><head>"
+		      "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=UTF-8\" />"
+		      "</head><body><div id=\"user\">jane.doe</div></body></html>", false, 0 },
+	  false, false, false, "pat(*<div id=\"user\">john.doe</div>*) == "
+			       "[BODY] (<!DOCTYPE html><html lang...(truncated))" },
 	{ "pat-body-in-array", "[BODY].data == pat(*Whatever*)",
 	  { "", 0, 0, "{\"data\": [\"hello\", \"world\", \"Whatever\"]}", false, 0 },
 	  true, false, false, "[BODY].data == pat(*Whatever*)" },
@@ -319,7 +329,10 @@ static const struct scenario gatus[] = {
 	  { "", 0, 0, "{}", false, 0 },
 	  true, false, false, "has([BODY].errors) == false" },
 	{ "has-key-of-map", "has([BODY].article) == true",
-	  { "", 0, 0, "{\n  \"article\": {\n    \"id\": 123,\n    \"title\": \"Hello, world!\",\n    \"author\": \"John Doe\",\n    \"tags\": [\"hello\", \"world\"],\n    \"content\": \"I really like Gatus!\"\n  }\n}", false, 0 },
+	  { "", 0, 0, "{\n  \"article\": {\n    \"id\": 123,\n"
+		      "    \"title\": \"Hello, world!\",\n    \"author\": \"John Doe\",\n"
+		      "    \"tags\": [\"hello\", \"world\"],\n"
+		      "    \"content\": \"I really like Gatus!\"\n  }\n}", false, 0 },
 	  true, false, false, "has([BODY].article) == true" },
 	{ "has-failure", "has([BODY].errors) == false",
 	  { "", 0, 0, "{\"errors\": [\"1\"]}", false, 0 },
@@ -395,7 +408,8 @@ static void test_validate(void)
 		"[CERTIFICATE_EXPIRATION] > 48h", "raw == raw", "[STATUS] == ",
 	};
 	static const char *const bad[] = {
-		"[STATUS] ? 201", "[STATUS]==201", "[STATUS] = = 201", "[STATUS] ==", "[STATUS]", "",
+		"[STATUS] ? 201", "[STATUS]==201", "[STATUS] = = 201", "[STATUS] ==", "[STATUS]",
+		"",
 	};
 
 	for (size_t i = 0; i < ARRAY_LEN(good); i++) {
@@ -445,7 +459,8 @@ static const struct more more[] = {
 	  "[BODY].n ([1 map[n:-9.223372036854776e+18]]) == x" },
 	{ "[BODY][1].n == x", "[1, {\"n\": -9223372036854775809, \"s\": \"12345678901234567890\"}]",
 	  0, false, "[BODY][1].n (-9.223372036854776e+18) == x" },
-	{ "[BODY].s == 12345678901234567890", "{\"s\": \"12345678901234567890\", \"e\": 1e+0000000000000000001}",
+	{ "[BODY].s == 12345678901234567890",
+	  "{\"s\": \"12345678901234567890\", \"e\": 1e+0000000000000000001}",
 	  0, true, NULL },
 	/* arrays in Go's %v form, objects as minified JSON with sorted keys */
 	{ "[BODY].a == x", "{\"a\": [1, \"b\", true, null]}", 0, false,
@@ -726,7 +741,8 @@ static void test_regex(void)
 	OK(err[0] != '\0', "and says why: %s", err);
 	OK(cond_regex_search(no, body, sizeof(body) - 1, &at, &n) && at == 19 && n == 5,
 	   "^ matches at a line start (REG_NEWLINE)");
-	OK(cond_regex_search(re, "x\0 \"status\": \"UP\"", 18, &at, &n), "NUL bytes do not end the body");
+	OK(cond_regex_search(re, "x\0 \"status\": \"UP\"", 18, &at, &n),
+	   "NUL bytes do not end the body");
 	memset(&t, 0, sizeof(t));
 	t.body_matches = re;
 	memset(&r, 0, sizeof(r));

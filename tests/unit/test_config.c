@@ -135,8 +135,8 @@ static void test_durations(void)
 	for (size_t i = 0; i < ARRAY_LEN(good); i++) {
 		ms = -1;
 		why[0] = '\0';
-		OK(config_parse_duration(good[i].s, &ms, why, sizeof(why)) == 0, "duration '%s' ok %s",
-		   good[i].s, why);
+		OK(config_parse_duration(good[i].s, &ms, why, sizeof(why)) == 0,
+		   "duration '%s' ok %s", good[i].s, why);
 		IS_INT(ms, good[i].ms, good[i].s);
 	}
 	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
@@ -419,7 +419,8 @@ static void test_crlf_bom(void)
 	}
 	/* and a mistake is still placed right */
 	{
-		const char *bad = "\xef\xbb\xbftargets:\r\n  - url: https://x.org\r\n    timout: 1s\r\n";
+		const char *bad = "\xef\xbb\xbftargets:\r\n  - url: https://x.org\r\n"
+				  "    timout: 1s\r\n";
 		char *all = load_bad_buffer("crlf-bad", bad, strlen(bad), NULL);
 
 		HAS_STR(all, "crlf-bad:3:5: unknown key 'timout'", "CRLF + BOM positions");
@@ -610,8 +611,8 @@ static void test_generated(void)
 	if (fd >= 0)
 		close(fd);
 	free(buf);
-	snprintf(want, sizeof(want), "%s:1:1: the file is too large (50.0 MiB; the limit is 16 MiB)",
-		 path);
+	snprintf(want, sizeof(want),
+		 "%s:1:1: the file is too large (50.0 MiB; the limit is 16 MiB)", path);
 	expect_fail(path, want, "a 50 MB file");
 	unlink(path);
 
@@ -822,8 +823,10 @@ static void test_theme_checked(void)
 {
 	struct diag d = { 0 };
 	struct config *c = NULL;
-	static const char bad[] = "settings:\n  theme: nope\ntargets:\n  - url: http://x.invalid/\n";
-	static const char good[] = "settings: {theme: mono}\ntargets:\n  - url: http://x.invalid/\n";
+	static const char bad[] = "settings:\n  theme: nope\n"
+				  "targets:\n  - url: http://x.invalid/\n";
+	static const char good[] = "settings: {theme: mono}\n"
+				   "targets:\n  - url: http://x.invalid/\n";
 
 	OK(config_load_buffer("t.yaml", bad, sizeof(bad) - 1, &c, &d) == -1 && !c,
 	   "an unknown theme fails the config load (and --check-config)");
@@ -931,9 +934,11 @@ static void table_rules(const struct ktable *t)
 	OK(t->n <= KEYS_MAX, "%s: at most KEYS_MAX rows", t->where);
 	for (size_t i = 0; i < t->n; i++) {
 		const struct ckey *k = &t->keys[i];
-		bool ranged = k->kind == KIND_DURATION || k->kind == KIND_SIZE || k->kind == KIND_INT;
+		bool ranged = k->kind == KIND_DURATION || k->kind == KIND_SIZE ||
+			      k->kind == KIND_INT;
 
-		OK(k->name && *k->name && k->help && *k->help, "%s: a name and a help line", k->name);
+		OK(k->name && *k->name && k->help && *k->help, "%s: a name and a help line",
+		   k->name);
 		for (size_t j = 0; j < i; j++)
 			OK(strcmp(k->name, t->keys[j].name) != 0, "%s: named once in %s", k->name,
 			   t->where);
@@ -1313,8 +1318,8 @@ static void test_shard(void)
 	IS_INT(hash_fnv1a("shop") % 3 + 1, config_shard_of("shop", 3), "shard = FNV-1a % N + 1");
 	IS_INT(hash_fnv1a(""), 0xcbf29ce484222325ULL, "FNV-1a's offset basis");
 	for (int i = 0; i < 300; i++) {
-		char *more = xasprintf("%s  - {name: \"site-%03d.example\", url: http://a.example/%d}\n",
-				       buf, i, i);
+		char *more = xasprintf("%s  - {name: \"site-%03d.example\", "
+				       "url: http://a.example/%d}\n", buf, i, i);
 
 		free(buf);
 		buf = more;

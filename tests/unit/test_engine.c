@@ -95,7 +95,8 @@ static void test_fanout(void)
 	IS_INT(events_from_pending, 4, "pending -> down, as the model recorded it");
 	IS_INT(engine_model(e)->log_n, 2, "the model's timeline holds both events");
 	engine_free(e);
-	IS_INT(loop_timer_count(l), 0, "engine_free removes its timers and those of probe and resolve");
+	IS_INT(loop_timer_count(l), 0,
+	       "engine_free removes its timers and those of probe and resolve");
 	IS_INT(loop_fd_count(l), 0, "engine_free leaves no fd in the loop");
 	loop_free(l);
 	config_free(cfg);

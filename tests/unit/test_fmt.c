@@ -414,7 +414,8 @@ static void test_prom_label(void)
 	fmt_prom_label(d, sizeof(d), "a\"b\\c\nd");
 	IS_STR(d, "a\\\"b\\\\c\\nd", "prom: quote, backslash, newline escaped");
 	fmt_prom_label(d, sizeof(d), "\t\r\x1b[2J");
-	IS_STR(d, "\t\r\x1b[2J", "prom: other controls are not escaped (the format has no escape for them)");
+	IS_STR(d, "\t\r\x1b[2J",
+	       "prom: other controls are not escaped (the format has no escape for them)");
 	fmt_prom_label(d, sizeof(d), "caf\xc3\xa9 \xf0\x9f\x98\x80");
 	IS_STR(d, "caf\xc3\xa9 \xf0\x9f\x98\x80", "prom: UTF-8 kept");
 	fmt_prom_label(d, sizeof(d), "a\xff\xc0\xaf" "b");

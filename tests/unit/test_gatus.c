@@ -91,7 +91,8 @@ static void test_endpoints(void)
 	IS_STR(t->name, "api", "endpoint name");
 	IS_STR(t->group, "core", "endpoint group");
 	IS_STR(t->method, "POST", "method upper-cased");
-	IS_STR(t->body, "{\"from\": \"api/core\"}", "[ENDPOINT_NAME] and [ENDPOINT_GROUP] replaced");
+	IS_STR(t->body, "{\"from\": \"api/core\"}",
+	       "[ENDPOINT_NAME] and [ENDPOINT_GROUP] replaced");
 	OK(!t->verify_tls && !t->follow_redirects, "insecure and ignore-redirect invert");
 	IS_INT(t->timeout_ms, 3000, "client.timeout");
 	IS_INT(t->interval_ms, 60000, "Gatus' default interval 60s");
@@ -141,7 +142,8 @@ static void test_refused(void)
 	   "a tcp body's [LOCAL_ADDRESS]");
 	OK(has_msg(&e, "t.yaml:16:28: dns-resolver '1.1.1.1': write {proto}://{ip}:{port}"),
 	   "a malformed resolver");
-	OK(has_msg(&e, "t.yaml:19:10: url 'icmp://127.0.0.1': only http, https and tcp"), "icmp://");
+	OK(has_msg(&e, "t.yaml:19:10: url 'icmp://127.0.0.1': only http, https and tcp"),
+	   "icmp://");
 	OK(has_msg(&e, "t.yaml:18:11: duplicate target name 'a' (first at line 2)"),
 	   "names unique across endpoints");
 	if (c)
@@ -225,9 +227,12 @@ static void test_names(void)
 {
 	struct diag e = { 0 };
 	struct config *c = load("endpoints:\n"
-				"  - {name: health, group: api, url: 'http://a/', conditions: ['1 == 1']}\n"
-				"  - {name: health, group: web, url: 'http://b/', conditions: ['1 == 1']}\n"
-				"  - {name: solo, group: x, url: 'http://c/', conditions: ['1 == 1']}\n"
+				"  - {name: health, group: api, url: 'http://a/', "
+				"conditions: ['1 == 1']}\n"
+				"  - {name: health, group: web, url: 'http://b/', "
+				"conditions: ['1 == 1']}\n"
+				"  - {name: solo, group: x, url: 'http://c/', "
+				"conditions: ['1 == 1']}\n"
 				"targets:\n"
 				"  - {name: health, url: 'http://d/'}\n", &e);
 

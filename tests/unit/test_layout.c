@@ -359,7 +359,8 @@ static void test_alerts_column(void)
 	table_init(24);
 	fit(80);
 	check_sane(80);
-	OK(shown(COL_STATE) && shown(COL_NAME) && shown(COL_ERROR), "80 with ALERTS: the essentials");
+	OK(shown(COL_STATE) && shown(COL_NAME) && shown(COL_ERROR),
+	   "80 with ALERTS: the essentials");
 	fit(120);
 	check_sane(120);
 	OK(shown(COL_ALERTS) && shown(COL_ERROR), "120: ALERTS and the error shown");

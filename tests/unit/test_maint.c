@@ -164,7 +164,8 @@ static void test_zone(void)
 	struct diag e = { 0 };
 	struct config *c = load("maintenance:\n"
 				"  - {start: \"02:30\", duration: 1h, timezone: Europe/Berlin}\n"
-				"  - {start: \"23:00\", duration: 25h, every: [Sunday], enabled: false}\n"
+				"  - {start: \"23:00\", duration: 25h, every: [Sunday], "
+				"enabled: false}\n"
 				"targets: [{url: \"http://127.0.0.1/\"}]\n", &e);
 	/* 2024-03-30 12:00 UTC: Berlin goes to summer time on the 31st at
 	 * 02:00 (01:00 UTC): 02:30 does not exist that day. */

@@ -306,7 +306,8 @@ int main(void)
 	for (size_t i = 0; i < ARRAY_LEN(chunks); i++) {
 		char *t = render(&m, &g, chunks[i]);
 
-		OK(strcmp(t, whole) == 0, "chunks of %zu bytes give the same exposition", chunks[i]);
+		OK(strcmp(t, whole) == 0, "chunks of %zu bytes give the same exposition",
+		   chunks[i]);
 		free(t);
 	}
 	free(whole);

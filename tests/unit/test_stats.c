@@ -160,8 +160,8 @@ static void test_never_above_max(void)
 			lagstat_add(&ls, ms, now);
 		}
 		for (size_t k = 0; k < LAG_SLOTS; k++)
-			if (ls.slot_sec[k] != INT64_MIN && now / 1000 - ls.slot_sec[k] < LAG_SLOTS &&
-			    ls.slot_max[k] > rmax)
+			if (ls.slot_sec[k] != INT64_MIN &&
+			    now / 1000 - ls.slot_sec[k] < LAG_SLOTS && ls.slot_max[k] > rmax)
 				rmax = ls.slot_max[k];
 		p50 = lagstat_quantile(&ls, 0.5, now, 0);
 		p99 = lagstat_quantile(&ls, 0.99, now, 0);

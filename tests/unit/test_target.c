@@ -358,7 +358,8 @@ static void test_latency_rule(void)
 	for (int cls = EC_NONE; cls < EC__COUNT; cls++) {
 		for (int status = 0; status <= 400; status += 200) {
 			/* 0, 200, and 400 standing for a TCP connect */
-			struct result r = res((enum eclass)cls, status == 400 ? 0 : status, 42, "x");
+			struct result r = res((enum eclass)cls, status == 400 ? 0 : status,
+					      42, "x");
 			bool has;
 			const struct hist_entry *h;
 

@@ -296,7 +296,8 @@ static void test_latency_rule(void)
 	IS_STR(c.text, "40ms", "latency: a condition verdict on a whole answer has one");
 	column("latency")->sort(&ka, &m.v[0]);
 	column("latency")->sort(&kb, &m.v[1]);
-	OK(ka.k < kb.k, "latency: a broken answer (no latency) sorts before the answers, worst first");
+	OK(ka.k < kb.k,
+	   "latency: a broken answer (no latency) sorts before the answers, worst first");
 	model_free(&m);
 }
 

@@ -268,7 +268,8 @@ static void test_tls_words(void)
 			 "127.0.0.1");
 	IS_STR(w, "connection closed during the TLS handshake", "closed mid-handshake");
 	result_tls_words(w, sizeof(w), 0,
-			 "OpenSSL/3.0.19: error:0A000410:SSL routines::sslv3 alert handshake failure",
+			 "OpenSSL/3.0.19: error:0A000410:SSL routines::"
+			 "sslv3 alert handshake failure",
 			 "x");
 	HAS_STR(w, "handshake failure alert", "handshake failure alert");
 	result_tls_words(w, sizeof(w), 0,
