@@ -91,4 +91,7 @@ bool cond_needs_body(const struct target_conf *t);
  *   (local, internal) are never judged. O(conditions + body). */
 void cond_apply(const struct target_conf *t, struct result *r, const struct resp_view *v);
 
+/* "json-c/0.16": the JSON library conditions read bodies with. */
+const char *cond_version(void);
+
 #endif

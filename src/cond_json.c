@@ -5,9 +5,11 @@
  * jsonpath walks it, and written back as Go writes values (fmt's %v,
  * json.Marshal). Part of the cond module, the only user of json-c. */
 #include "cond_priv.h"
+#include "cond.h"
 
 #include <json-c/json.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -510,3 +512,11 @@ void cond_body_done(struct cond_body *c)
 	c->json = 0;
 }
 
+const char *cond_version(void)
+{
+	static char v[48];
+
+	if (!v[0])
+		snprintf(v, sizeof(v), "json-c/%s", json_c_version());
+	return v;
+}

@@ -29,6 +29,7 @@
 #include <pwd.h>
 
 #include "alert.h"
+#include "cond.h"
 #include "config.h"
 #include "engine.h"
 #include "evlog.h"
@@ -326,8 +327,9 @@ static void parse_duration_opt(const char *name, const char *arg, int64_t *ms, b
 
 static void print_version(void)
 {
-	printf("uptop %s\n%s\n%s\n%s\n%s\n%s\n", UPTOP_VERSION, probe_version(),
-	       resolve_version(), yamldoc_version(), ui_version(), metrics_version());
+	printf("uptop %s\n%s\n%s\n%s\n%s\n%s\n%s\n", UPTOP_VERSION, probe_version(),
+	       resolve_version(), yamldoc_version(), ui_version(), metrics_version(),
+	       cond_version());
 }
 
 static void parse_one(struct opts *o, const struct optrow *r)

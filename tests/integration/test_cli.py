@@ -178,7 +178,8 @@ def check_version():
     lines = out.splitlines()
     t.ok(rc == 0 and lines and lines[0].startswith("uptop "), "--version: uptop's own first", out)
     for name, pkg in (("libcurl", "libcurl"), ("c-ares", "libcares"), ("libyaml", "yaml-0.1"),
-                      ("ncurses", "ncursesw"), ("libmicrohttpd", "libmicrohttpd")):
+                      ("ncurses", "ncursesw"), ("libmicrohttpd", "libmicrohttpd"),
+                      ("json-c", "json-c")):
         want = subprocess.run(["pkg-config", "--modversion", pkg], capture_output=True,
                               text=True).stdout.strip()
         line = next((ln for ln in lines if ln.startswith(name + "/")), "")
