@@ -6,7 +6,7 @@
 #   make check-asan / check-valgrind / fuzz / bench / demo   (see README)
 
 VERSION := 0.1.0
-PKGS    := ncursesw libcurl yaml-0.1 libcares json-c
+PKGS    := ncursesw libcurl yaml-0.1 libcares json-c sqlite3
 
 CC      ?= cc
 B       ?= build

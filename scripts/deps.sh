@@ -7,7 +7,7 @@
 #   EXTRA="pkg ..." adds packages (make bench uses it).
 set -eu
 
-PKGS="build-essential pkg-config libncurses-dev libyaml-dev libcurl4-openssl-dev libc-ares-dev libjson-c-dev python3 tmux tzdata ${EXTRA:-}"
+PKGS="build-essential pkg-config libncurses-dev libyaml-dev libcurl4-openssl-dev libc-ares-dev libjson-c-dev libsqlite3-dev python3 tmux tzdata ${EXTRA:-}"
 
 missing() {
 	for p in $PKGS; do
