@@ -93,8 +93,9 @@
  *
  *   `recent` (last): the newest HIST_LEN results, oldest first, 12 bytes
  *   each, little-endian: int32 seconds before last.time, float32
- *   latency_ms (< 0: none), int16 http_status, uint8 class (enum eclass),
- *   uint8 0.
+ *   total_ms (the check's time: a latency only where result.h's rule,
+ *   result_latency_known, gives one from the status and class), int16
+ *   http_status, uint8 class (enum eclass), uint8 0.
  *
  * Retention: every WRITER_TICK_MS the writer deletes at most
  * HISTORY_PRUNE_BATCH rows of each table older than its limit (minute
@@ -141,8 +142,8 @@ const char *history_path(const struct history *h);
  * HISTORY_RESTORE_EVENT_DAYS, acknowledgement and silence still in force
  * and uptime over 24 h, 7 d and 30 d; adds the gap since the last run to
  * the timeline (EV_GAP). now_wall/now_mono: the same moment. Returns the
- * number of targets restored; a read that fails leaves the model as it
- * is (and says why in err). */
+ * number of targets restored; a read that fails stops the restore there
+ * (what came before it stays) and says why in err ("" otherwise). */
 size_t history_restore(struct history *h, struct model *m, int64_t now_wall,
 		       int64_t now_mono, char *err, size_t elen);
 

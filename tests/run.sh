@@ -16,7 +16,10 @@ run_one() {
 	local name=$1; shift
 	[ -n "$pattern" ] && [[ "$name" != *"$pattern"* ]] && return
 	local out="$log/out" rc p f s
-	timeout "${TEST_TIMEOUT:-300}" "$@" >"$out" 2>"$log/err" </dev/null
+	# every test file its own history database (uptop keeps one by
+	# default): never the user's, never shared between tests
+	rm -rf "$log/state" && mkdir "$log/state"
+	XDG_STATE_HOME="$log/state" timeout "${TEST_TIMEOUT:-300}" "$@" >"$out" 2>"$log/err" </dev/null
 	rc=$?
 	s=$(grep -Eci '^ok .*# *SKIP' "$out")
 	p=$(($(grep -c '^ok ' "$out") - s))
