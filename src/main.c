@@ -1218,7 +1218,10 @@ static void start_history(struct app *a, struct diag *warns)
 	if (a->o.no_history || (a->o.mode != MODE_TUI && a->o.mode != MODE_HEADLESS) ||
 	    (!a->o.history && path && strcmp(path, "off") == 0))
 		return;
-	if (!path) {
+	if (path && strncmp(path, "~/", 2) == 0 && getenv("HOME")) {
+		snprintf(def, sizeof(def), "%s%s", getenv("HOME"), path + 1);
+		path = def;
+	} else if (!path) {
 		if (!history_default_path(def, sizeof(def))) {
 			log_debug("main: history: neither XDG_STATE_HOME nor HOME is set: off");
 			return;
