@@ -925,7 +925,7 @@ static void sink_write(struct writer *w, void *arg, const void *rec, size_t len)
 	struct history *h = arg;
 	const char *p = rec;
 
-	h->w = w;
+	(void)w;   /* h->w: the same, set before the thread started */
 	if (atomic_load(&h->off) || !len)
 		return;
 	switch (p[0]) {
@@ -997,7 +997,7 @@ static void sink_flush(struct writer *w, void *arg)
 {
 	struct history *h = arg;
 
-	h->w = w;
+	(void)w;   /* h->w: the same, set before the thread started */
 	if (h->in_tx && mono_ms() - h->last_commit >= COMMIT_EVERY_MS)
 		commit(h, false);
 }
@@ -1067,7 +1067,7 @@ static void sink_tick(struct writer *w, void *arg)
 	struct history *h = arg;
 	int64_t now = mono_ms();
 
-	h->w = w;
+	(void)w;   /* h->w: the same, set before the thread started */
 	if (atomic_load(&h->off))
 		return;
 	if (now - h->last_seen_upd >= SEEN_EVERY_MS) {
@@ -1086,7 +1086,7 @@ static void sink_close(struct writer *w, void *arg)
 {
 	struct history *h = arg;
 
-	h->w = w;
+	(void)w;   /* h->w: the same, set before the thread started */
 	if (!atomic_load(&h->off) && h->db) {
 		mark_seen(h);
 		commit(h, true);

@@ -105,7 +105,9 @@ class Run:
         self.name = name
         self.dir = os.path.join(tmp, name)
         os.makedirs(self.dir)
+        # a history of its own: one run never restores another's states
         argv = ["env", "-u", "NO_COLOR", f"TERM={term}", f"LC_ALL={lc_all}",
+                f"XDG_STATE_HOME={os.path.join(self.dir, 'state')}",
                 uptop_bin(), *map(str, args)]
         script = os.path.join(self.dir, "run.sh")
         with open(script, "w") as f:
