@@ -691,6 +691,11 @@ static void pen_own_event(struct pen *p, const struct event *e)
 		r = ok ? ROLE_DIM : ROLE_ERROR;
 		break;
 	}
+	case EV_GAP:
+		/* restored from the history: neither up nor down */
+		snprintf(head, sizeof(head), "gap");
+		r = ROLE_DIM;
+		break;
 	default:
 		snprintf(head, sizeof(head), "event %u", e->kind);
 	}
