@@ -6,7 +6,17 @@
 #   make check-asan / check-valgrind / fuzz / bench / demo   (see README)
 
 VERSION := 0.1.0
-PKGS    := ncursesw libcurl yaml-0.1 libcares json-c sqlite3
+
+# make install: where things go (DESTDIR is prepended, PREFIX is compiled
+# in: uptop finds its themes in $(DATADIR)/themes).
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/uptop
+MANDIR  ?= $(PREFIX)/share/man
+DOCDIR  ?= $(PREFIX)/share/doc/uptop
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/site-functions
+PKGS    := ncursesw libcurl openssl yaml-0.1 libcares json-c libmicrohttpd sqlite3
 
 CC      ?= cc
 B       ?= build
@@ -19,7 +29,10 @@ WARN    += -Werror
 endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# -iquote: our headers are "..." only, so include/sched.h never stands in for
+# the system's <sched.h> (OpenSSL's headers reach it through <pthread.h>).
 ALL_CFLAGS := $(WARN) $(CFLAGS) -D_GNU_SOURCE -DUPTOP_VERSION='"$(VERSION)"' \
+              -DUPTOP_DATADIR='"$(DATADIR)"' \
               -iquote include $(PKG_CFLAGS) -pthread $(EXTRA_CFLAGS)
 LDLIBS  := $(PKG_LIBS) -lm -pthread
 
@@ -37,7 +50,8 @@ OBJS     := $(SRCS:%.c=$(B)/%.o)
 LIB_OBJS := $(filter-out $(B)/src/main.o,$(OBJS))
 TESTS    := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all deps run check unit-tests clean demo check-asan check-valgrind fuzz bench
+.PHONY: all deps run check unit-tests clean demo check-asan check-valgrind fuzz bench \
+        install uninstall
 
 all: uptop
 
@@ -109,6 +123,36 @@ demo:
 	@tests/demo.sh
 
 -include bench/Makefile.inc
+
+# The files make install puts in place, each "source destination".
+INSTALLS := $(B)/uptop:$(BINDIR)/uptop:755 \
+            uptop.1:$(MANDIR)/man1/uptop.1:644 \
+            uptop.yaml.5:$(MANDIR)/man5/uptop.yaml.5:644 \
+            $(foreach t,$(wildcard themes/*.yaml),$(t):$(DATADIR)/$(t):644) \
+            config.example.yaml:$(DOCDIR)/config.example.yaml:644 \
+            README.md:$(DOCDIR)/README.md:644 \
+            LICENSE:$(DOCDIR)/LICENSE:644 \
+            completions/uptop.bash:$(BASHCOMPDIR)/uptop:644 \
+            completions/_uptop:$(ZSHCOMPDIR)/_uptop:644
+
+install: $(B)/uptop
+	@set -e; for f in $(INSTALLS); do \
+		src=$${f%%:*}; rest=$${f#*:}; dst=$(DESTDIR)$${rest%:*}; mode=$${rest##*:}; \
+		echo "install $$src $$dst"; \
+		install -d "$$(dirname "$$dst")"; \
+		install -m "$$mode" "$$src" "$$dst"; \
+	done
+
+# Removes what install put in place, and uptop's own directories once
+# empty; shared ones (bin, man1, ...) stay.
+uninstall:
+	@for f in $(INSTALLS); do \
+		rest=$${f#*:}; dst=$(DESTDIR)$${rest%:*}; \
+		[ -e "$$dst" ] && echo "rm $$dst"; rm -f "$$dst"; \
+	done; \
+	for d in $(DATADIR)/themes $(DATADIR) $(DOCDIR); do \
+		[ -d "$(DESTDIR)$$d" ] && rmdir "$(DESTDIR)$$d" 2>/dev/null || true; \
+	done
 
 clean:
 	rm -rf build build-* uptop

@@ -21,6 +21,20 @@
 #define CONFIG_DEFAULT_MAX_BODY (1024 * 1024)
 /* follow_redirects: hops at most */
 #define CONFIG_MAX_REDIRECTS 5
+/* cert_expiry: an https target is degraded with less validity left */
+#define CONFIG_DEFAULT_CERT_EXPIRY_MS (14LL * 24 * 3600 * 1000)
+/* A DNS check's server port when its url gives none */
+#define CONFIG_DNS_PORT 53
+
+/* What a target checks, from its url (and dns:). */
+enum check_kind {
+	CHECK_HTTP = 0,   /* http:// or https://: a request through probe */
+	CHECK_TCP,        /* tcp://HOST:PORT: a connect (and banner) through conn */
+	CHECK_DNS,        /* dns: a query to the server at url (IP[:PORT]) through resolve */
+};
+
+/* ip_version: which addresses of a name a check may connect to. */
+enum ip_version { IPV_ANY = 0, IPV_4, IPV_6 };
 
 struct header {
 	char *name;
@@ -97,6 +111,10 @@ struct status_range {
 struct target_conf {
 	char *name;
 	char *url;             /* expanded; may carry user:password */
+	int kind;              /* enum check_kind, from the url (and dns:) */
+	char *host;            /* TCP and DNS: the url's host ([v6] bracketed);
+				* NULL for HTTP (each hop parses its own) */
+	int port;              /* TCP and DNS: the url's port */
 	char *group;           /* "" when unset */
 	char *method;          /* "GET" by default, upper-cased */
 	char *body;            /* request body, NULL when unset */
@@ -112,10 +130,20 @@ struct target_conf {
 	bool conditions_unresolved;    /* Gatus ui.dont-resolve-failed-conditions */
 	struct cond_regex *body_matches;      /* cond.h; NULL: unset */
 	struct cond_regex *body_not_matches;
-	char *dns_resolver;            /* Gatus client.dns-resolver, "udp://IP:53"
-					* (DNS-check work); NULL: unset */
-	char *dns_query_name;          /* Gatus dns.query-name; NULL: no DNS check */
-	char *dns_query_type;          /* Gatus dns.query-type, upper-case */
+	char *dns_resolver;            /* Gatus client.dns-resolver, "udp://IP:53":
+					* this target's names are looked up there
+					* (resolve.h); NULL: the system's servers */
+	char *dns_query_name;          /* dns.query_name (Gatus: query-name); a
+					* PTR query for an IP is its reverse name;
+					* NULL: not a DNS check */
+	char *dns_query_type;          /* dns.query_type, upper-case: A, AAAA, ... */
+	char *tcp_send;                /* TCP: bytes sent once connected; NULL: none */
+	bool tcp_send_secret;          /* ... built with ${VAR}: never shown */
+	char *tcp_expect;              /* TCP: text the answer must contain; NULL:
+					* up when connected (and answered, with send) */
+	int64_t cert_expiry_ms;        /* HTTPS: degraded (cert_expiry) when the
+					* chain has less validity left; 0: off */
+	int ip_version;                /* enum ip_version */
 	int64_t interval_ms;
 	int64_t interval_down_ms;      /* while confirming or down; 0: interval_ms;
 					* always > timeout_ms */
@@ -146,6 +174,7 @@ struct settings {
 	int64_t retention_ms;  /* history kept */
 	int64_t alert_wait_ms; /* a down alert of a network failure waits this
 				* long for a mass outage to explain it */
+	char *metrics;         /* "ADDR:PORT" for GET /metrics; NULL: off */
 };
 
 struct config {
@@ -217,6 +246,29 @@ void config_help(FILE *f);
 
 /* The index of the alert named `name`, or -1. */
 int config_alert_index(const struct config *c, const char *name);
+
+/* Where /metrics listens (settings.metrics, --metrics): "ADDR:PORT" with a
+ * numeric IPv4 address, "[IPv6]:PORT", "localhost:PORT", or ":PORT" for
+ * 127.0.0.1. Names other than localhost are refused (no lookup at start). */
+struct listen_addr {
+	char host[48];         /* numeric, without brackets */
+	int port;              /* 1..65535 */
+	bool v6;
+	bool loopback;         /* 127.0.0.0/8 or ::1: this machine only */
+};
+
+/* Returns 0 and fills *out, or -1 with a message in err. */
+int config_parse_listen(const char *s, struct listen_addr *out, char *err, size_t elen);
+
+/* --shard K/N: this instance checks the targets whose name hashes to
+ * shard K of N (1 <= K <= N <= 1000). The hash is 64-bit FNV-1a of the
+ * name's bytes, modulo N, plus one: stable across versions and machines,
+ * so N instances given one config split it with no coordination. */
+int config_parse_shard(const char *s, unsigned *k, unsigned *n, char *err, size_t elen);
+unsigned config_shard_of(const char *name, unsigned n);
+/* Keeps only shard k of n's targets (in order) and frees the others; the
+ * config must not be in use yet. Returns how many it keeps (may be 0). */
+size_t config_shard(struct config *c, unsigned k, unsigned n);
 
 /* Parses "250ms", "5s", "2m", "1h" (also combined like "1m30s").
  * Returns 0 and sets *ms, or -1 with a message in err (size errlen). */

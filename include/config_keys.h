@@ -166,6 +166,8 @@ void loader_warn(struct loader *L, const struct ynode *at, const char *fmt, ...)
 /* Hands out the config (0) when `ok` and no message was noted; otherwise
  * appends the messages to errs, frees the config and returns -1. */
 int loader_done(struct loader *L, bool ok, struct config **out, struct diag *errs);
+/* settings.metrics: an address config_parse_listen takes. */
+key_parse_fn sconf_metrics;
 
 /* ---- config_keys.c: the machinery ------------------------------------ */
 
@@ -222,6 +224,10 @@ static inline bool ascii_alnum(int c)
 
 key_parse_fn tconf_url, tconf_method, tconf_headers, tconf_expect, tconf_ca_file;
 key_parse_fn tconf_conditions, tconf_regex;
+/* cert_expiry (a duration, "21d" days too, 0 or off), send/expect (a
+ * warning for a literal "\r"), dns.query_type, and a nested mapping whose
+ * rows store into the target itself (dns:, Gatus' client: and ui:). */
+key_parse_fn tconf_cert_expiry, tconf_tcp_text, tconf_dns_type, tconf_section;
 key_parse_fn tconf_defaults, tconf_targets;
 key_parse_fn sconf_theme;
 key_copy_fn tconf_headers_copy, tconf_expect_copy, tconf_conditions_copy, tconf_regex_copy;
@@ -245,6 +251,21 @@ void tconf_check_names(struct loader *L);
 /* Frees what a target owns beyond its keys_target rows. */
 void tconf_clear(struct target_conf *t);
 
+/* Where a tconf_kind message belongs. */
+enum kind_at { KIND_AT_URL, KIND_AT_DNS, KIND_AT_IP_VERSION };
+/* Sets t->kind (and host and port for TCP and DNS) from the url and dns:,
+ * and checks ip_version against an IP literal; false with why and where
+ * the message belongs. A DNS check's url is its server (an IP, port 53 by
+ * default), its query_type A by default; a PTR query for an IP address
+ * asks for its reverse name. */
+bool tconf_kind(struct target_conf *t, enum kind_at *at, char *why, size_t len);
+/* tconf_kind on a built target (rows of `tab`), its message at the key it
+ * is about. `strict`: keys written in the entry that its kind does not use
+ * are mistakes too ("send applies to tcp:// targets only"); those
+ * inherited from defaults: are not. A DNS check without a name is named
+ * "QUERY TYPE @SERVER". */
+void tconf_kind_finish(struct loader *L, struct tbuild *b, const struct ktable *tab,
+		       const struct ynode *entry, bool strict);
 /* ---- config_alert.c: alerts: and maintenance windows ---------------------- */
 
 /* alerts: (top level; parsed before defaults: and targets: so a target's

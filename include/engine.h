@@ -16,6 +16,7 @@
 struct loop;
 struct config;
 struct engine;
+struct sched;
 struct sched_stats;
 struct outage_status;
 
@@ -97,6 +98,9 @@ const struct model *engine_model(const struct engine *e);
 /* The open (or last) mass outage, for the UI's banner. */
 const struct outage_status *engine_outage(const struct engine *e);
 const struct sched_stats *engine_sched_stats(const struct engine *e);
+/* The scheduler, to read which checks are queued or running
+ * (sched_busy: the UI's "checking..."); replaced by a reload. */
+const struct sched *engine_sched(const struct engine *e);
 void engine_stats(const struct engine *e, struct engine_stats *out);
 
 /* --once: every target has one result. */

@@ -4,11 +4,12 @@
  * which columns show and how wide each is; what the columns are and show
  * is the UI's column table (ui_columns.c). Columns come in by priority:
  * one shows when it fits at its minimum beside the more important ones at
- * their preferred width (so the least important drop first on a narrow
- * terminal). Shown columns
- * then grow toward their preferred width, most important first, and the
- * flexible ones (name, error) share what is left. Costs O(n * priorities)
- * for n columns (a dozen), independent of the number of targets. */
+ * their preferred width (or whole, past their `full` priority), so the
+ * least important drop first on a narrow terminal. Shown columns then
+ * grow toward their preferred width (and whole), most important first,
+ * and the flexible ones (name, error) share what is left. Costs
+ * O(n^2 * priorities) for n columns (a dozen), independent of the number
+ * of targets. */
 #ifndef UPTOP_LAYOUT_H
 #define UPTOP_LAYOUT_H
 
@@ -18,9 +19,14 @@
 struct layout_col {
 	int min;       /* narrowest useful width */
 	int pref;      /* width reached before flexible columns grow */
-	int max;       /* a flexible column stops here; 0: no limit */
+	int max;       /* a flexible column stops here (and one with `full`
+			* grows to it); 0: no limit */
 	int prio;      /* 0: never dropped; higher numbers drop first */
 	bool flex;     /* shares the space left after every pref is met */
+	int full;      /* > 0: from this priority on the column counts at its
+			* max (its whole text: the longest name): columns of a
+			* higher number come in only beside it whole, and it
+			* grows to max before they grow. 0: at pref only */
 };
 
 struct layout_slot {

@@ -12,7 +12,7 @@
 struct config;
 struct engine_stats;
 
-enum report_format { REPORT_TABLE, REPORT_JSON };
+enum report_format { REPORT_TABLE, REPORT_JSON, REPORT_PROMETHEUS, REPORT_NAGIOS };
 
 /* Exit codes, Nagios plugin convention. */
 enum {
@@ -64,6 +64,15 @@ void report_stats_json(FILE *f, const struct engine_stats *s,
 /* c: the new config (ok), or NULL and errs (every FILE:LINE:COL message). */
 void report_reload_json(FILE *f, int64_t wall, const char *path,
 			const struct config *c, const struct diag *errs);
+
+/* --once --format nagios: one line in the Nagios plugin guidelines'
+ * format, "UPTOP OK - text | perfdata", the word from report_exit_code.
+ * One target: its result, 'time'=Ss;WARN;CRIT;0 (max_latency, timeout)
+ * and 'size'=NB;;;0. Several: the counts and the first 5 problems, then
+ * 'up', 'degraded', 'down', 'pending' and each target's 'NAME time' and
+ * 'NAME size'. Names and messages are sanitised: one line, no '|', and
+ * labels without ' or =. */
+void report_nagios(FILE *f, const struct model *m);
 
 /* Exit code from the states: 0 all up, 1 degraded or confirming (none
  * down), 2 any down. With once, states come from report_once_state. */

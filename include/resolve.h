@@ -73,6 +73,59 @@ bool resolve_lookup(struct resolve *r, const char *host, int64_t deadline_ms,
 /* Forgets a wait: its callback will not run. */
 void resolve_cancel(struct resolve *r, uint64_t waiter);
 
+/* ---- servers asked directly: DNS checks, Gatus' dns-resolver ---------- */
+
+/* A DNS server given by a target rather than by --dns-server or
+ * /etc/resolv.conf: "IP", "IP:PORT", "[IPv6]:PORT" (port 53 by default),
+ * optionally "udp://" or "tcp://" (then over TCP). Its c-ares channels
+ * (one per per-try timeout, for lookups and for checks apart) are made
+ * when first used; c-ares reads no file for them. The same text gives the
+ * same handle, which lives as long as r. NULL with the reason in err. */
+struct resolve_server;
+struct resolve_server *resolve_server(struct resolve *r, const char *spec, char *err,
+				      size_t elen);
+/* "127.0.0.1:5353", for messages. */
+const char *resolve_server_name(const struct resolve_server *s);
+
+/* resolve_lookup through s (NULL: the configured servers); answers are
+ * cached apart per server. The hosts file is not read for s (it was asked
+ * for by name). */
+bool resolve_lookup_at(struct resolve *r, struct resolve_server *s, const char *host,
+		       int64_t deadline_ms, resolve_cb cb, void *arg,
+		       struct resolve_answer *now_answer, uint64_t *waiter);
+
+/* The outcome of one query. */
+struct resolve_reply {
+	bool answered;         /* the server answered: rcode and body hold */
+	bool timed_out;        /* the deadline came first, or every try was lost */
+	bool refused;          /* nothing listens there (ICMP port unreachable,
+				* a TCP reset) */
+	bool malformed;        /* an answer that does not parse */
+	int rcode;             /* the answer header's (0..15) */
+	unsigned answers;      /* records in the answer section */
+	const char *body;      /* the answers as Gatus' [BODY] has them (valid
+				* during the callback): the last record's data,
+				* TXT records joined by newlines, names with
+				* their final dot; "" when none */
+	size_t body_len;
+	char err[160];         /* when not answered: what went wrong */
+	char detail[128];      /* what c-ares said, or how we waited */
+};
+
+typedef void (*resolve_reply_cb)(const struct resolve_reply *a, void *arg);
+
+/* Sends one query for `name` of `type` (A, AAAA, CNAME, MX, NS, TXT, SOA,
+ * PTR, SRV) to s, recursion desired, as Gatus sends it: never cached. A
+ * lost datagram is retried within the time left (the ladder above, with
+ * one server); SERVFAIL, NXDOMAIN, REFUSED... are answers. Returns true
+ * with *now filled when it ended inside the call (a bad name, no socket);
+ * otherwise calls cb exactly once, later, with the answer, or timed_out
+ * when deadline_ms passes first. *waiter is for resolve_cancel. O(answer
+ * size) to format the body. */
+bool resolve_query(struct resolve *r, struct resolve_server *s, const char *name,
+		   const char *type, int64_t deadline_ms, resolve_reply_cb cb, void *arg,
+		   struct resolve_reply *now, uint64_t *waiter);
+
 /* "c-ares/1.18.1", for --version. */
 const char *resolve_version(void);
 

@@ -53,6 +53,10 @@ bool sched_has_ready(const struct sched *s);
 /* The check of `id` finished (whatever its result). */
 void sched_done(struct sched *s, uint32_t id);
 
+/* A check of id is queued (waiting for a slot under the cap) or running.
+ * O(1), read-only: the UI asks it for the rows it shows. */
+bool sched_busy(const struct sched *s, uint32_t id);
+
 /* Queues an extra check of id now (a recheck key) unless it is busy.
  * The fixed-rate grid is unchanged. Returns false if busy. */
 bool sched_now(struct sched *s, uint32_t id);

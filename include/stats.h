@@ -17,6 +17,7 @@ struct lagstat {
 	uint32_t all[LAG_BUCKETS];     /* since start */
 	double max_ms;
 	uint64_t n;
+	double sum_ms;                 /* of every sample since start */
 };
 
 void lagstat_init(struct lagstat *s);

@@ -14,7 +14,8 @@ struct target_conf;
 enum state {
 	STATE_PENDING = 0,   /* never checked: no result yet */
 	STATE_UP,
-	STATE_DEGRADED,      /* answered correctly but over max_latency */
+	STATE_DEGRADED,      /* answered correctly, but over max_latency or
+			      * with a certificate that expires soon */
 	STATE_DOWN,          /* failures_before_down consecutive failures; stays
 			      * down until successes_before_up answers in a row */
 	STATE_CONFIRMING,    /* failed, but fewer than failures_before_down
@@ -33,6 +34,7 @@ struct hist_entry {
 	float latency_ms;      /* total_ms */
 	int16_t http_status;
 	uint8_t cls;           /* enum eclass */
+	uint8_t answer;        /* TCP and DNS checks: result_answer_code */
 	char *msg;             /* owned; NULL on success */
 };
 
@@ -143,6 +145,8 @@ struct target {
 	int consecutive_failures;
 	int consecutive_successes;  /* answers in a row (for successes_before_up) */
 	uint64_t checks, failures;  /* totals since start (uptime = 1 - f/c) */
+	uint64_t by_class[EC__COUNT];  /* checks since start by class (EC_NONE: ok);
+					 * uptop_checks_total{result} */
 	struct result last;         /* the last result in full */
 	bool has_last;
 	struct hist_entry hist[HIST_LEN];
@@ -189,8 +193,8 @@ void model_adopt(struct model *m, struct model *old);
  * free it; it stays valid until the log wraps or the model is freed. ev
  * may be NULL.
  *
- * The rules: an answer (EC_NONE, EC_SLOW) makes the target up (degraded
- * when slow), except that a down target needs successes_before_up answers
+ * The rules: an answer (EC_NONE, EC_SLOW, EC_CERT_EXPIRY) makes the target
+ * up (degraded when slow or its certificate expires soon), except that a down target needs successes_before_up answers
  * in a row; any other class adds a consecutive failure and makes it down
  * at failures_before_down, confirming before that. A target is pending
  * only until its first result. */
@@ -247,7 +251,7 @@ double target_latency(const struct target *t);
 double hist_latency(const struct hist_entry *h);
 
 /* 95th percentile of the latencies (hist_latency) of the successful
- * answers in the history (up or slow); < 0 when there is none. */
+ * answers in the history (up or degraded); < 0 when there is none. */
 double target_p95(const struct target *t);
 /* Share of checks that did not fail, in percent; < 0 before any check. */
 double target_uptime(const struct target *t);

@@ -16,6 +16,7 @@
 struct model;
 struct config;
 struct outage_status;
+struct sched;
 struct sched_stats;
 struct target_conf;
 struct ui;
@@ -39,6 +40,8 @@ struct ui_view {
 	const struct config *cfg;
 	const struct model *model;
 	const struct sched_stats *sched;
+	const struct sched *queue;        /* sched_busy: a check is queued or
+					   * running (a recheck's "checking...") */
 	double checks_per_sec;
 	double lag_p99_ms;                /* over the last minute */
 	bool paused;
@@ -141,8 +144,10 @@ void ui_perf_get(const struct ui *ui, struct ui_perf *out);
 
 /* The shell command that reproduces a target's check with curl: method,
  * headers (secrets as "$VAR" from header->shown, else ***), --max-time,
- * -L --max-redirs, -k, -w with the timing variables, the redacted URL.
- * Raw text (the UI sanitises it for display); the caller frees it. */
+ * -L --max-redirs, -k, -4/-6, -w with the timing variables, the redacted
+ * URL; a TCP check's with nc (-vz, or the bytes sent piped in), a DNS
+ * check's with dig (@SERVER -p PORT NAME TYPE). Raw text (the UI
+ * sanitises it for display); the caller frees it. */
 char *ui_curl_command(const struct target_conf *tc);
 
 #endif

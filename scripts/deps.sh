@@ -7,7 +7,14 @@
 #   EXTRA="pkg ..." adds packages (make bench uses it).
 set -eu
 
-PKGS="build-essential pkg-config libncurses-dev libyaml-dev libcurl4-openssl-dev libc-ares-dev libjson-c-dev libsqlite3-dev python3 tmux tzdata ${EXTRA:-}"
+# To build: the compiler and the libraries uptop links.
+BUILD_PKGS="build-essential pkg-config libncurses-dev libyaml-dev libcurl4-openssl-dev libssl-dev libc-ares-dev libjson-c-dev libmicrohttpd-dev libsqlite3-dev"
+# Only the tests use these: the fixture (python3), the live table (tmux),
+# Prometheus' own promtool and server (the exposition, the alert rules, a
+# real scrape), the man page linters (mandoc, groff), zsh (completion) and
+# tzdata (maintenance windows in named time zones).
+TEST_PKGS="python3 openssl tmux tzdata prometheus mandoc groff zsh"
+PKGS="$BUILD_PKGS $TEST_PKGS ${EXTRA:-}"
 
 missing() {
 	for p in $PKGS; do

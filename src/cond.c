@@ -426,10 +426,11 @@ static struct val resolve(struct ectx *c, const struct side *sd, struct sb *b)
 							  (struct val){ "false", 5 };
 		return with_fn(sd, v, b);
 	case PH_CERT:
-		/* time.Until(notAfter) when the answer came. */
-		return with_fn(sd, number(r->cert_not_after_ms ?
-			       r->cert_not_after_ms - r->start_wall_ms - (long long)r->t.total_ms :
-			       0, b), b);
+		/* time.Until(notAfter) of the server's own certificate
+		 * (Gatus' PeerCertificates[0]) when the answer came. */
+		return with_fn(sd, number(r->cert_leaf_not_after_ms ?
+			       r->cert_leaf_not_after_ms - r->start_wall_ms -
+			       (long long)r->t.total_ms : 0, b), b);
 	case PH_BODY:
 		n = c->body.len;
 		t = go_trim_space(c->body.p, &n);
@@ -755,7 +756,7 @@ static void regex_message(struct result *r, bool want,
 
 static bool answered(enum eclass c)
 {
-	return c == EC_NONE || c == EC_SLOW;
+	return c == EC_NONE || eclass_is_degraded(c);
 }
 
 void cond_apply(const struct target_conf *t, struct result *r, const struct resp_view *v)

@@ -8,6 +8,7 @@
  * out only when the sink stayed empty. Also: finding the file, freeing. */
 #include "config_keys.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -299,4 +300,134 @@ char *config_find(void)
 		return p;
 	free(p);
 	return NULL;
+}
+
+/* ---- settings the command line shares -------------------------------------- */
+
+/* 127.0.0.0/8, ::1, or ::ffff:127.x.y.z */
+static bool listen_loopback(const char *host, bool v6)
+{
+	static const unsigned char one[16] = { [15] = 1 };
+	static const unsigned char mapped[12] = { [10] = 0xff, [11] = 0xff };
+	unsigned char a[16];
+
+	if (!v6)
+		return inet_pton(AF_INET, host, a) == 1 && a[0] == 127;
+	if (inet_pton(AF_INET6, host, a) != 1)
+		return false;
+	return memcmp(a, one, 16) == 0 || (memcmp(a, mapped, 12) == 0 && a[12] == 127);
+}
+
+int config_parse_listen(const char *s, struct listen_addr *out, char *err, size_t elen)
+{
+	const char *colon = strrchr(s, ':');
+	unsigned char a[16];
+	size_t hlen;
+	long long port;
+
+	memset(out, 0, sizeof(*out));
+	if (!colon) {
+		snprintf(err, elen, "'%s': expected ADDR:PORT or :PORT", s);
+		return -1;
+	}
+	if (decimal_parse(colon + 1, &port) != 0 || port < 1 || port > 65535) {
+		snprintf(err, elen, "'%s': the port must be 1..65535", s);
+		return -1;
+	}
+	out->port = (int)port;
+	hlen = (size_t)(colon - s);
+	if (hlen >= 2 && s[0] == '[' && s[hlen - 1] == ']') {
+		s++;
+		hlen -= 2;
+		out->v6 = true;
+	}
+	if (hlen >= sizeof(out->host)) {
+		snprintf(err, elen, "'%.60s...': not an IP address", s);
+		return -1;
+	}
+	memcpy(out->host, s, hlen);
+	out->host[hlen] = '\0';
+	if (!hlen || (!out->v6 && strcmp(out->host, "localhost") == 0))
+		snprintf(out->host, sizeof(out->host), "127.0.0.1");
+	if (inet_pton(out->v6 ? AF_INET6 : AF_INET, out->host, a) != 1) {
+		snprintf(err, elen, "'%s': %s", out->host,
+			 out->v6 ? "not an IPv6 address" :
+			 strpbrk(out->host, "[]") ? "unbalanced brackets ([IPv6]:PORT)" :
+			 strchr(out->host, ':') ? "an IPv6 address goes in brackets, [::1]:PORT" :
+			 "not an IPv4 address (names other than localhost are not looked up)");
+		return -1;
+	}
+	out->loopback = listen_loopback(out->host, out->v6);
+	return 0;
+}
+
+bool sconf_metrics(struct loader *L, const struct ckey *k, void *obj, const struct ynode *n)
+{
+	struct settings *st = obj;
+	struct listen_addr la;
+	char err[160];
+	bool bad;
+	char *v = key_string(L, k, n, &bad);
+
+	if (bad)
+		return false;
+	if (v && config_parse_listen(v, &la, err, sizeof(err)) != 0) {
+		loader_err(L, n, "%s: %s", k->name, err);
+		free(v);
+		return false;
+	}
+	free(st->metrics);
+	st->metrics = v;
+	return true;
+}
+
+int config_parse_shard(const char *s, unsigned *k, unsigned *n, char *err, size_t elen)
+{
+	const char *slash = strchr(s, '/');
+	long long kk, nn;
+	char kbuf[24];
+
+	if (!slash || (size_t)(slash - s) >= sizeof(kbuf)) {
+		snprintf(err, elen, "'%s': expected K/N, e.g. 1/3", s);
+		return -1;
+	}
+	memcpy(kbuf, s, (size_t)(slash - s));
+	kbuf[slash - s] = '\0';
+	if (decimal_parse(kbuf, &kk) != 0 || decimal_parse(slash + 1, &nn) != 0) {
+		snprintf(err, elen, "'%s': expected K/N, e.g. 1/3", s);
+		return -1;
+	}
+	if (nn < 1 || nn > 1000 || kk < 1 || kk > nn) {
+		snprintf(err, elen, "'%s': needs 1 <= K <= N <= 1000", s);
+		return -1;
+	}
+	*k = (unsigned)kk;
+	*n = (unsigned)nn;
+	return 0;
+}
+
+unsigned config_shard_of(const char *name, unsigned n)
+{
+	return n ? (unsigned)(hash_fnv1a(name) % n) + 1 : 1;
+}
+
+/* O(targets): a single pass that slides the kept ones down. */
+size_t config_shard(struct config *c, unsigned k, unsigned n)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < c->ntargets; i++) {
+		struct target_conf *t = &c->targets[i];
+
+		if (config_shard_of(t->name, n) == k) {
+			if (kept != i)
+				c->targets[kept] = *t;
+			kept++;
+			continue;
+		}
+		keys_clear(&keys_target, t);
+		tconf_clear(t);
+	}
+	c->ntargets = kept;
+	return kept;
 }

@@ -3,12 +3,14 @@
  * A Gatus config pasted as it is: the top-level `endpoints:` list (beside
  * or instead of `targets:`) with Gatus' own key names and defaults
  * (interval 60s, client timeout 10s), each endpoint becoming one target
- * whose conditions decide its state. Keys of Gatus' format that uptop does
- * not act on (alerts, alerting, storage, web, ui, ...) are accepted and
- * named in one warning (KF_IGNORED rows); keys that would change what is
- * checked and that uptop cannot do yet (dns:, client.dns-resolver,
- * graphql, [RANDOM_STRING_N]) are errors, never silently dropped. uptop's
- * `defaults:` apply to `targets:` only. */
+ * whose conditions decide its state: an HTTP check, a tcp:// connect (its
+ * body sent, the first bytes of the reply read, as Gatus does) or a DNS
+ * query (dns:). Keys of Gatus' format that uptop does not act on (alerts,
+ * alerting, storage, web, ui, ...) are accepted and named in one warning
+ * (KF_IGNORED rows); keys that would change what is checked and that
+ * uptop cannot do (graphql, [RANDOM_STRING_N], [LOCAL_ADDRESS]) are
+ * errors, never silently dropped. uptop's `defaults:` apply to `targets:`
+ * only. */
 #include "config_keys.h"
 
 #include <stdlib.h>
@@ -29,8 +31,7 @@
 #define IGNORED(n) { .name = n, .kind = KIND_STRING, .flags = KF_IGNORED, \
 		     .help = "Gatus: ignored, with a warning" }
 
-static key_parse_fn gatus_section, gatus_url, gatus_negated,
-	gatus_resolver, gatus_query_type, gatus_graphql;
+static key_parse_fn gatus_negated, gatus_resolver, gatus_graphql;
 
 /* ---- the tables ----------------------------------------------------------- */
 
@@ -42,15 +43,15 @@ static const struct ckey client_rows[] = {
 	{ .name = "ignore-redirect", T(BOOL, follow_redirects), .parse = gatus_negated,
 	  .help = "true: do not follow redirects" },
 	{ .name = "dns-resolver", T(STRING, dns_resolver), .parse = gatus_resolver,
-	  .help = "tcp|udp://IP:PORT (not supported yet)" },
+	  .help = "tcp|udp://IP:PORT: names looked up there" },
 	IGNORED("identity-aware-proxy"), IGNORED("network"), IGNORED("oauth2"),
 	IGNORED("proxy-url"), IGNORED("store-cookies"), IGNORED("tls"), IGNORED("tunnel"),
 };
 
 static const struct ckey dns_rows[] = {
 	{ .name = "query-name", T(STRING, dns_query_name), .flags = KF_EXPAND,
-	  .help = "the name to ask (not supported yet)" },
-	{ .name = "query-type", T(STRING, dns_query_type), .parse = gatus_query_type,
+	  .help = "the name to ask for" },
+	{ .name = "query-type", T(STRING, dns_query_type), .parse = tconf_dns_type,
 	  .help = "A, AAAA, CNAME, MX, NS, TXT, SOA, PTR, SRV" },
 };
 
@@ -74,7 +75,6 @@ static const struct ktable keys_ui = { "ui: of a Gatus endpoint", ui_rows, ARRAY
 				       "in ui", "it belongs under 'ui:' of a Gatus endpoint",
 				       false };
 
-/* Table order is parsing order: dns: before url (a DNS server is no URL). */
 static const struct ckey endpoint_rows[] = {
 	{ .name = "name", T(STRING, name), .flags = KF_EXPAND,
 	  .help = "required: the endpoint's name" },
@@ -82,10 +82,10 @@ static const struct ckey endpoint_rows[] = {
 	  .help = "a label to sort and filter by" },
 	{ .name = "enabled", T(BOOL, enabled), .def = "true",
 	  .help = "false: not monitored" },
-	{ .name = "dns", .kind = KIND_MAP, .sub = &keys_dns, .parse = gatus_section,
-	  .help = "a DNS check (not supported yet)" },
-	{ .name = "url", T(STRING, url), .flags = KF_EXPAND, .parse = gatus_url,
-	  .help = "required: http:// or https:// URL" },
+	{ .name = "dns", .kind = KIND_MAP, .sub = &keys_dns, .parse = tconf_section,
+	  .help = "a DNS check: query-name, query-type" },
+	{ .name = "url", T(STRING, url), .flags = KF_EXPAND, .parse = tconf_url,
+	  .help = "required: http(s), tcp://, DNS IP" },
 	{ .name = "method", T(STRING, method), .def = "GET", .parse = tconf_method,
 	  .help = "GET, HEAD, POST, ..." },
 	{ .name = "headers", .kind = KIND_MAP, .max = 100, .flags = KF_EXPAND,
@@ -100,9 +100,9 @@ static const struct ckey endpoint_rows[] = {
 	{ .name = "conditions", .kind = KIND_LIST, .max = 100, .parse = tconf_conditions,
 	  .copy = tconf_conditions_copy, .clear = tconf_conditions_clear,
 	  .help = "required: all must hold" },
-	{ .name = "client", .kind = KIND_MAP, .sub = &keys_client, .parse = gatus_section,
+	{ .name = "client", .kind = KIND_MAP, .sub = &keys_client, .parse = tconf_section,
 	  .help = "timeout (10s), insecure, ignore-redirect" },
-	{ .name = "ui", .kind = KIND_MAP, .sub = &keys_ui, .parse = gatus_section,
+	{ .name = "ui", .kind = KIND_MAP, .sub = &keys_ui, .parse = tconf_section,
 	  .help = "dont-resolve-failed-conditions" },
 	{ .name = "maintenance-windows", .kind = KIND_LIST, .sub = &keys_maint,
 	  .off = KEY_AT(struct target_conf, maint, struct maint_list), .parse = mconf_windows,
@@ -117,17 +117,6 @@ const struct ktable keys_endpoint = { "an entry of endpoints: (Gatus' format)", 
 				      ARRAY_LEN(endpoint_rows), "in an endpoint", HOME, false };
 
 /* ---- hooks ---------------------------------------------------------------- */
-
-/* client:, dns:, ui: store into the endpoint's own target. */
-static bool gatus_section(struct loader *L, const struct ckey *k, void *obj,
-			  const struct ynode *n)
-{
-	int rc = key_mapping(L, k, n);
-
-	if (rc > 0)
-		keys_apply(L, k->sub, obj, n, NULL);
-	return rc >= 0;
-}
 
 /* insecure: and ignore-redirect: say the opposite of verify_tls and
  * follow_redirects, the rows' fields. */
@@ -180,46 +169,6 @@ static bool gatus_resolver(struct loader *L, const struct ckey *k, void *obj,
 	}
 	free(t->dns_resolver);
 	t->dns_resolver = xstrdup(s);
-	return true;
-}
-
-static bool gatus_query_type(struct loader *L, const struct ckey *k, void *obj,
-			     const struct ynode *n)
-{
-	static const char *const types[] = { "A", "AAAA", "CNAME", "MX", "NS", "TXT", "SOA",
-					     "PTR", "SRV" };
-	struct target_conf *t = obj;
-	const char *s = key_scalar(L, n, k->name, "a record type like A");
-
-	if (!s)
-		return false;
-	for (size_t i = 0; i < ARRAY_LEN(types); i++) {
-		if (strcasecmp(s, types[i]) == 0) {
-			free(t->dns_query_type);
-			t->dns_query_type = xstrdup(types[i]);
-			return true;
-		}
-	}
-	loader_err(L, n, "%s %s: expected A, AAAA, CNAME, MX, NS, TXT, SOA, PTR or SRV", k->name,
-		   yquote(s, n->len));
-	return false;
-}
-
-/* A DNS endpoint's url is a server, not a URL: kept as written (the dns:
- * error covers it); any other is an uptop url. */
-static bool gatus_url(struct loader *L, const struct ckey *k, void *obj, const struct ynode *n)
-{
-	struct target_conf *t = obj;
-	bool bad;
-	char *s;
-
-	if (!t->dns_query_name && !t->dns_query_type)
-		return tconf_url(L, k, obj, n);
-	s = key_string(L, k, n, &bad);
-	if (bad)
-		return false;
-	free(t->url);
-	t->url = s;
 	return true;
 }
 
@@ -286,7 +235,23 @@ static bool row_bad(const struct tbuild *b, const char *key)
 	return i >= 0 && b->p.bad[i];
 }
 
-/* What Gatus requires, what uptop cannot check yet, and timeout below
+/* A tcp:// endpoint's body is what Gatus sends once connected (and then
+ * it reads the reply): uptop's send:. */
+static void tcp_body(struct loader *L, struct target_conf *t, const struct ynode *at)
+{
+	if (t->kind != CHECK_TCP || !t->body)
+		return;
+	if (strstr(t->body, "[LOCAL_ADDRESS]"))
+		loader_err(L, at, "body: [LOCAL_ADDRESS] is not supported (uptop sends the "
+			   "same body each check)");
+	free(t->tcp_send);
+	t->tcp_send = *t->body ? t->body : NULL;
+	if (!t->tcp_send)
+		free(t->body);
+	t->body = NULL;
+}
+
+/* What Gatus requires, what uptop cannot check, and timeout below
  * interval. */
 static void endpoint_finish(struct loader *L, struct tbuild *b, const struct ynode *e)
 {
@@ -300,17 +265,20 @@ static void endpoint_finish(struct loader *L, struct tbuild *b, const struct yno
 	if (!t->conditions && !row_bad(b, "conditions"))
 		loader_err(L, e, "this endpoint has no conditions (Gatus requires at least one, "
 			   "like \"[STATUS] == 200\")");
-	if (t->dns_query_name || t->dns_query_type)
-		loader_err(L, src_of(b, "dns", e), "dns: DNS checks are not supported yet");
-	if (t->dns_resolver)
-		loader_err(L, src_of(b, "client", e), "client.dns-resolver: a DNS resolver per "
-			   "endpoint is not supported yet (uptop uses --dns-server or "
-			   "/etc/resolv.conf)");
+	/* Gatus refuses a DNS check without both (ErrDNSWithNoQueryName,
+	 * ErrDNSWithInvalidQueryType); uptop's own targets default to A. */
+	if ((t->dns_query_name || t->dns_query_type) && !row_bad(b, "dns") &&
+	    (!t->dns_query_name || !t->dns_query_type))
+		loader_err(L, src_of(b, "dns", e), "dns: Gatus needs both query-name and "
+			   "query-type");
+	else
+		tconf_kind_finish(L, b, &keys_endpoint, e, false);
 	if (t->timeout_ms >= t->interval_ms && !row_bad(b, "interval"))
 		loader_err(L, src_of(b, "client", e), "client.timeout %s must be below interval "
 			   "%s (Gatus' default timeout is 10s)", duration_text(t->timeout_ms),
 			   duration_text(t->interval_ms));
 	body_placeholders(L, t, src_of(b, "body", e));
+	tcp_body(L, t, src_of(b, "body", e));
 }
 
 static void load_endpoint(struct loader *L, const struct ynode *e)

@@ -30,11 +30,24 @@
 
 #define T(kind, f) KEY_##kind(struct target_conf, f)
 
+static const char *const ip_versions[] = { "any", "4", "6", NULL };
+
+static const struct ckey dns_rows[] = {
+	{ .name = "query_name", T(STRING, dns_query_name), .flags = KF_EXPAND,
+	  .help = "the name to ask for (an IP for PTR)" },
+	{ .name = "query_type", T(STRING, dns_query_type), .parse = tconf_dns_type,
+	  .help = "A (default), AAAA, CNAME, MX, NS, ..." },
+};
+
+static const struct ktable keys_dns = { "dns: of a target (a DNS check)", dns_rows,
+					ARRAY_LEN(dns_rows), "in dns",
+					"it belongs under 'dns:' of a target", false };
+
 static const struct ckey target_rows[] = {
 	{ .name = "name", T(STRING, name), .flags = KF_EXPAND,
 	  .help = "unique shown name; default: the url" },
 	{ .name = "url", T(STRING, url), .flags = KF_EXPAND, .parse = tconf_url,
-	  .help = "required: http:// or https:// URL" },
+	  .help = "required: http(s), tcp://, DNS IP" },
 	{ .name = "group", T(STRING, group), .flags = KF_EXPAND | KF_OPTIONAL, .def = "",
 	  .help = "a label to sort and filter by" },
 	{ .name = "interval", T(DURATION, interval_ms), .min = 1, .max = DAY, .def = "30s",
@@ -69,6 +82,11 @@ static const struct ckey target_rows[] = {
 	  .help = "verify the certificate and host name" },
 	{ .name = "fresh_connection", T(BOOL, fresh_connection), .def = "false",
 	  .help = "a new connection (and TLS) per check" },
+	{ .name = "cert_expiry", T(DURATION, cert_expiry_ms), .word = "off", .min = 0,
+	  .max = 3650 * DAY, .def = "14d", .parse = tconf_cert_expiry,
+	  .help = "https: degraded with less left (21d)" },
+	{ .name = "ip_version", T(ENUM, ip_version), .choices = ip_versions, .def = "any",
+	  .help = "addresses to connect to: 4, 6 or any" },
 	{ .name = "max_body", T(SIZE, max_body), .min = 1, .max = GIB, .def = "1MiB",
 	  .help = "body bytes read at most" },
 	{ .name = "ca_file", T(STRING, ca_file), .flags = KF_OPTIONAL, .parse = tconf_ca_file,
@@ -85,6 +103,12 @@ static const struct ckey target_rows[] = {
 	  .off = KEY_AT(struct target_conf, body_not_matches, struct cond_regex *),
 	  .flags = KF_OPTIONAL, .parse = tconf_regex, .copy = tconf_regex_copy,
 	  .clear = tconf_regex_clear, .help = "regex the body must not match" },
+	{ .name = "send", T(STRING, tcp_send), .flags = KF_EXPAND | KF_OPTIONAL,
+	  .parse = tconf_tcp_text, .help = "tcp: sent once connected" },
+	{ .name = "expect", T(STRING, tcp_expect), .flags = KF_EXPAND | KF_OPTIONAL,
+	  .parse = tconf_tcp_text, .help = "tcp: text the answer must contain" },
+	{ .name = "dns", .kind = KIND_MAP, .sub = &keys_dns, .parse = tconf_section,
+	  .help = "a DNS check: query_name, query_type" },
 	{ .name = "alerts", .kind = KIND_LIST, .off = KEY_AT(struct target_conf, alerts, uint64_t),
 	  .parse = aconf_target_alerts, .copy = aconf_target_alerts_copy,
 	  .clear = aconf_target_alerts_clear,
@@ -116,6 +140,8 @@ static const struct ckey settings_rows[] = {
 	  .def = "90d", .help = "history kept (hourly; minutes: 48h)" },
 	{ .name = "alert_wait", S(DURATION, alert_wait_ms), .min = 0, .max = 5 * MINUTE,
 	  .def = "5s", .help = "a network down waits for an outage" },
+	{ .name = "metrics", S(STRING, metrics), .flags = KF_OPTIONAL, .parse = sconf_metrics,
+	  .help = "ADDR:PORT for /metrics (:PORT: loopback)" },
 };
 _Static_assert(ARRAY_LEN(settings_rows) <= KEYS_MAX, "raise KEYS_MAX");
 

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 
 #include "cond.h"
 
@@ -72,25 +73,36 @@ static bool check_port(const char *p, const char *end, char *why, size_t len)
 	return true;
 }
 
-/* The checks curl would fail on later, said up front and plainly. */
-bool config_url_check(const char *url, bool *password, char *why, size_t len)
+#define NO_SCHEME "the URL has no scheme (start it with https:// or http://)"
+
+/* The scheme of url: "http", "https" and "tcp" are checked; *bare when
+ * there is none (a DNS check's server, which tconf_kind judges). */
+enum url_scheme { URL_BARE, URL_HTTP, URL_TCP };
+
+/* The checks curl (or conn) would fail on later, said up front and
+ * plainly. A text without a scheme passes as URL_BARE, unchecked. */
+static bool url_check(const char *url, bool *password, enum url_scheme *scheme, char *why,
+		      size_t len)
 {
 	const char *sep = strstr(url, "://"), *auth, *end, *host, *hostend, *at = NULL;
 
 	*password = false;
+	*scheme = URL_BARE;
 	for (const char *p = url; *p; p++) {
 		if ((unsigned char)*p <= ' ' || *p == 0x7f) {
 			snprintf(why, len, "a URL must not contain spaces or control characters");
 			return false;
 		}
 	}
-	if (!sep || !is_scheme(url, (size_t)(sep - url))) {
-		snprintf(why, len, "the URL has no scheme (start it with https:// or http://)");
-		return false;
-	}
-	if (!((sep - url == 4 && strncasecmp(url, "http", 4) == 0) ||
-	      (sep - url == 5 && strncasecmp(url, "https", 5) == 0))) {
-		snprintf(why, len, "only http and https URLs are supported, not %.*s",
+	if (!sep || !is_scheme(url, (size_t)(sep - url)))
+		return true;
+	if ((sep - url == 4 && strncasecmp(url, "http", 4) == 0) ||
+	    (sep - url == 5 && strncasecmp(url, "https", 5) == 0)) {
+		*scheme = URL_HTTP;
+	} else if (sep - url == 3 && strncasecmp(url, "tcp", 3) == 0) {
+		*scheme = URL_TCP;
+	} else {
+		snprintf(why, len, "only http, https and tcp URLs are supported, not %.*s",
 			 (int)(sep - url), url);
 		return false;
 	}
@@ -99,6 +111,10 @@ bool config_url_check(const char *url, bool *password, char *why, size_t len)
 	for (const char *p = auth; p < end; p++)
 		if (*p == '@')
 			at = p;
+	if (at && *scheme == URL_TCP) {
+		snprintf(why, len, "a tcp:// URL has no user or password");
+		return false;
+	}
 	if (at && memchr(auth, ':', (size_t)(at - auth)))
 		*password = true;
 	host = at ? at + 1 : auth;
@@ -124,18 +140,45 @@ bool config_url_check(const char *url, bool *password, char *why, size_t len)
 	}
 	if (hostend < end && !check_port(hostend + 1, end, why, len))
 		return false;
+	if (*scheme == URL_TCP && (hostend + 1 >= end || *hostend != ':')) {
+		snprintf(why, len, "a tcp:// URL needs a port (tcp://HOST:PORT)");
+		return false;
+	}
+	if (*scheme == URL_TCP && *end && strcmp(end, "/") != 0) {
+		snprintf(why, len, "a tcp:// URL is tcp://HOST:PORT, without a path or query");
+		return false;
+	}
 	return true;
+}
+
+/* A URL that only http or https can have (a webhook's). */
+bool config_url_check(const char *url, bool *password, char *why, size_t len)
+{
+	enum url_scheme scheme;
+	const char *sep = strstr(url, "://");
+
+	if (sep && is_scheme(url, (size_t)(sep - url)) && strncasecmp(url, "http", 4) != 0) {
+		snprintf(why, len, "only http and https URLs are supported, not %.*s",
+			 (int)(sep - url), url);
+		return false;
+	}
+	if (!url_check(url, password, &scheme, why, len))
+		return false;
+	if (scheme == URL_BARE)
+		snprintf(why, len, NO_SCHEME);
+	return scheme == URL_HTTP;
 }
 
 bool tconf_url(struct loader *L, const struct ckey *k, void *obj, const struct ynode *n)
 {
 	struct target_conf *t = obj;
+	enum url_scheme scheme;
 	bool bad, password;
 	char why[512], *url = key_string(L, k, n, &bad);
 
 	if (bad)
 		return false;
-	if (!config_url_check(url, &password, why, sizeof(why))) {
+	if (!url_check(url, &password, &scheme, why, sizeof(why))) {
 		char *shown = config_url_redacted(n->str);
 
 		loader_err(L, n, "url %s: %s", yquote(shown, strlen(shown)), why);
@@ -147,6 +190,165 @@ bool tconf_url(struct loader *L, const struct ckey *k, void *obj, const struct y
 		L->has_secrets = true;
 	set_str(&t->url, url);
 	return true;
+}
+
+/* ---- what a target checks: HTTP, TCP or DNS -------------------------------- */
+
+/* "host:port", "[v6]:port", "host", "[v6]" (at most `n` bytes of s) ->
+ * host as written (brackets kept) and port (defport when absent). */
+static bool host_port(const char *s, size_t n, int defport, char **host, int *port, char *why,
+		      size_t len)
+{
+	const char *end = s + n, *hend, *colon;
+	long v = defport;
+
+	if (n && *s == '[') {
+		hend = memchr(s, ']', n);
+		if (!hend) {
+			snprintf(why, len, "the IPv6 address has no closing ']'");
+			return false;
+		}
+		hend++;
+		colon = hend < end && *hend == ':' ? hend : NULL;
+		if (hend < end && !colon) {
+			snprintf(why, len, "unexpected text after the IPv6 address");
+			return false;
+		}
+	} else {
+		colon = memchr(s, ':', n);
+		if (colon && memchr(colon + 1, ':', (size_t)(end - colon - 1))) {
+			snprintf(why, len, "an IPv6 address goes in brackets: [%.*s]:%d", (int)n, s,
+				 defport ? defport : 53);
+			return false;
+		}
+		hend = colon ? colon : end;
+	}
+	if (hend == s || (hend - s == 2 && *s == '[')) {
+		snprintf(why, len, "no host");
+		return false;
+	}
+	if (colon) {
+		if (colon + 1 == end || !check_port(colon + 1, end, why, len)) {
+			if (colon + 1 == end)
+				snprintf(why, len, "the port is missing after ':'");
+			return false;
+		}
+		v = strtol(colon + 1, NULL, 10);
+	}
+	*host = xstrndup(s, (size_t)(hend - s));
+	*port = (int)v;
+	return true;
+}
+
+/* 4 or 6 for an IP literal ("127.0.0.1", "[::1]"), else 0 (a name). */
+static int literal_family(const char *host)
+{
+	unsigned char a[16];
+	char inner[64];
+	size_t n = strlen(host);
+
+	if (inet_pton(AF_INET, host, a) == 1)
+		return 4;
+	if (n > 2 && n < sizeof(inner) && host[0] == '[' && host[n - 1] == ']') {
+		snprintf(inner, sizeof(inner), "%.*s", (int)(n - 2), host + 1);
+		if (inet_pton(AF_INET6, inner, a) == 1)
+			return 6;
+	}
+	return 0;
+}
+
+/* The reverse name a PTR query for an IP address asks for. */
+static char *ptr_name(const char *ip)
+{
+	unsigned char a[16];
+	char buf[80];
+	size_t at = 0;
+
+	if (inet_pton(AF_INET, ip, a) == 1)
+		return xasprintf("%u.%u.%u.%u.in-addr.arpa", a[3], a[2], a[1], a[0]);
+	if (inet_pton(AF_INET6, ip, a) != 1)
+		return NULL;
+	for (int i = 15; i >= 0; i--)
+		at += (size_t)snprintf(buf + at, sizeof(buf) - at, "%x.%x.", a[i] & 15, a[i] >> 4);
+	snprintf(buf + at, sizeof(buf) - at, "ip6.arpa");
+	return xstrdup(buf);
+}
+
+static bool dns_server(struct target_conf *t, char *why, size_t len)
+{
+	const char *u = t->url;
+
+	if (strstr(u, "://")) {
+		snprintf(why, len, "a DNS check's url is the DNS server's address (IP or IP:PORT, "
+			 "like 127.0.0.1:5353), not a URL");
+		return false;
+	}
+	if (!host_port(u, strlen(u), CONFIG_DNS_PORT, &t->host, &t->port, why, len))
+		return false;
+	if (!literal_family(t->host)) {
+		snprintf(why, len, "the DNS server is given by IP address (like 8.8.8.8 or "
+			 "[2001:4860:4860::8888]:53), not a name");
+		return false;
+	}
+	return true;
+}
+
+bool tconf_kind(struct target_conf *t, enum kind_at *at, char *why, size_t len)
+{
+	const char *url = t->url;
+	char *host = NULL;
+	int port, fam;
+
+	*at = KIND_AT_URL;
+	free(t->host);
+	t->host = NULL;
+	if (t->dns_query_name || t->dns_query_type) {
+		t->kind = CHECK_DNS;
+		if (!t->dns_query_name) {
+			*at = KIND_AT_DNS;
+			snprintf(why, len, "dns: query_name is missing (the name to ask for)");
+			return false;
+		}
+		if (!t->dns_query_type)
+			t->dns_query_type = xstrdup("A");
+		if (strcmp(t->dns_query_type, "PTR") == 0) {
+			char *rev = ptr_name(t->dns_query_name);
+
+			if (rev) {
+				free(t->dns_query_name);
+				t->dns_query_name = rev;
+			}
+		}
+		if (!dns_server(t, why, len))
+			return false;
+		host = t->host;
+	} else if (!strstr(url, "://")) {
+		snprintf(why, len, NO_SCHEME);
+		return false;
+	} else if (strncasecmp(url, "tcp://", 6) == 0) {
+		t->kind = CHECK_TCP;
+		if (!host_port(url + 6, strcspn(url + 6, "/"), 0, &t->host, &t->port, why, len))
+			return false;
+		host = t->host;
+	} else {
+		const char *auth = strstr(url, "://") + 3, *end = auth + strcspn(auth, "/?#");
+		const char *at_sign = memchr(auth, '@', (size_t)(end - auth));
+
+		t->kind = CHECK_HTTP;
+		if (at_sign)
+			auth = at_sign + 1;
+		if (!host_port(auth, (size_t)(end - auth), 80, &host, &port, why, len))
+			return false;
+	}
+	fam = literal_family(host);
+	if (fam && t->ip_version != IPV_ANY && fam != (t->ip_version == IPV_4 ? 4 : 6)) {
+		*at = KIND_AT_IP_VERSION;
+		snprintf(why, len, "ip_version %d: %s is an IPv%d address", t->ip_version == IPV_4 ? 4 : 6,
+			 host, fam);
+	}
+	if (host != t->host)
+		free(host);
+	return *at != KIND_AT_IP_VERSION;
 }
 
 /* ---- method and headers --------------------------------------------------- */
@@ -608,6 +810,150 @@ bool tconf_ca_file(struct loader *L, const struct ckey *k, void *obj, const stru
 	return true;
 }
 
+static const char *const kind_words[] = { "http(s)", "tcp://", "DNS" };
+
+/* Keys of one kind of check; written in an entry of another, a mistake. */
+static const struct {
+	const char *key;
+	enum check_kind kind;
+} kind_keys[] = {
+	{ "method", CHECK_HTTP }, { "headers", CHECK_HTTP }, { "body", CHECK_HTTP },
+	{ "expect_status", CHECK_HTTP }, { "body_contains", CHECK_HTTP },
+	{ "follow_redirects", CHECK_HTTP }, { "verify_tls", CHECK_HTTP },
+	{ "fresh_connection", CHECK_HTTP }, { "ca_file", CHECK_HTTP },
+	{ "cert_expiry", CHECK_HTTP }, { "send", CHECK_TCP }, { "expect", CHECK_TCP },
+};
+
+void tconf_kind_finish(struct loader *L, struct tbuild *b, const struct ktable *tab,
+		       const struct ynode *entry, bool strict)
+{
+	struct target_conf *t = &b->t;
+	int url = keys_index(tab, "url");
+	const struct ynode *at_url = url >= 0 && b->p.src[url] ? b->p.src[url] : entry;
+	enum kind_at at;
+	char why[512];
+
+	if (!t->url || (url >= 0 && b->p.bad[url]))
+		return;
+	if (!tconf_kind(t, &at, why, sizeof(why))) {
+		int i = keys_index(tab, at == KIND_AT_DNS ? "dns" : "ip_version");
+		char *shown = config_url_redacted(t->url);
+
+		if (at == KIND_AT_URL)
+			loader_err(L, at_url, "url %s: %s", yquote(shown, strlen(shown)), why);
+		else
+			loader_err(L, i >= 0 && b->p.src[i] ? b->p.src[i] : at_url, "%s", why);
+		free(shown);
+		return;
+	}
+	if (t->kind == CHECK_DNS && !t->name)
+		t->name = xasprintf("%s %s @%s", t->dns_query_name, t->dns_query_type, t->url);
+	for (size_t k = 0; strict && k < ARRAY_LEN(kind_keys); k++) {
+		int i = keys_index(tab, kind_keys[k].key);
+
+		if (i >= 0 && b->p.own[i] && kind_keys[k].kind != (enum check_kind)t->kind)
+			loader_err(L, b->p.src[i], "%s applies to %s targets only; this one is a "
+				   "%s check", kind_keys[k].key, kind_words[kind_keys[k].kind],
+				   kind_words[t->kind]);
+	}
+}
+
+/* ---- cert_expiry, send and expect, dns: ------------------------------------ */
+
+#define DAY_MS (24LL * 3600 * 1000)
+
+/* "21d", "14d12h", "36h", "0" or "off"; days are what certificates count. */
+bool tconf_cert_expiry(struct loader *L, const struct ckey *k, void *obj, const struct ynode *n)
+{
+	const char *s = key_scalar(L, n, k->name, "a duration like 21d, or off");
+	int64_t ms = 0, rest = 0;
+	long long days = 0;
+	char why[256];
+	size_t digits;
+
+	if (!s)
+		return false;
+	if (strcasecmp(s, "off") == 0 || strcmp(s, "0") == 0) {
+		*(int64_t *)(void *)((char *)obj + k->off) = 0;
+		return true;
+	}
+	digits = strspn(s, "0123456789");
+	if (digits && digits <= 6 && s[digits] == 'd') {
+		days = strtoll(s, NULL, 10);
+		if (s[digits + 1] &&
+		    config_parse_duration(s + digits + 1, &rest, why, sizeof(why)) < 0) {
+			loader_err(L, n, "%s: %s (days: 21d)", k->name, why);
+			return false;
+		}
+		ms = (int64_t)days * DAY_MS + rest;
+	} else if (config_parse_duration(s, &ms, why, sizeof(why)) < 0) {
+		loader_err(L, n, "%s: %s (days: 21d; 0 or off: no check)", k->name, why);
+		return false;
+	}
+	if (ms > k->max) {
+		loader_err(L, n, "%s %s is too long (at most %lldd)", k->name, yquote(s, n->len),
+			   (long long)(k->max / DAY_MS));
+		return false;
+	}
+	*(int64_t *)(void *)((char *)obj + k->off) = ms;
+	return true;
+}
+
+/* send: and expect: are bytes; YAML's double quotes give "\r\n" its
+ * meaning, anything else sends a backslash. Said once, as a warning. */
+bool tconf_tcp_text(struct loader *L, const struct ckey *k, void *obj, const struct ynode *n)
+{
+	char **field = (char **)(void *)((char *)obj + k->off);
+	bool bad;
+	char *v = key_string(L, k, n, &bad);
+
+	if (bad)
+		return false;
+	if (v && !*v) {
+		loader_err(L, n, "%s must not be empty (leave it out instead)", k->name);
+		free(v);
+		return false;
+	}
+	if (v && (strstr(v, "\\r") || strstr(v, "\\n")))
+		loader_warn(L, n, "%s %s holds a backslash, not a line break: \\r and \\n are "
+			    "escapes only in double quotes (\"QUIT\\r\\n\")", k->name,
+			    yquote(n->str, n->len));
+	if (field == &((struct target_conf *)obj)->tcp_send)
+		((struct target_conf *)obj)->tcp_send_secret = v && strcmp(v, n->str) != 0;
+	set_str(field, v);
+	return true;
+}
+
+bool tconf_dns_type(struct loader *L, const struct ckey *k, void *obj, const struct ynode *n)
+{
+	static const char *const types[] = { "A", "AAAA", "CNAME", "MX", "NS", "TXT", "SOA",
+					     "PTR", "SRV" };
+	struct target_conf *t = obj;
+	const char *s = key_scalar(L, n, k->name, "a record type like A");
+
+	if (!s)
+		return false;
+	for (size_t i = 0; i < ARRAY_LEN(types); i++) {
+		if (strcasecmp(s, types[i]) == 0) {
+			set_str(&t->dns_query_type, xstrdup(types[i]));
+			return true;
+		}
+	}
+	loader_err(L, n, "%s %s: expected A, AAAA, CNAME, MX, NS, TXT, SOA, PTR or SRV", k->name,
+		   yquote(s, n->len));
+	return false;
+}
+
+/* dns: (and Gatus' client:, ui:): the nested rows store into the target. */
+bool tconf_section(struct loader *L, const struct ckey *k, void *obj, const struct ynode *n)
+{
+	int rc = key_mapping(L, k, n);
+
+	if (rc > 0)
+		keys_apply(L, k->sub, obj, n, NULL);
+	return rc >= 0;
+}
+
 /* ---- one target ----------------------------------------------------------- */
 
 void tbuild_init(struct loader *L, struct tbuild *b)
@@ -619,6 +965,8 @@ void tbuild_init(struct loader *L, struct tbuild *b)
 
 void tconf_clear(struct target_conf *t)
 {
+	free(t->host);
+	t->host = NULL;
 	free(t->dns_resolver);
 	free(t->dns_query_name);
 	free(t->dns_query_type);
@@ -669,6 +1017,7 @@ static void tbuild_finish(struct loader *L, struct tbuild *b, const struct tkeys
 	t->expect_set = b->p.src[ix->expect] != NULL;
 	if (!t->url && !b->p.bad[ix->url])
 		loader_err(L, entry, "this target has no url (add 'url: https://...')");
+	tconf_kind_finish(L, b, &keys_target, entry, true);
 	if (!t->name && t->url && !b->p.bad[ix->name]) {
 		/* Named by the URL as written: ${VAR} stays unexpanded and a
 		 * password is hidden, so a name never shows a secret. */
@@ -921,9 +1270,15 @@ int config_from_urls(const struct url_arg *urls, size_t n, const struct url_opts
 	for (size_t i = 0; ok && i < n; i++) {
 		struct target_conf *t = &c->targets[c->ntargets];
 		char why[512], guess[600], where[48], *shown = config_url_redacted(urls[i].url);
-		bool password;
+		enum url_scheme scheme;
+		enum kind_at at;
+		bool password, good = url_check(urls[i].url, &password, &scheme, why, sizeof(why));
 
-		if (!config_url_check(urls[i].url, &password, why, sizeof(why))) {
+		if (good && scheme == URL_BARE) {
+			snprintf(why, sizeof(why), NO_SCHEME);
+			good = false;
+		}
+		if (!good) {
 			if (url_guess(urls[i].url, guess, sizeof(guess)))
 				diag_addf(errs, "%s: %s: %s; did you mean %s?",
 					  url_where(&urls[i], i, where, sizeof(where)),
@@ -940,6 +1295,7 @@ int config_from_urls(const struct url_arg *urls, size_t n, const struct url_opts
 		keys_copy(&keys_target, t, &L.tpl.t);
 		t->url = xstrdup(urls[i].url);
 		t->name = shown;
+		tconf_kind(t, &at, why, sizeof(why));    /* http(s) or tcp: no mistake left */
 		names[nn++] = (struct name_ref){ t->name, NULL, i, c->ntargets, false };
 		c->ntargets++;
 	}
@@ -971,9 +1327,10 @@ int config_from_urls(const struct url_arg *urls, size_t n, const struct url_opts
 		size_t w = 0;
 
 		for (size_t i = 0; i < c->ntargets; i++) {
-			if (repeat[i])
+			if (repeat[i]) {
 				keys_clear(&keys_target, &c->targets[i]);
-			else
+				tconf_clear(&c->targets[i]);
+			} else
 				c->targets[w++] = c->targets[i];
 		}
 		c->ntargets = w;

@@ -1,7 +1,9 @@
 /* engine.c - one check from "due" to "recorded", for every target.
  *
  * A check: (our queue) -> DNS (resolve, cached) -> transfer (probe) ->
- * [redirect: back to DNS for the next hop] -> verdict -> model. The
+ * [redirect: back to DNS for the next hop] -> verdict -> model; a TCP
+ * check connects through conn instead of probe, a DNS check is one query
+ * through resolve to its server. The
  * check's timeout covers every phase from the moment it leaves our queue;
  * time spent queued never counts. Starting checks happens in one place,
  * the tick timer, at most start_per_turn per loop turn, so a round of
@@ -17,6 +19,7 @@
 
 #include "cond.h"
 #include "config.h"
+#include "conn.h"
 #include "log.h"
 #include "loop.h"
 #include "maint.h"
@@ -46,9 +49,12 @@ struct check {
 	struct engine *e;
 	uint32_t id;
 	bool active;
-	bool dns_wait;
+	bool dns_wait;            /* a lookup or a DNS check's query */
 	uint64_t waiter;
 	struct xfer *x;
+	struct tcpx *tx;          /* a TCP check's connection */
+	struct resolve_server *srv;   /* its own DNS server: a DNS check's, or the
+				       * target's dns_resolver; NULL: none */
 	int64_t start_us;         /* left our queue */
 	int64_t start_wall_ms;
 	int64_t deadline_ms;
@@ -75,6 +81,7 @@ struct engine {
 	const struct config *cfg;
 	struct engine_opts opts;
 	struct probe *probe;
+	struct conn *conn;
 	struct resolve *res;
 	struct sched *sched;
 	struct model model;
@@ -166,6 +173,7 @@ static void check_release(struct check *c)
 	c->url = NULL;
 	c->active = c->dns_wait = false;
 	c->x = NULL;
+	c->tx = NULL;
 }
 
 /* --- outages ------------------------------------------------------- */
@@ -403,6 +411,37 @@ static void on_probe_done(void *arg, struct result *r, const char *redirect,
 
 /* --- one hop: DNS, then the transfer -------------------------------- */
 
+static void on_conn_done(void *arg, struct result *r, const struct resp_view *v, void *user)
+{
+	struct check *c = user;
+
+	(void)arg;
+	c->tx = NULL;
+	check_finish(c, r, v);
+}
+
+/* A TCP check's connect (and exchange) to the addresses found. */
+static void hop_connect(struct check *c, const char *addrs, int64_t left)
+{
+	const struct target_conf *t = &c->e->cfg->targets[c->id];
+	struct conn_req q;
+	struct result r;
+
+	memset(&q, 0, sizeof(q));
+	q.host = c->host;
+	q.port = c->port;
+	q.addrs = addrs;
+	q.timeout_ms = left;
+	q.send = t->tcp_send;
+	q.expect = t->tcp_expect;
+	q.max_read = (size_t)(t->max_body > 0 ? t->max_body : CONFIG_DEFAULT_MAX_BODY);
+	q.capture = cond_needs_body(t);
+	memset(&r, 0, sizeof(r));
+	c->tx = conn_start(c->e->conn, &q, c, &r);
+	if (!c->tx)
+		check_finish(c, &r, NULL);
+}
+
 static void hop_transfer(struct check *c, const char *addrs)
 {
 	struct engine *e = c->e;
@@ -416,6 +455,10 @@ static void hop_transfer(struct check *c, const char *addrs)
 		snprintf(msg, sizeof(msg), "timed out after %lld ms before connecting",
 			 (long long)(e->cfg->targets[c->id].timeout_ms - left));
 		check_fail(c, EC_TIMEOUT, msg, NULL);
+		return;
+	}
+	if (e->cfg->targets[c->id].kind == CHECK_TCP) {
+		hop_connect(c, addrs, left);
 		return;
 	}
 	memset(&q, 0, sizeof(q));
@@ -439,9 +482,31 @@ static void hop_transfer(struct check *c, const char *addrs)
 		check_finish(c, &r, NULL);
 }
 
+/* The addresses of one family (4 or 6) of resolve's "a,[b]" list; false
+ * when there is none. */
+static bool addrs_of_family(const char *addrs, int family, char *out, size_t len)
+{
+	size_t at = 0;
+
+	out[0] = '\0';
+	for (const char *p = addrs; *p;) {
+		size_t n = strcspn(p, ",");
+
+		if ((p[0] == '[') == (family == 6) && at + n + 2 <= len) {
+			at += (size_t)snprintf(out + at, len - at, "%s%.*s", at ? "," : "", (int)n, p);
+		}
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return at > 0;
+}
+
 static void on_resolved(const struct resolve_answer *a, void *arg)
 {
 	struct check *c = arg;
+	int ipv = c->e->cfg->targets[c->id].ip_version == IPV_4 ? 4 :
+		  c->e->cfg->targets[c->id].ip_version == IPV_6 ? 6 : 0;
 
 	c->dns_wait = false;
 	c->dns_ms += (double)(mono_us() - c->dns_start_us) / 1000.0;
@@ -459,6 +524,18 @@ static void on_resolved(const struct resolve_answer *a, void *arg)
 	}
 	if (a->stale && c->stale_s == 0)
 		c->stale_s = (int32_t)(a->stale_ms / 1000 + 1);
+	if (ipv && !c->literal) {
+		char only[RESOLVE_ADDRS_LEN], msg[RESULT_MSG_LEN];
+
+		if (!addrs_of_family(a->addrs, ipv, only, sizeof(only))) {
+			snprintf(msg, sizeof(msg), "'%.100s' has no IPv%d address (ip_version: %d); "
+				 "it has %.80s", c->host, ipv, ipv, a->addrs);
+			check_fail(c, EC_DNS, msg, NULL);
+			return;
+		}
+		hop_transfer(c, only);
+		return;
+	}
 	hop_transfer(c, a->addrs);
 }
 
@@ -475,10 +552,10 @@ static bool host_is_literal(const char *host)
 	return host[0] == '[' || inet_pton(AF_INET, host, buf) == 1;
 }
 
+static void lookup(struct check *c);
+
 static void check_hop(struct check *c)
 {
-	struct engine *e = c->e;
-	struct resolve_answer a;
 	char scheme[16], err[128], host[HOST_MAX];
 
 	free(c->host);
@@ -495,10 +572,84 @@ static void check_hop(struct check *c)
 	c->literal = host_is_literal(c->host);
 	if (c->hops)
 		c->chain = chain_add(c->chain, c->host, c->port);
+	lookup(c);
+}
+
+/* The hop's name to addresses, through the target's own resolver if it
+ * names one. */
+static void lookup(struct check *c)
+{
+	struct resolve_answer a;
+
 	c->dns_start_us = mono_us();
-	if (resolve_lookup(e->res, c->host, c->deadline_ms, on_resolved, c, &a,
-			   &c->waiter)) {
+	if (resolve_lookup_at(c->e->res, c->srv, c->host, c->deadline_ms, on_resolved, c, &a,
+			      &c->waiter)) {
 		on_resolved(&a, c);
+		return;
+	}
+	c->dns_wait = true;
+}
+
+/* A TCP check: its host's addresses, then conn. */
+static void tcp_check(struct check *c)
+{
+	const struct target_conf *t = &c->e->cfg->targets[c->id];
+
+	free(c->host);
+	c->host = xstrdup(t->host);
+	c->port = t->port;
+	c->literal = host_is_literal(c->host);
+	lookup(c);
+}
+
+/* A DNS check's answer: connected when the server answered, whatever
+ * its rcode; the answers are [BODY]. */
+static void on_reply(const struct resolve_reply *a, void *arg)
+{
+	struct check *c = arg;
+	const struct target_conf *t = &c->e->cfg->targets[c->id];
+	struct resp_view v = { 0 };
+	struct result r;
+	size_t n = strcspn(t->host, "]");
+
+	c->dns_wait = false;
+	c->dns_ms = (double)(mono_us() - c->dns_start_us) / 1000.0;
+	memset(&r, 0, sizeof(r));
+	snprintf(r.remote_ip, sizeof(r.remote_ip), "%.*s",
+		 (int)(t->host[0] == '[' ? n - 1 : n), t->host + (t->host[0] == '['));
+	if (a->answered) {
+		r.connected = true;
+		snprintf(r.dns_rcode, sizeof(r.dns_rcode), "%s", result_rcode_name(a->rcode));
+		result_quote(r.answer, sizeof(r.answer), (const unsigned char *)a->body,
+			     a->body_len, sizeof(r.answer) - 4);
+		v.body = a->body;
+		v.body_len = a->body_len;
+		r.bytes = a->body_len;
+		if (!a->answers)
+			snprintf(r.detail, sizeof(r.detail), "no records in the answer");
+		check_finish(c, &r, &v);
+		return;
+	}
+	r.cls = a->refused ? EC_REFUSED : a->timed_out ? EC_TIMEOUT :
+		a->malformed ? EC_PROTOCOL : EC_CONNECT;
+	snprintf(r.msg, sizeof(r.msg), "%s", a->err);
+	snprintf(r.detail, sizeof(r.detail), "%s", a->detail);
+	check_finish(c, &r, NULL);
+}
+
+static void dns_check(struct check *c)
+{
+	const struct target_conf *t = &c->e->cfg->targets[c->id];
+	struct resolve_reply now;
+
+	c->dns_start_us = mono_us();
+	if (!c->srv) {
+		check_fail(c, EC_INTERNAL, "no DNS server to ask", t->url);
+		return;
+	}
+	if (resolve_query(c->e->res, c->srv, t->dns_query_name, t->dns_query_type,
+			  c->deadline_ms, on_reply, c, &now, &c->waiter)) {
+		on_reply(&now, c);
 		return;
 	}
 	c->dns_wait = true;
@@ -520,7 +671,12 @@ static void check_start(struct engine *e, uint32_t id)
 	c->method = t->method;
 	c->send_body = t->body != NULL;
 	c->url = t->url;
-	check_hop(c);
+	if (t->kind == CHECK_TCP)
+		tcp_check(c);
+	else if (t->kind == CHECK_DNS)
+		dns_check(c);
+	else
+		check_hop(c);
 }
 
 static void check_abort(struct engine *e, struct check *c)
@@ -529,6 +685,8 @@ static void check_abort(struct engine *e, struct check *c)
 		return;
 	if (c->x)
 		probe_cancel(e->probe, c->x);
+	if (c->tx)
+		conn_cancel(e->conn, c->tx);
 	if (c->dns_wait)
 		resolve_cancel(e->res, c->waiter);
 	check_release(c);
@@ -672,6 +830,22 @@ static int64_t idle_limit(const struct config *cfg)
 	return longest + 5000;
 }
 
+/* The DNS server a target asks itself: a DNS check's, or the resolver
+ * its names are looked up at (Gatus' dns-resolver). The config checked
+ * both; a server resolve still refuses fails the target's checks. */
+static struct resolve_server *target_server(struct engine *e, const struct target_conf *t)
+{
+	const char *spec = t->kind == CHECK_DNS ? t->url : t->dns_resolver;
+	struct resolve_server *s;
+	char err[160];
+
+	if (!spec)
+		return NULL;
+	if (!(s = resolve_server(e->res, spec, err, sizeof(err))))
+		log_debug("engine: %s: %s", t->name, err);
+	return s;
+}
+
 static void engine_build(struct engine *e, const struct config *cfg)
 {
 	int64_t idle = idle_limit(cfg);
@@ -687,6 +861,7 @@ static void engine_build(struct engine *e, const struct config *cfg)
 	for (uint32_t i = 0; i < cfg->ntargets; i++) {
 		e->checks[i].e = e;
 		e->checks[i].id = i;
+		e->checks[i].srv = target_server(e, &cfg->targets[i]);
 	}
 	engine_schedule(e);
 	if (e->paused)
@@ -716,6 +891,7 @@ struct engine *engine_new(struct loop *l, const struct config *cfg,
 		free(e);
 		return NULL;
 	}
+	e->conn = conn_new(l, on_conn_done, e);
 	/* Before any check starts: never on a check's clock. */
 	probe_warm_tls(e->probe, cfg->targets, cfg->ntargets);
 	model_init(&e->model, cfg->targets, cfg->ntargets, mono_ms());
@@ -749,6 +925,7 @@ void engine_free(struct engine *e)
 	engine_teardown_checks(e);
 	maint_plan_free(e->maint);
 	probe_free(e->probe);
+	conn_free(e->conn);
 	resolve_free(e->res);
 	model_free(&e->model);
 	loop_timer_del(e->loop, &e->tick);
@@ -810,6 +987,11 @@ const struct model *engine_model(const struct engine *e)
 const struct sched_stats *engine_sched_stats(const struct engine *e)
 {
 	return sched_stats(e->sched);
+}
+
+const struct sched *engine_sched(const struct engine *e)
+{
+	return e->sched;
 }
 
 static double rate_get(const struct engine *e, int64_t now_ms)

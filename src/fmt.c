@@ -7,6 +7,7 @@
 #include "fmt.h"
 
 #include <float.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -271,6 +272,33 @@ int fmt_fit(char *dst, size_t len, const char *s, int cols, bool utf8)
 	return used;
 }
 
+/* Costs O(bytes of the line). */
+size_t fmt_wrap(const char *s, int cols)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), i = 0, brk = 0;
+	int used = 0;
+
+	if (fmt_width(s) <= cols)
+		return n;
+	while (i < n) {
+		int32_t cp;
+		size_t k = utf8_decode(p + i, n - i, &cp);
+		int w = cp_width(cp);
+
+		if (used + w > cols)
+			break;
+		if (cp == ' ')
+			brk = i;
+		used += w;
+		i += k;
+	}
+	/* a blank right after what fits breaks there too */
+	if (i < n && p[i] == ' ')
+		brk = i;
+	return brk ? brk : i;
+}
+
 /* --- numbers --------------------------------------------------------- */
 
 void fmt_duration(char *dst, size_t len, int64_t ms)
@@ -344,8 +372,19 @@ static bool spark_missing(float v)
 	return !(v >= 0 && v <= FLT_MAX);   /* negative, NaN or infinite */
 }
 
-/* Costs O(n). A flat window (max == min) draws the lowest bar: the
- * scale is relative, so there is nothing to tell apart. */
+size_t fmt_spark_level(double ms, size_t nbars)
+{
+	double x;
+
+	if (!(ms > FMT_SPARK_LO_MS) || nbars < 2)
+		return 0;
+	/* the small epsilon keeps an exact step (10 ms) on its own bar */
+	x = log10(ms / FMT_SPARK_LO_MS) / log10(FMT_SPARK_HI_MS / FMT_SPARK_LO_MS) *
+	    (double)nbars + 1e-9;
+	return x >= (double)(nbars - 1) ? nbars - 1 : (size_t)x;
+}
+
+/* Costs O(n): one log10 per sample. */
 void fmt_sparkline(char *dst, size_t len, const float *lat,
 		   const bool *failed, size_t n, bool utf8)
 {
@@ -356,23 +395,10 @@ void fmt_sparkline(char *dst, size_t len, const float *lat,
 	static const char *const bars_ascii[] = { "_", ".", "-", "=", "*", "#" };
 	const char *const *bars = utf8 ? bars_utf8 : bars_ascii;
 	size_t nbars = utf8 ? ARRAY_LEN(bars_utf8) : ARRAY_LEN(bars_ascii);
-	float lo = 0, hi = 0;
-	bool any = false;
 	struct out o;
 
 	out_init(&o, dst, len);
-	for (size_t i = 0; i < n; i++) {
-		if ((failed && failed[i]) || spark_missing(lat[i]))
-			continue;
-		if (!any || lat[i] < lo)
-			lo = lat[i];
-		if (!any || lat[i] > hi)
-			hi = lat[i];
-		any = true;
-	}
 	for (size_t i = 0; i < n && !o.full; i++) {
-		size_t level = 0;
-
 		if (failed && failed[i]) {
 			out_str(&o, utf8 ? "\xe2\x9c\x97" : "x");
 			continue;
@@ -381,12 +407,7 @@ void fmt_sparkline(char *dst, size_t len, const float *lat,
 			out_str(&o, " ");
 			continue;
 		}
-		if (hi > lo)
-			level = (size_t)((double)(lat[i] - lo) / (hi - lo) *
-					 (double)(nbars - 1) + 0.5);
-		if (level >= nbars)
-			level = nbars - 1;
-		out_str(&o, bars[level]);
+		out_str(&o, bars[fmt_spark_level(lat[i], nbars)]);
 	}
 }
 
@@ -439,6 +460,43 @@ size_t fmt_json_string(char *dst, size_t len, const char *src)
 	return o.n;
 }
 
+/* --- Prometheus ------------------------------------------------------ */
+
+/* The text exposition format (0.0.4) escapes three characters in a label
+ * value; everything else is taken as UTF-8, so invalid bytes become
+ * U+FFFD (Prometheus rejects a scrape with invalid UTF-8). Costs
+ * O(strlen(src)); at most 3 output bytes per input byte. */
+size_t fmt_prom_label(char *dst, size_t len, const char *src)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t n = src ? strlen(src) : 0, i = 0;
+	struct out o;
+
+	out_init(&o, dst, len);
+	while (i < n && !o.full) {
+		char buf[4];
+		int32_t cp;
+		size_t k = utf8_decode(s + i, n - i, &cp), bl;
+
+		if (cp == '\\' || cp == '"') {
+			buf[0] = '\\';
+			buf[1] = (char)cp;
+			bl = 2;
+		} else if (cp == '\n') {
+			memcpy(buf, "\\n", 2);
+			bl = 2;
+		} else if (cp == CP_INVALID) {
+			bl = utf8_encode(buf, 0xFFFD);
+		} else {
+			memcpy(buf, s + i, k);
+			bl = k;
+		}
+		out_put(&o, buf, bl);
+		i += k;
+	}
+	return o.n;
+}
+
 /* --- URLs ------------------------------------------------------------ */
 
 static bool scheme_char(char c)
@@ -482,12 +540,33 @@ void fmt_redact_url(char *dst, size_t len, const char *url)
 
 void fmt_clock(char *dst, size_t len, int64_t wall_ms)
 {
+	fmt_stamp(dst, len, wall_ms, false);
+}
+
+/* The month's name in English whatever LC_TIME says: the width stays
+ * fixed and the line reads the same on every box. */
+void fmt_stamp(char *dst, size_t len, int64_t wall_ms, bool dated)
+{
+	static const char *const mon[12] = { "Jan", "Feb", "Mar", "Apr", "May",
+					     "Jun", "Jul", "Aug", "Sep", "Oct",
+					     "Nov", "Dec" };
 	time_t t = (time_t)(wall_ms / 1000);
 	struct tm tm;
+	int n;
 
 	if (!len)
 		return;
-	if (!localtime_r(&t, &tm) || !strftime(dst, len, "%H:%M:%S", &tm))
+	if (!localtime_r(&t, &tm) || tm.tm_mon < 0 || tm.tm_mon > 11) {
+		dst[0] = '\0';
+		return;
+	}
+	if (dated)
+		n = snprintf(dst, len, "%s %2d %02d:%02d:%02d", mon[tm.tm_mon],
+			     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	else
+		n = snprintf(dst, len, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min,
+			     tm.tm_sec);
+	if (n < 0 || (size_t)n >= len)
 		dst[0] = '\0';
 }
 
@@ -500,4 +579,14 @@ void fmt_iso_time(char *dst, size_t len, int64_t wall_ms)
 	gmtime_r(&s, &tm);
 	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(dst, len, "%s.%03dZ", buf, (int)(wall_ms % 1000));
+}
+
+long fmt_day(int64_t wall_ms)
+{
+	time_t t = (time_t)(wall_ms / 1000);
+	struct tm tm;
+
+	if (!localtime_r(&t, &tm))
+		return 0;
+	return (long)(tm.tm_year + 1900) * 1000 + tm.tm_yday;
 }

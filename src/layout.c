@@ -31,6 +31,18 @@ static int layout_pref(const struct layout_col *c)
 	return c->max > 0 && c->max < w ? c->max : w;
 }
 
+/* A column whole: its max when it has one. */
+static int layout_whole(const struct layout_col *c)
+{
+	return c->max > layout_pref(c) ? c->max : layout_pref(c);
+}
+
+/* What column c claims while columns of priority p are placed. */
+static int layout_claim(const struct layout_col *c, int p)
+{
+	return c->full > 0 && p > c->full ? layout_whole(c) : layout_pref(c);
+}
+
 static int layout_max_prio(const struct layout_col *cols, size_t n)
 {
 	int maxp = 0;
@@ -48,25 +60,43 @@ static int layout_max_prio(const struct layout_col *cols, size_t n)
 static void layout_choose(const struct layout_col *cols, size_t n, int width,
 			  int gap, struct layout_slot *out)
 {
-	int reserved = 0, maxp = layout_max_prio(cols, n);
-	size_t nin = 0;
+	int maxp = layout_max_prio(cols, n);
 
 	for (int p = 0; p <= maxp; p++) {
 		for (size_t i = 0; i < n; i++) {
-			int g = nin ? gap : 0;
+			int reserved = 0;
+			size_t nin = 0;
 
 			if (cols[i].prio != p)
 				continue;
-			if (p > 0 && reserved + g + layout_min(&cols[i]) > width)
+			for (size_t j = 0; j < n; j++) {
+				if (out[j].w <= 0)
+					continue;
+				reserved += (nin ? gap : 0) + layout_claim(&cols[j], p);
+				nin++;
+			}
+			if (p > 0 && reserved + (nin ? gap : 0) +
+					     layout_min(&cols[i]) > width)
 				continue;
 			out[i].w = layout_min(&cols[i]);
-			reserved += g + layout_pref(&cols[i]);
-			nin++;
 		}
 	}
 }
 
-/* Grows columns toward pref, most important (lowest prio) first. */
+static int layout_grow_to(struct layout_slot *o, int to, int spare)
+{
+	int want = to - o->w;
+
+	if (want > spare)
+		want = spare;
+	if (want <= 0)
+		return spare;
+	o->w += want;
+	return spare - want;
+}
+
+/* Grows columns toward pref, most important (lowest prio) first; a
+ * column with `full` grows whole at that priority, after its prefs. */
 static int layout_grow_pref(const struct layout_col *cols, size_t n,
 			    struct layout_slot *out, int spare)
 {
@@ -74,20 +104,17 @@ static int layout_grow_pref(const struct layout_col *cols, size_t n,
 		bool more = false;
 
 		for (size_t i = 0; i < n && spare > 0; i++) {
-			int want;
-
-			if (cols[i].prio > p)
+			if (cols[i].prio > p || cols[i].full > p)
 				more = true;
-			if (out[i].w <= 0 || cols[i].prio != p)
-				continue;
-			want = layout_pref(&cols[i]) - out[i].w;
-			if (want > spare)
-				want = spare;
-			if (want > 0) {
-				out[i].w += want;
-				spare -= want;
-			}
+			if (out[i].w > 0 && cols[i].prio == p)
+				spare = layout_grow_to(&out[i], layout_pref(&cols[i]),
+						       spare);
 		}
+		for (size_t i = 0; i < n && spare > 0; i++)
+			if (out[i].w > 0 && cols[i].full > 0 && cols[i].full == p &&
+			    cols[i].prio <= p)
+				spare = layout_grow_to(&out[i], layout_whole(&cols[i]),
+						       spare);
 		if (!more)
 			break;
 	}

@@ -35,6 +35,7 @@
 #include "history.h"
 #include "log.h"
 #include "loop.h"
+#include "metrics.h"
 #include "probe.h"
 #include "report.h"
 #include "sched.h"
@@ -68,6 +69,8 @@ struct opts {
 	size_t max_concurrency;
 	const char *dns;
 	const char *debug_log;    /* NULL: off */
+	const char *metrics;      /* --metrics ADDR:PORT; NULL: settings.metrics */
+	unsigned shard_k, shard_n;   /* --shard K/N; 0/0: every target */
 	struct url_opts url;      /* --interval, --timeout, --expect, --insecure */
 	struct status_range *expect;
 	char **urls;
@@ -82,6 +85,8 @@ struct app {
 	struct config *cfg;
 	char *cfg_path;           /* NULL for URL lists */
 	struct ui *ui;
+	struct metrics *metrics;  /* GET /metrics; NULL: not served */
+	size_t unsharded;         /* targets in the config before --shard */
 	struct loop_timer frame;
 	struct outq *out;         /* --headless: stdout */
 	FILE *out_f;              /* its line stream */
@@ -121,10 +126,9 @@ static void usage(FILE *f)
 "  -c, --config FILE          config file (default: $UPTOP_CONFIG, ./uptop.yaml,\n"
 "                             $XDG_CONFIG_HOME/uptop/config.yaml); a Gatus\n"
 "                             config's endpoints: and conditions work as they are\n"
-"  -f, --format table|json    --once: output format (json = JSON Lines)\n"
+"  -f, --format FMT           --once: table, json (lines), prometheus, nagios\n"
 "  -d, --duration D           --headless: stop after D (e.g. 60s, 10m)\n"
-"      --stats-interval D     --headless: a stats line every D (default 60s;\n"
-"                             0: only at exit)\n"
+"      --stats-interval D     --headless: stats every D (60s; 0: only at exit)\n"
 "  -t, --theme NAME|PATH      live table: theme default|mono|high-contrast|FILE\n"
 "      --ascii                live table, --once table: ASCII glyphs only\n"
 "      --no-bell              live table: no bell (a target down, an outage)\n"
@@ -132,22 +136,23 @@ static void usage(FILE *f)
 "      --event-log FILE       append every event to FILE as a JSON line\n"
 "      --history FILE|--no-history  history (default ~/.local/state/uptop/)\n"
 "  -j, --max-concurrency N    checks in flight at once (default: from fd limit)\n"
-"      --dns-server ADDR[,...]  DNS servers by address: IP, IP:PORT, [IPv6]:PORT\n"
-"                             (default: /etc/resolv.conf)\n"
+"      --dns-server ADDR,...  DNS servers: IP, IP:PORT, [IPv6]:PORT (resolv.conf)\n"
+"      --metrics ADDR:PORT    live table, --headless: Prometheus /metrics (:PORT)\n"
+"      --shard K/N            check only shard K of N of the targets (by name)\n"
 "  URL lists only (not -c):\n"
 "      --interval D           check every D (default 30s; not with --once)\n"
 "      --timeout D            per check (default 5s; below the interval)\n"
 "      --expect LIST          good status codes (default 200-399), e.g. 200,3xx\n"
 "      --insecure             do not verify TLS certificates\n"
 "  -v, --verbose              debug log to ./uptop-PID.log (see --debug-log)\n"
-"      --debug-log FILE       debug log (the loop's decisions, libraries' codes)\n"
+"      --debug-log FILE       debug log (loop decisions, libcurl/c-ares codes)\n"
 "  -h, --help                 this help\n"
 "      --help-config          every config key: kind, default, range, meaning\n"
 "  -V, --version              version and library versions\n"
 "\n"
 "Exit codes: 0 all up, 1 some degraded or confirming and none down, 2 any down,\n"
 "            3 config or usage error, 74 writing the output failed.\n"
-"Keys in the live table: ? or F1.  Docs: README.md\n", f);
+"Keys in the live table: ? or F1.  Docs: man uptop, README.md\n", f);
 }
 
 static NORETURN void die_usage(const char *fmt, ...) PRINTF_LIKE(1, 2);
@@ -172,14 +177,16 @@ enum {
 	IN_JSON = 1 << 2,         /* --once --format json */
 	IN_HEADLESS = 1 << 3,
 	IN_CHECK = 1 << 4,
-	IN_ONCE = IN_TABLE | IN_JSON,
+	IN_PROM = 1 << 5,         /* --once --format prometheus */
+	IN_NAGIOS = 1 << 6,       /* --once --format nagios */
+	IN_ONCE = IN_TABLE | IN_JSON | IN_PROM | IN_NAGIOS,
 	IN_RUN = IN_TUI | IN_ONCE | IN_HEADLESS,
 	IN_ALL = IN_RUN | IN_CHECK,
 };
 
 enum {
 	O_ONCE = 256, O_HEADLESS, O_CHECK, O_ASCII, O_NOBELL, O_DNS, O_HELP_CONFIG,
-	O_DEBUG_LOG, O_STATS, O_INTERVAL, O_TIMEOUT, O_EXPECT, O_INSECURE,
+	O_DEBUG_LOG, O_STATS, O_INTERVAL, O_TIMEOUT, O_EXPECT, O_INSECURE, O_METRICS, O_SHARD,
 	O_NOALERTS, O_EVENTLOG, O_HISTORY, O_NOHISTORY,
 };
 
@@ -211,6 +218,8 @@ static const struct optrow {
 	{ "no-history",      O_NOHISTORY, 0, IN_TUI | IN_HEADLESS, MODE_TUI, NULL },
 	{ "max-concurrency", 'j',         1, IN_RUN,      MODE_TUI,      NULL },
 	{ "dns-server",      O_DNS,       1, IN_RUN,      MODE_TUI,      NULL },
+	{ "metrics",         O_METRICS,   1, IN_TUI | IN_HEADLESS, MODE_TUI, NULL },
+	{ "shard",           O_SHARD,     1, IN_ALL,      MODE_TUI,      NULL },
 	{ "interval",        O_INTERVAL,  1, IN_TUI | IN_HEADLESS | IN_CHECK, MODE_TUI,
 	  "interval:" },
 	{ "timeout",         O_TIMEOUT,   1, IN_ALL,      MODE_TUI,      "timeout:" },
@@ -238,7 +247,13 @@ static const char *opt_shown(const struct optrow *r, char *buf, size_t len)
 static unsigned mode_bit(const struct opts *o)
 {
 	switch (o->mode) {
-	case MODE_ONCE: return o->format == REPORT_JSON ? IN_JSON : IN_TABLE;
+	case MODE_ONCE:
+		switch (o->format) {
+		case REPORT_JSON: return IN_JSON;
+		case REPORT_PROMETHEUS: return IN_PROM;
+		case REPORT_NAGIOS: return IN_NAGIOS;
+		default: return IN_TABLE;
+		}
 	case MODE_HEADLESS: return IN_HEADLESS;
 	case MODE_CHECK: return IN_CHECK;
 	default: return IN_TUI;
@@ -251,6 +266,7 @@ static void where_text(unsigned in, char *buf, size_t len)
 	static const struct { unsigned bits; const char *name; } parts[] = {
 		{ IN_TUI, "the live table" }, { IN_ONCE, "--once" },
 		{ IN_TABLE, "the --once table" }, { IN_JSON, "--once --format json" },
+		{ IN_PROM, "--once --format prometheus" }, { IN_NAGIOS, "--once --format nagios" },
 		{ IN_HEADLESS, "--headless" }, { IN_CHECK, "--check-config" },
 	};
 	size_t at = 0;
@@ -271,6 +287,8 @@ static const char *mode_text(const struct opts *o)
 	switch (mode_bit(o)) {
 	case IN_TABLE: return "with --once";
 	case IN_JSON: return "with --once --format json";
+	case IN_PROM: return "with --once --format prometheus";
+	case IN_NAGIOS: return "with --once --format nagios";
 	case IN_HEADLESS: return "with --headless";
 	case IN_CHECK: return "with --check-config";
 	default: return "in the live table (no mode flag)";
@@ -315,24 +333,39 @@ static void parse_duration_opt(const char *name, const char *arg, int64_t *ms, b
 
 static void print_version(void)
 {
-	printf("uptop %s\n%s\n%s\n%s\n%s\n", UPTOP_VERSION, probe_version(),
-	       resolve_version(), yamldoc_version(), ui_version());
+	printf("uptop %s\n%s\n%s\n%s\n%s\n%s\n", UPTOP_VERSION, probe_version(),
+	       resolve_version(), yamldoc_version(), ui_version(), metrics_version());
 }
 
 static void parse_one(struct opts *o, const struct optrow *r)
 {
+	static const char *const formats[] = {
+		[REPORT_TABLE] = "table", [REPORT_JSON] = "json",
+		[REPORT_PROMETHEUS] = "prometheus", [REPORT_NAGIOS] = "nagios",
+	};
 	static char pid_log[64];
+	struct listen_addr la;
 	char err[160];
+	size_t i;
 
 	switch (r->id) {
 	case 'c': o->config = optarg; break;
 	case 'f':
-		if (strcmp(optarg, "table") == 0)
-			o->format = REPORT_TABLE;
-		else if (strcmp(optarg, "json") == 0)
-			o->format = REPORT_JSON;
-		else
-			die_usage("--format must be 'table' or 'json', not '%s'", optarg);
+		for (i = 0; i < ARRAY_LEN(formats) && strcmp(optarg, formats[i]); i++)
+			;
+		if (i == ARRAY_LEN(formats))
+			die_usage("--format must be table, json, prometheus or nagios, not '%s'",
+				  optarg);
+		o->format = (enum report_format)i;
+		break;
+	case O_METRICS:
+		if (config_parse_listen(optarg, &la, err, sizeof(err)) != 0)
+			die_usage("--metrics: %s", err);
+		o->metrics = optarg;
+		break;
+	case O_SHARD:
+		if (config_parse_shard(optarg, &o->shard_k, &o->shard_n, err, sizeof(err)) != 0)
+			die_usage("--shard: %s", err);
 		break;
 	case 'd': parse_duration_opt(r->name, optarg, &o->duration_ms, false); break;
 	case O_STATS: parse_duration_opt(r->name, optarg, &o->stats_interval_ms, true); break;
@@ -450,9 +483,9 @@ static void start_log(const struct opts *o)
 		return;
 	if (log_open(o->debug_log, err, sizeof(err)) != 0)
 		die_usage("--debug-log: %s", err);
-	log_write("main: uptop %s, pid %ld, mode %s; %s, %s, %s, %s", UPTOP_VERSION,
+	log_write("main: uptop %s, pid %ld, mode %s; %s, %s, %s, %s, %s", UPTOP_VERSION,
 		  (long)getpid(), modes[o->mode], probe_version(), resolve_version(),
-		  yamldoc_version(), ui_version());
+		  yamldoc_version(), ui_version(), metrics_version());
 }
 
 /* --- config --------------------------------------------------------- */
@@ -538,6 +571,21 @@ static void print_msgs(const struct diag *d)
 			d->msgs[i]);
 }
 
+/* --shard: this instance keeps its share of the targets (again after a
+ * reload). A shard with none is not an error: it runs idle. */
+static void apply_shard(const struct opts *o, struct config *c, struct diag *warns)
+{
+	size_t all = c->ntargets, kept;
+
+	if (!o->shard_n)
+		return;
+	kept = config_shard(c, o->shard_k, o->shard_n);
+	log_debug("main: shard %u/%u: %zu of %zu targets", o->shard_k, o->shard_n, kept, all);
+	if (!kept && warns)
+		diag_addf(warns, "warning: shard %u/%u has none of the %zu target%s",
+			  o->shard_k, o->shard_n, all, all == 1 ? "" : "s");
+}
+
 /* The config's own warnings (keys uptop does not act on, doubtful
  * conditions) come first: they are about the file. */
 static void warn_config(const struct config *c, struct diag *warns)
@@ -573,7 +621,8 @@ static void warn_secrets(const struct app *a, struct diag *warns)
 			  st.st_mode & S_IROTH ? "others" : "its group", a->cfg_path);
 }
 
-static void config_summary(const struct config *c, const char *path)
+static void config_summary(const struct config *c, const char *path,
+			   const struct opts *o, size_t unsharded)
 {
 	size_t groups = 0;
 
@@ -586,9 +635,12 @@ static void config_summary(const struct config *c, const char *path)
 		if (j == i)
 			groups++;
 	}
-	printf("%s: OK, %zu target%s in %zu group%s\n", path ? path : "-",
+	printf("%s: OK, %zu target%s in %zu group%s", path ? path : "-",
 	       c->ntargets, c->ntargets == 1 ? "" : "s", groups,
 	       groups == 1 ? "" : "s");
+	if (o->shard_n)
+		printf(" (shard %u/%u of %zu)", o->shard_k, o->shard_n, unsharded);
+	putchar('\n');
 }
 
 /* --- signals -------------------------------------------------------- */
@@ -736,10 +788,12 @@ static void reload(struct app *a)
 		diag_clear(&errs);
 		return;
 	}
+	apply_shard(&a->o, next, NULL);
 	engine_reload(a->engine, next);
 	history_targets(a->history, engine_model(a->engine));
 	if (a->alert)
 		alert_reload(a->alert, next);
+	metrics_reload(a->metrics);
 	config_free(a->cfg);
 	a->cfg = next;
 	log_debug("main: reloaded %s: %zu target%s", a->cfg_path,
@@ -852,6 +906,7 @@ static void ui_view_fill(const struct app *a, struct ui_view *v)
 	v->cfg = a->cfg;
 	v->model = engine_model(a->engine);
 	v->sched = engine_sched_stats(a->engine);
+	v->queue = engine_sched(a->engine);
 	v->checks_per_sec = s.checks_per_sec;
 	v->lag_p99_ms = s.lag_p99_recent_ms;
 	v->paused = engine_paused(a->engine);
@@ -995,6 +1050,9 @@ static int run_loop(struct app *a)
 		int wait = end == INT64_MAX ? -1 :
 			   end > now ? (int)(end - now) : 0;
 
+		/* Before the first wait too: a shard with no targets is done. */
+		if (a->o.mode == MODE_ONCE && engine_all_checked(a->engine))
+			break;
 		if (a->ui)
 			loop_timer_arm(&a->frame, ui_next_frame(a->ui));
 		if (loop_turn(a->loop, wait) != 0)
@@ -1007,8 +1065,6 @@ static int run_loop(struct app *a)
 				  strerror(outq_error(a->out)));
 			break;
 		}
-		if (a->o.mode == MODE_ONCE && engine_all_checked(a->engine))
-			break;
 		if (mono_ms() >= end)
 			break;
 	}
@@ -1068,6 +1124,10 @@ static int finish(struct app *a, int *out_err)
 		errno = 0;
 		if (a->o.format == REPORT_JSON) {
 			report_json(stdout, m);
+		} else if (a->o.format == REPORT_PROMETHEUS) {
+			metrics_write(stdout, a->engine, a->loop);
+		} else if (a->o.format == REPORT_NAGIOS) {
+			report_nagios(stdout, m);
 		} else {
 			report_table(stdout, m, locale_utf8() && !a->o.ascii);
 			report_summary(stdout, m, (double)(mono_ms() - a->start_ms) / 1000.0);
@@ -1092,6 +1152,35 @@ static int finish(struct app *a, int *out_err)
 		/* Quitting the live table (q, SIGINT, SIGTERM, SIGHUP) is a success. */
 		return 0;
 	}
+}
+
+/* --metrics, else settings.metrics, for the modes that keep running.
+ * Warnings go to warns, or straight to stderr when it is NULL (headless:
+ * the others were printed already). */
+static int start_metrics(struct app *a, struct diag *errs, struct diag *warns)
+{
+	const char *spec = a->o.metrics ? a->o.metrics : a->cfg->settings.metrics;
+	struct diag w = { 0 };
+	struct listen_addr la;
+	char err[160];
+
+	if (!spec || (a->o.mode != MODE_TUI && a->o.mode != MODE_HEADLESS))
+		return 0;
+	if (config_parse_listen(spec, &la, err, sizeof(err)) != 0) {
+		diag_addf(errs, "metrics: %s", err);
+		return -1;
+	}
+	a->metrics = metrics_new(a->loop, a->engine, &la,
+				 a->o.metrics ? "--metrics" : "settings.metrics", errs, &w);
+	if (warns)
+		for (size_t i = 0; i < w.n; i++)
+			diag_addf(warns, "%s", w.msgs[i]);
+	else
+		print_msgs(&w);
+	diag_clear(&w);
+	if (a->metrics)
+		metrics_set_alert(a->metrics, a->alert);
+	return a->metrics ? 0 : -1;
 }
 
 static struct ui *start_ui(struct app *a, struct diag *errs)
@@ -1135,7 +1224,7 @@ static void stop_headless(struct app *a)
 static int check_config(struct app *a, struct diag *warns, int *out_err)
 {
 	print_msgs(warns);
-	config_summary(a->cfg, a->cfg_path);
+	config_summary(a->cfg, a->cfg_path, &a->o, a->unsharded);
 	*out_err = stdout_result();
 	return *out_err && *out_err != EPIPE ? EXIT_OUTPUT : 0;
 }
@@ -1308,6 +1397,8 @@ int main(int argc, char **argv)
 
 	memset(&a, 0, sizeof(a));
 	setlocale(LC_ALL, "");
+	/* Numbers in every output are read by programs: "1.5", never "1,5". */
+	setlocale(LC_NUMERIC, "C");
 	parse_args(argc, argv, &a.o);
 	start_log(&a.o);
 	if (load_config(&a, &errs, &warns) != 0) {
@@ -1319,6 +1410,8 @@ int main(int argc, char **argv)
 	 * that runs for days. */
 	malloc_trim(0);
 	warn_config(a.cfg, &warns);
+	a.unsharded = a.cfg->ntargets;
+	apply_shard(&a.o, a.cfg, &warns);
 	warn_secrets(&a, &warns);
 	if (a.o.mode == MODE_CHECK) {
 		rc = check_config(&a, &warns, &out_err);
@@ -1359,7 +1452,8 @@ int main(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (start_outputs(&a, &errs, &warns) != 0) {
+	if (start_outputs(&a, &errs, &warns) != 0 ||
+	    start_metrics(&a, &errs, a.ui ? &warns : NULL) != 0) {
 		ui_free(a.ui);
 		a.ui = NULL;
 		print_msgs(&errs);
@@ -1383,6 +1477,9 @@ int main(int argc, char **argv)
 	}
 	ui_free(a.ui);
 	a.ui = NULL;
+	/* Scrapes end before the model they read goes. */
+	metrics_free(a.metrics);
+	a.metrics = NULL;
 	rc = finish(&a, &out_err);
 	if (out_err && out_err != EPIPE)
 		rc = EXIT_OUTPUT;
@@ -1390,6 +1487,7 @@ int main(int argc, char **argv)
 		  (long long)(mono_ms() - a.start_ms),
 		  out_err == EPIPE ? " (stdout closed: dying of SIGPIPE)" : "");
 out:
+	metrics_free(a.metrics);
 	stop_headless(&a);
 	alert_free(a.alert);
 	a.alert = NULL;

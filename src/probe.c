@@ -16,6 +16,7 @@
 #include "config.h"
 #include "log.h"
 #include "loop.h"
+#include "probe_priv.h"
 #include "util.h"
 
 #define NEEDLE_MAX 1024
@@ -62,6 +63,8 @@ struct xfer {
 	bool https;
 	bool not_http;            /* the answer had no status line */
 	bool handshaking;         /* in p's list of young handshakes */
+	bool has_cert;            /* https: the connection's certificates */
+	struct probe_cert cert;
 	struct xfer *hs_prev, *hs_next;
 	size_t nfirst;
 	unsigned char first[FIRST_BYTES];
@@ -86,6 +89,7 @@ struct probe {
 	struct xfer *hs_head, *hs_tail;   /* ... oldest first */
 	bool ca_warm;             /* probe_warm_tls ran: ca_cached is valid */
 	char *ca_cached;          /* its CA file; NULL: the system bundle */
+	struct probe_certs *certs;   /* per TLS connection, read once */
 };
 
 static void drain_done(struct probe *p);
@@ -218,15 +222,23 @@ static void handshake_over(struct xfer *x)
 }
 
 /* The connection is up (TLS done, or reused) and the request is about
- * to go: the CPU-heavy part of an https start is behind it. */
+ * to go: the CPU-heavy part of an https start is behind it, and its
+ * certificates can be read (once per connection: probe_cert.c). */
 static int on_prereq(void *clientp, char *ip, char *local_ip, int port,
 		     int local_port)
 {
+	struct xfer *x = clientp;
+	long fresh = 0;
+
 	(void)ip;
 	(void)local_ip;
 	(void)port;
-	(void)local_port;
-	handshake_over(clientp);
+	handshake_over(x);
+	if (x->https) {
+		curl_easy_getinfo(x->easy, CURLINFO_NUM_CONNECTS, &fresh);
+		x->has_cert = probe_certs_get(x->p->certs, x->easy, local_port, fresh > 0,
+					      x->p->max_idle_s * 1000, &x->cert);
+	}
 	return CURL_PREREQFUNC_OK;
 }
 
@@ -386,14 +398,7 @@ static void fill_timings(struct xfer *x, bool failed, struct result *r)
 static void format_where(const struct xfer *x, const char *ip, char *buf,
 			 size_t len)
 {
-	const char *h = x->host ? x->host : "?";
-	bool named = ip && ip[0] && strcmp(ip, h) != 0 &&
-		     !(h[0] == '[' && strncmp(h + 1, ip, strlen(ip)) == 0);
-
-	if (named)
-		snprintf(buf, len, "%.120s:%d (%.46s)", h, x->port, ip);
-	else
-		snprintf(buf, len, "%.120s:%d", h, x->port);
+	result_where(buf, len, x->host, x->port, ip);
 }
 
 /* Where in the answer a transfer stopped: "after 200 and 1,234 body
@@ -473,39 +478,7 @@ static void connect_message(struct xfer *x, long os_errno, const char *ip,
 	char where[WHERE_LEN];
 
 	format_where(x, ip, where, sizeof(where));
-	switch (os_errno) {
-	case ECONNREFUSED:
-		r->cls = EC_REFUSED;
-		snprintf(r->msg, sizeof(r->msg), "%s", where);
-		return;
-	case ETIMEDOUT:
-		r->cls = EC_CONNECT_TIMEOUT;
-		snprintf(r->msg, sizeof(r->msg), "%s did not answer (TCP connect timed out)",
-			 where);
-		return;
-	case EMFILE:
-	case ENFILE:
-	case ENOBUFS:
-	case ENOMEM:
-		/* Our limits, not the target's: never "refused". */
-		r->cls = EC_LOCAL;
-		snprintf(r->msg, sizeof(r->msg),
-			 "uptop is out of file descriptors or memory (not the target's fault)");
-		return;
-	case ENETUNREACH:
-		r->cls = EC_CONNECT;
-		snprintf(r->msg, sizeof(r->msg), "%s (network unreachable)", where);
-		return;
-	case EHOSTUNREACH:
-		r->cls = EC_CONNECT;
-		snprintf(r->msg, sizeof(r->msg), "%s (host unreachable)", where);
-		return;
-	default:
-		r->cls = EC_CONNECT;
-		snprintf(r->msg, sizeof(r->msg), "%s (%.60s)", where,
-			 os_errno ? strerror((int)os_errno) : "cannot connect");
-		return;
-	}
+	result_connect_error(r, (int)os_errno, where);
 }
 
 static void tls_message(struct xfer *x, CURLcode rc, const char *text,
@@ -618,6 +591,8 @@ static void fill_result(struct xfer *x, CURLcode rc, struct result *r)
 	snprintf(r->remote_ip, sizeof(r->remote_ip), "%s", ip ? ip : "");
 	snprintf(r->effective_url, sizeof(r->effective_url), "%s",
 		 eff ? eff : "");
+	if (x->has_cert)
+		probe_cert_fill(&x->cert, r);
 	if (x->not_http) {
 		char q[QUOTE_COLS + 8];
 
@@ -838,6 +813,7 @@ static struct xfer *xfer_get(struct probe *p)
 	x->tail_len = 0;
 	x->body_len = x->hdrs_len = 0;
 	x->tcp_us = 0;
+	x->has_cert = false;
 	x->nfirst = 0;
 	x->errbuf[0] = '\0';
 	return x;
@@ -1186,6 +1162,7 @@ struct probe *probe_new(struct loop *l, size_t max_connections,
 	/* Idle connections kept for reuse across rounds; our scheduler caps
 	 * transfers, so curl's own pending queue is never used. */
 	curl_multi_setopt(p->multi, CURLMOPT_MAXCONNECTS, (long)max_connections);
+	p->certs = probe_certs_new();
 	loop_timer_add(l, &p->timer, on_timer, p);
 	loop_timer_add(l, &p->drain, on_drain, p);
 	return p;
@@ -1212,6 +1189,7 @@ void probe_free(struct probe *p)
 	loop_timer_del(p->loop, &p->timer);
 	loop_timer_del(p->loop, &p->drain);
 	free(p->ca_cached);
+	probe_certs_free(p->certs);
 	free(p);
 	curl_global_cleanup();
 }

@@ -1,6 +1,7 @@
 /* report.c - plain output for --once and --headless. */
 #include "report.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -17,7 +18,7 @@ enum state report_once_state(const struct target *t)
 		return STATE_PENDING;
 	if (t->last.cls == EC_NONE)
 		return STATE_UP;
-	if (t->last.cls == EC_SLOW)
+	if (eclass_is_degraded(t->last.cls))
 		return STATE_DEGRADED;
 	return STATE_DOWN;
 }
@@ -31,6 +32,8 @@ static int once_rank(enum state s)
 	default: return 3;
 	}
 }
+
+static const char *const kind_names[] = { "http", "tcp", "dns" };
 
 static const struct model *sort_model;
 
@@ -85,24 +88,38 @@ static void put_cell(FILE *f, const char *raw, int cols, bool utf8)
 	fprintf(f, "%s%*s  ", fit, cols - used, "");
 }
 
+/* The CODE cell (result.h's rule): an HTTP status, a DNS rcode, "open". */
+static void code_text(const struct target *t, char *buf, size_t len)
+{
+	if (!t->has_last)
+		snprintf(buf, len, "-");
+	else
+		result_code_text(buf, len, t->conf->kind, t->last.http_status,
+				 result_answer_code(&t->last));
+}
+
 void report_table(FILE *f, const struct model *m, bool utf8)
 {
 	size_t *idx = xmalloc(m->n * sizeof(*idx));
-	int wn = max_width(m, 0, utf8), wg = max_width(m, 1, utf8);
+	int wn = max_width(m, 0, utf8), wg = max_width(m, 1, utf8), wc = 4;
+	char code[16];
 
-	for (size_t i = 0; i < m->n; i++)
+	for (size_t i = 0; i < m->n; i++) {
 		idx[i] = i;
+		code_text(&m->v[i], code, sizeof(code));
+		if ((int)strlen(code) > wc)
+			wc = (int)strlen(code);
+	}
 	sort_model = m;
 	qsort(idx, m->n, sizeof(*idx), cmp_once);
-	fprintf(f, "%-8s  %-*s  %-*s  %4s  %8s  %s\n", "STATE", wn, "NAME", wg,
-		"GROUP", "CODE", "LATENCY", "ERROR");
+	fprintf(f, "%-8s  %-*s  %-*s  %*s  %8s  %s\n", "STATE", wn, "NAME", wg,
+		"GROUP", wc, "CODE", "LATENCY", "ERROR");
 	for (size_t k = 0; k < m->n; k++) {
 		const struct target *t = &m->v[idx[k]];
-		char code[8] = "-", lat[16] = "-", err[RESULT_MSG_LEN + 32];
+		char lat[16] = "-", err[RESULT_MSG_LEN + 32];
 		char safe[2 * sizeof(err)];
 
-		if (t->has_last && t->last.http_status)
-			snprintf(code, sizeof(code), "%d", t->last.http_status);
+		code_text(t, code, sizeof(code));
 		/* result_has_latency, via target_latency: none for a refusal */
 		if (target_latency(t) >= 0)
 			fmt_latency(lat, sizeof(lat), target_latency(t));
@@ -111,7 +128,7 @@ void report_table(FILE *f, const struct model *m, bool utf8)
 		fprintf(f, "%-8s  ", state_name(report_once_state(t)));
 		put_cell(f, t->conf->name, wn, utf8);
 		put_cell(f, t->conf->group, wg, utf8);
-		fprintf(f, "%4s  %8s  %s\n", code, lat, safe);
+		fprintf(f, "%*s  %8s  %s\n", wc, code, lat, safe);
 	}
 	free(idx);
 }
@@ -166,6 +183,22 @@ static void put_status_latency(FILE *f, const struct target *t)
 		fputs(",\"latency_ms\":null", f);
 }
 
+/* The certificate chain's earliest notAfter and the days left of it when
+ * the check ran (negative: expired), or nulls (not https, or no check). */
+static void put_cert(FILE *f, const struct target *t)
+{
+	const struct result *r = &t->last;
+
+	fputs(",\"cert_not_after\":", f);
+	put_iso_time_or_null(f, t->has_last && r->cert_not_after_ms > 0 ? r->cert_not_after_ms : -1);
+	if (t->has_last && r->cert_not_after_ms > 0)
+		fprintf(f, ",\"cert_days_left\":%.2f",
+			(double)(r->cert_not_after_ms - r->start_wall_ms - (int64_t)r->t.total_ms) /
+				(24.0 * 3600 * 1000));
+	else
+		fputs(",\"cert_days_left\":null", f);
+}
+
 static void put_timings(FILE *f, const struct timings *t)
 {
 	fprintf(f,
@@ -187,7 +220,8 @@ static void put_target_json(FILE *f, const struct target *t)
 	put_json_str(f, t->conf->group);
 	fputs(",\"url\":", f);
 	put_json_str(f, url);
-	fprintf(f, ",\"state\":\"%s\"", state_name(report_once_state(t)));
+	fprintf(f, ",\"kind\":\"%s\",\"state\":\"%s\"", kind_names[t->conf->kind],
+		state_name(report_once_state(t)));
 	fputs(",\"time\":", f);
 	put_iso_time_or_null(f, t->has_last ? r->start_wall_ms : -1);
 	put_status_latency(f, t);
@@ -207,6 +241,12 @@ static void put_target_json(FILE *f, const struct target *t)
 	fputs(",\"remote_ip\":", f);
 	put_json_str_or_null(f, t->has_last && r->remote_ip[0] ? r->remote_ip :
 								 NULL);
+	put_cert(f, t);
+	fputs(",\"dns_rcode\":", f);
+	put_json_str_or_null(f, t->has_last && t->conf->kind == CHECK_DNS && r->connected ?
+				     r->dns_rcode : NULL);
+	fputs(",\"answer\":", f);
+	put_json_str_or_null(f, t->has_last && r->answer[0] ? r->answer : NULL);
 	fputs("}\n", f);
 }
 
@@ -405,6 +445,7 @@ void report_event_json(FILE *f, const struct model *m, const struct event *ev)
 	fputs(",\"error_detail\":", f);
 	put_json_str_or_null(f, ev->cls && t->last.detail[0] ? t->last.detail :
 							      NULL);
+	put_cert(f, t);
 	if (ev->u.outage)
 		fputs(",\"outage\":true", f);
 	fputs("}\n", f);
@@ -481,6 +522,126 @@ void report_summary(FILE *f, const struct model *m, double seconds)
 		fprintf(f, " in %.0f ms\n", seconds * 1000);
 	else
 		fprintf(f, " in %.1f s\n", seconds);
+}
+
+/* ---- Nagios ------------------------------------------------------------ */
+
+#define NAGIOS_PROBLEMS 5     /* problems named in the status text */
+
+/* Outside text for the status text: one line (sanitised) and no '|',
+ * which starts the performance data. */
+static void nagios_text(char *dst, size_t len, const char *raw)
+{
+	fmt_sanitize(dst, len, raw, strlen(raw), true);
+	for (char *p = dst; *p; p++)
+		if (*p == '|')
+			*p = '/';
+}
+
+/* 'NAME what': a label may hold anything but ' and = (the guidelines). */
+static void nagios_label(FILE *f, const char *name, const char *what)
+{
+	char s[512];
+
+	nagios_text(s, sizeof(s), name);
+	for (char *p = s; *p; p++)
+		if (*p == '\'' || *p == '=')
+			*p = '_';
+	fprintf(f, " '%s%s%s'=", s, *s && *what ? " " : "", what);
+}
+
+/* Seconds with up to 6 decimals: "0.0125", "5". */
+static void nagios_secs(FILE *f, double ms)
+{
+	char buf[32];
+	size_t n;
+
+	snprintf(buf, sizeof(buf), "%.6f", ms > 0 ? ms / 1000.0 : 0.0);
+	n = strlen(buf);
+	while (n > 1 && buf[n - 1] == '0')
+		buf[--n] = '\0';
+	if (buf[n - 1] == '.')
+		buf[n - 1] = '\0';
+	fputs(buf, f);
+}
+
+/* time: warn at max_latency (if set), critical at the timeout. */
+static void nagios_perf(FILE *f, const struct target *t, const char *name)
+{
+	if (!t->has_last)
+		return;
+	nagios_label(f, name, "time");
+	nagios_secs(f, t->last.t.total_ms);
+	fputs("s;", f);
+	if (t->conf->max_latency_ms > 0)
+		nagios_secs(f, (double)t->conf->max_latency_ms);
+	fputc(';', f);
+	nagios_secs(f, (double)t->conf->timeout_ms);
+	fputs(";0", f);
+	nagios_label(f, name, "size");
+	fprintf(f, "%lluB;;;0", (unsigned long long)t->last.bytes);
+}
+
+/* "shop: 200 in 0.012 s" or "shop: status: got 503, expected 200-399";
+ * the error cut to `room` bytes (several share one line). */
+static void nagios_result(FILE *f, const struct target *t, size_t room)
+{
+	char name[256], err[RESULT_MSG_LEN + 32], safe[2 * sizeof(err)];
+
+	nagios_text(name, sizeof(name), t->conf->name);
+	error_text(t, err, sizeof(err));
+	if (err[0]) {
+		nagios_text(safe, room < sizeof(safe) ? room : sizeof(safe), err);
+		fprintf(f, "%s: %s", name, safe);
+	} else {
+		fprintf(f, "%s: %d in %.3f s", name, t->last.http_status,
+			t->last.t.total_ms / 1000.0);
+	}
+}
+
+void report_nagios(FILE *f, const struct model *m)
+{
+	static const char *const words[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
+	static const enum state order[] = { STATE_DOWN, STATE_DEGRADED, STATE_UP,
+					    STATE_PENDING };
+	size_t n[STATE__COUNT] = { 0 }, named = 0, problems;
+	const char *sep = "";
+
+	for (size_t i = 0; i < m->n; i++)
+		n[report_once_state(&m->v[i])]++;
+	fprintf(f, "UPTOP %s - ", words[report_exit_code(m, true)]);
+	if (m->n == 1) {
+		nagios_result(f, &m->v[0], SIZE_MAX);
+		fputs(" |", f);
+		nagios_perf(f, &m->v[0], "");
+		fputc('\n', f);
+		return;
+	}
+	for (size_t k = 0; k < ARRAY_LEN(order); k++) {
+		if (!n[order[k]] && order[k] != STATE_UP)
+			continue;
+		fprintf(f, "%s%zu %s", sep, n[order[k]], state_name(order[k]));
+		sep = ", ";
+	}
+	fprintf(f, " of %zu", m->n);
+	problems = n[STATE_DOWN] + n[STATE_DEGRADED];
+	/* Down first, then degraded, in config order. */
+	for (size_t k = 0; k < 2 && named < NAGIOS_PROBLEMS; k++) {
+		for (size_t i = 0; i < m->n && named < NAGIOS_PROBLEMS; i++) {
+			if (report_once_state(&m->v[i]) != order[k])
+				continue;
+			fputs(named++ ? "; " : ": ", f);
+			nagios_result(f, &m->v[i], 120);
+		}
+	}
+	if (problems > named)
+		fprintf(f, "; and %zu more", problems - named);
+	fputs(" |", f);
+	for (size_t k = 0; k < ARRAY_LEN(order); k++)
+		fprintf(f, " '%s'=%zu;;;0;%zu", state_name(order[k]), n[order[k]], m->n);
+	for (size_t i = 0; i < m->n; i++)
+		nagios_perf(f, &m->v[i], m->v[i].conf->name);
+	fputc('\n', f);
 }
 
 int report_exit_code(const struct model *m, bool once)

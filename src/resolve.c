@@ -20,6 +20,7 @@
 
 #include "log.h"
 #include "loop.h"
+#include "resolve_priv.h"
 #include "util.h"
 
 #define TTL_MIN_MS 1000
@@ -28,6 +29,7 @@
 #define STALE_WAIT_MAX_MS 1000
 #define IDLE_DEFAULT_MS (5 * 60 * 1000)
 #define SWEEP_PER_LOOKUP 2
+#define HOST_KEY_LEN 400            /* "name@server" */
 
 /* Per-try timeouts, one c-ares channel each. c-ares doubles a query's
  * per-try timeout on every round over the server list; `tries` rounds
@@ -46,9 +48,26 @@ struct rung {
 	int try_ms;
 };
 
+/* A server a target names (a DNS check's, Gatus' dns-resolver): its own
+ * channels, made when first used, for the queries of DNS checks (every
+ * rcode an answer: ARES_FLAG_NOCHECKRESP) and for lookups apart. */
+struct resolve_server {
+	struct resolve *r;
+	char *spec;                 /* as given: the handle's key */
+	struct ares_addr_port_node node;
+	bool tcp;                   /* tcp:// */
+	char name[INET6_ADDRSTRLEN + 10];   /* "127.0.0.1:5353" */
+	char ip[INET6_ADDRSTRLEN];
+	struct rung q[RUNGS], l[RUNGS];
+	struct resolve_server *next;
+};
+
 struct name {
 	struct resolve *owner;
-	char *host;
+	char *host;                 /* the table's key: the name, "@server" added
+				     * for a server's own lookups */
+	char *qname;                /* the name asked for */
+	struct resolve_server *srv; /* NULL: the configured servers */
 	uint64_t hash;
 	char *addrs;                /* last good answer; NULL: none */
 	int64_t expires_ms;         /* ... fresh until */
@@ -70,7 +89,11 @@ struct waiter {
 	int64_t deadline_ms;        /* the check's */
 	resolve_cb cb;
 	void *arg;
-	struct name *name;
+	struct name *name;          /* a lookup's; NULL for a query */
+	resolve_reply_cb qcb;       /* a query's */
+	struct resolve_server *qsrv;
+	int64_t sent_ms;
+	int try_ms;
 };
 
 struct heapent {
@@ -92,6 +115,10 @@ struct resolve {
 	struct heapent *heap;
 	size_t heap_n, heap_cap;
 	bool closing;
+	struct resolve_server *servers;
+	bool sending;               /* inside ares_send: an end waits in sync */
+	bool sync_done;
+	struct resolve_reply sync;
 };
 
 static void rearm(struct resolve *r);
@@ -120,8 +147,11 @@ static void tab_grow(struct resolve *r)
 	free(old);
 }
 
-static struct name *name_get(struct resolve *r, const char *host)
+/* key: the name, with "@server" for a server's own lookups of qname. */
+static struct name *name_get(struct resolve *r, const char *key, const char *qname,
+			     struct resolve_server *srv)
 {
+	const char *host = key;
 	uint64_t h = hash_fnv1a(host);
 	size_t i;
 
@@ -132,6 +162,8 @@ static struct name *name_get(struct resolve *r, const char *host)
 		struct name *nm = xcalloc(1, sizeof(*nm));
 
 		nm->host = xstrdup(host);
+		nm->qname = srv ? xstrdup(qname) : nm->host;
+		nm->srv = srv;
 		nm->hash = h;
 		nm->owner = r;
 		r->tab[i] = nm;
@@ -142,6 +174,8 @@ static struct name *name_get(struct resolve *r, const char *host)
 
 static void name_free(struct name *nm)
 {
+	if (nm->qname != nm->host)
+		free(nm->qname);
 	free(nm->host);
 	free(nm->addrs);
 	free(nm->waiters);
@@ -380,11 +414,15 @@ static void answer_of(const struct resolve *r, const struct name *nm,
 				 ares_reason(nm->fail_status));
 		return;
 	}
-	snprintf(a->err, sizeof(a->err), "cannot resolve '%.100s': %s", nm->host,
+	snprintf(a->err, sizeof(a->err), "cannot resolve '%.100s': %s", nm->qname,
 		 ares_reason(nm->fail_status));
-	snprintf(a->detail, sizeof(a->detail), "c-ares: %s (%d server%s)",
-		 ares_strerror(nm->fail_status), r->nservers,
-		 r->nservers == 1 ? "" : "s");
+	if (nm->srv)
+		snprintf(a->detail, sizeof(a->detail), "c-ares: %s (server %s)",
+			 ares_strerror(nm->fail_status), nm->srv->name);
+	else
+		snprintf(a->detail, sizeof(a->detail), "c-ares: %s (%d server%s)",
+			 ares_strerror(nm->fail_status), r->nservers,
+			 r->nservers == 1 ? "" : "s");
 }
 
 static void name_finish(struct resolve *r, struct name *nm, int64_t now)
@@ -482,6 +520,8 @@ static void on_sock_state(void *data, ares_socket_t fd, int readable,
 		loop_fd_del(g->r->loop, fd);
 }
 
+static void query_expired(struct resolve *r, struct waiter *w, int64_t now);
+
 static void expire_waiters(struct resolve *r, int64_t now)
 {
 	while (r->heap_n && r->heap[0].due_ms <= now) {
@@ -494,6 +534,10 @@ static void expire_waiters(struct resolve *r, int64_t now)
 		heap_pop(r);
 		if (!w)
 			continue;
+		if (!w->name) {
+			query_expired(r, w, now);
+			continue;
+		}
 		if (w->stale_ok) {
 			/* The refresh is slow: serve the expired answer if it is
 			 * still within bounds, else wait on to the deadline. */
@@ -512,7 +556,7 @@ static void expire_waiters(struct resolve *r, int64_t now)
 			a.timed_out = true;
 			snprintf(a.err, sizeof(a.err),
 				 "lookup of '%.100s' timed out after %lld ms",
-				 w->name->host,
+				 w->name->qname,
 				 (long long)(now - w->name->query_start_ms));
 			snprintf(a.detail, sizeof(a.detail),
 				 "no answer yet; per-try timeout %d ms over %d server%s",
@@ -529,26 +573,50 @@ static void expire_waiters(struct resolve *r, int64_t now)
 		heap_pop(r);
 }
 
+/* Every channel there is: the configured servers' rungs, then each
+ * server's own (those made so far). O(servers); a target names few. */
+static void channels_each(struct resolve *r, void (*fn)(ares_channel ch, void *arg), void *arg)
+{
+	for (int i = 0; i < RUNGS; i++)
+		fn(r->rungs[i].ch, arg);
+	for (struct resolve_server *s = r->servers; s; s = s->next)
+		for (int i = 0; i < RUNGS; i++) {
+			if (s->q[i].ch)
+				fn(s->q[i].ch, arg);
+			if (s->l[i].ch)
+				fn(s->l[i].ch, arg);
+		}
+}
+
+static void channel_process(ares_channel ch, void *arg)
+{
+	(void)arg;
+	ares_process_fd(ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+}
+
+static void channel_due(ares_channel ch, void *arg)
+{
+	int64_t *due = arg, now = mono_ms();
+	struct timeval tv, *t = ares_timeout(ch, NULL, &tv);
+
+	if (t && now + (int64_t)t->tv_sec * 1000 + t->tv_usec / 1000 < *due)
+		*due = now + (int64_t)t->tv_sec * 1000 + t->tv_usec / 1000;
+}
+
 static void on_timer(void *arg)
 {
 	struct resolve *r = arg;
 
-	for (int i = 0; i < RUNGS; i++)
-		ares_process_fd(r->rungs[i].ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+	channels_each(r, channel_process, NULL);
 	expire_waiters(r, mono_ms());
 	rearm(r);
 }
 
 static void rearm(struct resolve *r)
 {
-	int64_t now = mono_ms(), due = INT64_MAX;
+	int64_t due = INT64_MAX;
 
-	for (int i = 0; i < RUNGS; i++) {
-		struct timeval tv, *t = ares_timeout(r->rungs[i].ch, NULL, &tv);
-
-		if (t && now + (int64_t)t->tv_sec * 1000 + t->tv_usec / 1000 < due)
-			due = now + (int64_t)t->tv_sec * 1000 + t->tv_usec / 1000;
-	}
+	channels_each(r, channel_due, &due);
 	if (r->heap_n && r->heap[0].due_ms < due)
 		due = r->heap[0].due_ms;
 	loop_timer_arm(&r->timer, due);
@@ -735,6 +803,19 @@ void resolve_free(struct resolve *r)
 	r->closing = true;
 	for (int i = 0; i < RUNGS; i++)
 		ares_destroy(r->rungs[i].ch);
+	while (r->servers) {
+		struct resolve_server *s = r->servers;
+
+		r->servers = s->next;
+		for (int i = 0; i < RUNGS; i++) {
+			if (s->q[i].ch)
+				ares_destroy(s->q[i].ch);
+			if (s->l[i].ch)
+				ares_destroy(s->l[i].ch);
+		}
+		free(s->spec);
+		free(s);
+	}
 	ares_library_cleanup();
 	loop_timer_del(r->loop, &r->timer);
 	for (size_t i = 0; i < r->tab_cap; i++)
@@ -802,9 +883,9 @@ static bool answer_special(const char *host, struct resolve_answer *a)
 
 /* The longest per-try timeout that leaves room, in `left` ms, for every
  * server once plus one retry (c-ares doubles the second round's). */
-static int rung_for(const struct resolve *r, int64_t left)
+static int rung_for(int nservers, int64_t left)
 {
-	int64_t fit = left / (r->nservers + 2);
+	int64_t fit = left / (nservers + 2);
 	int i = RUNGS - 1;
 
 	while (i > 0 && rung_ms[i] > fit)
@@ -812,10 +893,13 @@ static int rung_for(const struct resolve *r, int64_t left)
 	return i;
 }
 
+static ares_channel server_channel(struct resolve_server *s, bool query, int rung);
+
 static void query_start(struct resolve *r, struct name *nm, int rung,
 			int64_t now)
 {
 	struct ares_addrinfo_hints hints;
+	ares_channel ch;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
@@ -826,10 +910,15 @@ static void query_start(struct resolve *r, struct name *nm, int rung,
 	} else if (rung_ms[rung] < nm->try_ms) {
 		nm->try_ms = rung_ms[rung];
 	}
+	ch = nm->srv ? server_channel(nm->srv, false, rung) : r->rungs[rung].ch;
+	if (!ch) {
+		nm->fail_status = ARES_ENOMEM;
+		return;
+	}
 	nm->inflight++;
 	log_debug("resolve: %s: query, per-try timeout %d ms (%d in flight)",
 		  nm->host, rung_ms[rung], nm->inflight);
-	ares_getaddrinfo(r->rungs[rung].ch, nm->host, NULL, &hints, on_answer, nm);
+	ares_getaddrinfo(ch, nm->qname, NULL, &hints, on_answer, nm);
 	rearm(r);
 }
 
@@ -837,18 +926,28 @@ bool resolve_lookup(struct resolve *r, const char *host, int64_t deadline_ms,
 		    resolve_cb cb, void *arg, struct resolve_answer *now_answer,
 		    uint64_t *waiter)
 {
+	return resolve_lookup_at(r, NULL, host, deadline_ms, cb, arg, now_answer, waiter);
+}
+
+bool resolve_lookup_at(struct resolve *r, struct resolve_server *srv, const char *host,
+		       int64_t deadline_ms, resolve_cb cb, void *arg,
+		       struct resolve_answer *now_answer, uint64_t *waiter)
+{
 	struct name *nm;
 	struct wref ref;
 	struct waiter *w;
 	int64_t now, left, due;
 	int rung;
 	bool stale;
+	char key[HOST_KEY_LEN];
 
 	if (answer_special(host, now_answer))
 		return true;
 	now = mono_ms();
 	sweep(r, now);
-	nm = name_get(r, host);
+	if (srv)
+		snprintf(key, sizeof(key), "%.300s@%s", host, srv->spec);
+	nm = name_get(r, srv ? key : host, host, srv);
 	nm->last_used_ms = now;
 	if ((nm->addrs && now < nm->expires_ms) || now < nm->neg_until_ms) {
 		answer_of(r, nm, now, now_answer);
@@ -856,7 +955,7 @@ bool resolve_lookup(struct resolve *r, const char *host, int64_t deadline_ms,
 	}
 	stale = stale_usable(nm, now);
 	left = deadline_ms - now;
-	rung = rung_for(r, left);
+	rung = rung_for(srv ? 1 : r->nservers, left);
 	if (stale && now < nm->recheck_ms) {
 		/* A refresh failed lately: serve stale without waiting, and ask
 		 * again behind it, so a recovery or an NXDOMAIN is seen by the
@@ -882,6 +981,7 @@ bool resolve_lookup(struct resolve *r, const char *host, int64_t deadline_ms,
 	w->cb = cb;
 	w->arg = arg;
 	w->name = nm;
+	w->qcb = NULL;
 	nm->waiters = xreallocarray_grow(nm->waiters, &nm->capw, nm->nw + 1,
 					 sizeof(*nm->waiters));
 	nm->waiters[nm->nw++] = ref;
@@ -892,6 +992,223 @@ bool resolve_lookup(struct resolve *r, const char *host, int64_t deadline_ms,
 		due = now + wait;
 	}
 	heap_push(r, (struct heapent){ due, ref });
+	*waiter = wref_pack(ref);
+	rearm(r);
+	return false;
+}
+
+/* --- servers a target names ---------------------------------------- */
+
+/* A channel of s for one rung, made the first time it is needed, with
+ * every option given so c-ares reads no resolv.conf or hosts file. */
+static ares_channel server_channel(struct resolve_server *s, bool query, int rung)
+{
+	struct rung *g = query ? &s->q[rung] : &s->l[rung];
+	struct ares_options o;
+	char lookups[] = "b";
+	int rc;
+
+	if (g->ch)
+		return g->ch;
+	memset(&o, 0, sizeof(o));
+	g->r = s->r;
+	g->try_ms = rung_ms[rung];
+	o.sock_state_cb = on_sock_state;
+	o.sock_state_cb_data = g;
+	o.timeout = rung_ms[rung];
+	o.tries = rung == RUNGS - 1 ? 5 : 3;
+	o.flags = (query ? ARES_FLAG_NOCHECKRESP : 0) | (s->tcp ? ARES_FLAG_USEVC : 0);
+	o.lookups = lookups;
+	o.ndots = 1;
+	rc = ares_init_options(&g->ch, &o,
+			       ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES |
+				       ARES_OPT_FLAGS | ARES_OPT_LOOKUPS | ARES_OPT_NDOTS |
+				       ARES_OPT_SERVERS | ARES_OPT_DOMAINS | ARES_OPT_SORTLIST);
+	if (rc == ARES_SUCCESS)
+		rc = ares_set_servers_ports(g->ch, &s->node);
+	if (rc != ARES_SUCCESS) {
+		log_debug("resolve: %s: cannot make a channel: %s", s->name, ares_strerror(rc));
+		if (g->ch)
+			ares_destroy(g->ch);
+		g->ch = NULL;
+	}
+	return g->ch;
+}
+
+struct resolve_server *resolve_server(struct resolve *r, const char *spec, char *err,
+				      size_t elen)
+{
+	struct resolve_server *s;
+	struct ares_addr_port_node n;
+	const char *addr = spec, *why;
+	bool tcp = false;
+
+	for (s = r->servers; s; s = s->next)
+		if (strcmp(s->spec, spec) == 0)
+			return s;
+	if (strncmp(spec, "udp://", 6) == 0 || strncmp(spec, "tcp://", 6) == 0) {
+		tcp = spec[0] == 't';
+		addr = spec + 6;
+	}
+	if ((why = server_parse(addr, &n))) {
+		snprintf(err, elen, "DNS server '%s' %s", spec, why);
+		return NULL;
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->r = r;
+	s->spec = xstrdup(spec);
+	s->node = n;
+	s->node.next = NULL;
+	s->tcp = tcp;
+	if (n.family == AF_INET6)
+		inet_ntop(AF_INET6, &n.addr.addr6, s->ip, sizeof(s->ip));
+	else
+		inet_ntop(AF_INET, &n.addr.addr4, s->ip, sizeof(s->ip));
+	snprintf(s->name, sizeof(s->name), n.family == AF_INET6 ? "[%s]:%d" : "%s:%d", s->ip,
+		 n.udp_port ? n.udp_port : 53);
+	s->next = r->servers;
+	r->servers = s;
+	return s;
+}
+
+const char *resolve_server_name(const struct resolve_server *s)
+{
+	return s->name;
+}
+
+/* --- queries: DNS checks -------------------------------------------- */
+
+static const struct {
+	const char *name;
+	int type;
+} qtypes[] = {
+	{ "A", 1 }, { "NS", 2 }, { "CNAME", 5 }, { "SOA", 6 }, { "PTR", 12 },
+	{ "MX", 15 }, { "TXT", 16 }, { "AAAA", 28 }, { "SRV", 33 },
+};
+
+struct qctx {
+	struct resolve *r;
+	uint64_t ref;
+};
+
+static void query_deliver(struct resolve *r, struct waiter *w, struct resolve_reply *a)
+{
+	resolve_reply_cb cb = w->qcb;
+	void *arg = w->arg;
+
+	waiter_release(r, w);
+	if (r->sending) {
+		r->sync = *a;
+		r->sync.body = "";
+		r->sync.body_len = 0;
+		r->sync_done = true;
+		return;
+	}
+	cb(a, arg);
+}
+
+static void on_query(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	struct qctx *q = arg;
+	struct resolve *r = q->r;
+	struct wref ref = { (uint32_t)q->ref, (uint32_t)(q->ref >> 32) };
+	struct waiter *w;
+	struct resolve_reply a;
+	char *body = NULL;
+	size_t blen = 0;
+
+	free(q);
+	if (r->closing || !(w = waiter_get(r, ref)))
+		return;
+	memset(&a, 0, sizeof(a));
+	if (status == ARES_SUCCESS) {
+		if (resolve_answers(abuf, alen, &a.rcode, &a.answers, &body, &blen)) {
+			a.answered = true;
+			a.body = body;
+			a.body_len = blen;
+		} else {
+			a.malformed = true;
+			snprintf(a.err, sizeof(a.err), "malformed DNS answer from %s", w->qsrv->name);
+			snprintf(a.detail, sizeof(a.detail), "%d bytes that do not parse", alen);
+		}
+	} else {
+		a.refused = status == ARES_ECONNREFUSED;
+		a.timed_out = status == ARES_ETIMEOUT;
+		if (a.timed_out)
+			snprintf(a.err, sizeof(a.err), "no answer from %s after %lld ms (%d tries)",
+				 w->qsrv->name, (long long)(mono_ms() - w->sent_ms), timeouts);
+		else
+			snprintf(a.err, sizeof(a.err), "%s", w->qsrv->name);
+		snprintf(a.detail, sizeof(a.detail), "c-ares: %s (per-try timeout %d ms)",
+			 ares_strerror(status), w->try_ms);
+	}
+	log_debug("resolve: query to %s: c-ares %d, rcode %d, %u answers", w->qsrv->name,
+		  status, a.rcode, a.answers);
+	query_deliver(r, w, &a);
+	free(body);
+}
+
+static void query_expired(struct resolve *r, struct waiter *w, int64_t now)
+{
+	struct resolve_reply a;
+
+	memset(&a, 0, sizeof(a));
+	a.timed_out = true;
+	snprintf(a.err, sizeof(a.err), "no answer from %s after %lld ms", w->qsrv->name,
+		 (long long)(now - w->sent_ms));
+	snprintf(a.detail, sizeof(a.detail), "the check's timeout; per-try timeout %d ms",
+		 w->try_ms);
+	query_deliver(r, w, &a);
+}
+
+bool resolve_query(struct resolve *r, struct resolve_server *s, const char *name,
+		   const char *type, int64_t deadline_ms, resolve_reply_cb cb, void *arg,
+		   struct resolve_reply *now, uint64_t *waiter)
+{
+	int64_t t0 = mono_ms();
+	int rung = rung_for(1, deadline_ms - t0), qtype = 0, qlen = 0, rc;
+	unsigned char *qbuf = NULL;
+	ares_channel ch = server_channel(s, true, rung);
+	struct qctx *q;
+	struct wref ref;
+	struct waiter *w;
+
+	memset(now, 0, sizeof(*now));
+	now->body = "";
+	for (size_t i = 0; i < ARRAY_LEN(qtypes); i++)
+		if (strcmp(qtypes[i].name, type) == 0)
+			qtype = qtypes[i].type;
+	rc = ch ? ares_create_query(name, 1, qtype, 0, 1, &qbuf, &qlen, 0) : ARES_ENOMEM;
+	if (rc != ARES_SUCCESS || !qtype) {
+		snprintf(now->err, sizeof(now->err), "cannot ask %s for '%.60s' %s", s->name, name,
+			 type);
+		snprintf(now->detail, sizeof(now->detail), "c-ares: %s", ares_strerror(rc));
+		return true;
+	}
+	ref = waiter_new(r);
+	w = &r->w[ref.idx];
+	w->deadline_ms = deadline_ms;
+	w->stale_ok = false;
+	w->cb = NULL;
+	w->qcb = cb;
+	w->arg = arg;
+	w->name = NULL;
+	w->qsrv = s;
+	w->sent_ms = t0;
+	w->try_ms = rung_ms[rung];
+	q = xmalloc(sizeof(*q));
+	q->r = r;
+	q->ref = wref_pack(ref);
+	r->sending = true;
+	r->sync_done = false;
+	ares_send(ch, qbuf, qlen, on_query, q);
+	r->sending = false;
+	ares_free_string(qbuf);
+	if (r->sync_done) {
+		*now = r->sync;
+		return true;
+	}
+	heap_push(r, (struct heapent){ deadline_ms, ref });
 	*waiter = wref_pack(ref);
 	rearm(r);
 	return false;

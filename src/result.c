@@ -2,8 +2,10 @@
  * checked against the target's expectations (status, body, latency). */
 #include "result.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "config.h"
 #include "util.h"
@@ -24,6 +26,7 @@ static const char *const eclass_names[EC__COUNT] = {
 	[EC_BODY] = "body",
 	[EC_CONDITION] = "condition",
 	[EC_SLOW] = "slow",
+	[EC_CERT_EXPIRY] = "cert_expiry",
 	[EC_LOCAL] = "local",
 	[EC_INTERNAL] = "internal",
 };
@@ -37,25 +40,91 @@ const char *eclass_name(enum eclass c)
 	return eclass_names[c];
 }
 
+bool eclass_is_degraded(enum eclass c)
+{
+	return c == EC_SLOW || c == EC_CERT_EXPIRY;
+}
+
 bool eclass_is_failure(enum eclass c)
 {
-	return c != EC_NONE && c != EC_SLOW;
+	return c != EC_NONE && !eclass_is_degraded(c);
 }
 
 bool eclass_answered(enum eclass c)
 {
-	return c == EC_NONE || c == EC_SLOW || c == EC_STATUS || c == EC_BODY ||
+	return c == EC_NONE || eclass_is_degraded(c) || c == EC_STATUS || c == EC_BODY ||
 	       c == EC_CONDITION;
 }
 
-bool result_latency_known(int http_status, enum eclass cls)
+bool result_latency_known(int http_status, uint8_t answer, enum eclass cls)
 {
-	return http_status > 0 && eclass_answered(cls);
+	return (http_status > 0 || answer > 0) && eclass_answered(cls);
 }
 
 bool result_has_latency(const struct result *r)
 {
-	return result_latency_known(r->http_status, r->cls);
+	return result_latency_known(r->http_status, result_answer_code(r), r->cls);
+}
+
+/* RFC 1035 and 2136's header rcodes, named as miekg/dns' RcodeToString
+ * (Gatus' [DNS_RCODE]); 11..15 have no name there. */
+static const char *const rcode_names[] = {
+	"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED",
+	"YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE",
+};
+
+const char *result_rcode_name(int rcode)
+{
+	return rcode >= 0 && (size_t)rcode < ARRAY_LEN(rcode_names) ? rcode_names[rcode] : "";
+}
+
+uint8_t result_answer_code(const struct result *r)
+{
+	if (!r->connected)
+		return 0;
+	if (!r->dns_rcode[0])
+		return 1;
+	for (size_t i = 0; i < ARRAY_LEN(rcode_names); i++)
+		if (strcmp(r->dns_rcode, rcode_names[i]) == 0)
+			return (uint8_t)(1 + i);
+	return 17;
+}
+
+void result_code_text(char *dst, size_t len, int kind, int http_status, uint8_t answer)
+{
+	if (kind == CHECK_HTTP && http_status > 0)
+		snprintf(dst, len, "%d", http_status);
+	else if (kind == CHECK_TCP && answer)
+		snprintf(dst, len, "open");
+	else if (kind == CHECK_DNS && answer)
+		snprintf(dst, len, "%s", answer <= ARRAY_LEN(rcode_names) ?
+			 rcode_names[answer - 1] : "?");
+	else
+		snprintf(dst, len, "-");
+}
+
+#define HOUR_MS (3600LL * 1000)
+#define DAY_MS (24 * HOUR_MS)
+
+void result_cert_left(char *dst, size_t len, int64_t not_after_ms, int64_t now_wall_ms)
+{
+	int64_t left = not_after_ms - now_wall_ms, a = left < 0 ? -left : left, n;
+	const char *unit;
+
+	if (a >= DAY_MS) {
+		n = a / DAY_MS;
+		unit = "day";
+	} else if (a >= HOUR_MS) {
+		n = a / HOUR_MS;
+		unit = "hour";
+	} else {
+		n = a / 60000;
+		unit = "minute";
+	}
+	if (left >= 0)
+		snprintf(dst, len, "in %lld %s%s", (long long)n, unit, n == 1 ? "" : "s");
+	else
+		snprintf(dst, len, "expired %lld %s%s ago", (long long)n, unit, n == 1 ? "" : "s");
 }
 
 void result_quote(char *dst, size_t len, const unsigned char *src, size_t n,
@@ -227,6 +296,55 @@ void verdict_format_expect(const struct target_conf *t, char *buf, size_t len)
 	}
 }
 
+void result_where(char *dst, size_t len, const char *host, int port, const char *ip)
+{
+	const char *h = host ? host : "?";
+	bool named = ip && ip[0] && strcmp(ip, h) != 0 &&
+		     !(h[0] == '[' && strncmp(h + 1, ip, strlen(ip)) == 0);
+
+	if (named)
+		snprintf(dst, len, "%.120s:%d (%.46s)", h, port, ip);
+	else
+		snprintf(dst, len, "%.120s:%d", h, port);
+}
+
+void result_connect_error(struct result *r, int os_errno, const char *where)
+{
+	switch (os_errno) {
+	case ECONNREFUSED:
+		r->cls = EC_REFUSED;
+		snprintf(r->msg, sizeof(r->msg), "%s", where);
+		return;
+	case ETIMEDOUT:
+		r->cls = EC_CONNECT_TIMEOUT;
+		snprintf(r->msg, sizeof(r->msg), "%s did not answer (TCP connect timed out)",
+			 where);
+		return;
+	case EMFILE:
+	case ENFILE:
+	case ENOBUFS:
+	case ENOMEM:
+		/* Our limits, not the target's: never "refused". */
+		r->cls = EC_LOCAL;
+		snprintf(r->msg, sizeof(r->msg),
+			 "uptop is out of file descriptors or memory (not the target's fault)");
+		return;
+	case ENETUNREACH:
+		r->cls = EC_CONNECT;
+		snprintf(r->msg, sizeof(r->msg), "%s (network unreachable)", where);
+		return;
+	case EHOSTUNREACH:
+		r->cls = EC_CONNECT;
+		snprintf(r->msg, sizeof(r->msg), "%s (host unreachable)", where);
+		return;
+	default:
+		r->cls = EC_CONNECT;
+		snprintf(r->msg, sizeof(r->msg), "%s (%.60s)", where,
+			 os_errno ? strerror(os_errno) : "cannot connect");
+		return;
+	}
+}
+
 /* Copies at most `max` bytes of s, cut on a UTF-8 boundary, with "..."
  * when cut: a long needle must not push the byte count out of the
  * message. */
@@ -272,32 +390,70 @@ static void slow_message(const struct target_conf *t, struct result *r)
 		 prec, r->t.total_ms, max);
 }
 
+/* "certificate expires in 6 days (2026-12-06), CN=shop.example.com";
+ * an intermediate says so. */
+static void cert_message(struct result *r, int64_t now)
+{
+	time_t s = (time_t)(r->cert_not_after_ms / 1000);
+	char left[48], day[16] = "?";
+	struct tm tm;
+
+	result_cert_left(left, sizeof(left), r->cert_not_after_ms, now);
+	if (gmtime_r(&s, &tm))
+		strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+	r->cls = EC_CERT_EXPIRY;
+	snprintf(r->msg, sizeof(r->msg), "%scertificate %s%s (%s)%s%.*s",
+		 r->cert_depth ? "intermediate " : "", r->cert_not_after_ms >= now ? "expires " : "",
+		 left,
+		 day, r->cert_first_cn[0] ? ", CN=" : "", RESULT_CN_LEN, r->cert_first_cn);
+}
+
+/* The answer itself: an HTTP status in expect_status (conditions replace
+ * that check unless expect_status was written), a DNS check's NOERROR
+ * (unless conditions decide); a TCP check's was judged by conn. */
+static bool answer_expected(const struct target_conf *t, struct result *r)
+{
+	char want[RESULT_MSG_LEN / 2];
+
+	if (t->kind == CHECK_TCP)
+		return true;
+	if (t->kind == CHECK_DNS) {
+		if (t->conditions || strcmp(r->dns_rcode, "NOERROR") == 0)
+			return true;
+		r->cls = EC_STATUS;
+		snprintf(r->msg, sizeof(r->msg), "got %s, expected NOERROR",
+			 r->dns_rcode[0] ? r->dns_rcode : "an rcode without a name");
+		return false;
+	}
+	if ((t->conditions && !t->expect_set) || verdict_status_expected(t, r->http_status))
+		return true;
+	verdict_format_expect(t, want, sizeof(want));
+	r->cls = EC_STATUS;
+	if (r->http_status)
+		snprintf(r->msg, sizeof(r->msg), "got %d, expected %s", r->http_status, want);
+	else
+		snprintf(r->msg, sizeof(r->msg), "no HTTP status, expected %s", want);
+	return false;
+}
+
 /* The order matters: a wrong status says more than a missing word, and a
- * wrong answer is a failure however fast it came. O(nexpect + strlen of
- * body_contains). */
+ * wrong answer is a failure however fast it came; slowness is said before
+ * a certificate's date (it is about this check; the date stays). O(nexpect
+ * + strlen of body_contains). */
 void verdict_apply(const struct target_conf *t, struct result *r)
 {
-	if (r->cls != EC_NONE)
-		return;
-	/* Conditions replace the default status check (cond_apply). */
-	if ((!t->conditions || t->expect_set) && !verdict_status_expected(t, r->http_status)) {
-		char want[RESULT_MSG_LEN / 2];
+	int64_t now = r->start_wall_ms + (int64_t)r->t.total_ms;
 
-		verdict_format_expect(t, want, sizeof(want));
-		r->cls = EC_STATUS;
-		if (r->http_status)
-			snprintf(r->msg, sizeof(r->msg), "got %d, expected %s",
-				 r->http_status, want);
-		else
-			snprintf(r->msg, sizeof(r->msg),
-				 "no HTTP status, expected %s", want);
+	if (r->cls != EC_NONE || !answer_expected(t, r))
 		return;
-	}
-	if (t->body_contains && !r->body_found) {
+	if (t->kind == CHECK_HTTP && t->body_contains && !r->body_found) {
 		r->cls = EC_BODY;
 		body_message(t, r);
 		return;
 	}
 	if (t->max_latency_ms > 0 && r->t.total_ms > (double)t->max_latency_ms)
 		slow_message(t, r);
+	else if (t->cert_expiry_ms > 0 && r->cert_not_after_ms > 0 &&
+		 r->cert_not_after_ms - now < t->cert_expiry_ms)
+		cert_message(r, now);
 }

@@ -301,6 +301,11 @@ void sched_done(struct sched *s, uint32_t id)
 	s->st.in_flight--;
 }
 
+bool sched_busy(const struct sched *s, uint32_t id)
+{
+	return id < s->n && s->t[id].run != RUN_IDLE;
+}
+
 /* O(1). Works while paused: pausing stops the grid, not the user. */
 bool sched_now(struct sched *s, uint32_t id)
 {

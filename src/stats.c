@@ -80,6 +80,7 @@ void lagstat_add(struct lagstat *s, double ms, int64_t now_ms)
 	s->n++;
 	if (ms > s->max_ms)
 		s->max_ms = ms;
+	s->sum_ms += ms;
 }
 
 /* A bucket's upper bound can lie above every sample in it: the bound

@@ -3,7 +3,8 @@
  *
  * State rules, per classified result:
  *   EC_NONE           -> up,       consecutive failures reset
- *   EC_SLOW           -> degraded, consecutive failures reset (slow is an
+ *   EC_SLOW, EC_CERT_EXPIRY
+ *                     -> degraded, consecutive failures reset (slow is an
  *                        answer, not a failure)
  *                        ... but a down target stays down until
  *                        successes_before_up answers in a row
@@ -111,6 +112,7 @@ static void hist_push(struct target *t, const struct result *r)
 	h->http_status = (int16_t)(r->http_status > INT16_MAX ? INT16_MAX :
 				   r->http_status < 0 ? 0 : r->http_status);
 	h->cls = (uint8_t)r->cls;
+	h->answer = result_answer_code(r);
 	/* Successes are most entries: keep them allocation-free. */
 	h->msg = r->cls == EC_NONE ? NULL : xstrdup(r->msg);
 	t->hist_head = (t->hist_head + 1) % HIST_LEN;
@@ -128,7 +130,7 @@ static enum state next_state(struct target *t, enum eclass cls)
 	int down_at = at_least_1(t->conf ? t->conf->failures_before_down : 1);
 	int up_at = at_least_1(t->conf ? t->conf->successes_before_up : 1);
 
-	if (cls == EC_NONE || cls == EC_SLOW) {
+	if (cls == EC_NONE || eclass_is_degraded(cls)) {
 		t->consecutive_failures = 0;
 		if (t->consecutive_successes < INT_MAX)
 			t->consecutive_successes++;
@@ -219,6 +221,8 @@ bool model_record(struct model *m, uint32_t i, const struct result *r,
 	m->checks_done++;
 	if (eclass_is_failure(r->cls))
 		t->failures++;
+	if ((unsigned)r->cls < EC__COUNT)
+		t->by_class[r->cls]++;
 	hist_push(t, r);
 	account(t, from, r->start_wall_ms + ms_round(r->t.total_ms));
 	t->last = *r;
@@ -396,7 +400,7 @@ double target_latency(const struct target *t)
 
 double hist_latency(const struct hist_entry *h)
 {
-	return result_latency_known(h->http_status, (enum eclass)h->cls) ?
+	return result_latency_known(h->http_status, h->answer, (enum eclass)h->cls) ?
 		       h->latency_ms : -1;
 }
 
@@ -412,7 +416,7 @@ double target_p95(const struct target *t)
 		float x;
 		unsigned j;
 
-		if ((h->cls != EC_NONE && h->cls != EC_SLOW) || hist_latency(h) < 0)
+		if (eclass_is_failure((enum eclass)h->cls) || hist_latency(h) < 0)
 			continue;
 		x = h->latency_ms;
 		for (j = n++; j > 0 && v[j - 1] > x; j--)
@@ -523,6 +527,7 @@ static void target_move(struct target *t, uint32_t i, struct target *o)
 	t->consecutive_successes = o->consecutive_successes;
 	t->checks = o->checks;
 	t->failures = o->failures;
+	memcpy(t->by_class, o->by_class, sizeof(t->by_class));
 	t->last = o->last;
 	t->has_last = o->has_last;
 	memcpy(t->hist, o->hist, sizeof(t->hist));

@@ -553,6 +553,12 @@ int theme_load_file(const char *path, struct theme *out, struct diag *errs)
 	return rc;
 }
 
+/* make install compiles in $(PREFIX)/share/uptop; a build without it
+ * (the fuzzer's) looks where a default install puts the themes. */
+#ifndef UPTOP_DATADIR
+#define UPTOP_DATADIR "/usr/local/share/uptop"
+#endif
+
 /* Directory of the running binary, for themes/ shipped beside it. */
 static bool theme_exe_dir(char *dst, size_t len)
 {
@@ -585,7 +591,7 @@ char *theme_find(const char *name)
 		dirs[nd++] = exe;
 	}
 	dirs[nd++] = "themes";
-	dirs[nd++] = "/usr/local/share/uptop/themes";
+	dirs[nd++] = UPTOP_DATADIR "/themes";
 	for (size_t i = 0; i < nd; i++) {
 		char *path = xasprintf("%s/%s.yaml", dirs[i], name);
 
@@ -624,7 +630,7 @@ int theme_load(const char *name_or_path, struct theme *out, struct diag *errs)
 	diag_addf(errs, "unknown theme %s%s%s%s: not built in (default, mono, "
 			"high-contrast) and no such .yaml file in "
 			"$UPTOP_THEME_DIR, themes/ beside the binary, ./themes "
-			"or /usr/local/share/uptop/themes",
+			"or " UPTOP_DATADIR "/themes",
 		  yquote(s, strlen(s)), near ? " (did you mean '" : "",
 		  near ? near : "", near ? "'?)" : "");
 	return -1;

@@ -361,6 +361,7 @@ void ui_free(struct ui *ui)
 	free(ui->keys);
 	free(ui->ask_ids);
 	free(ui->act_ids);
+	ui_asked_clear(ui);
 	free(ui);
 }
 
@@ -391,6 +392,7 @@ void ui_mark_dirty(struct ui *ui)
 
 void ui_model_changed(struct ui *ui)
 {
+	ui_asked_clear(ui);
 	ui->reselect = true;
 	ui->index_stale = ui->widths_stale = true;
 	ui->dirty = ui->urgent = true;
@@ -482,89 +484,23 @@ static int ui_seg(struct ui *ui, int y, int *x, int right, enum role r,
 	return 0;
 }
 
-static void ui_counts(struct ui *ui, const struct ui_view *v, int y, int *x,
-		      int right, bool compact)
+/* Pieces from ui_stats.c, drawn from *x while they fit before `right`. */
+static void ui_pieces(struct ui *ui, int y, int *x, int right,
+		      const struct ui_stat *st, size_t n)
 {
-	static const int wide[] = { STATE_UP, STATE_DEGRADED, STATE_CONFIRMING,
-				    STATE_DOWN, STATE_PENDING };
-	/* narrow: the worst first, so down survives the cut */
-	static const int narrow[] = { STATE_DOWN, STATE_CONFIRMING, STATE_DEGRADED,
-				      STATE_PENDING, STATE_UP };
-	static const char *const short_name[STATE__COUNT] = {
-		[STATE_UP] = "up", [STATE_DEGRADED] = "dg",
-		[STATE_DOWN] = "dn", [STATE_PENDING] = "pd",
-		[STATE_CONFIRMING] = "cf",
-	};
-	const int *order = compact ? narrow : wide;
-	char buf[64];
-
-	for (size_t i = 0; i < ARRAY_LEN(wide); i++) {
-		size_t c = v->model ? v->model->count[order[i]] : 0;
-		enum role r = c ? ui_state_role(order[i]) : ROLE_DIM;
-
-		if (compact)
-			snprintf(buf, sizeof(buf), "%zu%s", c,
-				 short_name[order[i]]);
-		else
-			snprintf(buf, sizeof(buf), "%zu %s", c,
-				 state_name(order[i]));
-		if (i && ui_seg(ui, y, x, right, ROLE_HEADER, " ") != 0)
+	for (size_t i = 0; i < n; i++)
+		if (ui_seg(ui, y, x, right, ROLE_HEADER, st[i].lead) != 0 ||
+		    ui_seg(ui, y, x, right, st[i].role, st[i].text) != 0)
 			return;
-		if (ui_seg(ui, y, x, right, r, buf) != 0)
-			return;
-	}
 }
 
+/* Line 1: the pieces that fit (ui_stats.c), never one cut. */
 static void ui_stats_line(struct ui *ui, const struct ui_view *v, int y)
 {
-	const struct sched_stats *s = v->sched;
-	char buf[96];
-	int x = 0, right = COLS;
+	struct ui_stat st[UI_STATS_MAX];
+	int x = 0;
 
-	ui_counts(ui, v, y, &x, right, false);
-	if (v->checks_per_sec < 100)
-		snprintf(buf, sizeof(buf), "   %.1f checks/s", v->checks_per_sec);
-	else
-		snprintf(buf, sizeof(buf), "   %.0f checks/s", v->checks_per_sec);
-	if (ui_seg(ui, y, &x, right, ROLE_HEADER, buf) != 0)
-		return;
-	/* alerts, once one went out (failures in the warning colour) */
-	if (v->alerts_sent || v->alerts_failed || v->alerts_dropped) {
-		snprintf(buf, sizeof(buf), "  %llu alert%s sent", (unsigned long long)v->alerts_sent,
-			 v->alerts_sent == 1 ? "" : "s");
-		if (ui_seg(ui, y, &x, right, ROLE_HEADER, buf) != 0)
-			return;
-		if (v->alerts_failed + v->alerts_dropped) {
-			snprintf(buf, sizeof(buf), ", %llu failed",
-				 (unsigned long long)(v->alerts_failed + v->alerts_dropped));
-			if (ui_seg(ui, y, &x, right, ROLE_LATENCY_BAD, buf) != 0)
-				return;
-		}
-	}
-	/* uptop's own stalls (checks voided and re-run), once there is one */
-	if (v->stalls) {
-		snprintf(buf, sizeof(buf), "  %llu stall%s",
-			 (unsigned long long)v->stalls, v->stalls == 1 ? "" : "s");
-		if (ui_seg(ui, y, &x, right, ROLE_LATENCY_WARN, buf) != 0)
-			return;
-	}
-	if (s) {
-		snprintf(buf, sizeof(buf), "  %zu in flight", s->in_flight);
-		if (ui_seg(ui, y, &x, right, ROLE_HEADER, buf) != 0)
-			return;
-		snprintf(buf, sizeof(buf), "  %zu queued", s->queued);
-		if (ui_seg(ui, y, &x, right, ROLE_HEADER, buf) != 0)
-			return;
-		snprintf(buf, sizeof(buf), "  %llu overdue",
-			 (unsigned long long)s->overdue);
-		if (ui_seg(ui, y, &x, right,
-			   s->overdue ? ROLE_LATENCY_WARN : ROLE_HEADER,
-			   buf) != 0)
-			return;
-	}
-	snprintf(buf, sizeof(buf), "  lag p99 %.0fms", v->lag_p99_ms);
-	ui_seg(ui, y, &x, right,
-	       v->lag_p99_ms > 100 ? ROLE_LATENCY_BAD : ROLE_HEADER, buf);
+	ui_pieces(ui, y, &x, COLS, st, ui_stats_fit(v, COLS, st));
 }
 
 /* Line 0: title, config (or the counts when there is no second line),
@@ -593,22 +529,29 @@ static void ui_title_line(struct ui *ui, const struct ui_view *v, bool counts)
 		return;
 	x++;
 	if (counts) {
-		ui_counts(ui, v, 0, &x, right, COLS < 60);
+		struct ui_stat st[UI_STATS_MAX];
+
+		ui_pieces(ui, 0, &x, right, st, ui_counts_fit(v, right - x, st));
 		return;
 	}
 	ui_put(ui, 0, x, right - x - 1, ROLE_HEADER,
 	       v->config_path ? v->config_path : "-");
 }
 
-/* One line while a mass outage is open: since when, how many, the
- * common class, and what it likely means (outage.h has the rule). */
-static void ui_outage_line(struct ui *ui, const struct outage_status *o,
-			   int y, int64_t now)
+/* The banner while a mass outage is open: since when (with the date if
+ * not today), how many, the common class, and what it likely means
+ * (outage.h has the rule). One line, or two broken at a blank when the
+ * sentence is wider than the terminal and `two` allows; returns the
+ * lines used. */
+static int ui_outage_line(struct ui *ui, const struct outage_status *o,
+			  int y, int64_t now, bool two)
 {
-	char buf[320], clk[16], dur[32];
+	char buf[640], clean[640], clk[24], dur[32];
 	const char *cls = eclass_name((enum eclass)o->cls);
+	int64_t wall = wall_ms(), since = wall - (now - o->since_ms);
+	size_t cut;
 
-	fmt_clock(clk, sizeof(clk), wall_ms() - (now - o->since_ms));
+	fmt_stamp(clk, sizeof(clk), since, fmt_day(since) != fmt_day(wall));
 	fmt_duration(dur, sizeof(dur), now > o->since_ms ? now - o->since_ms : 0);
 	snprintf(buf, sizeof(buf), " OUTAGE since %s (%s): %u target%s failing "
 		 "on %u host%s, mostly %s; %u back. %s", clk, dur,
@@ -616,8 +559,20 @@ static void ui_outage_line(struct ui *ui, const struct outage_status *o,
 		 o->hosts, o->hosts == 1 ? "" : "s", cls ? cls : "?", o->back,
 		 o->by_canary ? "The canary failed: uptop's own network is likely down."
 			      : "Likely uptop's own network or resolver.");
+	fmt_sanitize(clean, sizeof(clean), buf, strlen(buf), ui->utf8);
 	ui_fill(ui, y, 0, COLS, ROLE_OUTAGE);
+	cut = fmt_wrap(clean, COLS);
+	if (!two || !clean[cut]) {
+		ui_put(ui, y, 0, COLS, ROLE_OUTAGE, clean);
+		return 1;
+	}
+	snprintf(buf, sizeof(buf), "%.*s", (int)cut, clean);
 	ui_put(ui, y, 0, COLS, ROLE_OUTAGE, buf);
+	while (clean[cut] == ' ')
+		cut++;
+	ui_fill(ui, y + 1, 0, COLS, ROLE_OUTAGE);
+	ui_put(ui, y + 1, 1, COLS - 1, ROLE_OUTAGE, clean + cut);
+	return 2;
 }
 
 static int ui_header(struct ui *ui, const struct ui_view *v, int64_t now)
@@ -629,34 +584,28 @@ static int ui_header(struct ui *ui, const struct ui_view *v, int64_t now)
 	if (two)
 		ui_stats_line(ui, v, 1);
 	if (v->outage && v->outage->open)
-		ui_outage_line(ui, v->outage, top++, now);
+		top += ui_outage_line(ui, v->outage, top, now, LINES >= 16);
 	return top;
 }
 
 /* The key hints of where the UI is (view or prompt), in the key table's
- * order, as many as fit. */
+ * order: the pinned ones (help, quit, back) always, the others as many
+ * as fit beside them (ui_hints_fit). */
 static void ui_hints(struct ui *ui, int y)
 {
-	unsigned in = ui_keys_in(ui);
-	char first[32];
-	int x = 0;
+	size_t rows[UI_BINDINGS_MAX], n;
+	char key[32];
+	int x = 0, used;
 
 	ui_fill(ui, y, 0, COLS, ROLE_FOOTER);
-	for (size_t i = 0; i < ui_nbindings; i++) {
-		const struct ui_binding *b = &ui_bindings[i];
-		const char *key = ui->utf8 ? b->hint_key : b->hint_key_ascii;
+	n = ui_hints_fit(ui_keys_in(ui), COLS, ui->utf8, rows, &used);
+	for (size_t i = 0; i < n; i++) {
+		const struct ui_binding *b = &ui_bindings[rows[i]];
 
-		if (!b->hint || !(b->hint_in & in))
-			continue;
-		if (!key) {
-			ui_keys_first(b, first, sizeof(first));
-			key = first;
-		}
-		if (ui_seg(ui, y, &x, COLS, ROLE_KEY_HINT, key) != 0)
-			break;
-		if (ui_seg(ui, y, &x, COLS, ROLE_FOOTER, b->hint) != 0)
-			break;
-		if (ui_seg(ui, y, &x, COLS, ROLE_FOOTER, "  ") != 0)
+		ui_hint_key(b, ui->utf8, key, sizeof(key));
+		if ((i && ui_seg(ui, y, &x, COLS, ROLE_FOOTER, "  ") != 0) ||
+		    ui_seg(ui, y, &x, COLS, ROLE_KEY_HINT, key) != 0 ||
+		    ui_seg(ui, y, &x, COLS, ROLE_FOOTER, b->hint) != 0)
 			break;
 	}
 }
@@ -762,6 +711,7 @@ static void ui_model_seen(struct ui *ui, const struct ui_view *v)
 	if (v->model != ui->seen_model || n != ui->seen_n) {
 		if (ui->seen_model)
 			ui->reselect = true;
+		ui_asked_clear(ui);
 		ui->index_stale = ui->widths_stale = true;
 		ui->seen_model = v->model;
 		ui->seen_n = n;

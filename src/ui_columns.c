@@ -106,9 +106,9 @@ static void name_sort(struct ui_sortkey *k, const struct target *t)
 }
 
 /* As wide as the longest name, no wider. */
-static bool name_size(const struct ui *ui, struct layout_col *fit)
+static bool name_size(const struct ui_fit *f, struct layout_col *fit)
 {
-	fit->max = ui->name_w > fit->min ? ui->name_w : fit->min;
+	fit->max = f->name_w > fit->min ? f->name_w : fit->min;
 	return true;
 }
 
@@ -128,30 +128,91 @@ static void group_sort(struct ui_sortkey *k, const struct target *t)
 }
 
 /* Gone when no target has a group; else up to 16 cells of it. */
-static bool group_size(const struct ui *ui, struct layout_col *fit)
+static bool group_size(const struct ui_fit *f, struct layout_col *fit)
 {
-	if (!ui->group_w)
+	if (!f->group_w)
 		return false;
-	fit->pref = ui->group_w < 16 ? ui->group_w : 16;
+	fit->pref = f->group_w < 16 ? f->group_w : 16;
 	if (fit->pref < fit->min)
 		fit->pref = fit->min;
 	return true;
 }
 
+/* An HTTP status, a DNS check's rcode, "open" for a TCP check (result.h). */
 static void code_cell(struct ui_cell *c, const struct target *t, int64_t now)
 {
 	(void)now;
-	if (t->has_last && t->last.http_status)
-		snprintf(c->text, sizeof(c->text), "%d", t->last.http_status);
+	if (t->has_last)
+		result_code_text(c->text, sizeof(c->text), t->conf->kind, t->last.http_status,
+				 result_answer_code(&t->last));
 	else
 		snprintf(c->text, sizeof(c->text), "-");
 	if (t->last.cls == EC_STATUS)
 		c->role = ROLE_ERROR;
 }
 
+/* Worst first: no answer at all (refused, timed out, ...), then answers
+ * that failed (5xx before 4xx before the rest), then passing answers
+ * (highest code first); never checked last. */
 static void code_sort(struct ui_sortkey *k, const struct target *t)
 {
-	k->k = t->has_last && t->last.http_status ? t->last.http_status : 1000;
+	int st = t->last.http_status > 0 && t->last.http_status < 1000
+			 ? t->last.http_status : 0;
+	/* a TCP or DNS answer: "open", then the rcodes, after HTTP codes */
+	uint8_t a = t->has_last && !st ? result_answer_code(&t->last) : 0;
+	int rank = !t->has_last ? 3
+		   : !eclass_is_failure((enum eclass)t->last.cls) ? 2
+		   : st || a ? 1 : 0;
+
+	k->k = rank * 1000.0 + (999 - (st ? st : a ? 600 + a : 0));
+}
+
+/* Wide enough for "NXDOMAIN" when DNS checks are listed. */
+static bool code_size(const struct ui_fit *f, struct layout_col *fit)
+{
+	if (f->any_dns)
+		fit->min = fit->pref = 8;
+	return true;
+}
+
+#define DAY_MS (24LL * 3600 * 1000)
+
+/* Validity left of the chain's earliest certificate when the check ran:
+ * "45d", "9h" (under a day), "-2d" (expired); "-" when not https. */
+static void cert_cell(struct ui_cell *c, const struct target *t, int64_t now)
+{
+	const struct result *r = &t->last;
+	int64_t left;
+
+	(void)now;
+	if (!t->has_last || !r->cert_not_after_ms) {
+		snprintf(c->text, sizeof(c->text), "-");
+		c->role = ROLE_DIM;
+		return;
+	}
+	left = r->cert_not_after_ms - r->start_wall_ms - (int64_t)r->t.total_ms;
+	if (left >= DAY_MS || left <= -DAY_MS)
+		snprintf(c->text, sizeof(c->text), "%lldd", (long long)(left / DAY_MS));
+	else
+		snprintf(c->text, sizeof(c->text), "%s%lldh", left < 0 ? "-" : "",
+			 (long long)((left < 0 ? -left : left) / 3600000));
+	c->role = left < 0 ? ROLE_ERROR :
+		  t->conf->cert_expiry_ms > 0 && left < t->conf->cert_expiry_ms ?
+						  ROLE_LATENCY_WARN : ROLE_NORMAL;
+}
+
+/* The soonest to expire first; no certificate last. */
+static void cert_sort(struct ui_sortkey *k, const struct target *t)
+{
+	k->k = t->has_last && t->last.cert_not_after_ms ? (double)t->last.cert_not_after_ms :
+							   HUGE_VAL;
+}
+
+/* Only when some target is https. */
+static bool cert_size(const struct ui_fit *f, struct layout_col *fit)
+{
+	(void)fit;
+	return f->any_https;
 }
 
 /* A latency, coloured against the target's limit; "-" when < 0. */
@@ -171,13 +232,19 @@ static void latency_cell(struct ui_cell *c, const struct target *t,
 	ms_cell(c, t, target_latency(t));
 }
 
-/* The slowest first; then the checks without a latency (no complete
- * answer); never checked last. */
+/* Worst first: no answer at all, those that took longest to fail first
+ * (a timeout before a refusal); then the answers, slowest first; never
+ * checked last. */
 static void latency_sort(struct ui_sortkey *k, const struct target *t)
 {
-	double ms = target_latency(t);
+	double ms = target_latency(t), took = t->last.t.total_ms;
 
-	k->k = ms >= 0 ? -ms : t->has_last ? DBL_MAX : HUGE_VAL;
+	if (!t->has_last)
+		k->k = HUGE_VAL;
+	else if (ms < 0)
+		k->k = -1e12 - (took > 0 && took < 1e11 ? took : 0);
+	else
+		k->k = -ms;
 }
 
 static void p95_cell(struct ui_cell *c, const struct target *t, int64_t now)
@@ -217,7 +284,7 @@ static void spark_draw(struct ui *ui, int y, const struct layout_slot *s,
 	for (size_t i = 0; i < n; i++) {
 		const struct hist_entry *h = target_hist(t, (unsigned)(n - 1 - i));
 
-		lat[i] = h ? h->latency_ms : -1.0f;
+		lat[i] = h ? (float)hist_latency(h) : -1.0f;   /* none without an answer */
 		failed[i] = h && eclass_is_failure((enum eclass)h->cls);
 	}
 	fmt_sparkline(buf, sizeof(buf), lat, failed, n, ui->utf8);
@@ -320,51 +387,69 @@ static void quiet_cell(struct ui_cell *c, const struct target *t, int64_t now)
 }
 
 /* Shown once some target is acknowledged, muted or in maintenance. */
-static bool quiet_size(const struct ui *ui, struct layout_col *fit)
+static bool quiet_size(const struct ui_fit *f, struct layout_col *fit)
 {
 	(void)fit;
-	return ui->any_quiet;
+	return f->quiet;
 }
 
 static void error_cell(struct ui_cell *c, const struct target *t, int64_t now)
 {
 	(void)now;
+	if (c->checking) {
+		snprintf(c->text, sizeof(c->text), "%s",
+			 c->utf8 ? "checking\xe2\x80\xa6" : "checking...");
+		c->role = ROLE_MESSAGE;
+		return;
+	}
 	if (t->has_last)
 		ui_error_text(c->text, sizeof(c->text), &t->last);
-	c->role = t->last.cls == EC_SLOW ? ROLE_LATENCY_WARN : ROLE_ERROR;
+	c->role = eclass_is_degraded(t->last.cls) ? ROLE_LATENCY_WARN : ROLE_ERROR;
 }
 
 /* --- the table ---------------------------------------------------------
  * Priorities say what a person on a narrow terminal needs most: which
- * target, its state, why it fails, how slow, since when (0: never
- * dropped; higher numbers drop first). `s` cycles through the sortable
- * columns in this order. */
+ * target, its state, whether it answers, why it fails, since when (0:
+ * never dropped; higher numbers drop first). The error keeps PREF_ERROR
+ * cells before any column of lower priority comes in (at 80 columns the
+ * sparkline shrinks and uptime, p95 and failures drop for it); the sort
+ * column is as important as the error. The whole name (up to the
+ * longest) comes before failures and group; 20 checks of history once
+ * every column has its preferred width, before the error grows past 30.
+ * `s` cycles through the sortable columns in this order. */
+#define PRIO_ERROR 2
+#define PREF_ERROR 30
+#define PRIO_NAME_WHOLE 7
+#define PRIO_LAST 9
+
 const struct ui_column ui_columns[] = {
-	{ "state", "STATE", { .min = 5, .pref = 5, .prio = 0 }, ALIGN_LEFT,
-	  .cell = state_cell, .sort = state_sort },
-	{ "name", "NAME", { .min = 6, .pref = 12, .prio = 0, .flex = true },
-	  ALIGN_LEFT, .cell = name_cell, .sort = name_sort,
-	  .size = name_size },
-	{ "group", "GROUP", { .min = 5, .pref = 8, .prio = 9 }, ALIGN_LEFT,
+	{ "state", "STATE", { .min = 6, .pref = 6, .prio = 0 }, ALIGN_LEFT,
+	  .desc = true, .cell = state_cell, .sort = state_sort },
+	{ "name", "NAME", { .min = 6, .pref = 12, .prio = 0, .flex = true,
+	  .full = PRIO_NAME_WHOLE }, ALIGN_LEFT, .cell = name_cell,
+	  .sort = name_sort, .size = name_size },
+	{ "group", "GROUP", { .min = 6, .pref = 8, .prio = 9 }, ALIGN_LEFT,
 	  .cell = group_cell, .sort = group_sort, .size = group_size },
-	{ "code", "CODE", { .min = 4, .pref = 4, .prio = 4 }, ALIGN_RIGHT,
-	  .cell = code_cell, .sort = code_sort },
-	{ "latency", "LAST", { .min = 6, .pref = 6, .prio = 2 }, ALIGN_RIGHT,
-	  .cell = latency_cell, .sort = latency_sort },
+	{ "code", "CODE", { .min = 5, .pref = 5, .prio = 4 }, ALIGN_RIGHT,
+	  .desc = true, .cell = code_cell, .sort = code_sort, .size = code_size },
+	{ "latency", "LAST", { .min = 6, .pref = 6, .prio = 1 }, ALIGN_RIGHT,
+	  .desc = true, .cell = latency_cell, .sort = latency_sort },
 	{ "p95", "P95", { .min = 6, .pref = 6, .prio = 7 }, ALIGN_RIGHT,
-	  .cell = p95_cell, .sort = p95_sort },
-	{ "history", "HISTORY", { .min = 10, .pref = 20, .prio = 5 },
-	  ALIGN_LEFT, .draw = spark_draw },
+	  .desc = true, .cell = p95_cell, .sort = p95_sort },
+	{ "history", "HISTORY", { .min = 8, .pref = 12, .max = 20, .prio = 5,
+	  .full = PRIO_LAST }, ALIGN_LEFT, .draw = spark_draw },
 	{ "uptime", "UPTIME", { .min = 7, .pref = 7, .prio = 6 }, ALIGN_RIGHT,
 	  .cell = uptime_cell, .sort = uptime_sort },
-	{ "failures", "FAILS", { .min = 5, .pref = 9, .prio = 8 }, ALIGN_RIGHT,
-	  .cell = fails_cell, .sort = fails_sort },
+	{ "cert", "CERT", { .min = 5, .pref = 5, .prio = 10 }, ALIGN_RIGHT,
+	  .cell = cert_cell, .sort = cert_sort, .size = cert_size },
+	{ "failures", "FAILS", { .min = 6, .pref = 9, .prio = 8 }, ALIGN_RIGHT,
+	  .desc = true, .cell = fails_cell, .sort = fails_sort },
 	{ "since", "SINCE", { .min = 6, .pref = 6, .prio = 3 }, ALIGN_RIGHT,
 	  .cell = since_cell, .sort = since_sort },
 	{ "alerts", "ALERTS", { .min = 9, .pref = 15, .prio = 3 }, ALIGN_LEFT,
 	  .cell = quiet_cell, .size = quiet_size },
-	{ "error", "ERROR", { .min = 10, .pref = 10, .prio = 1, .flex = true },
-	  ALIGN_LEFT, .cell = error_cell },
+	{ "error", "ERROR", { .min = 10, .pref = PREF_ERROR, .prio = PRIO_ERROR,
+	  .flex = true }, ALIGN_LEFT, .cell = error_cell },
 };
 
 const size_t ui_ncolumns = ARRAY_LEN(ui_columns);
@@ -372,15 +457,50 @@ const size_t ui_ncolumns = ARRAY_LEN(ui_columns);
 _Static_assert(ARRAY_LEN(ui_columns) <= UI_COLUMNS_MAX,
 	       "raise UI_COLUMNS_MAX");
 
-size_t ui_sort_next(size_t col)
+/* Can column c show for these targets (its size rule)? */
+static bool column_rule(size_t c, const struct ui_fit *f, struct layout_col *fit)
+{
+	*fit = ui_columns[c].fit;
+	return !ui_columns[c].size || ui_columns[c].size(f, fit);
+}
+
+size_t ui_columns_rules(const struct ui_fit *f, size_t *ids,
+			struct layout_col *cols)
+{
+	size_t n = 0;
+
+	for (size_t c = 0; c < ui_ncolumns; c++) {
+		struct layout_col fit;
+
+		if (!column_rule(c, f, &fit))
+			continue;
+		if (c == f->sort && fit.prio > PRIO_ERROR)
+			fit.prio = PRIO_ERROR;
+		ids[n] = c;
+		cols[n++] = fit;
+	}
+	return n;
+}
+
+size_t ui_sort_next(size_t col, const struct ui_fit *f)
 {
 	for (size_t i = 1; i <= ui_ncolumns; i++) {
 		size_t c = (col + i) % ui_ncolumns;
+		struct layout_col fit;
 
-		if (ui_columns[c].sort)
+		if (ui_columns[c].sort && column_rule(c, f, &fit))
 			return c;
 	}
 	return col;
+}
+
+const char *ui_sort_arrow(size_t col, bool reverse, bool utf8)
+{
+	bool down = col < ui_ncolumns && ui_columns[col].desc != reverse;
+
+	if (utf8)
+		return down ? "\xe2\x86\x93" : "\xe2\x86\x91";
+	return down ? "v" : "^";
 }
 
 const char *ui_sort_name(size_t col)

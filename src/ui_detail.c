@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <wchar.h>
 
 #include "config.h"
@@ -97,6 +98,48 @@ static void pen_wrap(struct pen *p, enum role r, const char *s, int indent)
 	}
 }
 
+/* Text from the pen's x on, broken at blanks (fmt_wrap) onto lines that
+ * start at column `indent`: a sentence of uptop's own, readable whole
+ * at any width. */
+static void pen_words(struct pen *p, enum role r, const char *s, int indent)
+{
+	char clean[RESULT_MSG_LEN * 4], line[RESULT_MSG_LEN * 4];
+	const char *at = clean;
+
+	fmt_sanitize(clean, sizeof(clean), s, strlen(s), p->ui->utf8);
+	while (*at) {
+		size_t cut = fmt_wrap(at, COLS - p->x);
+
+		if (!cut && p->x > indent) {   /* nothing fits here: next line */
+			pen_nl(p);
+			p->x = indent;
+			continue;
+		}
+		if (!cut)                      /* nor there: ui_put cuts it */
+			cut = strlen(at);
+		snprintf(line, sizeof(line), "%.*s", (int)cut, at);
+		pen_put(p, r, line);
+		for (at += cut; *at == ' '; at++)
+			;
+		if (!*at)
+			break;
+		pen_nl(p);
+		p->x = indent;
+	}
+}
+
+/* Is this wall-clock time from today (local)? */
+static bool pen_today(int64_t wall)
+{
+	return fmt_day(wall) == fmt_day(wall_ms());
+}
+
+/* The stamp's column: "12:00:01" or "May 14 12:00:01", two blanks after. */
+static int pen_stamp_w(bool dated)
+{
+	return dated ? 17 : 10;
+}
+
 /* Runs draw() once dry to count lines, clamps the scroll, then draws. */
 static void pen_run(struct ui *ui, int y0, int y1, int *scroll,
 		    void (*draw)(struct pen *, const void *), const void *arg)
@@ -162,6 +205,20 @@ static char *shell_single(const char *s)
 	return out;
 }
 
+/* A word the shell reads as it is (a host, a name) stays bare; anything
+ * else is quoted. Takes s. */
+static char *shell_word(char *s)
+{
+	char *q;
+
+	if (*s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789.:@_-/") == strlen(s))
+		return s;
+	q = shell_single(s);
+	free(s);
+	return q;
+}
+
 /* "text" where ${VAR} stays live for the shell and nothing else expands. */
 static char *shell_double_vars(const char *s)
 {
@@ -201,10 +258,102 @@ static void curl_header(struct words *w, const struct header *h)
 	free(hv);
 }
 
+/* "5", "2.5": a timeout in seconds for a command's flag. */
+static char *seconds_word(int64_t ms)
+{
+	if (ms % 1000)
+		return xasprintf("%.3g", (double)ms / 1000.0);
+	return xasprintf("%lld", (long long)(ms / 1000));
+}
+
+/* A host as commands take it: no brackets around an IPv6 address. */
+static char *bare_host(const char *host)
+{
+	size_t n = strlen(host);
+
+	if (n > 2 && host[0] == '[' && host[n - 1] == ']')
+		return xstrndup(host + 1, n - 2);
+	return xstrdup(host);
+}
+
+/* printf's format for bytes: \r, \n, \t, \\, %% and octal for the
+ * rest of the unprintable; as one shell word. */
+static char *printf_word(const char *s)
+{
+	size_t n = 1;
+	char *f, *o, *word;
+
+	for (const char *c = s; *c; c++)
+		n += 4;
+	f = o = xmalloc(n);
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if (*c == '\r' || *c == '\n' || *c == '\t') {
+			*o++ = '\\';
+			*o++ = *c == '\r' ? 'r' : *c == '\n' ? 'n' : 't';
+		} else if (*c == '\\' || *c == '%') {
+			*o++ = (char)(*c == '%' ? '%' : '\\');
+			*o++ = (char)*c;
+		} else if (*c < 0x20 || *c == 0x7f) {
+			o += sprintf(o, "\\%03o", *c);
+		} else {
+			*o++ = (char)*c;
+		}
+	}
+	*o = '\0';
+	word = shell_single(f);
+	free(f);
+	return word;
+}
+
+/* TCP: nc -vz (a connect); with send:, the bytes piped into nc; with
+ * expect: alone, nc shows the banner. */
+static void nc_words(const struct target_conf *tc, struct words *w)
+{
+	if (tc->tcp_send && !tc->tcp_send_secret) {
+		words_add(w, xstrdup("printf"));
+		words_add(w, printf_word(tc->tcp_send));
+		words_add(w, xstrdup("|"));
+	}
+	words_add(w, xstrdup("nc"));
+	words_add(w, xstrdup(tc->tcp_send || tc->tcp_expect ? "-v" : "-vz"));
+	if (tc->ip_version != IPV_ANY)
+		words_add(w, xstrdup(tc->ip_version == IPV_4 ? "-4" : "-6"));
+	words_add(w, xstrdup("-w"));
+	words_add(w, seconds_word(tc->timeout_ms));
+	words_add(w, shell_word(bare_host(tc->host)));
+	words_add(w, xasprintf("%d", tc->port));
+	if (tc->tcp_send && tc->tcp_send_secret)
+		words_add(w, xstrdup("# send: not shown (it uses a ${VAR})"));
+}
+
+/* DNS: dig @SERVER -p PORT NAME TYPE. */
+static void dig_words(const struct target_conf *tc, struct words *w)
+{
+	char *h = bare_host(tc->host), *t = seconds_word(tc->timeout_ms);
+
+	words_add(w, xstrdup("dig"));
+	words_add(w, shell_word(xasprintf("@%s", h)));
+	if (tc->port != CONFIG_DNS_PORT)
+		words_add(w, xasprintf("-p %d", tc->port));
+	words_add(w, shell_word(xstrdup(tc->dns_query_name)));
+	words_add(w, xstrdup(tc->dns_query_type));
+	words_add(w, xasprintf("+time=%s", t));
+	free(h);
+	free(t);
+}
+
 static void curl_words(const struct target_conf *tc, struct words *w)
 {
 	char url[RESULT_URL_LEN * 2];
 
+	if (tc->kind == CHECK_TCP) {
+		nc_words(tc, w);
+		return;
+	}
+	if (tc->kind == CHECK_DNS) {
+		dig_words(tc, w);
+		return;
+	}
 	words_add(w, xstrdup("curl"));
 	words_add(w, xstrdup("-sS"));
 	words_add(w, xstrdup("-o"));
@@ -231,6 +380,8 @@ static void curl_words(const struct target_conf *tc, struct words *w)
 		words_add(w, xasprintf("-L --max-redirs %d", CONFIG_MAX_REDIRECTS));
 	if (!tc->verify_tls)
 		words_add(w, xstrdup("-k"));
+	if (tc->ip_version != IPV_ANY)
+		words_add(w, xstrdup(tc->ip_version == IPV_4 ? "-4" : "-6"));
 	if (tc->ca_file) {
 		words_add(w, xstrdup("--cacert"));
 		words_add(w, shell_single(tc->ca_file));
@@ -320,6 +471,7 @@ struct detail_arg {
 	const struct ui_view *v;
 	const struct target *t;
 	int64_t now;
+	bool checking;         /* r asked for a check that has not answered */
 };
 
 static void pen_label(struct pen *p, const char *label)
@@ -336,10 +488,42 @@ static void pen_title(struct pen *p, const char *s)
 	pen_nl(p);
 }
 
-static void detail_summary(struct pen *p, const struct target *t, int64_t now)
+/* What a check asks: "GET  expect 200-399", "send \"PING\\r\\n\"  expect
+ * \"+PONG\"", "example.org A (recursion desired)". Raw: the pen sanitises. */
+static void request_text(const struct target_conf *c, char *buf, size_t len)
+{
+	char exp[128], q[64];
+	size_t at = 0;
+
+	switch (c->kind) {
+	case CHECK_TCP:
+		snprintf(buf, len, "connect");
+		if (c->tcp_send) {
+			result_quote(q, sizeof(q), (const unsigned char *)c->tcp_send,
+				     strlen(c->tcp_send), 40);
+			at = (size_t)snprintf(buf, len, "send \"%s\"",
+					      c->tcp_send_secret ? "***" : q);
+		}
+		if (c->tcp_expect && at < len) {
+			result_quote(q, sizeof(q), (const unsigned char *)c->tcp_expect,
+				     strlen(c->tcp_expect), 40);
+			snprintf(buf + at, len - at, "%sexpect \"%s\"", at ? "  " : "", q);
+		}
+		break;
+	case CHECK_DNS:
+		snprintf(buf, len, "%s %s", c->dns_query_name, c->dns_query_type);
+		break;
+	default:
+		verdict_format_expect(c, exp, sizeof(exp));
+		snprintf(buf, len, "%s  expect %s", c->method, exp);
+	}
+}
+
+static void detail_summary(struct pen *p, const struct target *t, int64_t now,
+			   bool checking)
 {
 	const struct target_conf *c = t->conf;
-	char buf[RESULT_URL_LEN * 2], dur[32], exp[128];
+	char buf[RESULT_URL_LEN * 2], dur[32];
 
 	p->x = 1;
 	pen_put(p, ROLE_TITLE, c->name);
@@ -353,16 +537,19 @@ static void detail_summary(struct pen *p, const struct target *t, int64_t now)
 		     now > t->since_mono_ms ? now - t->since_mono_ms : 0);
 	snprintf(buf, sizeof(buf), " for %s", dur);
 	pen_put(p, ROLE_NORMAL, buf);
+	if (checking)
+		pen_put(p, ROLE_MESSAGE, p->ui->utf8 ? "  checking\xe2\x80\xa6"
+						     : "  checking...");
 	pen_nl(p);
 	pen_label(p, "URL");
 	fmt_redact_url(buf, sizeof(buf), c->url);
 	pen_put(p, ROLE_NORMAL, buf);
 	pen_nl(p);
-	pen_label(p, "Request");
-	verdict_format_expect(c, exp, sizeof(exp));
+	pen_label(p, c->kind == CHECK_HTTP ? "Request" : c->kind == CHECK_TCP ? "Connect" : "Query");
 	detail_dur(dur, sizeof(dur), c->interval_ms);
-	snprintf(buf, sizeof(buf), "%s  expect %s  every %s", c->method, exp,
-		 dur);
+	request_text(c, buf, sizeof(buf));
+	pen_put(p, ROLE_NORMAL, buf);
+	snprintf(buf, sizeof(buf), "  every %s", dur);
 	pen_put(p, ROLE_NORMAL, buf);
 	detail_dur(dur, sizeof(dur), c->timeout_ms);
 	snprintf(buf, sizeof(buf), "  timeout %s", dur);
@@ -376,6 +563,43 @@ static void detail_summary(struct pen *p, const struct target *t, int64_t now)
 }
 
 static void detail_totals(struct pen *p, const struct target *t);
+
+/* "2026-12-10 14:03 UTC": a certificate's date, for a person. */
+static void cert_date(char *dst, size_t len, int64_t wall)
+{
+	time_t s = (time_t)(wall / 1000);
+	struct tm tm;
+
+	if (!gmtime_r(&s, &tm) || !strftime(dst, len, "%Y-%m-%d %H:%M UTC", &tm))
+		snprintf(dst, len, "?");
+}
+
+/* The server's certificate (its subject and issuer) and when the chain
+ * it presented expires, naming the intermediate when that comes first. */
+static void detail_cert(struct pen *p, const struct result *r)
+{
+	char when[48], left[48], buf[RESULT_CERT_LEN + RESULT_CN_LEN + 96];
+	int64_t now = r->start_wall_ms + (int64_t)r->t.total_ms;
+	bool soon = r->cls == EC_CERT_EXPIRY || r->cert_not_after_ms < now;
+
+	pen_label(p, "Cert");
+	cert_date(when, sizeof(when), r->cert_not_after_ms);
+	result_cert_left(left, sizeof(left), r->cert_not_after_ms, now);
+	snprintf(buf, sizeof(buf), "%s %s (%s)", r->cert_not_after_ms < now ? "expired" :
+		 "expires", when, left);
+	pen_put(p, soon ? ROLE_LATENCY_WARN : ROLE_NORMAL, buf);
+	if (r->cert_depth) {
+		snprintf(buf, sizeof(buf), "  first: intermediate CN=%s", r->cert_first_cn);
+		pen_put(p, soon ? ROLE_LATENCY_WARN : ROLE_DIM, buf);
+	}
+	pen_nl(p);
+	pen_label(p, "Subject");
+	pen_put(p, ROLE_NORMAL, r->cert_subject[0] ? r->cert_subject : "-");
+	pen_nl(p);
+	pen_label(p, "Issuer");
+	pen_put(p, ROLE_NORMAL, r->cert_issuer[0] ? r->cert_issuer : "-");
+	pen_nl(p);
+}
 
 /* Which alerts tell of it, and what keeps them quiet now. */
 static void detail_alerts(struct pen *p, const struct ui_view *v, const struct target *t,
@@ -425,12 +649,19 @@ static void detail_alerts(struct pen *p, const struct ui_view *v, const struct t
 static void detail_last(struct pen *p, const struct target *t)
 {
 	const struct result *r = &t->last;
-	char buf[RESULT_URL_LEN * 2], lat[48], clk[16];
+	char buf[RESULT_URL_LEN * 2], lat[48], clk[16], code[16];
 
 	pen_label(p, "Remote");
 	pen_put(p, ROLE_NORMAL, t->has_last && r->remote_ip[0] ? r->remote_ip
 								: "-");
 	pen_nl(p);
+	if (t->has_last && r->cert_not_after_ms)
+		detail_cert(p, r);
+	if (t->has_last && r->answer[0]) {
+		pen_label(p, "Answer");
+		pen_put(p, ROLE_NORMAL, r->answer);
+		pen_nl(p);
+	}
 	if (t->has_last && r->redirects > 0) {
 		pen_label(p, "Final URL");
 		fmt_redact_url(buf, sizeof(buf), r->effective_url);
@@ -458,16 +689,15 @@ static void detail_last(struct pen *p, const struct target *t)
 		fmt_latency(took, sizeof(took), r->t.total_ms);
 		snprintf(lat, sizeof(lat), "failed after %s", took);
 	}
-	if (r->http_status)
-		snprintf(buf, sizeof(buf), "%s  %d  %s", clk, r->http_status, lat);
-	else
-		snprintf(buf, sizeof(buf), "%s  -  %s", clk, lat);
+	result_code_text(code, sizeof(code), t->conf->kind, r->http_status,
+			 result_answer_code(r));
+	snprintf(buf, sizeof(buf), "%s  %s  %s", clk, code, lat);
 	pen_put(p, ROLE_NORMAL, buf);
 	pen_nl(p);
 	if (r->cls != EC_NONE) {
 		/* the whole message here: the table had to cut it */
 		ui_error_text(buf, sizeof(buf), r);
-		pen_wrap(p, r->cls == EC_SLOW ? ROLE_LATENCY_WARN : ROLE_ERROR,
+		pen_wrap(p, eclass_is_degraded(r->cls) ? ROLE_LATENCY_WARN : ROLE_ERROR,
 			 buf, 11);
 	}
 	/* What the library said (or how DNS was answered), under our words. */
@@ -506,7 +736,7 @@ static int failed_phase(const struct target *t)
 {
 	const struct result *r = &t->last;
 
-	if (r->cls == EC_DNS)
+	if (r->cls == EC_DNS || t->conf->kind == CHECK_DNS)
 		return PH_DNS;
 	if (r->t.connect_ms <= 0)
 		return PH_CONNECT;
@@ -597,29 +827,32 @@ static void detail_phases(struct pen *p, const struct target *t)
 	pen_nl(p);
 }
 
+#define DETAIL_HIST 20           /* checks in the detail view */
+
 static void detail_history(struct pen *p, const struct target *t)
 {
-	char buf[RESULT_MSG_LEN + 64], clk[16], lat[24], code[8];
+	char buf[RESULT_MSG_LEN + 64], clk[24], lat[24], code[16];
 	const struct hist_entry *h;
-	unsigned k;
+	unsigned k = t->hist_n < DETAIL_HIST ? t->hist_n : DETAIL_HIST;
+	/* the oldest shown is not from today: every line has its date */
+	bool dated = k && (h = target_hist(t, k - 1)) && !pen_today(h->wall_ms);
 
-	for (k = 0; k < 20 && (h = target_hist(t, k)); k++) {
+	for (k = 0; k < DETAIL_HIST && (h = target_hist(t, k)); k++) {
 		bool bad = eclass_is_failure((enum eclass)h->cls);
 
-		fmt_clock(clk, sizeof(clk), h->wall_ms);
+		fmt_stamp(clk, sizeof(clk), h->wall_ms, dated);
 		fmt_latency(lat, sizeof(lat), hist_latency(h));   /* "-": no answer */
-		snprintf(code, sizeof(code), h->http_status ? "%d" : "-",
-			 h->http_status);
+		result_code_text(code, sizeof(code), t->conf->kind, h->http_status, h->answer);
 		p->x = 2;
-		pen_col(p, ROLE_DIM, clk, 10);
-		pen_col(p, bad ? ROLE_ERROR : ROLE_NORMAL, code, 5);
+		pen_col(p, ROLE_DIM, clk, pen_stamp_w(dated));
+		pen_col(p, bad ? ROLE_ERROR : ROLE_NORMAL, code, t->conf->kind == CHECK_DNS ? 10 : 5);
 		pen_col(p, bad ? ROLE_LATENCY_BAD : ROLE_NORMAL, lat, 8);
 		if (h->cls != EC_NONE) {
 			const char *cls = eclass_name((enum eclass)h->cls);
 
 			snprintf(buf, sizeof(buf), "%s%s%s", cls ? cls : "?",
 				 h->msg ? ": " : "", h->msg ? h->msg : "");
-			pen_put(p, h->cls == EC_SLOW ? ROLE_LATENCY_WARN
+			pen_put(p, eclass_is_degraded((enum eclass)h->cls) ? ROLE_LATENCY_WARN
 						     : ROLE_ERROR,
 				buf);
 		}
@@ -632,11 +865,59 @@ static void detail_history(struct pen *p, const struct target *t)
 	}
 }
 
+/* --- events --------------------------------------------------------
+ * A timeline is read newest first, from the model's (every event) or a
+ * target's own (its state changes). */
+
+typedef const struct event *(*event_at)(const void *src, unsigned k);
+
+static const struct event *model_at(const void *m, unsigned k)
+{
+	return model_event(m, k);
+}
+
+static const struct event *target_at(const void *t, unsigned k)
+{
+	return target_event(t, k);
+}
+
+/* Any of the timeline's events not from today (the oldest is enough, it
+ * is never newer than the rest): then every line has its date. */
+static bool events_dated(event_at at, const void *src, unsigned n)
+{
+	const struct event *e = n ? at(src, n - 1) : NULL;
+
+	return e && !pen_today(e->wall_ms);
+}
+
+/* How long event k (newest first) ended a target's time down: back to
+ * the target's previous event, which took it down. -1 when k is no such
+ * end, or that start has left the timeline. The stamps are wall-clock
+ * (what the lines show), so this is the difference a reader would work
+ * out from them. O(events older than k), for the lines on screen only. */
+static int64_t down_for(event_at at, const void *src, unsigned k,
+			const struct event *e)
+{
+	const struct event *o;
+
+	if (e->kind != EV_STATE || e->from != STATE_DOWN || e->to == STATE_DOWN)
+		return -1;
+	for (unsigned j = k + 1; (o = at(src, j)); j++) {
+		if (o->kind != EV_STATE || o->target != e->target)
+			continue;
+		if (o->to != STATE_DOWN)
+			return -1;
+		return e->wall_ms > o->wall_ms ? e->wall_ms - o->wall_ms : 0;
+	}
+	return -1;
+}
+
 /* Events other than state changes: uptop's own ("stall 5012 ms  uptop
  * did not run ...", "OUTAGE  300 targets on 3 hosts ..."), and what
- * people and alerts did ("ACK  by alice", "alert  pager: down: exit
- * status 0"). */
-static void pen_own_event(struct pen *p, const struct event *e)
+ * people and alerts did ("ACK  acknowledged by alice", "alert  pager
+ * down: exit status 0"): the whole sentence, broken at blanks onto lines
+ * that start under the name column. */
+static void pen_own_event(struct pen *p, const struct event *e, int indent)
 {
 	char head[48], text[RESULT_MSG_LEN + 128], name[80];
 	enum role r = ROLE_LATENCY_WARN;
@@ -700,25 +981,28 @@ static void pen_own_event(struct pen *p, const struct event *e)
 		snprintf(head, sizeof(head), "event %u", e->kind);
 	}
 	pen_put(p, r, head);
-	pen_put(p, ROLE_NORMAL, "  ");
-	pen_put(p, ROLE_NORMAL, text);
+	p->x += 2;
+	pen_words(p, ROLE_NORMAL, text, indent);
 }
 
-/* "12:00:01  up -> down  reason", the from/to in their state colours;
- * uptop's own events (no target) by pen_own_event. */
-static void pen_event(struct pen *p, const struct event *e, const char *name)
+/* "12:00:01  name  down -> up (down 4m12s)  reason", the from/to in
+ * their state colours, one line (the detail view has the whole reason);
+ * uptop's own events (no target) by pen_own_event. The stamp has its
+ * date when `dated`; down_ms >= 0: how long the target was down. */
+static void pen_event(struct pen *p, const struct event *e, const char *name,
+		      bool dated, int64_t down_ms)
 {
-	char clk[16];
+	char clk[24], dur[48];
 
 	/* the timeline holds up to EVENTLOG_LEN lines: format only those on
-	 * screen (the dry run only counts) */
-	if (pen_y(p) < 0) {
+	 * screen (the dry run only counts); uptop's own may take several */
+	if (pen_y(p) < 0 && e->kind == EV_STATE) {
 		pen_nl(p);
 		return;
 	}
-	fmt_clock(clk, sizeof(clk), e->wall_ms);
+	fmt_stamp(clk, sizeof(clk), e->wall_ms, dated);
 	p->x = 2;
-	pen_col(p, ROLE_DIM, clk, 10);
+	pen_col(p, ROLE_DIM, clk, pen_stamp_w(dated));
 	if (name) {
 		int w = COLS / 4 > 12 ? COLS / 4 : 12;
 
@@ -727,26 +1011,55 @@ static void pen_event(struct pen *p, const struct event *e, const char *name)
 		p->x++;
 	}
 	if (e->kind != EV_STATE) {
-		pen_own_event(p, e);
+		pen_own_event(p, e, 2 + pen_stamp_w(dated));
 		pen_nl(p);
 		return;
 	}
 	pen_put(p, ui_state_role(e->from), state_name((enum state)e->from));
 	pen_put(p, ROLE_DIM, p->ui->utf8 ? " \xe2\x86\x92 " : " -> ");
 	pen_put(p, ui_state_role(e->to), state_name((enum state)e->to));
+	if (down_ms >= 0) {
+		char d[32];
+
+		fmt_duration(d, sizeof(d), down_ms);
+		snprintf(dur, sizeof(dur), " (down %s)", d);
+		pen_put(p, ROLE_STATE_DOWN, dur);
+	}
 	pen_put(p, ROLE_NORMAL, "  ");
 	pen_put(p, e->to == STATE_UP ? ROLE_DIM : ROLE_ERROR,
 		e->reason ? e->reason : "");
 	pen_nl(p);
 }
 
-static void detail_draw(struct pen *p, const void *arg)
+/* A timeline's events, newest first; `names` gives each its target's
+ * name column (the model's timeline), NULL for a target's own. */
+static unsigned pen_events(struct pen *p, event_at at, const void *src,
+			   unsigned n, const struct model *names)
 {
-	const struct detail_arg *a = arg;
+	bool dated = events_dated(at, src, n);
 	const struct event *e;
 	unsigned k;
 
-	detail_summary(p, a->t, a->now);
+	for (k = 0; (e = at(src, k)); k++) {
+		const char *name = NULL;
+		int64_t down = -1;
+
+		if (names)
+			name = e->target == EVENT_NO_TARGET ? "(uptop)"
+			       : e->target < names->n ? names->v[e->target].conf->name
+						      : "?";
+		if (pen_y(p) >= 0)
+			down = down_for(at, src, k, e);
+		pen_event(p, e, name, dated, down);
+	}
+	return k;
+}
+
+static void detail_draw(struct pen *p, const void *arg)
+{
+	const struct detail_arg *a = arg;
+
+	detail_summary(p, a->t, a->now, a->checking);
 	detail_alerts(p, a->v, a->t, a->now);
 	detail_last(p, a->t);
 	pen_title(p, "Phases of the last check");
@@ -754,14 +1067,13 @@ static void detail_draw(struct pen *p, const void *arg)
 	pen_title(p, "Last 20 checks (newest first)");
 	detail_history(p, a->t);
 	pen_title(p, "State changes (newest first)");
-	for (k = 0; (e = target_event(a->t, k)); k++)
-		pen_event(p, e, NULL);
-	if (!k) {
+	if (!pen_events(p, target_at, a->t, a->t->tev_n, NULL)) {
 		p->x = 2;
 		pen_put(p, ROLE_DIM, "none yet");
 		pen_nl(p);
 	}
-	pen_title(p, "Reproduce with curl");
+	pen_title(p, a->t->conf->kind == CHECK_TCP ? "Reproduce with nc" :
+		     a->t->conf->kind == CHECK_DNS ? "Reproduce with dig" : "Reproduce with curl");
 	pen_curl(p, a->t->conf);
 }
 
@@ -775,6 +1087,7 @@ void ui_detail_draw(struct ui *ui, const struct ui_view *v, int y0, int y1,
 		return;
 	}
 	a.t = &v->model->v[ui->detail];
+	a.checking = ui_checking(ui, v, ui->detail);
 	pen_run(ui, y0, y1, &ui->detail_scroll, detail_draw, &a);
 }
 
@@ -783,17 +1096,12 @@ void ui_detail_draw(struct ui *ui, const struct ui_view *v, int y0, int y1,
 static void events_draw(struct pen *p, const void *arg)
 {
 	const struct model *m = arg;
-	const struct event *e;
-	unsigned k;
 
 	p->x = 1;
 	pen_put(p, ROLE_TITLE, "Events, newest first: state changes, outages, alerts, "
 		"acks, silences, maintenance, uptop's own stalls");
 	pen_nl(p);
-	for (k = 0; m && (e = model_event(m, k)); k++)
-		pen_event(p, e, e->target == EVENT_NO_TARGET ? "(uptop)" :
-				e->target < m->n ? m->v[e->target].conf->name : "?");
-	if (!k) {
+	if (!m || !pen_events(p, model_at, m, m->log_n, m)) {
 		p->x = 2;
 		pen_put(p, ROLE_DIM, "no events yet");
 		pen_nl(p);
@@ -958,7 +1266,8 @@ static void help_draw(struct pen *p, const void *arg)
 			pen_title(p, help_titles[lines[i].section]);
 		p->x = 2;
 		pen_col(p, ROLE_KEY_HINT, lines[i].keys, w + 2);
-		pen_put(p, ROLE_NORMAL, lines[i].text);
+		/* whole at 80 columns: wrapped under itself, not cut */
+		pen_words(p, ROLE_NORMAL, lines[i].text, 2 + w + 2);
 		pen_nl(p);
 	}
 }

@@ -19,6 +19,7 @@
 #include <wchar.h>
 
 #include "config.h"
+#include "fmt.h"
 #include "target.h"
 #include "util.h"
 
@@ -124,13 +125,67 @@ void ui_keys_label(const struct ui_binding *b, char *dst, size_t len)
 	}
 }
 
-void ui_keys_first(const struct ui_binding *b, char *dst, size_t len)
+/* The binding's first key name: the footer's default hint key. */
+static void ui_keys_first(const struct ui_binding *b, char *dst, size_t len)
 {
 	const char *at = b->keys, *name = "";
 	size_t n = 0;
 
 	key_next(&at, &name, &n);
 	snprintf(dst, len, "%.*s", (int)n, name);
+}
+
+void ui_hint_key(const struct ui_binding *b, bool utf8, char *dst, size_t len)
+{
+	const char *key = utf8 ? b->hint_key : b->hint_key_ascii;
+
+	if (key)
+		snprintf(dst, len, "%s", key);
+	else
+		ui_keys_first(b, dst, len);
+}
+
+/* Columns of one hint: key and label. */
+static int hint_width(const struct ui_binding *b, bool utf8)
+{
+	char key[32];
+
+	ui_hint_key(b, utf8, key, sizeof(key));
+	return fmt_width(key) + fmt_width(b->hint);
+}
+
+static bool hint_here(const struct ui_binding *b, unsigned in)
+{
+	return b->hint && (b->hint_in & in);
+}
+
+#define HINT_GAP 2               /* blanks between two hints */
+
+size_t ui_hints_fit(unsigned in, int width, bool utf8, size_t *rows, int *used)
+{
+	int pinned = 0, x = 0;    /* pinned: room the pinned hints ahead need */
+	size_t n = 0;
+
+	for (size_t i = 0; i < ui_nbindings; i++)
+		if (hint_here(&ui_bindings[i], in) && ui_bindings[i].pin)
+			pinned += HINT_GAP + hint_width(&ui_bindings[i], utf8);
+	for (size_t i = 0; i < ui_nbindings && n < UI_BINDINGS_MAX; i++) {
+		const struct ui_binding *b = &ui_bindings[i];
+		int w, need;
+
+		if (!hint_here(b, in))
+			continue;
+		w = (n ? HINT_GAP : 0) + hint_width(b, utf8);
+		if (b->pin)
+			pinned -= HINT_GAP + hint_width(b, utf8);
+		need = b->pin ? w : w + pinned;
+		if (x + need > width)
+			continue;
+		rows[n++] = i;
+		x += w;
+	}
+	*used = x;
+	return n;
 }
 
 /* --- the filter ------------------------------------------------------- */
@@ -241,9 +296,12 @@ static void key_kind(struct ui *ui, const struct ui_view *v, long arg)
 
 static void key_sort(struct ui *ui, const struct ui_view *v, long arg)
 {
+	struct ui_fit f;
+
 	(void)v;
 	(void)arg;
-	ui->sort = ui_sort_next(ui->sort);
+	ui_fit_of(ui, &f);
+	ui->sort = ui_sort_next(ui->sort, &f);
 	ui->index_stale = true;
 }
 
@@ -500,6 +558,20 @@ static bool ui_target_of(const struct ui *ui, const struct ui_view *v,
 	return false;
 }
 
+#define RECHECK_ALL 1L           /* arg of key_recheck: every target */
+
+/* Remembers the recheck so the row says "checking..." until its result
+ * (the action itself goes to the caller, which asks the engine). */
+static void key_recheck(struct ui *ui, const struct ui_view *v, long arg)
+{
+	uint32_t id;
+
+	if (arg == RECHECK_ALL)
+		ui_ask(ui, v, UI_ALL_TARGETS);
+	else if (ui_target_of(ui, v, &id))
+		ui_ask(ui, v, id);
+}
+
 /* "sort by the next column (state, name, ...)", from the column table. */
 static void help_sort(char *dst, size_t len)
 {
@@ -524,7 +596,7 @@ static void help_sort(char *dst, size_t len)
 const struct ui_binding ui_bindings[] = {
 	{ .keys = "Esc q Backspace", .in = IN_VIEWS, .section = HELP_VIEWING,
 	  .help = "back to the table (from the detail, timeline or help)",
-	  .hint = "Back", .hint_in = IN_VIEWS, .fn = key_back },
+	  .hint = "Back", .hint_in = IN_VIEWS, .fn = key_back, .pin = true },
 	{ .keys = "Up k", .in = IN_ALL, .section = HELP_MOVING,
 	  .help = "select the previous target", .hint = "Scroll",
 	  .hint_in = IN_VIEWS, .hint_key = "\xe2\x86\x91\xe2\x86\x93",
@@ -541,7 +613,8 @@ const struct ui_binding ui_bindings[] = {
 	  .help = "the last target", .fn = key_move, .arg = MOVE_ALL },
 	{ .keys = "F1 ?", .in = IN_TABLE | IN_VIEWS, .section = HELP_VIEWING,
 	  .help = "this help", .hint = "Help", .hint_in = IN_TABLE,
-	  .fn = key_view, .arg = MODE_HELP },
+	  .hint_key = "?", .hint_key_ascii = "?", .fn = key_view,
+	  .arg = MODE_HELP, .pin = true },
 	{ .keys = "/", .in = IN_TABLE, .section = HELP_VIEWING,
 	  .help = "filter by name, group, URL or error as you type",
 	  .hint = "Filter", .hint_in = IN_TABLE, .fn = key_prompt },
@@ -558,10 +631,11 @@ const struct ui_binding ui_bindings[] = {
 	  .hint_in = IN_TABLE, .fn = key_detail },
 	{ .keys = "r", .in = IN_TABLE | IN_DETAIL, .section = HELP_ACTING,
 	  .help = "recheck the selected target now", .hint = "Recheck",
-	  .hint_in = IN_TABLE | IN_DETAIL, .act = UI_RECHECK,
-	  .on_target = true },
+	  .hint_in = IN_TABLE | IN_DETAIL, .fn = key_recheck,
+	  .act = UI_RECHECK, .on_target = true },
 	{ .keys = "R", .in = IN_TABLE | IN_VIEWS, .section = HELP_ACTING,
-	  .help = "recheck every target now", .act = UI_RECHECK_ALL },
+	  .help = "recheck every target now", .fn = key_recheck,
+	  .arg = RECHECK_ALL, .act = UI_RECHECK_ALL },
 	{ .keys = "p", .in = IN_TABLE | IN_VIEWS, .section = HELP_ACTING,
 	  .help = "pause / resume checking", .hint = "Pause",
 	  .hint_in = IN_TABLE, .act = UI_PAUSE_TOGGLE },
@@ -622,11 +696,11 @@ const struct ui_binding ui_bindings[] = {
 	{ .keys = "Ctrl-U", .in = IN_PROMPT, .section = HELP_FILTER,
 	  .help = "delete everything typed", .fn = key_kill },
 	{ .keys = "q", .in = IN_TABLE, .section = HELP_ACTING, .help = "quit",
-	  .hint = "Quit", .hint_in = IN_TABLE, .act = UI_QUIT },
+	  .hint = "Quit", .hint_in = IN_TABLE, .act = UI_QUIT, .pin = true },
 	/* Ctrl-C comes as a key only when the terminal sends no SIGINT */
 	{ .keys = "F10 Ctrl-C", .in = IN_ALL | IN_ASK, .section = HELP_ACTING,
 	  .help = "quit", .hint = "Quit", .hint_in = IN_PROMPT | IN_VIEWS,
-	  .act = UI_QUIT },
+	  .act = UI_QUIT, .pin = true },
 	/* the terminal's SIGTSTP; ncurses suspends and resumes the screen */
 	{ .keys = "Ctrl-Z", .section = HELP_ACTING,
 	  .help = "suspend (fg resumes)" },
@@ -812,6 +886,8 @@ static size_t check_row(const struct ui_binding *b, struct diag *errs)
 		why = "no help line";
 	else if (b->hint && !b->hint_in)
 		why = "a hint shown nowhere";
+	else if (b->pin && !b->hint)
+		why = "pinned without a hint";
 	if (!why)
 		return check_names(b, errs);
 	diag_addf(errs, "key table: \"%s\": %s", b->keys ? b->keys : "", why);

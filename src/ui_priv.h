@@ -7,7 +7,8 @@
  *              changes and actions (one key at a time)
  * ui_detail.c  the detail view, the curl command, help and event timeline
  * ui_screen.c  where curses' output goes: a memory file, then the terminal
- *              through an output queue (a slow terminal never blocks) */
+ *              through an output queue (a slow terminal never blocks)
+ * ui_stats.c   the header's stats line as pieces (no curses) */
 #ifndef UPTOP_UI_PRIV_H
 #define UPTOP_UI_PRIV_H
 
@@ -79,6 +80,7 @@ struct ui {
 	size_t seen_n;
 	bool widths_stale;
 	int name_w, group_w;         /* widest name / group (display cols) */
+	bool any_https, any_dns;     /* the CERT column; CODE wide enough for rcodes */
 
 	/* the silence prompt (m): a duration for these targets */
 	bool ask;
@@ -111,6 +113,11 @@ struct ui {
 	bool sel_moved;              /* off the top row by a key: follow it */
 	char sel_name[UI_NAME_LEN];  /* to find it again after a reload */
 	bool reselect;
+
+	/* rechecks asked for (r, R): per target id, its count of results
+	 * at the key plus one (0: none); "checking..." until it moves */
+	uint64_t *asked;
+	size_t nasked;
 
 	/* other views */
 	uint32_t detail;
@@ -164,6 +171,16 @@ void ui_sel_move(struct ui *ui, long delta);
 void ui_sel_home(struct ui *ui);
 void ui_sel_end(struct ui *ui);
 bool ui_selected(const struct ui *ui, const struct ui_view *v, uint32_t *id);
+/* What the columns' width rules need from the UI. */
+void ui_fit_of(const struct ui *ui, struct ui_fit *f);
+/* r or R asked for a check of id (UI_ALL_TARGETS: every target). */
+#define UI_ALL_TARGETS UINT32_MAX
+void ui_ask(struct ui *ui, const struct ui_view *v, uint32_t id);
+/* The check asked for has not answered: the engine has one of id queued
+ * or running and no result came since the key. O(1). */
+bool ui_checking(const struct ui *ui, const struct ui_view *v, uint32_t id);
+/* Forgets every recheck asked for (the ids changed: a reload). */
+void ui_asked_clear(struct ui *ui);
 const char *ui_filter_name(enum ui_filter_kind k);
 
 /* ui_columns.c */
@@ -171,11 +188,8 @@ const char *ui_filter_name(enum ui_filter_kind k);
  * "MUTED 42m", "MAINT 1h05m", or "" (and whether it is any of them). */
 bool ui_quiet_text(char *dst, size_t len, const struct target *t, int64_t now_mono,
 		   int64_t now_wall);
-size_t ui_sort_next(size_t col);     /* the next sortable column, wrapping */
 const char *ui_sort_name(size_t col);
 void ui_error_text(char *dst, size_t len, const struct result *r);
-enum role ui_state_role(int state);
-const char *ui_state_badge(int state);
 
 /* ui_keys.c */
 void ui_keys_init(struct ui *ui);
@@ -183,8 +197,6 @@ size_t ui_keys_handle(struct ui *ui, const struct ui_view *v, wint_t key,
 		      bool is_code, struct ui_action *acts, size_t max);
 /* Where the UI is now: IN_PROMPT or its view's IN_* bit. */
 unsigned ui_keys_in(const struct ui *ui);
-/* The binding's first key name: the footer's default hint key. */
-void ui_keys_first(const struct ui_binding *b, char *dst, size_t len);
 
 /* ui_detail.c */
 void ui_detail_draw(struct ui *ui, const struct ui_view *v, int y0, int y1,

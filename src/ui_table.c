@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "config.h"
 #include "fmt.h"
+#include "sched.h"
 #include "target.h"
 #include "util.h"
 
@@ -130,10 +132,13 @@ static void ui_widths(struct ui *ui, const struct model *m)
 	char buf[UI_NAME_LEN];
 
 	ui->name_w = ui->group_w = 0;
+	ui->any_https = ui->any_dns = false;
 	for (size_t i = 0; i < m->n; i++) {
 		const struct target_conf *c = m->v[i].conf;
 		int w;
 
+		ui->any_dns |= c->kind == CHECK_DNS;
+		ui->any_https |= c->kind == CHECK_HTTP && strncasecmp(c->url, "https:", 6) == 0;
 		fmt_sanitize(buf, sizeof(buf), c->name, strlen(c->name),
 			     ui->utf8);
 		w = fmt_width(buf);
@@ -279,26 +284,66 @@ bool ui_selected(const struct ui *ui, const struct ui_view *v, uint32_t *id)
 	return true;
 }
 
+/* --- rechecks asked for --------------------------------------------- */
+
+void ui_ask(struct ui *ui, const struct ui_view *v, uint32_t id)
+{
+	const struct model *m = v->model;
+
+	if (!m || !m->n || (id != UI_ALL_TARGETS && id >= m->n))
+		return;
+	if (ui->nasked != m->n) {
+		free(ui->asked);
+		ui->asked = xcalloc(m->n, sizeof(*ui->asked));
+		ui->nasked = m->n;
+	}
+	for (size_t i = id == UI_ALL_TARGETS ? 0 : id; i < m->n; i++) {
+		ui->asked[i] = m->v[i].checks + 1;
+		if (id != UI_ALL_TARGETS)
+			break;
+	}
+}
+
+bool ui_checking(const struct ui *ui, const struct ui_view *v, uint32_t id)
+{
+	const struct model *m = v->model;
+
+	return id < ui->nasked && ui->asked[id] && m && id < m->n && v->queue &&
+	       ui->asked[id] == m->v[id].checks + 1 && sched_busy(v->queue, id);
+}
+
+void ui_asked_clear(struct ui *ui)
+{
+	free(ui->asked);
+	ui->asked = NULL;
+	ui->nasked = 0;
+}
+
 /* --- drawing -------------------------------------------------------- */
 
+void ui_fit_of(const struct ui *ui, struct ui_fit *f)
+{
+	f->name_w = ui->name_w;
+	f->group_w = ui->group_w;
+	f->any_https = ui->any_https;
+	f->any_dns = ui->any_dns;
+	f->quiet = ui->any_quiet;
+	f->sort = ui->sort;
+}
+
 /* The columns on screen, sized to the targets (name as wide as the
- * longest, group gone when no target has one): their indexes in
- * ui_columns and where they go. */
+ * longest, group gone when no target has one, the sort column kept):
+ * their indexes in ui_columns and where they go. */
 static size_t ui_layout(const struct ui *ui, int width, size_t *ids,
 			struct layout_slot *slots)
 {
 	struct layout_col cols[UI_COLUMNS_MAX] = { { 0 } };
 	struct layout_slot all[UI_COLUMNS_MAX];
-	size_t n = 0, shown = 0;
+	struct ui_fit f;
+	size_t n, shown = 0;
 
-	for (size_t c = 0; c < ui_ncolumns; c++) {
-		struct layout_col fit = ui_columns[c].fit;
-
-		if (ui_columns[c].size && !ui_columns[c].size(ui, &fit))
-			continue;
-		ids[n] = c;
-		cols[n++] = fit;
-	}
+	ui_fit_of(ui, &f);
+	n = ui_columns_rules(&f, ids, cols);
 	layout_fit(cols, n, width, LAYOUT_GAP, all);
 	for (size_t i = 0; i < n; i++) {
 		if (all[i].w > 0) {
@@ -329,10 +374,9 @@ static void ui_headings(struct ui *ui, int y, const size_t *ids,
 		const char *arrow = "";
 
 		if (ids[i] == ui->sort)
-			arrow = ui->utf8 ? (ui->reverse ? "\xe2\x96\xb2"
-							: "\xe2\x96\xbc")
-					 : (ui->reverse ? "^" : "v");
-		/* the arrow only where it fits: a cut title reads worse */
+			arrow = ui_sort_arrow(ids[i], ui->reverse, ui->utf8);
+		/* a sortable column's min has room for it; only a terminal
+		 * too narrow for the essentials cuts one */
 		if ((int)strlen(col->title) + 1 > s[i].w)
 			arrow = "";
 		snprintf(buf, sizeof(buf), "%s%s", col->title, arrow);
@@ -341,8 +385,8 @@ static void ui_headings(struct ui *ui, int y, const size_t *ids,
 }
 
 static void ui_row(struct ui *ui, int y, const struct target *t, bool sel,
-		   const size_t *ids, const struct layout_slot *s, size_t n,
-		   int64_t now)
+		   bool checking, const size_t *ids,
+		   const struct layout_slot *s, size_t n, int64_t now)
 {
 	struct ui_cell c;
 
@@ -355,6 +399,8 @@ static void ui_row(struct ui *ui, int y, const struct target *t, bool sel,
 			col->draw(ui, y, &s[i], t, sel);
 			continue;
 		}
+		c.utf8 = ui->utf8;
+		c.checking = checking;
 		c.text[0] = '\0';
 		c.role = ROLE_NORMAL;
 		c.badge = false;
@@ -406,7 +452,7 @@ void ui_table_draw(struct ui *ui, const struct ui_view *v, int y0, int y1,
 
 		if (id >= m->n)
 			continue;
-		ui_row(ui, y0 + (int)i, &m->v[id], row == ui->sel_row, ids,
-		       slots, n, now);
+		ui_row(ui, y0 + (int)i, &m->v[id], row == ui->sel_row,
+		       ui_checking(ui, v, id), ids, slots, n, now);
 	}
 }

@@ -4,6 +4,7 @@
     python3 tests/fixture.py [--host 127.0.0.1] [--port 0] [--tls-port N]
         [--tls-wrong-host-port N] [--tls-expired-port N] [--tls-close-port N]
         [--banner-port N] [--silent-port N] [--all-status N]
+        [--tls-cert NAME=CHAIN.pem:KEY.pem ...]
         [--cert-dir DIR] [--ready-file FILE] [--exit-with-parent]
 
 Port 0 picks a free port; a TLS listener exists only when its flag is given.
@@ -12,8 +13,8 @@ Once every listener is up, one JSON line goes to stdout and (atomically) to
 
     {"http": P, "https": P|null, "https_wrong_host": P|null,
      "https_expired": P|null, "tls_close": P|null, "banner": P|null,
-     "silent": P|null, "ca": "DIR/cert.pem"|null, "cert_dir": DIR|null,
-     "pid": PID}
+     "silent": P|null, "tls_certs": {NAME: P, ...}, "ca": "DIR/cert.pem"|null,
+     "cert_dir": DIR|null, "pid": PID}
 
 TLS: cert.pem is a self-signed certificate for DNS:localhost and IP:127.0.0.1.
 It is also the issuer of the wrong-host certificate (SAN wrong.example) and of
@@ -21,6 +22,10 @@ the expired one (localhost, valid only on 2020-01-01), so a client that trusts
 cert.pem sees exactly one problem per port: hostname mismatch or expiry. The
 tls-close port reads the ClientHello and closes. Certificates already present
 in --cert-dir are reused, so a restarted fixture keeps the same trust anchor.
+--tls-cert NAME=CHAIN:KEY (repeatable) adds an HTTPS listener on a free port
+that presents CHAIN (a PEM file: the leaf, then any intermediates, as sent)
+with KEY: certificates a test made (about to expire, an intermediate that
+expires first).
 
 Other services on a TCP port: --banner-port sends an SSH server's banner at
 once and closes a second later (a client expecting HTTP or TLS gets neither);
@@ -47,6 +52,7 @@ unless named; numbers are parsed leniently ("/delay/0.25s" is 0.25 s):
   /respond?status=N&body=TEXT&type=CT&header=Name:Value (header repeats)
                  any status, body, content type and headers
   /count         how many /count requests so far (this one included)
+  /__conns       connections accepted so far, every listener (keep-alive)
   /record/ANY?status=N&fail=K   a webhook receiver: keeps the request
                  (time, method, path, headers, body); answers N (default 200),
                  and 500 to the first K requests to that path
@@ -103,6 +109,7 @@ class State:
     def __init__(self):
         self.hits = Counter()
         self.count = 0
+        self.conns = 0
         self.records = []
         self.unique = 0
         self.all_status = None
@@ -590,6 +597,8 @@ async def h_count(c, req, args):
     return await respond(c, req, 200, str(STATE.count))
 
 
+async def h_conns(c, req, args):
+    return await respond(c, req, 200, str(STATE.conns))
 async def h_record(c, req, args):
     q = req.query
     STATE.records.append({"time": time.time(), "method": req.method, "path": req.path,
@@ -624,7 +633,7 @@ ROUTES = {
     "redirect-to": h_redirect_to, "redirect-unique": h_redirect_unique,
     "hugeheader": h_hugeheader, "manyheaders": h_manyheaders,
     "gzipbomb": h_gzipbomb, "hostile": h_hostile, "hostile-status": h_hostile_status,
-    "count": h_count, "__stats": h_stats, "json": h_json, "respond": h_respond,
+    "count": h_count, "__stats": h_stats, "__conns": h_conns, "json": h_json, "respond": h_respond,
     "record": h_record, "__records": h_records,
     "method": h_method,
 }
@@ -641,6 +650,7 @@ def route(path):
 async def serve_connection(reader, writer):
     """Serves requests on one connection until a handler or the client ends it."""
     c = Conn(reader, writer)
+    STATE.conns += 1
     try:
         while True:
             try:
@@ -807,6 +817,8 @@ def parse_args(argv):
     p.add_argument("--banner-port", type=int, help="sends an SSH banner, speaks no HTTP")
     p.add_argument("--silent-port", type=int, help="accepts, never sends a byte")
     p.add_argument("--all-status", type=int, help="answer every HTTP path with this status")
+    p.add_argument("--tls-cert", action="append", default=[], metavar="NAME=CHAIN:KEY",
+                   help="an HTTPS port presenting this chain (repeatable)")
     p.add_argument("--cert-dir", help="where certificates are made or reused (default: temp)")
     p.add_argument("--ready-file", help="gets the JSON line once listening")
     p.add_argument("--exit-with-parent", action="store_true",
@@ -888,6 +900,14 @@ async def serve(args, cert_dir):
     for key, (port, cert) in tls.items():
         ctx = server_context(cert_dir, cert) if port is not None else None
         info[key] = await maybe(port, serve_connection, ctx)
+    info["tls_certs"] = {}
+    for spec in args.tls_cert:
+        name, _, files = spec.partition("=")
+        chain, _, key = files.partition(":")
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(chain, key)
+        ctx.set_alpn_protocols(["http/1.1"])
+        info["tls_certs"][name] = await maybe(0, serve_connection, ctx)
     info["tls_close"] = await maybe(args.tls_close_port, serve_tls_close)
     info["banner"] = await maybe(args.banner_port, serve_banner)
     info["silent"] = await maybe(args.silent_port, serve_silent)

@@ -5,6 +5,20 @@ answers), and counts queries per name. Standard library only.
     FakeDNS(answers={"svc.test": "127.0.0.2", "*.cdn.test": "127.0.0.1"},
             silent={"slow.test"}, ttl=60)
 
+Records of any type the DNS checks ask for, in answer order, and chosen
+rcodes (the header's, with no answer) for names:
+
+    FakeDNS(records={("mx.test", "MX"): [(10, "mail.test")],
+                     ("txt.test", "TXT"): [["v=spf1", " -all"], ["two"]],
+                     ("www.test", "A"): [("CNAME", "edge.test"), "127.0.0.9"]},
+            rcodes={"refused.test": 5, "servfail.test": 2})
+
+A record's data by type: A/AAAA an address; CNAME/NS/PTR a name; MX
+(preference, name); SRV (priority, weight, port, name); TXT a list of
+strings (one record); SOA (mname, rname, serial, refresh, retry, expire,
+minimum). ("TYPE", data) in a list is a record of another type in the same
+answer (a CNAME before the address it points to).
+
 A "*.zone" key answers every name under zone. The table, the TTL and the
 failure mode can change while uptop runs:
 
@@ -20,11 +34,45 @@ import struct
 import threading
 
 NOERROR, SERVFAIL, NXDOMAIN = 0, 2, 3
+TYPES = {"A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "PTR": 12, "MX": 15, "TXT": 16, "AAAA": 28,
+         "SRV": 33}
+
+
+def wire_name(name):
+    """A name in wire form, uncompressed."""
+    out = b""
+    for label in name.rstrip(".").split("."):
+        if label:
+            raw = label.encode()
+            out += bytes([len(raw)]) + raw
+    return out + b"\0"
+
+
+def rdata(rtype, data):
+    """One record's data in wire form."""
+    if rtype == "A":
+        return socket.inet_aton(data)
+    if rtype == "AAAA":
+        return socket.inet_pton(socket.AF_INET6, data)
+    if rtype in ("CNAME", "NS", "PTR"):
+        return wire_name(data)
+    if rtype == "MX":
+        return struct.pack(">H", data[0]) + wire_name(data[1])
+    if rtype == "SRV":
+        return struct.pack(">HHH", *data[:3]) + wire_name(data[3])
+    if rtype == "TXT":
+        return b"".join(bytes([len(t.encode("latin-1"))]) + t.encode("latin-1") for t in data)
+    if rtype == "SOA":
+        return wire_name(data[0]) + wire_name(data[1]) + struct.pack(">IIIII", *data[2:])
+    raise ValueError(rtype)
 
 
 class FakeDNS:
-    def __init__(self, answers=None, silent=(), ttl=60, drop_first=False):
+    def __init__(self, answers=None, silent=(), ttl=60, drop_first=False, records=None,
+                 rcodes=None):
         self.answers = {k.lower().rstrip("."): v for k, v in (answers or {}).items()}
+        self.records = {(k[0].lower().rstrip("."), k[1]): v for k, v in (records or {}).items()}
+        self.rcodes = {k.lower().rstrip("."): v for k, v in (rcodes or {}).items()}
         self.silent = {s.lower().rstrip(".") for s in silent}
         self.ttl = ttl
         self.drop_first = drop_first
@@ -108,6 +156,19 @@ class FakeDNS:
 
         if self.mode == "servfail":
             return header(SERVFAIL, 0)
+        if name in self.rcodes:
+            return header(self.rcodes[name], 0)
+        names = {v: k for k, v in TYPES.items()}
+        if (name, names.get(qtype)) in self.records:
+            answers = b""
+            recs = self.records[(name, names[qtype])]
+            for rec in recs:
+                rtype, data = rec if isinstance(rec, tuple) and rec and rec[0] in TYPES \
+                    else (names[qtype], rec)
+                rd = rdata(rtype, data)
+                answers += b"\xc0\x0c" + struct.pack(">HHIH", TYPES[rtype], 1, self.ttl,
+                                                     len(rd)) + rd
+            return header(NOERROR, len(recs)) + answers
         ip = None if self.mode == "nxdomain" else self.lookup(name)
         if ip is None:
             return header(NXDOMAIN, 0)

@@ -22,6 +22,7 @@ import inspect
 import json
 import os
 import resource
+import shlex
 import shutil
 import signal
 import socket
@@ -222,7 +223,8 @@ class Fixture:
 
     tls=True adds the good HTTPS port and the three broken TLS ports
     (.https_wrong_host, .https_expired, .tls_close); .ca is the certificate to
-    trust. .banner speaks SSH instead of HTTP; .silent accepts and never
+    trust. tls_certs={name: (chain.pem, key.pem)} adds an HTTPS port per
+    chain (.cert_ports[name]; restart() gives new ones). .banner speaks SSH instead of HTTP; .silent accepts and never
     answers. host picks another 127.x address (fixtures on 127.0.0.2, .3,
     ... are distinct hosts to uptop), port a fixed HTTP port (the same port
     on two addresses: one name, two servers), all_status a server that
@@ -232,8 +234,9 @@ class Fixture:
 
     READY_TIMEOUT = 10.0
 
-    def __init__(self, tls=True, host=HOST, port=0, all_status=None):
+    def __init__(self, tls=True, host=HOST, port=0, all_status=None, tls_certs=None):
         self.tls = tls
+        self.tls_certs = tls_certs or {}
         self.host = host
         self.all_status = all_status
         self.dir = tempfile.mkdtemp(prefix="uptop-fx-")
@@ -251,6 +254,7 @@ class Fixture:
     banner = property(lambda self: self.info.get("banner"))
     silent = property(lambda self: self.info.get("silent"))
     ca = property(lambda self: self.info.get("ca"))
+    cert_ports = property(lambda self: self.info.get("tls_certs") or {})
     pid = property(lambda self: self.info.get("pid"))
 
     def __enter__(self):
@@ -268,6 +272,8 @@ class Fixture:
                 "--ready-file", ready, "--exit-with-parent"]
         if self.all_status:
             argv += ["--all-status", str(self.all_status)]
+        for name, (chain, key) in self.tls_certs.items():
+            argv += ["--tls-cert", f"{name}={chain}:{key}"]
         if self.tls:
             argv += ["--tls-port", str(ports["https"]),
                      "--tls-wrong-host-port", str(ports["https_wrong_host"]),
@@ -488,6 +494,42 @@ def tmux(sock, *args):
     env.update(LC_ALL="C.UTF-8", TERM="tmux-256color")
     return subprocess.run(["tmux", "-L", sock, "-f", "/dev/null", *args], env=env,
                           capture_output=True, text=True, timeout=10).stdout
+
+
+class Screen:
+    """uptop's live table in a private tmux server (-L), for tests that
+    read what it shows:
+
+        with Screen(["-c", cfg], size=(160, 40)) as s:
+            ok, text = s.wait_for(lambda text: "UP" in text)
+            s.keys("/name", "Enter", "Enter")     # the detail view of name
+    """
+
+    def __init__(self, args, size=(160, 40)):
+        self.sock = f"uptop-screen-{os.getpid()}-{id(self)}"
+        cmd = " ".join(shlex.quote(str(a)) for a in [uptop_bin(), *args])
+        tmux(self.sock, "new-session", "-d", "-x", str(size[0]), "-y", str(size[1]), cmd)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        tmux(self.sock, "kill-server")
+
+    def text(self):
+        return tmux(self.sock, "capture-pane", "-p")
+
+    def keys(self, *keys):
+        tmux(self.sock, "send-keys", *keys)
+
+    def wait_for(self, pred, timeout=20.0):
+        """-> (pred held, the last screen)."""
+        end = time.monotonic() + timeout
+        while True:
+            s = self.text()
+            if pred(s) or time.monotonic() > end:
+                return pred(s), s
+            time.sleep(0.05)
 
 
 def json_lines(stdout):

@@ -1,3 +1,4 @@
+# uptop-test: alone (it measures loop lag under load; tests/run.sh runs it with nothing beside it)
 """No alert path may block the loop (issue 12, acceptance): 1,000 checks
 a second (2,000 targets every 2 s on four loopback fixtures) while 100 dead
 targets keep alerting every second through a command that hangs (killed

@@ -16,7 +16,9 @@ DOC = REPO / "docs" / "ARCHITECTURE.md"
 # here and included with <...> is libc or the system.
 LIBRARIES = {"curl/curl.h": "curl", "ares.h": "c-ares", "yaml.h": "libyaml",
              "curses.h": "curses", "ncurses.h": "curses", "json-c/json.h": "json-c",
-             "sqlite3.h": "sqlite3", "microhttpd.h": "libmicrohttpd"}
+             "sqlite3.h": "sqlite3", "microhttpd.h": "libmicrohttpd",
+             "openssl/ssl.h": "openssl", "openssl/x509.h": "openssl",
+             "openssl/asn1.h": "openssl", "openssl/bio.h": "openssl"}
 
 
 def table():

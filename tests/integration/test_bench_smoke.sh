@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# uptop-test: alone (it measures throughput; tests/run.sh runs it with nothing beside it)
 # The benchmark's smoke test (make check): builds bench/rawcurl and runs
 # bench/run.py --smoke, tiny workloads against nginx if installed, else
 # tests/fixture.py, so `make bench` cannot rot unnoticed. TAP on stdout.

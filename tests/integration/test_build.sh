@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# uptop-test: build (it tests the build, not the binary: not run again under the sanitizers)
 # The build's identity includes its flags: after a plain build, the same
 # build with WERROR=1 (or other CFLAGS) recompiles every object instead of
 # reusing ones built without -Werror. Uses its own build directory.

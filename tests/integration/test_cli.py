@@ -164,11 +164,13 @@ def check_documented():
     names = ["--config", "--once", "--headless", "--check-config", "--format", "--duration",
              "--stats-interval", "--theme", "--ascii", "--no-bell", "--max-concurrency",
              "--dns-server", "--interval", "--timeout", "--expect", "--insecure", "--verbose",
-             "--debug-log", "--help", "--help-config", "--version", "--no-alerts",
-             "--event-log", "--history", "--no-history"]
+             "--debug-log", "--help", "--help-config", "--version", "--metrics", "--shard",
+             "--no-alerts", "--event-log", "--history", "--no-history"]
     missing = [n for n in names if n not in out or f"`{n}" not in readme and f", {n}" not in readme]
     t.ok(rc == 0 and not missing, "every option is in --help and the README", missing)
     t.ok(len(out.splitlines()) <= 45, f"--help fits one screen ({len(out.splitlines())} lines)")
+    wide = [l for l in out.splitlines() if len(l) > 80]
+    t.ok(not wide, "--help fits 80 columns", wide)
 
 
 def check_version():
@@ -176,7 +178,7 @@ def check_version():
     lines = out.splitlines()
     t.ok(rc == 0 and lines and lines[0].startswith("uptop "), "--version: uptop's own first", out)
     for name, pkg in (("libcurl", "libcurl"), ("c-ares", "libcares"), ("libyaml", "yaml-0.1"),
-                      ("ncurses", "ncursesw")):
+                      ("ncurses", "ncursesw"), ("libmicrohttpd", "libmicrohttpd")):
         want = subprocess.run(["pkg-config", "--modversion", pkg], capture_output=True,
                               text=True).stdout.strip()
         line = next((ln for ln in lines if ln.startswith(name + "/")), "")
@@ -253,7 +255,7 @@ def check_headless_lines(fx, tmp):
     lines = p.json_out()
     st = {o["name"]: o for o in lines if o.get("type") == "state"}
     keys = {"type", "time", "name", "group", "url", "old", "new", "http_status", "latency_ms",
-            "error_class", "error", "error_detail"}
+            "error_class", "error", "error_detail", "cert_not_after", "cert_days_left"}
     t.ok(st and all(set(o) == keys for o in st.values()),
          "state lines: exactly the documented fields", list(st.values())[:1])
     ok, bad, dead, cut = st.get("ok", {}), st.get("bad", {}), st.get("dead", {}), st.get("cut", {})

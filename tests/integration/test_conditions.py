@@ -229,15 +229,11 @@ def check_gatus_readme(fx, tmp):
         "readme-64.yaml": (2, ["alerts"]), "readme-73.yaml": (1, ["extra-labels"]),
         "readme-91.yaml": (5, []), "readme-95.yaml": (3, ["default-endpoint"]),
         "readme-96.yaml": (1, ["proxy-url"]), "readme-98.yaml": (1, ["badge"]),
+        "readme-10.yaml": (1, []), "readme-77.yaml": (1, []), "readme-84.yaml": (1, []),
     }
     bad = {
-        "readme-10.yaml": "5:7: client.dns-resolver: a DNS resolver per endpoint is not "
-                          "supported yet",
         "readme-57.yaml": "2:5: this endpoint has no conditions (Gatus requires at least one",
         "readme-76.yaml": "5:14: graphql: true is not supported",
-        "readme-77.yaml": "3:10: url 'tcp://127.0.0.1:6379': only http and https URLs are "
-                          "supported, not tcp",
-        "readme-84.yaml": "5:7: dns: DNS checks are not supported yet",
         "readme-89.yaml": "6:9: condition '[DOMAIN_EXPIRATION] > 720h': [DOMAIN_EXPIRATION] "
                           "is not supported",
     }

@@ -161,7 +161,7 @@ def check_serve_stale(tmp):
         sock = f"uptop-dns-{os.getpid()}"
         cmd = f"{uptop_bin()} --dns-server {dns.server} -c {cfg}"
         try:
-            tmux(sock, "new-session", "-d", "-x", "120", "-y", "40", cmd)
+            tmux(sock, "new-session", "-d", "-x", "160", "-y", "40", cmd)
             end = time.monotonic() + 5 * SLOW
             while time.monotonic() < end and not re.search(r"\bUP\b", tmux(sock, "capture-pane", "-p")):
                 time.sleep(0.1)

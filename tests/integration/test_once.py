@@ -47,9 +47,9 @@ targets:
     t.eq(rc, 2, "exit code 2 when any target is down")
     t.eq(len(r), 16, "one JSON line per target")
     t.ok(wall < 2.5 + lag.slack(), f"a round takes about as long as the slowest check ({wall:.2f}s, {lag})")
-    keys = {"name", "group", "url", "state", "time", "http_status", "latency_ms", "error_class",
-            "error", "error_detail", "body_bytes", "truncated", "dns_stale", "timings",
-            "remote_ip"}
+    keys = {"name", "group", "url", "kind", "state", "time", "http_status", "latency_ms",
+            "error_class", "error", "error_detail", "body_bytes", "truncated", "dns_stale",
+            "timings", "remote_ip", "cert_not_after", "cert_days_left", "dns_rcode", "answer"}
     t.eq(set(r["ok"].keys()), keys, "exactly the documented fields")
     t.eq(set(r["ok"]["timings"].keys()), {"dns_ms", "connect_ms", "tls_ms", "ttfb_ms", "total_ms"},
          "exactly the documented timings")

@@ -1,3 +1,4 @@
+# uptop-test: alone (it measures loop lag under load; tests/run.sh runs it with nothing beside it)
 """Output that never holds the loop, survives pipes and is complete: the
 real binary writing to a real pipe nobody reads, a pipe closed by its
 reader (`| head -1`), a socket, a slow terminal (a pty drained at 10 KB/s),

@@ -1,3 +1,4 @@
+# uptop-test: alone (it measures loop lag under load; tests/run.sh runs it with nothing beside it)
 """uptop's own stalls are never blamed on targets (issue 8 §1).
 
 50 targets answer in 0.5 s (interval 4 s, timeout 3 s). uptop is stopped

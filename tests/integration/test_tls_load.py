@@ -1,3 +1,4 @@
+# uptop-test: alone (it measures loop lag under load; tests/run.sh runs it with nothing beside it)
 """uptop's own TLS work is never blamed on a target, against the real
 binary and loopback fixture servers:
 

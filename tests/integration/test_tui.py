@@ -22,7 +22,7 @@ import time
 import traceback
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lib import HOST, PROXY_VARS, Fixture, Tap, run_uptop, uptop_bin  # noqa: E402
+from lib import HOST, PROXY_VARS, Fixture, Tap, free_port, run_uptop, uptop_bin  # noqa: E402
 
 t = Tap()
 
@@ -100,14 +100,15 @@ class Tmux:
 class Run:
     """uptop in its own tmux session, started through WRAPPER."""
 
-    def __init__(self, tmux, tmp, name, args, term=TERMINAL, lc_all=UTF8, size=(120, 40)):
+    def __init__(self, tmux, tmp, name, args, term=TERMINAL, lc_all=UTF8, size=(120, 40),
+                 env=()):
         self.tmux = tmux
         self.name = name
         self.dir = os.path.join(tmp, name)
         os.makedirs(self.dir)
         # a history of its own: one run never restores another's states
         argv = ["env", "-u", "NO_COLOR", f"TERM={term}", f"LC_ALL={lc_all}",
-                f"XDG_STATE_HOME={os.path.join(self.dir, 'state')}",
+                f"XDG_STATE_HOME={os.path.join(self.dir, 'state')}", *env,
                 uptop_bin(), *map(str, args)]
         script = os.path.join(self.dir, "run.sh")
         with open(script, "w") as f:
@@ -318,7 +319,7 @@ def check_rows_and_states(r):
          "header: title, config file, counts and checks/s", "\n".join(head[:2]))
     t.ok(state_order(s) == sorted(state_order(s)), "default order: down, degraded, pending, up; "
          "by name within a state", rows(s))
-    t.ok("7/7  all  sort state" in footer_status(s) and lines(s)[-1].startswith("F1Help"),
+    t.ok("7/7  all  sort state" in footer_status(s) and lines(s)[-1].startswith("?Help"),
          "footer: row counts, view, sort and key hints", s)
     return ok
 
@@ -395,12 +396,12 @@ def check_view_cycle(r):
 def check_sort(r):
     r.keys("s")
     ok, s = r.wait_for(lambda s: "sort name" in s and names(s) == sorted(MAIN_NAMES))
-    t.ok(ok and "NAME▼" in s, "s: sorted by name, the column marked", s)
+    t.ok(ok and "NAME↑" in s, "s: sorted by name, the column marked (↑: a..z)", s)
     r.keys("S")
     ok, s = r.wait_for(lambda s: "sort name (rev)" in s
                        and names(s) == sorted(MAIN_NAMES, reverse=True))
     t.ok(ok, "S: reversed", s)
-    r.keys("S", *["s"] * 8)   # s cycles through 9 columns: back to state
+    r.keys("S", *["s"] * 8)   # s cycles through 9 columns (no https: no CERT): back to state
     ok, s = r.wait_for(lambda s: "sort state" in s and "(rev)" not in s and all_rows(s)
                        and state_order(s) == sorted(state_order(s)))
     t.ok(ok, "s through every column comes back to state", s)
@@ -542,11 +543,11 @@ def fits(s, w, h):
 def check_resize(r):
     r.resize(40, 12)
     ok, s = r.wait_for(lambda s: fits(s, 40, 12) and lines(s)[0].startswith("uptop")
-                       and "STATE" in s and rows(s) and lines(s)[11].startswith("F1Help"))
+                       and "STATE" in s and rows(s) and lines(s)[11].startswith("?Help"))
     t.ok(ok, "40x12: header, column titles, rows and key hints fit", s)
     r.resize(20, 5)
     ok, s = r.wait_for(lambda s: fits(s, 20, 5) and lines(s)[0].startswith("uptop")
-                       and rows(s) and lines(s)[4].startswith("F1Help"))
+                       and rows(s) and lines(s)[4].startswith("?Help"))
     t.ok(ok and "too small" not in s, "20x5: title, a row and the hints still draw", s)
     r.resize(120, 40)
     ok, s = r.wait_for(lambda s: fits(s, 120, 40) and "checks/s" in lines(s)[1]
@@ -633,7 +634,7 @@ def screen_intact(r, s, what):
     t.eq(r.fmt("#{pane_title}"), TITLE, f"{what}: the pane title is unchanged")
     ls = lines(s)
     t.ok(ls[0].startswith("uptop ") and "checks/s" in ls[1]
-         and ls[-1].startswith(("F1Help", "EscBack")),
+         and ls[-1].startswith(("?Help", "EscBack")),
          f"{what}: the header and footer are still on screen", s)
     left = raw_leftovers(r.screen_escapes())
     t.ok(not left, f"{what}: nothing but tmux's colour sequences in capture-pane -e", left)
@@ -842,6 +843,365 @@ def conditions_session(tmux, tmp, fx):
         r.close()
 
 
+# ------------------------------------------------- small terminals (issue 10)
+
+TITLES = ("STATE", "NAME", "GROUP", "CODE", "LAST", "P95", "HISTORY", "UPTIME", "FAILS",
+          "SINCE", "ERROR")
+ARROWS = "↑↓"
+# the pieces of the stats line (line 1), each whole
+STAT_PIECE = re.compile(r"(\d+ up \d+ (degraded|degr) \d+ (confirming|conf) \d+ down "
+                        r"\d+ (pending|pend)|[\d.]+ checks/s|\d+ stalls?|\d+ in flight|"
+                        r"\d+ queued|\d+ overdue|lag p99 \d+ms)")
+LONG_ERROR = "status: got 503, expected 200-399"
+SORT_TITLE = {"state": "STATE", "name": "NAME", "group": "GROUP", "code": "CODE",
+              "latency": "LAST", "p95": "P95", "uptime": "UPTIME", "failures": "FAILS",
+              "since": "SINCE"}
+
+
+def config80(fx, tmp, refused_port):
+    return write_file(os.path.join(tmp, "small80.yaml"), "\n".join([
+        "defaults: {interval: 1s, timeout: 900ms}",
+        "targets:",
+        f'  - {{name: checkout-api-production-eu, url: "{fx.url("/ok")}", group: shop}}',
+        f'  - {{name: down503, url: "{fx.url("/status/503")}"}}',
+        f'  - {{name: refused, url: "http://{HOST}:{refused_port}/"}}',
+        f'  - {{name: slow, url: "{fx.url("/delay/0.3")}", max_latency: 100ms}}',
+        f'  - {{name: pend, url: "{fx.url("/hang")}", interval: 1h, timeout: 50s}}',
+        ""]))
+
+
+def headings(s):
+    """The column headings line: the first line that starts with STATE."""
+    return next((ln for ln in lines(s) if ln.startswith("STATE")), "")
+
+
+def heading_cols(s):
+    """{title: (x, arrow)} from the headings line."""
+    out = {}
+    for m in re.finditer(r"[A-Z0-9]+[" + ARROWS + r"^v]?", headings(s)):
+        word = m.group(0)
+        arrow = word[-1] if word[-1] in ARROWS or word[-1] in "^v" and word[:-1] in TITLES else ""
+        out[word[:-1] if arrow else word] = (m.start(), arrow)
+    return out
+
+
+def check_frame(s, w, h, how):
+    """A whole frame at w x h: h lines none wider than w, the header on
+    top, whole pieces in the stats line, known headings, ?Help and qQuit
+    at the bottom."""
+    ls = lines(s)
+    t.ok(len(ls) == h and all(len(ln) <= w for ln in ls),
+         f"{how}: {h} lines of at most {w} columns (no wrap, nothing past the edge)", s)
+    t.ok(ls[0].startswith("uptop ") and re.search(r"\d\d:\d\d:\d\d$", ls[0].rstrip()),
+         f"{how}: the title line with the clock at the right", s)
+    pieces = [p for p in re.split(r"\s{2,}", ls[1].strip()) if p]
+    t.ok(pieces and all(STAT_PIECE.fullmatch(p) for p in pieces)
+         and ls[1].startswith(tuple("0123456789")),
+         f"{how}: the stats line has only whole pieces, the counts first", ls[1])
+    cols = heading_cols(s)
+    t.ok(set(cols) <= set(TITLES) and "STATE" in cols and "NAME" in cols
+         and list(cols) == [c for c in TITLES if c in cols],
+         f"{how}: the headings are whole column titles, in order (no overlap)", headings(s))
+    t.ok(ls[-1].startswith("?Help") and ls[-1].rstrip().endswith("qQuit"),
+         f"{how}: the footer shows ?Help and qQuit", ls[-1])
+
+
+def check_small_sizes(r):
+    """80x24 (and 100x30, 60x20, 40x10): the error keeps 30 columns."""
+    for w, h in ((80, 24), (100, 30), (60, 20), (40, 10)):
+        r.resize(w, h)
+        ok, s = r.wait_for(lambda s: fits(s, w, h) and lines(s)[0].startswith("uptop ")
+                           and headings(s) and LONG_ERROR[:8] in s)
+        if not t.ok(ok, f"{w}x{h}: the table redraws at the new size", s):
+            continue
+        check_frame(s, w, h, f"{w}x{h}")
+        x = heading_cols(s).get("ERROR", (w, ""))[0]
+        if w >= 60:
+            t.ok(w - x >= 30 and LONG_ERROR[:29] in s,
+                 f"{w}x{h}: the error column keeps {w - x} >= 30 columns", s)
+        else:
+            t.ok(w - x >= 10, f"{w}x{h}: the error column still shows ({w - x})", s)
+    r.resize(80, 24)
+    return r.wait_for(lambda s: fits(s, 80, 24) and "HISTORY" in s)
+
+
+def arrow_of(s):
+    """[(title, arrow)] of the headings that carry an arrow."""
+    return [(k, a) for k, (_, a) in heading_cols(s).items() if a]
+
+
+def check_sort_arrows(r):
+    """s through every sortable column at 80x24: the column sorted by is
+    on screen with its arrow; S flips it."""
+    seen = []
+    for _ in range(len(SORT_TITLE)):
+        before = re.search(r"sort (\w+)", footer_status(r.screen()))
+        r.keys("s")
+        ok, s = r.wait_for(lambda s: (m := re.search(r"sort (\w+)", footer_status(s)))
+                           and (not before or m.group(1) != before.group(1))
+                           and arrow_of(s))
+        key = re.search(r"sort (\w+)", footer_status(s)).group(1) if ok else "?"
+        seen.append(key)
+        t.ok(ok and arrow_of(s) and arrow_of(s)[0][0] == SORT_TITLE.get(key)
+             and len(arrow_of(s)) == 1,
+             f"80x24, sort {key}: its column is on screen with the arrow", headings(s))
+    t.eq(sorted(seen), sorted(SORT_TITLE), "s went through every sortable column")
+    ok, s = r.wait_for(lambda s: "sort state" in footer_status(s) and arrow_of(s) == [("STATE", "↓")])
+    t.ok(ok, "back to state: STATE↓ (the worst first)", headings(s))
+    r.keys("S")
+    ok, s = r.wait_for(lambda s: "sort state (rev)" in footer_status(s)
+                       and arrow_of(s) == [("STATE", "↑")])
+    t.ok(ok, "S: the arrow turns (STATE↑) and the footer says (rev)", headings(s))
+    r.keys("S")
+    r.wait_for(lambda s: "(rev)" not in footer_status(s))
+
+
+def sort_to(r, key):
+    for _ in range(len(SORT_TITLE) + 1):
+        if f"sort {key}" in footer_status(r.screen()):
+            return True
+        prev = footer_status(r.screen())
+        r.keys("s")
+        r.wait_for(lambda s: footer_status(s) != prev)
+    return f"sort {key}" in footer_status(r.screen())
+
+
+def check_worst_first(r):
+    """code and latency put the worst first: no answer, then failing
+    answers (code) or the slowest (latency); never checked last."""
+    sort_to(r, "code")
+    ok, s = r.wait_for(lambda s: names(s)[:2] == ["refused", "down503"] and names(s)[-1] == "pend")
+    t.ok(ok, "sort code: refused (no answer), the 503, then the 200s, pending last", names(s))
+    sort_to(r, "latency")
+    ok, s = r.wait_for(lambda s: names(s)[:2] == ["refused", "slow"] and names(s)[-1] == "pend")
+    t.ok(ok, "sort latency: refused (no answer), the slowest answer next, pending last",
+         names(s))
+    sort_to(r, "state")
+
+
+def check_help80(r):
+    """? at 80x24: a long help line wraps under itself, nothing is cut."""
+    r.keys("?")
+    ok, s = r.wait_for(" - keys")
+    text = " ".join(ln.strip() for ln in lines(s))
+    t.ok(ok and fits(s, 80, 24) and "…" not in s
+         and re.search(r"sort by the next column \(state, name, group, code, latency,\s+"
+                       r"p95, uptime, cert, failures, since\)", text)
+         and re.search(r"^ {21}p95, uptime", s, re.M),
+         "80x24 help: the sort line wraps whole under its text", s)
+    r.keys("Escape")
+    r.wait_for(lambda s: headings(s))
+
+
+def small_session(tmux, tmp, fx):
+    cfg = config80(fx, tmp, free_port())
+    r = Run(tmux, tmp, "small80", ["-c", cfg], size=(80, 24))
+    try:
+        ok, s = r.wait_for(lambda s: {"down503", "refused", "slow", "pend"} <= set(names(s))
+                           and LONG_ERROR[:8] in s and "DEGR" in s)
+        if not t.ok(ok, "80x24: every row shows", s):
+            return
+        check_small_sizes(r)
+        check_sort_arrows(r)
+        check_worst_first(r)
+        check_help80(r)
+        r.keys("q")
+        check_exit(r, "80x24: q")
+    finally:
+        r.close()
+
+
+# ------------------------------------------------- r, R: checking... (issue 10)
+
+def checking_config(fx, tmp):
+    # interval 1h: only r and R check them (the first round is spread
+    # over 6 minutes)
+    return write_file(os.path.join(tmp, "checking.yaml"), "\n".join([
+        "defaults: {interval: 1h, timeout: 5s}",
+        "targets:",
+        f'  - {{name: slowone, url: "{fx.url("/delay/1.5")}"}}',
+        f'  - {{name: quick, url: "{fx.url("/ok")}"}}',
+        ""]))
+
+
+def row_of(s, name):
+    return next((ln for ln in lines(s) if ln.split()[1:2] == [name]
+                 and ln.split()[0] in BADGES), "")
+
+
+def check_checking(r, fx, glyph):
+    """r on a target whose answer takes 1.5 s: its row says checking from
+    the key until the answer is in; R too; the detail view as well."""
+    set_filter(r, "slowone")
+    r.wait_for(lambda s: names(s) == ["slowone"])
+    h0 = fx.hits("/delay/1.5")
+    r.keys("r")
+    ok, s = r.wait_for(lambda s: glyph in row_of(s, "slowone"), timeout=1.5)
+    answered = fx.hits("/delay/1.5") > h0 and "UP" in row_of(s, "slowone")
+    t.ok(ok and not answered, f"r: the row says {glyph} while the check runs", s)
+    ok, s = r.wait_for(lambda s: row_of(s, "slowone").startswith("UP")
+                       and glyph not in row_of(s, "slowone"))
+    t.ok(ok and fx.hits("/delay/1.5") > h0, f"the answer replaces {glyph} (UP)", s)
+    clear_filter(r)
+    r.keys("R")
+    ok, s = r.wait_for(lambda s: glyph in row_of(s, "slowone"), timeout=1.5)
+    t.ok(ok, f"R: {glyph} on the rows being checked", s)
+    ok, s = r.wait_for(lambda s: glyph not in s and len(rows(s)) == 2
+                       and all(b == "UP" for b, _ in rows(s)))
+    t.ok(ok, f"R: every {glyph} goes when the answers are in", s)
+    set_filter(r, "slowone")
+    r.keys("Enter")
+    done = lambda s: int(m.group(1)) if (m := re.search(r"Checks\s+(\d+) done", s)) else -1  # noqa
+    _, s = r.wait_for(lambda s: done(s) >= 0)
+    before = done(s)
+    r.keys("r")
+    ok, s = r.wait_for(lambda s: re.search(r"^ slowone\s+UP for \S+\s+" + re.escape(glyph), s, re.M),
+                       timeout=1.5)
+    t.ok(ok, f"r in the detail view: {glyph} beside the state", s)
+    ok, s = r.wait_for(lambda s: re.search(r"^ slowone\s+UP for", s, re.M) and glyph not in s)
+    t.ok(ok and done(s) > before, "and it goes with the answer", s)
+    r.keys("Escape")
+    clear_filter(r)
+
+
+def checking_sessions(tmux, tmp, fx):
+    cfg = checking_config(fx, tmp)
+    for name, args, glyph in (("checking", ["-c", cfg], "checking…"),
+                              ("checkascii", ["--ascii", "-c", cfg], "checking...")):
+        r = Run(tmux, tmp, name, args, size=(80, 24))
+        try:
+            ok, s = r.wait_for(lambda s: sorted(names(s)) == ["quick", "slowone"])
+            if t.ok(ok, f"{name}: the table is up", s):
+                check_checking(r, fx, glyph)
+            r.keys("q")
+            t.eq(r.wait_exit(), 0, f"{name}: q exits 0")
+        finally:
+            r.close()
+
+
+# ------------------------------------------- the timeline at midnight (issue 10)
+
+def tz_midnight_in(seconds):
+    """A POSIX TZ whose local midnight comes about `seconds` from now ->
+    (TZ, offset: local time = UTC + offset, the midnight's epoch time)."""
+    now = time.time()
+    offset = int(86400 - seconds - now % 86400) % 86400
+    h, m, sec = offset // 3600, offset // 60 % 60, offset % 60
+    midnight = (int(now + offset) // 86400 + 1) * 86400 - offset
+    return f"UPT-{h:02d}:{m:02d}:{sec:02d}", offset, midnight
+
+
+def local_stamp(ts, offset):
+    """"May 14 23:59:58" for epoch seconds ts in that zone."""
+    tm = time.gmtime(ts + offset)
+    return time.strftime("%b", tm) + f" {tm.tm_mday:2d} " + time.strftime("%H:%M:%S", tm)
+
+
+def timeline_session(tmux, tmp, fx):
+    """Midnight comes 5 s after the start (a TZ made for it): the events
+    before it and after it carry their dates; a target down, then up
+    again, says for how long it was down."""
+    door = Fixture(tls=False)
+    door.start()
+    door.stop()           # its port refuses until it starts again
+    try:
+        cfg = write_file(os.path.join(tmp, "midnight.yaml"), "\n".join([
+            "defaults: {interval: 1s, timeout: 500ms}",
+            "targets:",
+            f'  - {{name: door, url: "{door.url("/ok")}"}}',
+            f'  - {{name: steady, url: "{fx.url("/ok")}"}}',
+            ""]))
+        until = 5.0 * SLOW
+        tz, offset, midnight = tz_midnight_in(until)
+        r = Run(tmux, tmp, "midnight", ["-c", cfg], size=(80, 24), env=[f"TZ={tz}"])
+        try:
+            ok, s = r.wait_for(lambda s: ("DOWN", "door") in rows(s) and ("UP", "steady") in rows(s))
+            seen_down = time.monotonic()
+            if not t.ok(ok and time.time() < midnight, "before midnight: door down, steady up", s):
+                return
+            time.sleep(max(0.0, midnight - time.time()) + 1.0)
+            restarted = time.monotonic()
+            door.start()
+            ok, s = r.wait_for(lambda s: ("UP", "door") in rows(s))
+            seen_up = time.monotonic()
+            t.ok(ok, "after midnight: door answers again", s)
+            r.keys("e")
+            ok, s = r.wait_for(lambda s: re.search(r"door\s+down → up", s))
+            today = local_stamp(time.time(), offset)[:6]
+            yesterday = local_stamp(time.time() - 86400, offset)[:6]
+            t.ok(ok and re.search(rf"^  {re.escape(today)} 00:00:\d\d  door\s+down → up", s, re.M)
+                 and re.search(rf"^  {re.escape(yesterday)} 23:59:\d\d  door\s+pending → down",
+                               s, re.M)
+                 and re.search(rf"^  {re.escape(yesterday)} 23:59:\d\d  steady\s+pending → up",
+                               s, re.M),
+                 f"e: events across midnight carry their dates ({yesterday} 23:59, {today} 00:00)",
+                 s)
+            m = re.search(r"door\s+down → up \(down (\d+)s\)", s)
+            low, high = restarted - seen_down - 1, seen_up - seen_down + 2 * SLOW
+            t.ok(m and low <= int(m.group(1)) <= high,
+                 f"the way back up says how long it was down ({m and m.group(1)} s, "
+                 f"between {low:.0f} and {high:.0f})", s)
+            t.ok(fits(s, 80, 24) and lines(s)[-1].startswith("EscBack"),
+                 "the timeline fits 80x24", s)
+            r.keys("Escape", "q")
+            t.eq(r.wait_exit(), 0, "midnight: q exits 0")
+        finally:
+            r.close()
+    finally:
+        door.close()
+
+
+# ----------------------------------------------------- an outage at 80x24 (issue 10)
+
+def outage_session(tmux, tmp):
+    """Three hosts go away at once: the banner says all of it on two
+    lines at 80 columns, and the timeline's outage lines wrap whole."""
+    from contextlib import ExitStack
+    import test_outage
+    with ExitStack() as stack:
+        fxs, cfg = test_outage.three_hosts(stack, tmp, 5, "{interval: 1s, timeout: 500ms}",
+                                           "out80.yaml")
+        r = Run(tmux, tmp, "out80", ["-c", cfg], size=(80, 24))
+        try:
+            ok, s = r.wait_for(lambda s: re.search(r"\b15 up\b", lines(s)[1]), timeout=20 * SLOW)
+            if not t.ok(ok, "80x24: 15 targets on 3 hosts up", s):
+                return
+            for f in fxs:
+                f.stop()
+            ok, s = r.wait_for(lambda s: "OUTAGE since" in s and re.search(r"\b15 down\b", s),
+                               timeout=20 * SLOW)
+            ls = lines(s)
+            banner = " ".join(ln.strip() for ln in ls[2:4])
+            t.ok(ok and ls[2].startswith(" OUTAGE since") and fits(s, 80, 24)
+                 and banner.endswith("Likely uptop's own network or resolver.")
+                 and re.search(r"\d+ targets failing on 3 hosts, mostly \w+; \d+ back\.", banner)
+                 and "…" not in banner,
+                 "80x24: the outage banner says all of it on two lines", s)
+            t.ok(lines(s)[4].startswith("STATE") and lines(s)[-1].startswith("?Help"),
+                 "the table goes on under the banner", s)
+            r.keys("e")
+            ok, s = r.wait_for(lambda s: re.search(r"\(uptop\)\s+OUTAGE", s))
+            ls = lines(s)
+            i = next((k for k, ln in enumerate(ls) if re.search(r"\(uptop\)\s+OUTAGE", ln)), 0)
+            text = " ".join(ln.strip() for ln in ls[i:i + 3])
+            t.ok(ok and fits(s, 80, 24) and "…" not in text
+                 and re.search(r"OUTAGE\s+\d+ targets on 3 hosts began failing within \d+ s "
+                               r"\(mostly \w+\): uptop's own network or resolver is likely down",
+                               text)
+                 and ls[i + 1].startswith(" " * 12),
+                 "e at 80x24: the outage's sentence wraps whole under the name column", s)
+            r.keys("Escape")
+            for f in fxs:
+                f.start()
+            ok, s = r.wait_for(lambda s: "OUTAGE since" not in s and re.search(r"\b15 up\b", s),
+                               timeout=20 * SLOW)
+            t.ok(ok and lines(s)[2].startswith("STATE"), "back: the banner goes", s)
+            r.keys("q")
+            t.eq(r.wait_exit(), 0, "out80: q exits 0")
+        finally:
+            r.close()
+
+
 # ------------------------------------------------------------------- main
 
 def main():
@@ -854,6 +1214,10 @@ def main():
         with Fixture(tls=False) as fx:
             tmux.start()
             main_session(tmux, tmp, fx)
+            small_session(tmux, tmp, fx)
+            checking_sessions(tmux, tmp, fx)
+            timeline_session(tmux, tmp, fx)
+            outage_session(tmux, tmp)
             hostile_session(tmux, tmp, fx)
             conditions_session(tmux, tmp, fx)
             ascii_sessions(tmux, tmp, fx)

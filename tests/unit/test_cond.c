@@ -339,7 +339,7 @@ static struct result to_result(const struct gres *g)
 	r.t.total_ms = (double)g->duration_ms;
 	r.connected = g->connected;
 	r.start_wall_ms = 1700000000000;
-	r.cert_not_after_ms = g->cert_ms ? r.start_wall_ms + g->duration_ms + g->cert_ms : 0;
+	r.cert_leaf_not_after_ms = g->cert_ms ? r.start_wall_ms + g->duration_ms + g->cert_ms : 0;
 	return r;
 }
 

@@ -752,7 +752,7 @@ static void test_from_urls(void)
 	c = NULL;
 	OK(config_from_urls(bad, ARRAY_LEN(bad), NULL, &c, &d, &w) == -1 && !c, "bad URLs refused");
 	all = diag_join(&d);
-	HAS_STR(all, "argument 1: 'ftp://x': only http and https URLs are supported", "ftp");
+	HAS_STR(all, "argument 1: 'ftp://x': only http, https and tcp URLs are supported", "ftp");
 	HAS_STR(all, "argument 2: 'example.com': the URL has no scheme", "no scheme");
 	HAS_STR(all, "did you mean http://example.com/?", "no scheme: a guess");
 	HAS_STR(all, "stdin line 4: 'https://': the URL has no host", "no host, from stdin");
@@ -1238,6 +1238,132 @@ static void test_misplaced(void)
 	free(all);
 }
 
+static void listen_ok(const char *s, const char *host, int port, bool v6, bool lo)
+{
+	struct listen_addr la;
+	char err[160] = "";
+
+	if (!OK(config_parse_listen(s, &la, err, sizeof(err)) == 0, "listen '%s' parses", s)) {
+		printf("#   %s\n", err);
+		return;
+	}
+	OK(strcmp(la.host, host) == 0 && la.port == port && la.v6 == v6 && la.loopback == lo,
+	   "listen '%s' -> %s port %d%s%s (got %s %d)", s, host, port, v6 ? " v6" : "",
+	   lo ? " loopback" : "", la.host, la.port);
+}
+
+static void listen_bad(const char *s, const char *want)
+{
+	struct listen_addr la;
+	char err[160] = "";
+
+	OK(config_parse_listen(s, &la, err, sizeof(err)) == -1, "listen '%s' is refused", s);
+	HAS_STR(err, want, "  with a message that says why");
+}
+
+/* settings.metrics and --metrics: loopback unless an address is given. */
+static void test_listen(void)
+{
+	const char *buf = "targets:\n  - url: http://a.example/\nsettings:\n  metrics: \":9100\"\n";
+	struct diag d = { 0 };
+	struct config *c = NULL;
+
+	listen_ok(":9100", "127.0.0.1", 9100, false, true);
+	listen_ok("localhost:9100", "127.0.0.1", 9100, false, true);
+	listen_ok("127.0.0.2:1", "127.0.0.2", 1, false, true);
+	listen_ok("0.0.0.0:9100", "0.0.0.0", 9100, false, false);
+	listen_ok("10.1.2.3:65535", "10.1.2.3", 65535, false, false);
+	listen_ok("[::1]:9100", "::1", 9100, true, true);
+	listen_ok("[::]:9100", "::", 9100, true, false);
+	listen_ok("[::ffff:127.0.0.1]:80", "::ffff:127.0.0.1", 80, true, true);
+	listen_bad("9100", "expected ADDR:PORT or :PORT");
+	listen_bad(":0", "the port must be 1..65535");
+	listen_bad(":65536", "the port must be 1..65535");
+	listen_bad(":-1", "the port must be 1..65535");
+	listen_bad(":http", "the port must be 1..65535");
+	listen_bad("127.0.0.1:", "the port must be 1..65535");
+	listen_bad("example.com:80", "names other than localhost are not looked up");
+	listen_bad("::1:80", "an IPv6 address goes in brackets");
+	listen_bad("[127.0.0.1]:80", "not an IPv6 address");
+	listen_bad("[::1:80", "unbalanced brackets");
+	OK(config_load_buffer("metrics", buf, strlen(buf), &c, &d) == 0 && c &&
+	   c->settings.metrics && strcmp(c->settings.metrics, ":9100") == 0,
+	   "settings.metrics is stored as written");
+	config_free(c);
+	diag_clear(&d);
+}
+
+/* --shard K/N: every target in exactly one shard for every N. */
+static void test_shard(void)
+{
+	static const char *const bad[] = { "0/3", "4/3", "1/0", "3", "1/", "/3", "a/b",
+					   "1/1001", "-1/3", "1/3x" };
+	char *buf = xstrdup("targets:\n");
+	unsigned k = 0, n = 0, count[6];
+	char err[128];
+
+	OK(config_parse_shard("2/5", &k, &n, err, sizeof(err)) == 0 && k == 2 && n == 5,
+	   "--shard 2/5 parses");
+	OK(config_parse_shard("1/1", &k, &n, err, sizeof(err)) == 0 && k == 1 && n == 1,
+	   "--shard 1/1 parses");
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++)
+		OK(config_parse_shard(bad[i], &k, &n, err, sizeof(err)) == -1,
+		   "--shard '%s' is refused: %s", bad[i], err);
+	IS_INT(config_shard_of("shop", 1), 1, "one shard holds everything");
+	/* The hash is FNV-1a 64 of the name: fixed, so it is the same on
+	 * every machine and in every version (users may compute it). */
+	IS_INT(hash_fnv1a("shop") % 3 + 1, config_shard_of("shop", 3), "shard = FNV-1a % N + 1");
+	IS_INT(hash_fnv1a(""), 0xcbf29ce484222325ULL, "FNV-1a's offset basis");
+	for (int i = 0; i < 300; i++) {
+		char *more = xasprintf("%s  - {name: \"site-%03d.example\", url: http://a.example/%d}\n",
+				       buf, i, i);
+
+		free(buf);
+		buf = more;
+	}
+	for (unsigned nn = 1; nn <= 5; nn++) {
+		unsigned seen[300] = { 0 }, total = 0, least = 300, most = 0;
+
+		memset(count, 0, sizeof(count));
+		for (unsigned kk = 1; kk <= nn; kk++) {
+			struct diag d = { 0 };
+			struct config *c = NULL;
+
+			if (config_load_buffer("shard", buf, strlen(buf), &c, &d) != 0) {
+				OK(0, "the shard config loads");
+				diag_clear(&d);
+				continue;
+			}
+			count[kk] = (unsigned)config_shard(c, kk, nn);
+			for (size_t i = 0; i < c->ntargets; i++) {
+				int id = atoi(c->targets[i].name + 5);
+
+				if (id >= 0 && id < 300)
+					seen[id]++;
+				if (config_shard_of(c->targets[i].name, nn) != kk)
+					seen[id] += 100;
+			}
+			config_free(c);
+			diag_clear(&d);
+		}
+		for (unsigned kk = 1; kk <= nn; kk++) {
+			total += count[kk];
+			least = count[kk] < least ? count[kk] : least;
+			most = count[kk] > most ? count[kk] : most;
+		}
+		int once = 1;
+
+		for (int i = 0; i < 300; i++)
+			once &= seen[i] == 1;
+		OK(once && total == 300, "N=%u: each of 300 targets in exactly one shard", nn);
+		/* A fair share is 300/N: the hash spreads them (no shard under
+		 * half of it, none over 1.5 times). */
+		OK(2 * least * nn >= 300 && 2 * most * nn <= 900,
+		   "N=%u: shards are even enough (%u..%u targets)", nn, least, most);
+	}
+	free(buf);
+}
+
 int main(void)
 {
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/uptop-test-config-XXXXXX");
@@ -1268,6 +1394,8 @@ int main(void)
 	test_help();
 	test_kinds();
 	test_misplaced();
+	test_listen();
+	test_shard();
 	rmdir(tmpdir);
 	return tap_done();
 }

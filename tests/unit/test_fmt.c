@@ -3,12 +3,18 @@
 #include <locale.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "fmt.h"
 #include "tap.h"
 
 #define FFFD "\xef\xbf\xbd"
+#define B1 "\xe2\x96\x81"
+#define B2 "\xe2\x96\x82"
+#define B3 "\xe2\x96\x83"
+#define B4 "\xe2\x96\x84"
+#define ARRAY_LEN_T(a) (sizeof(a) / sizeof((a)[0]))
 #define PIC_NUL "\xe2\x90\x80"
 #define PIC_TAB "\xe2\x90\x89"
 #define PIC_LF "\xe2\x90\x8a"
@@ -336,30 +342,92 @@ static void test_sparkline(void)
 	const bool all_failed[] = { true, true };
 	char d[64];
 
+	/* the scale is fixed (1 ms .. 10 s, logarithmic): 10..40 ms is one
+	 * step, not the whole range */
 	fmt_sparkline(d, sizeof(d), rise, NULL, 4, true);
-	IS_STR(d, "\xe2\x96\x81\xe2\x96\x83\xe2\x96\x86\xe2\x96\x88",
-	       "spark: scaled min..max");
+	IS_STR(d, B3 B3 B3 B4, "spark: scaled on the fixed log scale, not min..max");
 	fmt_sparkline(d, sizeof(d), rise, NULL, 4, false);
-	IS_STR(d, "_-=#", "spark ascii: scaled");
+	IS_STR(d, "..--", "spark ascii: scaled");
 	fmt_sparkline(d, sizeof(d), spike, spike_failed, 3, true);
-	IS_STR(d, "\xe2\x96\x81\xe2\x9c\x97\xe2\x96\x88",
+	IS_STR(d, B3 "\xe2\x9c\x97" B3,
 	       "spark: failure is a cross and not part of the scale");
 	fmt_sparkline(d, sizeof(d), spike, spike_failed, 3, false);
-	IS_STR(d, "_x#", "spark ascii: failure is x");
+	IS_STR(d, ".x-", "spark ascii: failure is x");
 	fmt_sparkline(d, sizeof(d), gaps, NULL, 3, true);
-	IS_STR(d, " \xe2\x96\x81\xe2\x96\x88", "spark: missing sample is blank");
+	IS_STR(d, " " B3 B3, "spark: missing sample is blank");
 	fmt_sparkline(d, sizeof(d), odd, NULL, 4, true);
-	IS_STR(d, "\xe2\x96\x81  \xe2\x96\x88",
-	       "spark: NaN and infinity are missing, not scale");
+	IS_STR(d, B1 "  " B1, "spark: NaN and infinity are missing, not scale");
 	fmt_sparkline(d, sizeof(d), flat, NULL, 3, true);
-	IS_STR(d, "\xe2\x96\x81\xe2\x96\x81\xe2\x96\x81",
-	       "spark: flat window is the lowest bar");
+	IS_STR(d, B2 B2 B2, "spark: a flat window is one flat line at its level");
 	fmt_sparkline(d, sizeof(d), spike, all_failed, 2, true);
 	IS_STR(d, "\xe2\x9c\x97\xe2\x9c\x97", "spark: all failed");
 	fmt_sparkline(d, sizeof(d), rise, NULL, 0, true);
 	IS_STR(d, "", "spark: no samples");
 	fmt_sparkline(d, 7, rise, NULL, 4, true);
-	IS_STR(d, "\xe2\x96\x81\xe2\x96\x83", "spark: cut on a cell boundary");
+	IS_STR(d, B3 B3, "spark: cut on a cell boundary");
+}
+
+/* Issue 10: one stable scale. 0.5 ms next to 2 ms is a flat line, not a
+ * full spike; each bar is half a decade; 10 s and over is the top. */
+static void test_spark_scale(void)
+{
+	const float lan[] = { 0.5f, 2.0f, 0.5f, 2.0f };
+	const float steps[] = { 1, 3.1f, 3.2f, 10, 31, 32, 100, 316, 317, 999,
+				1000, 3162, 3163, 10000, 1e6f };
+	const bool fail[] = { false, true, false, true };
+	char d[128];
+	size_t lv[ARRAY_LEN_T(steps)];
+	bool monotone = true;
+
+	fmt_sparkline(d, sizeof(d), lan, NULL, 4, true);
+	IS_STR(d, B1 B1 B1 B1, "spark: 0.5 ms and 2 ms are the same low bar");
+	fmt_sparkline(d, sizeof(d), lan, NULL, 4, false);
+	IS_STR(d, "____", "spark ascii: the same");
+	fmt_sparkline(d, sizeof(d), lan, fail, 4, true);
+	IS_STR(d, B1 "\xe2\x9c\x97" B1 "\xe2\x9c\x97",
+	       "spark: failures stay crosses on the fixed scale");
+	for (size_t i = 0; i < ARRAY_LEN_T(steps); i++) {
+		lv[i] = fmt_spark_level(steps[i], 8);
+		if (i && lv[i] < lv[i - 1])
+			monotone = false;
+	}
+	OK(monotone, "spark: a slower answer never draws a lower bar");
+	OK(lv[0] == 0 && lv[1] == 0 && lv[2] == 1 && lv[3] == 2 && lv[4] == 2 &&
+		   lv[5] == 3 && lv[6] == 4 && lv[7] == 4 && lv[8] == 5 &&
+		   lv[9] == 5 && lv[10] == 6 && lv[11] == 6 && lv[12] == 7 &&
+		   lv[13] == 7 && lv[14] == 7,
+	   "spark: bars at 3.2, 10, 32, 100, 320 ms, 1 s, 3.2 s (half decades)");
+	IS_INT(fmt_spark_level(0.01, 8), 0, "spark: under 1 ms is the lowest bar");
+	IS_INT(fmt_spark_level(100, 6), 3, "spark ascii: 100 ms is the middle");
+	IS_INT(fmt_spark_level(1e9, 6), 5, "spark ascii: the top is the top");
+}
+
+/* Prometheus label values: three escapes, and UTF-8 or U+FFFD. */
+static void test_prom_label(void)
+{
+	char d[64];
+	size_t n;
+
+	n = fmt_prom_label(d, sizeof(d), "shop");
+	IS_STR(d, "shop", "prom: plain");
+	IS_INT(n, 4, "prom: returns bytes written");
+	fmt_prom_label(d, sizeof(d), "a\"b\\c\nd");
+	IS_STR(d, "a\\\"b\\\\c\\nd", "prom: quote, backslash, newline escaped");
+	fmt_prom_label(d, sizeof(d), "\t\r\x1b[2J");
+	IS_STR(d, "\t\r\x1b[2J", "prom: other controls are not escaped (the format has no escape for them)");
+	fmt_prom_label(d, sizeof(d), "caf\xc3\xa9 \xf0\x9f\x98\x80");
+	IS_STR(d, "caf\xc3\xa9 \xf0\x9f\x98\x80", "prom: UTF-8 kept");
+	fmt_prom_label(d, sizeof(d), "a\xff\xc0\xaf" "b");
+	IS_STR(d, "a\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" "b", "prom: invalid bytes are U+FFFD");
+	fmt_prom_label(d, sizeof(d), NULL);
+	IS_STR(d, "", "prom: NULL is empty");
+	n = fmt_prom_label(d, 5, "ab\"cd");
+	IS_STR(d, "ab\\\"", "prom: cut after a whole escape");
+	IS_INT(n, 4, "prom: cut length");
+	n = fmt_prom_label(d, 4, "ab\"cd");
+	IS_STR(d, "ab", "prom: never half an escape");
+	n = fmt_prom_label(d, 3 * 4 + 1, "\xff\xff\xff\xff");
+	IS_INT(n, 12, "prom: 3 * strlen + 1 always fits");
 }
 
 static void test_json(void)
@@ -485,6 +553,53 @@ static void test_clock(void)
 	IS_STR(d, "", "clock: too small a buffer is empty");
 }
 
+/* Dates where the day changes (issue 10 §5): the stamp, the day. */
+static void test_stamp(void)
+{
+	char d[24];
+	const int64_t day = 86400000, may14 = 1715644800000LL;   /* 00:00 UTC */
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	fmt_stamp(d, sizeof(d), may14 - 2000, true);
+	IS_STR(d, "May 13 23:59:58", "stamp: month, day, clock");
+	fmt_stamp(d, sizeof(d), may14 + 5000, true);
+	IS_STR(d, "May 14 00:00:05", "stamp: after midnight, the next day");
+	fmt_stamp(d, sizeof(d), 0, true);
+	IS_STR(d, "Jan  1 00:00:00", "stamp: a one-digit day is padded (fixed width)");
+	fmt_stamp(d, sizeof(d), may14 + 5000, false);
+	IS_STR(d, "00:00:05", "stamp: undated is the clock");
+	fmt_stamp(d, 15, may14, true);
+	IS_STR(d, "", "stamp: too small a buffer is empty, never cut");
+	OK(fmt_day(may14 - 1) != fmt_day(may14), "day: midnight separates days");
+	OK(fmt_day(may14) == fmt_day(may14 + day - 1), "day: one day until the next midnight");
+	OK(fmt_day(may14 + day) != fmt_day(may14), "day: the next midnight");
+	setenv("TZ", "XXX-02", 1);    /* UTC+2: midnight UTC is 02:00 there */
+	tzset();
+	OK(fmt_day(may14 - 1) == fmt_day(may14), "day: local time, not UTC");
+	fmt_stamp(d, sizeof(d), may14 - 2 * 3600000 - 1000, true);
+	IS_STR(d, "May 13 23:59:59", "stamp: local time");
+	setenv("TZ", "UTC", 1);
+	tzset();
+}
+
+/* Breaking a line at a blank (the outage banner, uptop's own events). */
+static void test_wrap(void)
+{
+	const char *s = "OUTAGE since 12:00:01: 5 targets failing";
+
+	IS_INT((int)fmt_wrap(s, 100), (int)strlen(s), "wrap: all of it when it fits");
+	IS_INT((int)fmt_wrap(s, 11), 6, "wrap: before the last blank that fits");
+	IS_INT((int)fmt_wrap(s, 12), 12, "wrap: a blank right after what fits");
+	IS_INT((int)fmt_wrap(s, 13), 12, "wrap: the blank itself is not kept");
+	IS_INT((int)fmt_wrap(s, 6), 6, "wrap: a word that fills the width exactly");
+	IS_INT((int)fmt_wrap(s, 4), 4, "wrap: a word wider than the line is cut");
+	IS_INT((int)fmt_wrap("\xe2\x9c\x97\xe2\x9c\x97 ab", 2), 6,
+	       "wrap: counts columns, not bytes");
+	IS_INT((int)fmt_wrap("abc", 0), 0, "wrap: nothing fits in nothing");
+	IS_INT((int)fmt_wrap("", 5), 0, "wrap: empty");
+}
+
 int main(void)
 {
 	if (!setlocale(LC_ALL, "C.UTF-8"))
@@ -498,7 +613,11 @@ int main(void)
 	test_numbers();
 	test_sparkline();
 	test_json();
+	test_prom_label();
 	test_redact();
 	test_clock();
+	test_stamp();
+	test_wrap();
+	test_spark_scale();
 	return tap_done();
 }

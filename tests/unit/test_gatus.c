@@ -123,8 +123,8 @@ static void test_refused(void)
 				"    body: 'x [RANDOM_STRING_8]'\n"
 				"    conditions: ['[STATUS] == 200']\n"
 				"  - name: c\n"
-				"    url: http://127.0.0.1/\n"
-				"    client: {dns-resolver: 'udp://1.1.1.1:53'}\n"
+				"    url: tcp://127.0.0.1:6379\n"
+				"    body: 'x [LOCAL_ADDRESS]'\n"
 				"    conditions: ['[STATUS] == 200']\n"
 				"  - name: d\n"
 				"    url: http://127.0.0.1/\n"
@@ -137,11 +137,11 @@ static void test_refused(void)
 	OK(c == NULL, "what uptop cannot check is an error, not ignored");
 	OK(has_msg(&e, "t.yaml:4:14: graphql: true is not supported"), "graphql");
 	OK(has_msg(&e, "t.yaml:8:11: body: [RANDOM_STRING_N] is not supported"), "random strings");
-	OK(has_msg(&e, "t.yaml:12:13: client.dns-resolver: a DNS resolver per endpoint is not "
-		   "supported yet"), "a resolver");
+	OK(has_msg(&e, "t.yaml:12:11: body: [LOCAL_ADDRESS] is not supported"),
+	   "a tcp body's [LOCAL_ADDRESS]");
 	OK(has_msg(&e, "t.yaml:16:28: dns-resolver '1.1.1.1': write {proto}://{ip}:{port}"),
 	   "a malformed resolver");
-	OK(has_msg(&e, "t.yaml:19:10: url 'icmp://127.0.0.1': only http and https"), "icmp://");
+	OK(has_msg(&e, "t.yaml:19:10: url 'icmp://127.0.0.1': only http, https and tcp"), "icmp://");
 	OK(has_msg(&e, "t.yaml:18:11: duplicate target name 'a' (first at line 2)"),
 	   "names unique across endpoints");
 	if (c)
@@ -154,6 +154,69 @@ static void test_refused(void)
 	c = load("endpoints:\n  - name: a\n    enabled: false\n    url: http://x/\n"
 		 "    conditions: ['[STATUS] == 200']\n", &e);
 	OK(c == NULL && has_msg(&e, "every endpoint has 'enabled: false'"), "all disabled");
+	diag_clear(&e);
+}
+
+/* Gatus' DNS, TCP and dns-resolver endpoints become DNS checks, TCP
+ * checks (the body is what is sent) and targets looked up elsewhere. */
+static void test_kinds(void)
+{
+	struct diag e = { 0 };
+	struct config *c = load("endpoints:\n"
+				"  - name: dns\n"
+				"    url: '127.0.0.1:5353'\n"
+				"    dns: {query-name: example.org, query-type: mx}\n"
+				"    conditions: ['[DNS_RCODE] == NOERROR']\n"
+				"  - name: dns53\n"
+				"    url: '[::1]'\n"
+				"    dns: {query-name: 127.0.0.2, query-type: PTR}\n"
+				"    conditions: ['[DNS_RCODE] == NOERROR']\n"
+				"  - name: redis\n"
+				"    url: tcp://127.0.0.1:6379\n"
+				"    body: \"PING\\r\\n\"\n"
+				"    conditions: ['[BODY] == +PONG']\n"
+				"  - name: web\n"
+				"    url: http://svc.test/\n"
+				"    client: {dns-resolver: 'udp://127.0.0.1:5353'}\n"
+				"    conditions: ['[STATUS] == 200']\n", &e);
+	const struct target_conf *t;
+
+	OK(c != NULL, "loads");
+	if (!c) {
+		for (size_t i = 0; i < e.n; i++)
+			printf("# %s\n", e.msgs[i]);
+		diag_clear(&e);
+		return;
+	}
+	t = &c->targets[0];
+	OK(t->kind == CHECK_DNS && strcmp(t->host, "127.0.0.1") == 0 && t->port == 5353 &&
+	   strcmp(t->dns_query_type, "MX") == 0 && strcmp(t->dns_query_name, "example.org") == 0,
+	   "a DNS check: the server's address and port, the type upper-cased");
+	t = &c->targets[1];
+	OK(t->kind == CHECK_DNS && strcmp(t->host, "[::1]") == 0 && t->port == 53 &&
+	   strcmp(t->dns_query_name, "2.0.0.127.in-addr.arpa") == 0,
+	   "port 53 by default; PTR of an IP asks its reverse name: %s", t->dns_query_name);
+	t = &c->targets[2];
+	OK(t->kind == CHECK_TCP && strcmp(t->host, "127.0.0.1") == 0 && t->port == 6379 &&
+	   t->tcp_send && strcmp(t->tcp_send, "PING\r\n") == 0 && !t->body,
+	   "tcp://: the body is sent");
+	t = &c->targets[3];
+	OK(t->kind == CHECK_HTTP && !t->host && t->dns_resolver &&
+	   strcmp(t->dns_resolver, "udp://127.0.0.1:5353") == 0, "http with its own resolver");
+	config_free(c);
+	c = load("endpoints:\n"
+		 "  - name: d\n"
+		 "    url: 127.0.0.1\n"
+		 "    dns: {query-name: example.org}\n"
+		 "    conditions: ['[DNS_RCODE] == NOERROR']\n"
+		 "  - name: e\n"
+		 "    url: dns.google\n"
+		 "    dns: {query-name: example.org, query-type: A}\n"
+		 "    conditions: ['[DNS_RCODE] == NOERROR']\n", &e);
+	OK(!c && has_msg(&e, "t.yaml:4:10: dns: Gatus needs both query-name and query-type"),
+	   "Gatus refuses a DNS check without a type");
+	OK(has_msg(&e, "t.yaml:7:10: url 'dns.google': the DNS server is given by IP address"),
+	   "a DNS server by name");
 	diag_clear(&e);
 }
 
@@ -187,6 +250,7 @@ static void test_names(void)
 
 int main(void)
 {
+	test_kinds();
 	test_target_keys();
 	test_endpoints();
 	test_refused();

@@ -14,13 +14,14 @@
 static struct layout_col cols[MAXC];
 static struct layout_slot slot[MAXC];
 static int ncols;
-/* The table's column c is ui_columns[map[c]]: the ALERTS column shows
- * only once some target is acknowledged, muted or in maintenance. */
-static int map[MAXC];
+/* The table's column c is ui_columns[map[c]], and ui_columns[i] is the
+ * table's column inv[i]: the ALERTS column shows only once some target
+ * is acknowledged, muted or in maintenance. */
+static int map[MAXC], inv[MAXC];
 
 /* The columns these tests name, found by key in the UI's table. */
 static int COL_STATE, COL_NAME, COL_GROUP, COL_CODE, COL_LATENCY, COL_P95,
-	COL_SPARK, COL_UPTIME, COL_FAILS, COL_SINCE, COL_ERROR, COL_ALERTS;
+	COL_SPARK, COL_UPTIME, COL_CERT, COL_FAILS, COL_SINCE, COL_ERROR, COL_ALERTS;
 
 static int col(const char *key)
 {
@@ -34,9 +35,13 @@ static int col(const char *key)
 static void columns_find(bool alerts)
 {
 	ncols = 0;
-	for (size_t i = 0; i < ui_ncolumns; i++)
-		if (alerts || strcmp(ui_columns[i].key, "alerts") != 0)
+	for (size_t i = 0; i < ui_ncolumns; i++) {
+		inv[i] = MAXC - 1;
+		if (alerts || strcmp(ui_columns[i].key, "alerts") != 0) {
+			inv[i] = ncols;
 			map[ncols++] = (int)i;
+		}
+	}
 	COL_ALERTS = alerts ? col("alerts") : MAXC - 1;
 	COL_STATE = col("state");
 	COL_NAME = col("name");
@@ -46,6 +51,7 @@ static void columns_find(bool alerts)
 	COL_P95 = col("p95");
 	COL_SPARK = col("history");
 	COL_UPTIME = col("uptime");
+	COL_CERT = col("cert");
 	COL_FAILS = col("failures");
 	COL_SINCE = col("since");
 	COL_ERROR = col("error");
@@ -131,18 +137,36 @@ static void test_widths(void)
 
 	fit(80);
 	check_sane(80);
-	OK(shown(COL_SPARK) && shown(COL_UPTIME) && shown(COL_SINCE) &&
-		   shown(COL_CODE),
-	   "80: sparkline, uptime, since and code join");
-	IS_INT(slot[COL_SPARK].w, 20, "80: sparkline at its full 20 checks");
+	OK(shown(COL_SPARK) && shown(COL_SINCE) && shown(COL_CODE),
+	   "80: sparkline, since and code join");
+	OK(!shown(COL_UPTIME) && !shown(COL_P95) && !shown(COL_FAILS),
+	   "80: uptime, p95 and failures drop for the error's 30 columns");
+	OK(slot[COL_SPARK].w >= ui_columns[COL_SPARK].fit.min &&
+		   slot[COL_SPARK].w < ui_columns[COL_SPARK].fit.pref,
+	   "80: the sparkline shrinks (%d cells) before the error does",
+	   slot[COL_SPARK].w);
+	OK(slot[COL_ERROR].w >= 30, "80: the error keeps %d >= 30 columns",
+	   slot[COL_ERROR].w);
 	OK(!shown(COL_GROUP), "80: group (least important) still dropped");
 	OK(used() <= 80 && used() >= 78, "80: the line is used");
 
 	fit(120);
 	check_sane(120);
 	for (int c = 0; c < ncols; c++)
-		OK(shown(c), "120: column %s shown", ui_columns[map[c]].title);
+		if (c != COL_GROUP && c != COL_CERT)
+			OK(shown(c), "120: column %s shown", ui_columns[map[c]].title);
+	OK(!shown(COL_GROUP), "120: group waits for the whole name");
+	OK(!shown(COL_CERT), "120: CERT (least important) waits");
 	IS_INT(slot[COL_NAME].w, 24, "120: name as wide as the longest name");
+	fit(140);
+	check_sane(140);
+	for (int c = 0; c < ncols; c++)
+		OK(shown(c) || c == COL_CERT, "140: column %s shown", ui_columns[map[c]].title);
+	IS_INT(slot[COL_SPARK].w, 20, "140: the sparkline at its full 20 checks");
+	fit(160);
+	check_sane(160);
+	for (int c = 0; c < ncols; c++)
+		OK(shown(c), "160: column %s shown", ui_columns[c].title);
 
 	fit(200);
 	check_sane(200);
@@ -178,13 +202,34 @@ static void test_tiny(void)
 {
 	table_init(0);
 	fit(8);
-	OK(slot[COL_STATE].w == 5 && slot[COL_NAME].w == 2,
+	OK(slot[COL_STATE].w == 6 && slot[COL_NAME].w == 1,
 	   "8: name cut at the right edge");
 	fit(0);
 	OK(!shown(COL_STATE) && !shown(COL_NAME), "0: nothing");
 	table_init(3);
 	fit(30);
 	IS_INT(slot[COL_NAME].w, 3, "a short name keeps its column narrow");
+}
+
+/* `full`: past its priority a column counts whole (the longest name). */
+static void test_full(void)
+{
+	const struct layout_col t[] = {
+		{ .min = 5, .pref = 5 },
+		{ .min = 6, .pref = 12, .max = 30, .flex = true, .full = 1 },
+		{ .min = 10, .pref = 10, .prio = 1 },
+		{ .min = 10, .pref = 10, .prio = 2 },
+	};
+	struct layout_slot s[4];
+
+	layout_fit(t, 4, 50, 1, s);
+	OK(s[1].w == 30 && s[2].w == 10 && s[3].w == 0,
+	   "full: at 50 the whole name before the priority-2 column");
+	layout_fit(t, 4, 60, 1, s);
+	OK(s[1].w == 30 && s[3].w == 10, "full: at 60 both");
+	layout_fit(t, 4, 29, 1, s);
+	OK(s[1].w == 12 && s[2].w == 10, "full: narrow, the name at its pref "
+	   "beside the priority-1 column");
 }
 
 static void test_bar(void)
@@ -231,10 +276,85 @@ static void test_bar(void)
 	}
 }
 
+/* The table as the UI lays it out (ui_columns_rules): names up to 24
+ * wide, groups up to 12, sorted by column `sort`. */
+static size_t ui_fit(int width, size_t sort, size_t *ids)
+{
+	struct ui_fit f = { .name_w = 24, .group_w = 12, .sort = sort, .any_https = true,
+			    .quiet = COL_ALERTS != MAXC - 1 };
+	struct layout_col rules[MAXC];
+	struct layout_slot s[MAXC];
+	size_t n = ui_columns_rules(&f, ids, rules), shown;
+
+	shown = layout_fit(rules, n, width, LAYOUT_GAP, s);
+	for (int c = 0; c < ncols; c++)
+		slot[c] = (struct layout_slot){ 0, 0 };
+	for (size_t i = 0; i < n; i++) {
+		slot[inv[ids[i]]] = s[i];
+		cols[inv[ids[i]]] = rules[i];
+	}
+	return shown;
+}
+
+/* Issue 10 §4: at 80 columns (and the other sizes a newcomer has) the
+ * error keeps 30 columns whatever the sort; the sort column is on
+ * screen; nothing overlaps or passes the edge. */
+static void test_small_terminals(void)
+{
+	static const int widths[] = { 40, 60, 80, 100 };
+	size_t ids[MAXC];
+	int err30 = 1, sorted = 1, ok = 1;
+
+	for (size_t sort = 0; sort < ui_ncolumns; sort++) {
+		if (!ui_columns[sort].sort)
+			continue;
+		for (size_t w = 0; w < sizeof(widths) / sizeof(*widths); w++) {
+			ui_fit(widths[w], sort, ids);
+			if (!sane(widths[w]))
+				ok = 0;
+			/* below 80 the sort column, when it is not one
+			 * of the essentials, takes the error's room (at
+			 * 40 all of it: the column sorted by shows) */
+			if (slot[COL_ERROR].w < (widths[w] >= 80 ? 30 :
+						 widths[w] == 60 ? 20 : 0)) {
+				printf("# %d columns, sort %s: error %d\n", widths[w],
+				       ui_columns[sort].key, slot[COL_ERROR].w);
+				err30 = 0;
+			}
+			if (!shown(inv[sort])) {
+				printf("# %d columns: sort column %s hidden\n",
+				       widths[w], ui_columns[sort].key);
+				sorted = 0;
+			}
+		}
+	}
+	OK(ok, "40, 60, 80, 100 columns, any sort: in bounds, in order, no overlap");
+	OK(err30, "80 and 100 columns, any sort: the error keeps >= 30 columns "
+		  "(60: 20)");
+	OK(sorted, "40..100 columns: the sort column is always on screen");
+	for (int w = 20, monotone = 1, prev = 0; w <= 200; w++) {
+		int n = (int)ui_fit(w, 0, ids);
+
+		if (!sane(w) || n < prev)
+			monotone = 0;
+		prev = n;
+		if (w == 200)
+			OK(monotone, "the UI's rules: sane at 20..200, columns only appear");
+	}
+	ui_fit(60, 0, ids);
+	OK(slot[COL_ERROR].w >= 30, "60, sort state: the error keeps >= 30 columns");
+	ui_fit(80, 0, ids);
+	OK(shown(COL_SPARK) && shown(COL_LATENCY) && shown(COL_CODE) &&
+		   shown(COL_SINCE) && slot[COL_NAME].w >= 12,
+	   "80, sort state: name, code, latency, sparkline, since beside the error");
+}
+
 /* With some target quiet: ALERTS joins where there is room, never at
- * the expense of state, name or the error. */
+ * the expense of state, name or the error's 30 columns. */
 static void test_alerts_column(void)
 {
+	size_t ids[MAXC];
+
 	columns_find(true);
 	table_init(24);
 	fit(80);
@@ -244,7 +364,15 @@ static void test_alerts_column(void)
 	check_sane(120);
 	OK(shown(COL_ALERTS) && shown(COL_ERROR), "120: ALERTS and the error shown");
 	test_every_width();
+	ui_fit(80, 0, ids);
+	OK(sane(80) && slot[COL_ERROR].w >= 30,
+	   "80 with ALERTS, the UI's rules: the error keeps >= 30 columns (%d)", slot[COL_ERROR].w);
+	ui_fit(140, 0, ids);
+	OK(sane(140) && shown(COL_ALERTS), "140 with ALERTS, the UI's rules: ALERTS shown");
 	columns_find(false);
+	ui_fit(200, 0, ids);
+	OK(!shown(COL_ALERTS),
+	   "nothing quiet: no ALERTS column, even at 200");
 }
 
 int main(void)
@@ -252,8 +380,10 @@ int main(void)
 	columns_find(false);
 	test_widths();
 	test_every_width();
-	test_alerts_column();
+	test_small_terminals();
 	test_tiny();
+	test_full();
 	test_bar();
+	test_alerts_column();
 	return tap_done();
 }

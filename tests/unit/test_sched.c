@@ -290,14 +290,19 @@ static void test_now(void)
 	const struct sched_stats *st = sched_stats(s);
 
 	sched_add(s, 0, 1000, 1000);
+	OK(!sched_busy(s, 0), "busy: not before the recheck");
 	OK(sched_now(s, 0), "recheck of an idle target queues it");
+	OK(sched_busy(s, 0) && !sched_busy(s, 1), "busy: queued (that one only)");
 	OK(!sched_now(s, 0), "not twice while queued");
 	IS_INT(sched_next_due(s), 1000, "the grid is unchanged");
 	IS_INT(pop(s), 0, "recheck runs");
+	OK(sched_busy(s, 0), "busy: running");
 	OK(!sched_now(s, 0), "not while running");
 	IS_INT(sched_tick(s, 1000), 0, "slot during the recheck");
 	IS_INT(st->overdue, 1, "counted overdue");
 	sched_done(s, 0);
+	OK(!sched_busy(s, 0) && !sched_busy(s, 7), "busy: not once done, nor an "
+	   "unknown id");
 	OK(sched_now(s, 0), "again once done");
 	OK(!sched_now(s, 2), "unknown id refused");
 	OK(sched_now(s, 1), "a target without a slot can be rechecked");

@@ -56,6 +56,7 @@ static void test_buckets(void)
 	IS_NEAR(lagstat_quantile(&ls, 1, 2000, 0), 500, "q = 1: the maximum");
 	IS_NEAR(lagstat_quantile(&ls, 0, 2000, 0), 1.048, "q = 0: the minimum");
 	IS_NEAR(ls.max_ms, 500, "max tracked");
+	IS_NEAR(ls.sum_ms, 99 + 500, "sum of every sample (a summary's _sum)");
 
 	lagstat_init(&ls);
 	lagstat_add(&ls, 0.01, 0);

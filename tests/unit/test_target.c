@@ -356,11 +356,14 @@ static void test_latency_rule(void)
 	model_init(&m, c, 1, 0);
 	IS_INT(target_latency(&m.v[0]) < 0, 1, "never checked: no latency");
 	for (int cls = EC_NONE; cls < EC__COUNT; cls++) {
-		for (int status = 0; status <= 200; status += 200) {
-			struct result r = res((enum eclass)cls, status, 42, "x");
-			bool has = result_has_latency(&r);
+		for (int status = 0; status <= 400; status += 200) {
+			/* 0, 200, and 400 standing for a TCP connect */
+			struct result r = res((enum eclass)cls, status == 400 ? 0 : status, 42, "x");
+			bool has;
 			const struct hist_entry *h;
 
+			r.connected = status == 400;
+			has = result_has_latency(&r);
 			model_record(&m, 0, &r, 1 + cls, NULL);
 			h = target_hist(&m.v[0], 0);
 			with += has;
@@ -372,9 +375,9 @@ static void test_latency_rule(void)
 		}
 	}
 	OK(same, "target_latency and hist_latency follow result_has_latency "
-	   "for every class, with and without a status line");
-	IS_INT(with, 5, "a latency only for a status line with none, slow, "
-	       "status, body or condition");
+	   "for every class, with and without a status line or a connection");
+	IS_INT(with, 12, "a latency only for a status line or a TCP/DNS answer with none, "
+	       "slow, cert_expiry, status, body or condition");
 	model_free(&m);
 
 	/* p95 takes only latencies: conditions that hold on a failed
@@ -471,6 +474,10 @@ static void test_adopt(void)
 	IS_INT(m.v[2].state, STATE_UP, "a keeps up");
 	IS_INT(m.v[2].checks, 3, "a keeps 3 checks");
 	IS_INT(m.v[2].failures, 1, "a keeps 1 failure");
+	IS_INT(m.v[2].by_class[EC_NONE], 2, "a keeps its 2 ok checks by class");
+	IS_INT(m.v[2].by_class[EC_DNS], 1, "a keeps its dns failure by class");
+	IS_INT(m.v[0].by_class[EC_SLOW], 1, "c keeps its slow check by class");
+	IS_INT(m.v[1].by_class[EC_REFUSED], 0, "d starts with no counts");
 	OK(m.v[2].has_last && m.v[2].last.cls == EC_NONE, "a keeps last");
 	IS_INT(m.v[2].tev_n, 3, "a keeps its 3 events");
 	IS_INT(target_event(&m.v[2], 0)->target, 2, "a's events point at 2");

@@ -39,7 +39,7 @@ static void test_names(void)
 	static const char *const want[EC__COUNT] = {
 		NULL, "dns", "refused", "connect_timeout", "connect", "timeout",
 		"tls", "reset", "protocol", "too_many_redirects", "redirect",
-		"status", "body", "condition", "slow", "local", "internal",
+		"status", "body", "condition", "slow", "cert_expiry", "local", "internal",
 	};
 	bool names = true, failures = true;
 
@@ -51,11 +51,11 @@ static void test_names(void)
 			printf("# class %d: got %s\n", c, g ? g : "(null)");
 		}
 		if (eclass_is_failure((enum eclass)c) !=
-		    (c != EC_NONE && c != EC_SLOW))
+		    (c != EC_NONE && c != EC_SLOW && c != EC_CERT_EXPIRY))
 			failures = false;
 	}
 	OK(names, "every class has its documented name, EC_NONE none");
-	OK(failures, "failure = everything but NONE and SLOW");
+	OK(failures, "failure = everything but NONE, SLOW and CERT_EXPIRY");
 	OK(eclass_name(EC_NONE) == NULL, "EC_NONE has no name");
 	IS_STR(eclass_name(EC_CONNECT_TIMEOUT), "connect_timeout", "name");
 	OK(!eclass_is_failure(EC_SLOW), "slow is not a failure");
@@ -314,8 +314,119 @@ static void test_latency_rule(void)
 	OK(!result_has_latency(&r), "up without a status (conditions on a failed connect): none");
 	r.cls = EC_REFUSED;
 	OK(!result_has_latency(&r), "refused: none");
-	OK(result_latency_known(503, EC_STATUS) && !result_latency_known(200, EC_PROTOCOL),
+	OK(result_latency_known(503, 0, EC_STATUS) && !result_latency_known(200, 0, EC_PROTOCOL),
 	   "the same rule from a history entry's status and class");
+	memset(&r, 0, sizeof(r));
+	r.connected = true;
+	OK(result_has_latency(&r), "a TCP connect (or a DNS answer): a latency");
+	r.cls = EC_BODY;
+	OK(result_has_latency(&r), "a banner that does not match: an answer, a latency");
+	r.connected = false;
+	r.cls = EC_TIMEOUT;
+	OK(!result_has_latency(&r), "no banner in time: none");
+	OK(result_latency_known(0, 4, EC_STATUS) && !result_latency_known(0, 0, EC_NONE),
+	   "a history entry's answer code counts like a status");
+}
+
+#define DAY (24LL * 3600 * 1000)
+
+/* cert_expiry: degraded, with the date, the CN and which certificate. */
+static void test_cert_expiry(void)
+{
+	struct target_conf t = conf_default();
+	struct result r;
+	char w[64];
+
+	t.cert_expiry_ms = 14 * DAY;
+	r = ok_result(200, 100);
+	r.start_wall_ms = 1796342400000LL;          /* 2026-12-04T00:00:00Z */
+	r.cert_not_after_ms = r.start_wall_ms + 6 * DAY + 3600000;
+	r.cert_leaf_not_after_ms = r.cert_not_after_ms;
+	snprintf(r.cert_first_cn, sizeof(r.cert_first_cn), "shop.example.com");
+	verdict_apply(&t, &r);
+	IS_INT(r.cls, EC_CERT_EXPIRY, "6 days left of a 14d cert_expiry: cert_expiry");
+	IS_STR(r.msg, "certificate expires in 6 days (2026-12-10), CN=shop.example.com",
+	       "the message: days, date, CN");
+	OK(!eclass_is_failure(EC_CERT_EXPIRY) && eclass_is_degraded(EC_CERT_EXPIRY) &&
+		   eclass_answered(EC_CERT_EXPIRY), "degraded, an answer, not a failure");
+	r = ok_result(200, 100);
+	r.start_wall_ms = 1796342400000LL;
+	r.cert_not_after_ms = r.start_wall_ms + 30 * DAY;
+	verdict_apply(&t, &r);
+	IS_INT(r.cls, EC_NONE, "30 days left: up");
+	r.cert_not_after_ms = r.start_wall_ms + 2 * DAY;
+	r.cert_depth = 1;
+	snprintf(r.cert_first_cn, sizeof(r.cert_first_cn), "Shop Intermediate CA");
+	verdict_apply(&t, &r);
+	IS_STR(r.msg, "intermediate certificate expires in 1 day (2026-12-06), CN=Shop "
+	       "Intermediate CA", "an intermediate says so (2 days less the check's 100 ms)");
+	r = ok_result(200, 100);
+	r.start_wall_ms = 1796342400000LL;
+	r.cert_not_after_ms = r.start_wall_ms - DAY - 60000;
+	verdict_apply(&t, &r);
+	IS_STR(r.msg, "certificate expired 1 day ago (2026-12-02)",
+	       "expired (verify_tls off): said, no CN known");
+	r = ok_result(200, 900);
+	r.start_wall_ms = 1796342400000LL;
+	r.cert_not_after_ms = r.start_wall_ms + DAY;
+	t.max_latency_ms = 800;
+	verdict_apply(&t, &r);
+	IS_INT(r.cls, EC_SLOW, "slow and expiring: slow is said");
+	t.max_latency_ms = 0;
+	t.cert_expiry_ms = 0;
+	r = ok_result(200, 100);
+	r.cert_not_after_ms = r.start_wall_ms + DAY;
+	verdict_apply(&t, &r);
+	IS_INT(r.cls, EC_NONE, "cert_expiry 0: off");
+	t.cert_expiry_ms = 14 * DAY;
+	r = ok_result(200, 100);
+	verdict_apply(&t, &r);
+	IS_INT(r.cls, EC_NONE, "no certificate (http): nothing to judge");
+	r = ok_result(503, 100);
+	r.cert_not_after_ms = r.start_wall_ms + DAY;
+	verdict_apply(&t, &r);
+	IS_INT(r.cls, EC_STATUS, "a wrong status says more than the date");
+	result_cert_left(w, sizeof(w), 10 * 3600000LL + 5, 0);
+	IS_STR(w, "in 10 hours", "under a day: hours");
+	result_cert_left(w, sizeof(w), 0, 90000);
+	IS_STR(w, "expired 1 minute ago", "minutes");
+}
+
+/* DNS and TCP checks: the rcode decides without conditions; CODE text. */
+static void test_kinds(void)
+{
+	struct target_conf t = conf_default();
+	struct result r;
+	char code[16];
+
+	t.kind = CHECK_DNS;
+	memset(&r, 0, sizeof(r));
+	r.connected = true;
+	snprintf(r.dns_rcode, sizeof(r.dns_rcode), "NXDOMAIN");
+	verdict_apply(&t, &r);
+	IS_INT(r.cls, EC_STATUS, "DNS: NXDOMAIN without conditions: status");
+	IS_STR(r.msg, "got NXDOMAIN, expected NOERROR", "the rcode's message");
+	IS_INT(result_answer_code(&r), 4, "answer code: 1 + rcode 3");
+	result_code_text(code, sizeof(code), CHECK_DNS, 0, result_answer_code(&r));
+	IS_STR(code, "NXDOMAIN", "CODE shows the rcode");
+	memset(&r, 0, sizeof(r));
+	r.connected = true;
+	snprintf(r.dns_rcode, sizeof(r.dns_rcode), "NOERROR");
+	verdict_apply(&t, &r);
+	IS_INT(r.cls, EC_NONE, "DNS: NOERROR: up");
+	t.kind = CHECK_TCP;
+	memset(&r, 0, sizeof(r));
+	r.connected = true;
+	verdict_apply(&t, &r);
+	IS_INT(r.cls, EC_NONE, "TCP: connected, no status needed");
+	result_code_text(code, sizeof(code), CHECK_TCP, 0, result_answer_code(&r));
+	IS_STR(code, "open", "CODE: open");
+	result_code_text(code, sizeof(code), CHECK_TCP, 0, 0);
+	IS_STR(code, "-", "CODE: - without a connection");
+	result_code_text(code, sizeof(code), CHECK_HTTP, 503, 0);
+	IS_STR(code, "503", "CODE: the status");
+	IS_STR(result_rcode_name(5), "REFUSED", "rcode 5");
+	IS_STR(result_rcode_name(12), "", "rcode 12 has no name in miekg/dns (Gatus)");
 }
 
 int main(void)
@@ -328,5 +439,7 @@ int main(void)
 	test_tls_words();
 	test_answered();
 	test_latency_rule();
+	test_cert_expiry();
+	test_kinds();
 	return tap_done();
 }
