@@ -138,6 +138,22 @@ struct quiet {
 	int64_t maint_until_wall;   /* in a maintenance window until (0: not) */
 };
 
+/* An incident: a time DOWN, from the change to DOWN to the change out of
+ * it. A target keeps its newest INCIDENT_LEN (the detail view lists those
+ * of the last 7 days; restored from the history at start). */
+#define INCIDENT_LEN 32
+struct incident {
+	int64_t start_ms;      /* wall; 0: began before what the history gave */
+	int64_t end_ms;        /* wall; 0: still down */
+	uint8_t cls;           /* enum eclass of the result that took it down */
+	bool gap;              /* uptop was not running for part of it */
+};
+
+struct incidents {
+	struct incident v[INCIDENT_LEN];
+	unsigned head, n;      /* v[(head - 1) % INCIDENT_LEN] is newest */
+};
+
 struct target {
 	const struct target_conf *conf;
 	enum state state;
@@ -163,6 +179,7 @@ struct target {
 	int64_t span_from_wall_ms;
 	uint8_t span_kind;          /* enum span_kind */
 	struct uptime *up;          /* owned; NULL until the first span */
+	struct incidents *inc;      /* owned; NULL until the first incident */
 };
 
 #define EVENTLOG_LEN 1000
@@ -260,6 +277,9 @@ double target_uptime(const struct target *t);
 double target_uptime_hours(const struct target *t, int64_t now_wall, int hours);
 double target_uptime_days(const struct target *t, int64_t now_wall, int days);
 
+/* k-th newest incident of t (k = 0 newest); NULL past the end. O(1). */
+const struct incident *target_incident(const struct target *t, unsigned k);
+
 /* The longest span a result may close (twice the longest interval plus
  * the timeout): longer, uptop was not watching (a stall, a sleep). */
 int64_t target_span_limit(const struct target *t);
@@ -270,5 +290,12 @@ int64_t target_span_limit(const struct target *t);
 void model_restore_state(struct model *m, uint32_t i, enum state s, int64_t since_mono);
 void target_restore_hist(struct target *t, const struct hist_entry *h);
 void target_restore_event(struct target *t, struct event *ev);
+/* Restoring incidents, oldest first: a state change of t at wall time
+ * `wall` into or out of DOWN (others are ignored). Last, for a target
+ * restored DOWN, from = to = STATE_DOWN with wall = since: the open
+ * incident (opened at `wall` if the events did not) is marked as
+ * spanning the gap when `gap`. */
+void target_restore_change(struct target *t, int64_t wall, enum state from, enum state to,
+			   uint8_t cls, bool gap);
 
 #endif

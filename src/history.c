@@ -1146,6 +1146,7 @@ struct restore {
 	uint32_t *idx;          /* database id -> model index + 1 (0: none) */
 	size_t nidx;
 	bool *restored;
+	int64_t stop;           /* the last run's last heartbeat (0: none) */
 };
 
 static int64_t mono_of(const struct restore *r, int64_t wall)
@@ -1446,18 +1447,56 @@ static int restore_uptime(struct restore *r)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* The incidents (times DOWN) of the last `from` on: the state changes
+ * into and out of DOWN, oldest first; then a target restored DOWN has
+ * its incident open, across the gap since the last run. */
+static int restore_incidents(struct restore *r, int64_t from)
+{
+	sqlite3_stmt *st = prep(r, "SELECT target, time, from_state, to_state, class"
+				" FROM events WHERE kind = 'state' AND time >= ?"
+				" AND (from_state = 'down' OR to_state = 'down')"
+				" ORDER BY target, time, id");
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, from);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		uint32_t i = model_index(r, sqlite3_column_int64(st, 0));
+		int f = state_of(col_text(st, 2)), to = state_of(col_text(st, 3));
+
+		if (i == UINT32_MAX || f < 0 || to < 0)
+			continue;
+		target_restore_change(&r->m->v[i], sqlite3_column_int64(st, 1), (enum state)f,
+				      (enum state)to,
+				      (uint8_t)eclass_of((const char *)sqlite3_column_text(st, 4)),
+				      false);
+	}
+	sqlite3_finalize(st);
+	for (size_t i = 0; i < r->m->n; i++) {
+		struct target *t = &r->m->v[i];
+
+		if (r->restored[i] && t->state == STATE_DOWN)
+			target_restore_change(t, r->now_wall - (r->now_mono - t->since_mono_ms),
+					      STATE_DOWN, STATE_DOWN, (uint8_t)t->last.cls,
+					      r->stop && r->stop < r->now_wall);
+	}
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* The time since the last run stopped: on the timeline and in the ring
  * of every target that was restored. */
 static void restore_gap(struct restore *r)
 {
-	int64_t stop = query_int(r->h->db, "SELECT stop FROM runs ORDER BY id DESC LIMIT 1", 0);
+	int64_t stop = r->stop;
 	char from[32], to[32], len[32];
 	struct event ev;
 
 	if (!stop || stop >= r->now_wall)
 		return;
-	fmt_iso_time(from, sizeof(from), stop);
-	fmt_clock(to, sizeof(to), r->now_wall);
+	/* local time, as the timeline's stamps; dated across midnight */
+	fmt_stamp(from, sizeof(from), stop, fmt_day(stop) != fmt_day(r->now_wall));
+	fmt_stamp(to, sizeof(to), r->now_wall, fmt_day(stop) != fmt_day(r->now_wall));
 	fmt_duration(len, sizeof(len), r->now_wall - stop);
 	memset(&ev, 0, sizeof(ev));
 	ev.wall_ms = stop;
@@ -1481,7 +1520,7 @@ static void restore_gap(struct restore *r)
 size_t history_restore(struct history *h, struct model *m, int64_t now_wall,
 		       int64_t now_mono, char *err, size_t elen)
 {
-	struct restore r = { h, m, now_wall, now_mono, NULL, 0, NULL };
+	struct restore r = { h, m, now_wall, now_mono, NULL, 0, NULL, 0 };
 	int64_t from = now_wall - (int64_t)HISTORY_RESTORE_EVENT_DAYS * 86400000;
 	size_t n = 0;
 	int rc;
@@ -1491,6 +1530,7 @@ size_t history_restore(struct history *h, struct model *m, int64_t now_wall,
 	if (!h || !h->db)
 		return 0;
 	exec_sql(h->db, "BEGIN", err, elen);
+	r.stop = query_int(h->db, "SELECT stop FROM runs ORDER BY id DESC LIMIT 1", 0);
 	rc = map_ids(&r);
 	if (!rc)
 		rc = restore_last(&r);
@@ -1502,6 +1542,8 @@ size_t history_restore(struct history *h, struct model *m, int64_t now_wall,
 		rc = restore_timeline(&r, from);
 	if (!rc)
 		rc = restore_uptime(&r);
+	if (!rc)
+		rc = restore_incidents(&r, from);
 	if (!rc)
 		restore_gap(&r);
 	else

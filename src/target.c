@@ -84,6 +84,7 @@ void model_free(struct model *m)
 			free(t->tev[k].reason);
 		quiet_clear(&t->q);
 		free(t->up);
+		free(t->inc);
 	}
 	for (unsigned k = 0; k < EVENTLOG_LEN; k++)
 		free(m->log[k].reason);
@@ -118,6 +119,57 @@ static void hist_push(struct target *t, const struct result *r)
 	t->hist_head = (t->hist_head + 1) % HIST_LEN;
 	if (t->hist_n < HIST_LEN)
 		t->hist_n++;
+}
+
+/* A change into DOWN opens an incident, a change out of DOWN ends the
+ * open one (one that began before the restored history: start 0). O(1);
+ * one allocation per target, at its first incident. */
+static void incident_change(struct target *t, int64_t wall, enum state from, enum state to,
+			    uint8_t cls, bool gap)
+{
+	struct incidents *in;
+	struct incident *last;
+
+	if ((from == STATE_DOWN) == (to == STATE_DOWN))
+		return;   /* not an edge of DOWN */
+	if (!t->inc)
+		t->inc = xcalloc(1, sizeof(*t->inc));
+	in = t->inc;
+	last = in->n ? &in->v[ring_at(in->head, 0, INCIDENT_LEN)] : NULL;
+	if (from == STATE_DOWN && last && !last->end_ms) {
+		last->end_ms = wall > last->start_ms ? wall : last->start_ms;
+		return;
+	}
+	in->v[in->head] = (struct incident){
+		.start_ms = to == STATE_DOWN ? wall : 0,
+		.end_ms = to == STATE_DOWN ? 0 : wall,
+		.cls = cls, .gap = gap,
+	};
+	in->head = (in->head + 1) % INCIDENT_LEN;
+	if (in->n < INCIDENT_LEN)
+		in->n++;
+}
+
+const struct incident *target_incident(const struct target *t, unsigned k)
+{
+	if (!t->inc || k >= t->inc->n)
+		return NULL;
+	return &t->inc->v[ring_at(t->inc->head, k, INCIDENT_LEN)];
+}
+
+void target_restore_change(struct target *t, int64_t wall, enum state from, enum state to,
+			   uint8_t cls, bool gap)
+{
+	const struct incident *last = target_incident(t, 0);
+
+	if (from == STATE_DOWN && to == STATE_DOWN) {
+		if (!last || last->end_ms)
+			incident_change(t, wall, STATE_PENDING, STATE_DOWN, cls, gap);
+		else
+			t->inc->v[ring_at(t->inc->head, 0, INCIDENT_LEN)].gap |= gap;
+		return;
+	}
+	incident_change(t, wall, from, to, cls, false);
 }
 
 static int at_least_1(int v)
@@ -249,6 +301,7 @@ bool model_record(struct model *m, uint32_t i, const struct result *r,
 	e.cls = (uint8_t)r->cls;
 	e.u.outage = m->outage;
 	e.reason = event_reason(r);
+	incident_change(t, e.wall_ms, from, to, e.cls, false);
 	event_push(m->log, EVENTLOG_LEN, &m->log_head, &m->log_n, &e);
 	if (ev)
 		*ev = e;   /* reason borrowed from the model's log */
@@ -544,6 +597,8 @@ static void target_move(struct target *t, uint32_t i, struct target *o)
 	t->acct_wall_ms = o->acct_wall_ms;
 	t->up = o->up;
 	o->up = NULL;
+	t->inc = o->inc;
+	o->inc = NULL;
 	for (unsigned k = 0; k < TEVENT_LEN; k++)
 		t->tev[k].target = i;
 	memset(o->hist, 0, sizeof(o->hist));

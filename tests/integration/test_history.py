@@ -8,6 +8,7 @@ Network: 127.0.0.1 only."""
 
 import os
 import random
+import re
 import resource
 import signal
 import sqlite3
@@ -118,6 +119,86 @@ def check_tui_restore(tmux, tmp, fx):
                            "MUTED 4" in test_tui_row(s, "down1"), timeout=WAIT)
         t.ok(ok, "run 2: the ack and the silence are back", s)
         t.ok(test_tui_row(s, "down0").startswith("DOWN"), "and the state", s)
+        r.keys("q")
+        r.wait_exit()
+    finally:
+        r.close()
+
+
+def backdate(hist, now_ms, down_since_ms):
+    """The file of a short run, made to look like days of history: down0
+    went down at down_since_ms, had an incident two days ago (timeout,
+    2h08m), the run stopped an hour ago, and ok0 was down 15 minutes of
+    one hour three days ago."""
+    c = sqlite3.connect(hist, timeout=5)
+    with c:
+        ids = dict(c.execute("SELECT name, id FROM targets"))
+        d0, k0 = ids["down0"], ids["ok0"]
+        c.execute("UPDATE last SET since = ? WHERE target = ?", (down_since_ms, d0))
+        c.execute("UPDATE events SET time = ? WHERE target = ? AND kind = 'state'"
+                  " AND to_state = 'down'", (down_since_ms, d0))
+        t1 = now_ms - 2 * 86400000
+        t2 = t1 + (2 * 60 + 8) * 60000
+        for tm, f, to, cls in ((t1, "up", "down", "timeout"), (t2, "down", "up", None)):
+            c.execute("INSERT INTO events(time, run, target, kind, from_state, to_state,"
+                      " class, message) VALUES (?, 1, ?, 'state', ?, ?, ?, '')",
+                      (tm, d0, f, to, cls))
+        c.execute("UPDATE runs SET start = ?, stop = ?", (now_ms - 3700000, now_ms - 3600000))
+        hour = (now_ms // 1000 - 3 * 86400) // 3600 * 3600
+        c.execute("INSERT INTO buckets_1h(t, target, checks, failures, up_ms, degraded_ms,"
+                  " confirming_ms, down_ms, lat_n, lat_max_ms, lat)"
+                  " VALUES (?, ?, 100, 25, 2700000, 0, 0, 900000, 0, 0, x'')", (hour, k0))
+    c.close()
+
+
+def cell_after(line, title_line, title):
+    """The text under a right-aligned column's heading: the word of the
+    row that ends where the heading does."""
+    at = title_line.find(title)
+    end = at + len(title)
+    return next((m.group() for m in re.finditer(r"\S+", line) if at >= 0 and m.end() == end), "")
+
+
+def check_tui_history(tmux, tmp, fx):
+    """what a restart shows: UP24H/UP7D, since when a target is down (its
+    date: not today), the incidents of 7 days, uptime over 24 h, 7 d and
+    30 d, the gap while uptop was not running"""
+    import datetime
+    hist = os.path.join(tmp, "tuih", "h.db")
+    cfg = config(tmp, fx, n_ok=1, n_down=1, name="tuih.yaml")
+    p = Running(["--headless", "-c", cfg, "--history", hist])
+    t.ok(p.wait_out(lambda o: o.get("type") == "state" and o.get("name") == "down0" and
+                    o.get("new") == "down", WAIT), "tuih run 1: down0 goes down")
+    time.sleep(1.5)
+    p.stop()
+    now = time.time()
+    yday = datetime.datetime.fromtimestamp(now) - datetime.timedelta(days=1)
+    since = yday.replace(hour=3, minute=12, second=5, microsecond=0)
+    backdate(hist, int(now * 1000), int(since.timestamp() * 1000))
+    r = Run(tmux, tmp, "tuih2", ["-c", cfg, "--history", hist], size=(200, 70))
+    try:
+        ok, s = r.wait_for(lambda s: "UP7D" in s and test_tui_row(s, "ok0").startswith("UP"),
+                           timeout=WAIT)
+        head = next((ln for ln in test_tui.lines(s) if "UP24H" in ln), "")
+        row = test_tui_row(s, "ok0")
+        t.ok(ok and "UP24H" in head, "200 columns: UP24H and UP7D in the table", s)
+        t.ok(cell_after(row, head, "UP7D").startswith("75.0") and
+             cell_after(row, head, "UP24H") == "100%",
+             "ok0: 7 days 75.0x% (the restored hour down 15 min), 24 h 100%", s)
+        r.keys("Enter")                  # the top row: down0 (worst first)
+        ok, s = r.wait_for("Incidents in the last 7 days", timeout=WAIT)
+        want = f"DOWN since {since.strftime('%b')} {since.day:2d} 03:12"
+        t.ok(ok and want in s, f"detail: '{want}' (a restored DOWN, not today)", s)
+        inc = [ln for ln in test_tui.lines(s) if "timeout" in ln and "2h08m" in ln]
+        t.ok(len(inc) == 1, "detail: the incident of two days ago, 2h08m, timeout", s)
+        t.ok(any("down now" in ln and "refused" in ln and
+                 "uptop was not running for part of it" in ln for ln in test_tui.lines(s)),
+             "detail: the open incident, across the gap", s)
+        t.ok(any(ln.split()[:1] == ["Uptime"] and "24 h" in ln and "7 d" in ln and "30 d" in ln
+                 for ln in test_tui.lines(s)), "detail: uptime over 24 h, 7 d, 30 d", s)
+        t.ok(any(" gap " in ln and "uptop was not running from" in ln
+                 for ln in test_tui.lines(s)), "detail: the gap in the target's timeline", s)
+        r.keys("Escape")
         r.keys("q")
         r.wait_exit()
     finally:
@@ -286,6 +367,7 @@ def main():
         tmux = Tmux().start()
         try:
             check_tui_restore(tmux, tmp, fx)
+            check_tui_history(tmux, tmp, fx)
         finally:
             tmux.kill()
     sys.exit(t.done())
