@@ -298,27 +298,7 @@ static void spark_draw(struct ui *ui, int y, const struct layout_slot *s,
 	}
 }
 
-static void uptime_cell(struct ui_cell *c, const struct target *t,
-			int64_t now)
-{
-	double v = target_uptime(t);
-
-	(void)now;
-	fmt_percent(c->text, sizeof(c->text), v);
-	c->role = v < 0 ? ROLE_DIM : v >= 99.9 ? ROLE_NORMAL
-		  : v >= 95 ? ROLE_LATENCY_WARN : ROLE_LATENCY_BAD;
-}
-
-static void uptime_sort(struct ui_sortkey *k, const struct target *t)
-{
-	double p = target_uptime(t);
-
-	k->k = p >= 0 ? p : HUGE_VAL;
-}
-
-/* Uptime over a window of the last hours (bucket.h: time DOWN out of the
- * time uptop watched, restored from the history at start); "-" when
- * uptop watched none of it. */
+/* An uptime in percent, coloured; "-" when < 0 (nothing to tell). */
 static void window_cell(struct ui_cell *c, double v)
 {
 	fmt_percent(c->text, sizeof(c->text), v);
@@ -328,8 +308,24 @@ static void window_cell(struct ui_cell *c, double v)
 
 static void window_sort(struct ui_sortkey *k, double v)
 {
-	k->k = v >= 0 ? v : HUGE_VAL;   /* lowest first, unwatched last */
+	k->k = v >= 0 ? v : HUGE_VAL;   /* lowest first, unknown last */
 }
+
+static void uptime_cell(struct ui_cell *c, const struct target *t,
+			int64_t now)
+{
+	(void)now;
+	window_cell(c, target_uptime(t));
+}
+
+static void uptime_sort(struct ui_sortkey *k, const struct target *t)
+{
+	window_sort(k, target_uptime(t));
+}
+
+/* UP24H, UP7D: uptime over a window of the last hours (bucket.h: time
+ * DOWN out of the time uptop watched, restored from the history at
+ * start); "-" when uptop watched none of it. */
 
 static void up24h_cell(struct ui_cell *c, const struct target *t, int64_t now)
 {
