@@ -16,7 +16,7 @@ MANDIR  ?= $(PREFIX)/share/man
 DOCDIR  ?= $(PREFIX)/share/doc/uptop
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/site-functions
-PKGS    := ncursesw libcurl openssl yaml-0.1 libcares json-c libmicrohttpd
+PKGS    := ncursesw libcurl openssl yaml-0.1 libcares json-c libmicrohttpd sqlite3
 
 CC      ?= cc
 B       ?= build

@@ -34,7 +34,7 @@ _uptop()
 		compopt -o filenames 2>/dev/null
 		COMPREPLY=($(compgen -f -X '!*.y*ml' -- "$cur") $(compgen -d -- "$cur"))
 		return ;;
-	--debug-log|--event-log)
+	--debug-log|--event-log|--history)
 		compopt -o filenames 2>/dev/null
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
@@ -68,7 +68,7 @@ _uptop()
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W '--once --headless --check-config
 			-c --config -f --format -d --duration --stats-interval -t --theme
-			--ascii --no-bell --no-alerts --event-log -j --max-concurrency --dns-server --metrics --shard
+			--ascii --no-bell --no-alerts --event-log --history --no-history -j --max-concurrency --dns-server --metrics --shard
 			--interval --timeout --expect --insecure -v --verbose --debug-log
 			-h --help --help-config -V --version' -- "$cur"))
 		return

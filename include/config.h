@@ -169,6 +169,9 @@ struct settings {
 	char *theme;           /* NULL: default */
 	char *canary;          /* a target's name (checked at load), or NULL */
 	char *event_log;       /* a file of JSON lines, one per event; NULL: none */
+	char *history;         /* the history database; NULL: the default
+				* path; "off": none (history.h) */
+	int64_t retention_ms;  /* history kept */
 	int64_t alert_wait_ms; /* a down alert of a network failure waits this
 				* long for a mass outage to explain it */
 	char *metrics;         /* "ADDR:PORT" for GET /metrics; NULL: off */

@@ -141,6 +141,11 @@ struct engine_req *engine_request(struct engine *e, const struct probe_http *q,
 /* Forgets a request: no callback. */
 void engine_request_cancel(struct engine *e, struct engine_req *r);
 
+/* At start, before the first check, from main (not a subscriber): fn
+ * may change the model (the history puts back what it remembers); the
+ * engine then counts the silences again and arms their timer. */
+void engine_restore(struct engine *e, void (*fn)(void *arg, struct model *m), void *arg);
+
 void engine_recheck(struct engine *e, uint32_t id);
 void engine_recheck_all(struct engine *e);
 void engine_set_paused(struct engine *e, bool paused);

@@ -54,6 +54,8 @@ struct metrics_global {
 	uint64_t alerts_sent;     /* alerts since start, by outcome */
 	uint64_t alerts_failed;
 	uint64_t alerts_dropped;
+	int64_t now_wall;         /* the scrape's wall ms: where the uptime
+				   * windows (uptop_target_up_ratio) end */
 	bool once;                /* --once: one check decides each state, as
 				   * report_once_state (failures_before_down
 				   * does not apply) */

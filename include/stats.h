@@ -30,4 +30,11 @@ void lagstat_add(struct lagstat *s, double ms, int64_t now_ms);
 double lagstat_quantile(const struct lagstat *s, double q, int64_t now_ms,
 			int recent);
 
+/* The log buckets themselves, for histograms kept elsewhere (the
+ * history's latency buckets): the bucket a sample falls in
+ * (0..LAG_BUCKETS - 1), and a bucket's upper bound in ms (the last one,
+ * above 60 s, has none: INFINITY). O(log LAG_BUCKETS), O(1). */
+unsigned stats_bucket_of(double ms);
+double stats_bucket_max(unsigned b);
+
 #endif

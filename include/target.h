@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "bucket.h"
 #include "result.h"
 
 struct target_conf;
@@ -58,6 +59,10 @@ enum event_kind {
 				* alert; from -> to: the transition it tells;
 				* reason: "NAME: what happened" (alert names
 				* have no ':', event_alert_name splits it) */
+	EV_GAP,                /* uptop was not running (restored from the
+				* history at start, never told to subscribers):
+				* u.gap; wall_ms: when it stopped; reason: the
+				* gap in words */
 	EV__COUNT
 };
 
@@ -113,6 +118,9 @@ struct event {
 			uint16_t attempts; /* webhooks: requests made (retries + 1) */
 			uint8_t flags;     /* ALERT_F_* */
 		} alert;               /* EV_ALERT */
+		struct {
+			uint32_t secs;     /* how long uptop was not running */
+		} gap;                 /* EV_GAP */
 	} u;
 	char *reason;          /* owned: "class: message", "ok", or the kind's
 				* own sentence */
@@ -128,6 +136,22 @@ struct quiet {
 	int64_t mute_until_wall;    /* the same moment, for a person and logs */
 	char *mute_by;              /* owned: who */
 	int64_t maint_until_wall;   /* in a maintenance window until (0: not) */
+};
+
+/* An incident: a time DOWN, from the change to DOWN to the change out of
+ * it. A target keeps its newest INCIDENT_LEN (the detail view lists those
+ * of the last 7 days; restored from the history at start). */
+#define INCIDENT_LEN 32
+struct incident {
+	int64_t start_ms;      /* wall; 0: began before what the history gave */
+	int64_t end_ms;        /* wall; 0: still down */
+	uint8_t cls;           /* enum eclass of the result that took it down */
+	bool gap;              /* uptop was not running for part of it */
+};
+
+struct incidents {
+	struct incident v[INCIDENT_LEN];
+	unsigned head, n;      /* v[(head - 1) % INCIDENT_LEN] is newest */
 };
 
 struct target {
@@ -146,6 +170,16 @@ struct target {
 	struct event tev[TEVENT_LEN];  /* its state changes, acks, silences */
 	unsigned tev_head, tev_n;
 	struct quiet q;
+	/* Uptime is time (bucket.h): each result closes a span from the
+	 * previous result's end (acct_wall_ms; 0: none since the start, the
+	 * first result opens one) to its own end, in the state the target
+	 * held. The last such span, for subscribers (the history): from
+	 * span_from_wall_ms (0: this result closed none) to acct_wall_ms. */
+	int64_t acct_wall_ms;
+	int64_t span_from_wall_ms;
+	uint8_t span_kind;          /* enum span_kind */
+	struct uptime *up;          /* owned; NULL until the first span */
+	struct incidents *inc;      /* owned; NULL until the first incident */
 };
 
 #define EVENTLOG_LEN 1000
@@ -238,5 +272,30 @@ double hist_latency(const struct hist_entry *h);
 double target_p95(const struct target *t);
 /* Share of checks that did not fail, in percent; < 0 before any check. */
 double target_uptime(const struct target *t);
+/* Up share in percent over the last `hours` / `days` (bucket.h's
+ * windows, restored from the history at start); < 0: not watched. */
+double target_uptime_hours(const struct target *t, int64_t now_wall, int hours);
+double target_uptime_days(const struct target *t, int64_t now_wall, int days);
+
+/* k-th newest incident of t (k = 0 newest); NULL past the end. O(1). */
+const struct incident *target_incident(const struct target *t, unsigned k);
+
+/* The longest span a result may close (twice the longest interval plus
+ * the timeout): longer, uptop was not watching (a stall, a sleep). */
+int64_t target_span_limit(const struct target *t);
+
+/* Restoring from the history at start, before the first check: set a
+ * target's state (keeping the counts) and push a history entry (its msg
+ * taken) or an event into the target's own ring (its reason taken). */
+void model_restore_state(struct model *m, uint32_t i, enum state s, int64_t since_mono);
+void target_restore_hist(struct target *t, const struct hist_entry *h);
+void target_restore_event(struct target *t, struct event *ev);
+/* Restoring incidents, oldest first: a state change of t at wall time
+ * `wall` into or out of DOWN (others are ignored). Last, for a target
+ * restored DOWN, from = to = STATE_DOWN with wall = since: the open
+ * incident (opened at `wall` if the events did not) is marked as
+ * spanning the gap when `gap`. */
+void target_restore_change(struct target *t, int64_t wall, enum state from, enum state to,
+			   uint8_t cls, bool gap);
 
 #endif

@@ -8,7 +8,7 @@
 set -eu
 
 # To build: the compiler and the libraries uptop links.
-BUILD_PKGS="build-essential pkg-config libncurses-dev libyaml-dev libcurl4-openssl-dev libssl-dev libc-ares-dev libjson-c-dev libmicrohttpd-dev"
+BUILD_PKGS="build-essential pkg-config libncurses-dev libyaml-dev libcurl4-openssl-dev libssl-dev libc-ares-dev libjson-c-dev libmicrohttpd-dev libsqlite3-dev"
 # Only the tests use these: the fixture (python3), the live table (tmux),
 # Prometheus' own promtool and server (the exposition, the alert rules, a
 # real scrape), the man page linters (mandoc, groff), zsh (completion) and

@@ -134,6 +134,10 @@ static const struct ckey settings_rows[] = {
 	  .help = "a target whose failure means an outage" },
 	{ .name = "event_log", S(STRING, event_log), .flags = KF_OPTIONAL | KF_EXPAND,
 	  .help = "append every event as a JSON line" },
+	{ .name = "history", S(STRING, history), .flags = KF_OPTIONAL | KF_EXPAND,
+	  .help = "history database path, or off" },
+	{ .name = "retention", S(DURATION, retention_ms), .min = HOUR, .max = 3650 * DAY,
+	  .def = "90d", .help = "history kept (hourly; minutes: 48h)" },
 	{ .name = "alert_wait", S(DURATION, alert_wait_ms), .min = 0, .max = 5 * MINUTE,
 	  .def = "5s", .help = "a network down waits for an outage" },
 	{ .name = "metrics", S(STRING, metrics), .flags = KF_OPTIONAL, .parse = sconf_metrics,
@@ -228,7 +232,7 @@ static const void *cfield_of(const struct ckey *k, const void *obj)
 static const struct {
 	const char *name;
 	int64_t ms;
-} units[] = { { "h", HOUR }, { "m", MINUTE }, { "s", SECOND }, { "ms", 1 } };
+} units[] = { { "d", DAY }, { "h", HOUR }, { "m", MINUTE }, { "s", SECOND }, { "ms", 1 } };
 
 static int dur_fail(char *err, size_t errlen, const char *fmt, ...) PRINTF_LIKE(3, 4);
 
@@ -310,12 +314,12 @@ int config_parse_duration(const char *s, int64_t *ms, char *err, size_t errlen)
 				return dur_fail(err, errlen, "duration %s has no unit "
 						"(did you mean '%ss'? units: ms, s, m, h)", q, s);
 			return dur_fail(err, errlen, "bad duration %s: the last number has no "
-					"unit (units: ms, s, m, h)", q);
+					"unit (units: ms, s, m, h, d)", q);
 		}
 		ui = unit_index(u, (size_t)(p - u));
 		if (ui < 0)
 			return dur_fail(err, errlen, "bad duration %s: unknown unit %s "
-					"(use ms, s, m or h)", q, yquote(u, (size_t)(p - u)));
+					"(use ms, s, m, h or d)", q, yquote(u, (size_t)(p - u)));
 		if (ui <= last)
 			return dur_fail(err, errlen, "bad duration %s: units must go from "
 					"largest to smallest, each once (like 1h30m)", q);
@@ -344,7 +348,8 @@ const char *duration_text(int64_t ms)
 	size_t at = 0;
 
 	b[0] = '\0';
-	for (size_t i = 0; i < ARRAY_LEN(units); i++) {
+	/* from hours down: "24h", "2160h" read as they always did */
+	for (size_t i = 1; i < ARRAY_LEN(units); i++) {
 		int64_t q = ms / units[i].ms;
 
 		ms %= units[i].ms;

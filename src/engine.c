@@ -968,6 +968,18 @@ void engine_reload(struct engine *e, const struct config *cfg)
 	tick_arm(e);
 }
 
+static void quiet_arm(struct engine *e);
+
+void engine_restore(struct engine *e, void (*fn)(void *arg, struct model *m), void *arg)
+{
+	not_from_subscriber(e, "engine_restore");
+	fn(arg, &e->model);
+	e->silenced = 0;
+	for (size_t i = 0; i < e->model.n; i++)
+		e->silenced += e->model.v[i].q.mute_until_mono != 0;
+	quiet_arm(e);
+}
+
 const struct model *engine_model(const struct engine *e)
 {
 	return &e->model;

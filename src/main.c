@@ -33,6 +33,7 @@
 #include "config.h"
 #include "engine.h"
 #include "evlog.h"
+#include "history.h"
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
@@ -64,6 +65,8 @@ struct opts {
 	bool no_bell;
 	bool no_alerts;
 	const char *event_log;    /* --event-log; NULL: settings.event_log */
+	const char *history;      /* --history; NULL: settings.history */
+	bool no_history;          /* --no-history */
 	size_t max_concurrency;
 	const char *dns;
 	const char *debug_log;    /* NULL: off */
@@ -96,6 +99,8 @@ struct app {
 	struct alert *alert;      /* NULL: --once, --no-alerts */
 	struct writer *writer;    /* the disk thread: the event log */
 	struct evlog *evlog;
+	struct history *history;  /* NULL: off (--no-history, --once, or it
+				   * could not be opened) */
 	char user[64];            /* who acknowledges and silences */
 };
 
@@ -124,13 +129,13 @@ static void usage(FILE *f)
 "                             config's endpoints: and conditions work as they are\n"
 "  -f, --format FMT           --once: table, json (lines), prometheus, nagios\n"
 "  -d, --duration D           --headless: stop after D (e.g. 60s, 10m)\n"
-"      --stats-interval D     --headless: a stats line every D (default 60s;\n"
-"                             0: only at exit)\n"
+"      --stats-interval D     --headless: stats every D (60s; 0: only at exit)\n"
 "  -t, --theme NAME|PATH      live table: theme default|mono|high-contrast|FILE\n"
 "      --ascii                live table, --once table: ASCII glyphs only\n"
 "      --no-bell              live table: no bell (a target down, an outage)\n"
 "      --no-alerts            live table, --headless: send no alerts\n"
 "      --event-log FILE       append every event to FILE as a JSON line\n"
+"      --history FILE|--no-history  history (default ~/.local/state/uptop/)\n"
 "  -j, --max-concurrency N    checks in flight at once (default: from fd limit)\n"
 "      --dns-server ADDR,...  DNS servers: IP, IP:PORT, [IPv6]:PORT (resolv.conf)\n"
 "      --metrics ADDR:PORT    live table, --headless: Prometheus /metrics (:PORT)\n"
@@ -183,7 +188,7 @@ enum {
 enum {
 	O_ONCE = 256, O_HEADLESS, O_CHECK, O_ASCII, O_NOBELL, O_DNS, O_HELP_CONFIG,
 	O_DEBUG_LOG, O_STATS, O_INTERVAL, O_TIMEOUT, O_EXPECT, O_INSECURE, O_METRICS, O_SHARD,
-	O_NOALERTS, O_EVENTLOG,
+	O_NOALERTS, O_EVENTLOG, O_HISTORY, O_NOHISTORY,
 };
 
 /* The flag/mode table: one row per option. `in` is where the option has
@@ -210,6 +215,8 @@ static const struct optrow {
 	{ "no-bell",         O_NOBELL,    0, IN_TUI,      MODE_TUI,      NULL },
 	{ "no-alerts",       O_NOALERTS,  0, IN_TUI | IN_HEADLESS, MODE_TUI, NULL },
 	{ "event-log",       O_EVENTLOG,  1, IN_RUN,      MODE_TUI,      NULL },
+	{ "history",         O_HISTORY,   1, IN_TUI | IN_HEADLESS, MODE_TUI, NULL },
+	{ "no-history",      O_NOHISTORY, 0, IN_TUI | IN_HEADLESS, MODE_TUI, NULL },
 	{ "max-concurrency", 'j',         1, IN_RUN,      MODE_TUI,      NULL },
 	{ "dns-server",      O_DNS,       1, IN_RUN,      MODE_TUI,      NULL },
 	{ "metrics",         O_METRICS,   1, IN_TUI | IN_HEADLESS, MODE_TUI, NULL },
@@ -387,6 +394,8 @@ static void parse_one(struct opts *o, const struct optrow *r)
 	case O_NOBELL: o->no_bell = true; break;
 	case O_NOALERTS: o->no_alerts = true; break;
 	case O_EVENTLOG: o->event_log = optarg; break;
+	case O_HISTORY: o->history = optarg; break;
+	case O_NOHISTORY: o->no_history = true; break;
 	case O_DNS: o->dns = optarg; break;
 	case O_DEBUG_LOG: o->debug_log = optarg; break;
 	case 'v':
@@ -457,6 +466,8 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	free(orig);
 	if (o->nurls && o->config)
 		die_usage("%s", "give either -c FILE or URLs, not both");
+	if (o->history && o->no_history)
+		die_usage("%s", "--history and --no-history cannot be used together");
 	check_applies(o, seen);
 }
 
@@ -683,6 +694,10 @@ static void signals_setup(struct app *a)
 	sa.sa_handler = SIG_IGN;
 	if (sigaction(SIGPIPE, &sa, NULL) != 0)
 		log_debug("main: sigaction(SIGPIPE, ignore): %s", strerror(errno));
+	/* a file over RLIMIT_FSIZE is a write that fails (EFBIG), said by
+	 * the writer like a full disk, not a death */
+	if (sigaction(SIGXFSZ, &sa, NULL) != 0)
+		log_debug("main: sigaction(SIGXFSZ, ignore): %s", strerror(errno));
 	loop_fd_set(a->loop, a->sig_pipe[0], POLLIN, on_sig_pipe, a);
 }
 
@@ -777,6 +792,7 @@ static void reload(struct app *a)
 	}
 	apply_shard(&a->o, next, NULL);
 	engine_reload(a->engine, next);
+	history_targets(a->history, engine_model(a->engine));
 	if (a->alert)
 		alert_reload(a->alert, next);
 	metrics_reload(a->metrics);
@@ -1241,7 +1257,8 @@ static int open_event_log(struct app *a, struct diag *errs)
 
 	if (!path)
 		return 0;
-	a->writer = writer_new(a->loop, 0, on_writer_notice, a);
+	if (!a->writer)
+		a->writer = writer_new(a->loop, 0, on_writer_notice, a);
 	a->evlog = evlog_open(a->writer, path, err, sizeof(err));
 	if (!a->evlog) {
 		diag_addf(errs, "%s%s", err, a->o.event_log ? " (--event-log)" :
@@ -1249,6 +1266,70 @@ static int open_event_log(struct app *a, struct diag *errs)
 		return -1;
 	}
 	return 0;
+}
+
+static void on_result_history(void *arg, uint32_t id, const struct result *r)
+{
+	struct app *a = arg;
+
+	history_result(a->history, engine_model(a->engine), id, r);
+}
+
+static void on_event_history(void *arg, const struct event *ev)
+{
+	struct app *a = arg;
+
+	history_event(a->history, engine_model(a->engine), ev);
+}
+
+static void restore_model(void *arg, struct model *m)
+{
+	struct app *a = arg;
+	char err[PATH_MAX + 256];
+	int64_t t0 = mono_us();
+	size_t n = history_restore(a->history, m, wall_ms(), mono_ms(), err, sizeof(err));
+
+	log_debug("main: history: %zu target%s restored in %.1f ms", n, n == 1 ? "" : "s",
+		  (double)(mono_us() - t0) / 1000.0);
+	if (err[0])
+		say(a, true, "%s", err);
+}
+
+/* The history (the live table and --headless): opened, read back into
+ * the model and handed to the writer before the first check. A file
+ * that cannot be used is a warning, never a reason to stop checking. */
+static void start_history(struct app *a, struct diag *warns)
+{
+	const char *path = a->o.history ? a->o.history : a->cfg->settings.history;
+	char def[PATH_MAX], err[PATH_MAX + 256];
+
+	if (a->o.no_history || (a->o.mode != MODE_TUI && a->o.mode != MODE_HEADLESS) ||
+	    (!a->o.history && path && strcmp(path, "off") == 0))
+		return;
+	if (path && strncmp(path, "~/", 2) == 0 && getenv("HOME")) {
+		snprintf(def, sizeof(def), "%s%s", getenv("HOME"), path + 1);
+		path = def;
+	} else if (!path) {
+		if (!history_default_path(def, sizeof(def))) {
+			log_debug("main: history: neither XDG_STATE_HOME nor HOME is set: off");
+			return;
+		}
+		path = def;
+	}
+	a->history = history_open(path, a->cfg->settings.retention_ms, err, sizeof(err));
+	if (!a->history) {
+		if (a->ui)
+			diag_addf(warns, "%s", err);
+		else
+			fprintf(stderr, "uptop: %s\n", err);
+		return;
+	}
+	engine_restore(a->engine, restore_model, a);
+	if (!a->writer)
+		a->writer = writer_new(a->loop, 0, on_writer_notice, a);
+	history_attach(a->history, a->writer, engine_model(a->engine));
+	engine_subscribe(a->engine, &(struct engine_sub){
+		.on_result = on_result_history, .on_event = on_event_history, .arg = a });
 }
 
 /* Who acknowledges and silences: the user name, looked up once now (NSS
@@ -1268,13 +1349,14 @@ static void user_name(struct app *a)
 }
 
 /* The event log first (it records what the others do), then alerts. */
-static int start_outputs(struct app *a, struct diag *errs)
+static int start_outputs(struct app *a, struct diag *errs, struct diag *warns)
 {
 	char err[256];
 
 	if (a->evlog)
 		engine_subscribe(a->engine, &(struct engine_sub){
 			.on_event = on_event_log, .arg = a });
+	start_history(a, warns);
 	if ((a->o.mode == MODE_TUI || a->o.mode == MODE_HEADLESS) && !a->o.no_alerts)
 		a->alert = alert_new(a->loop, a->engine, a->cfg);
 	if (a->writer && writer_start(a->writer, err, sizeof(err)) != 0) {
@@ -1293,14 +1375,19 @@ static void stop_outputs(struct app *a)
 	if (!a->writer)
 		return;
 	/* a disk that hangs holds the exit 5 s at most */
-	if (writer_free(a->writer, 5000, &lost))
+	if (writer_free(a->writer, 5000, &lost)) {
 		evlog_free(a->evlog);
-	else
-		fprintf(stderr, "uptop: event log: the disk did not take the last %llu "
-			"line%s in 5 s: they are lost\n", (unsigned long long)lost,
+		history_free(a->history);
+	} else {
+		fprintf(stderr, "uptop: %s: the disk did not take the last %llu "
+			"record%s in 5 s: they are lost\n",
+			a->evlog && a->history ? "event log and history" :
+			a->evlog ? "event log" : "history", (unsigned long long)lost,
 			lost == 1 ? "" : "s");
+	}
 	a->writer = NULL;
 	a->evlog = NULL;
+	a->history = NULL;
 }
 
 int main(int argc, char **argv)
@@ -1367,7 +1454,7 @@ int main(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (start_outputs(&a, &errs) != 0 ||
+	if (start_outputs(&a, &errs, &warns) != 0 ||
 	    start_metrics(&a, &errs, a.ui ? &warns : NULL) != 0) {
 		ui_free(a.ui);
 		a.ui = NULL;

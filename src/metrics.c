@@ -44,6 +44,7 @@ struct snap {
 	float dns_ms, connect_ms, tls_ms, ttfb_ms, total_ms;
 	uint64_t bytes;
 	int64_t cert_ms;          /* notAfter, wall ms; 0: unknown */
+	float up24h, up7d;        /* uptime windows in percent; < 0: unwatched */
 };
 
 /* A growable byte buffer. */
@@ -231,6 +232,8 @@ static void snap_take(struct metrics_expo *x, uint32_t i)
 	free(url);
 	s->lab_len = (uint32_t)(x->labels.n - s->lab_off);
 	s->state = (uint8_t)(x->g.once ? report_once_state(t) : t->state);
+	s->up24h = (float)target_uptime_hours(t, x->g.now_wall, 24);
+	s->up7d = (float)target_uptime_hours(t, x->g.now_wall, 7 * 24);
 	s->has_last = t->has_last;
 	if (!t->has_last)
 		return;
@@ -353,6 +356,19 @@ static void f_checks(struct metrics_expo *x, const struct snap *s, uint32_t i)
 	}
 }
 
+/* Up share over the windows the history keeps (bucket.h: time not DOWN
+ * out of the time uptop watched), as a ratio with up to 6 decimals; no
+ * sample for a window uptop watched none of. */
+static void f_up_ratio(struct metrics_expo *x, const struct snap *s, uint32_t i)
+{
+	(void)i;
+	/* sb_ms_as_s: a value/1000 with 6 decimals, so percent * 10 is the ratio */
+	if (s->up24h >= 0)
+		sample_secs(x, "uptop_target_up_ratio", s, "window=\"24h\"", s->up24h * 10.0);
+	if (s->up7d >= 0)
+		sample_secs(x, "uptop_target_up_ratio", s, "window=\"7d\"", s->up7d * 10.0);
+}
+
 static void global_line(struct metrics_expo *x, const char *name, const char *labels)
 {
 	sb_str(&x->out, name);
@@ -449,6 +465,9 @@ static const struct family families[] = {
 	{ "uptop_checks_total", "counter",
 	  "Checks finished since uptop started, by result: ok or the error class",
 	  f_checks, NULL },
+	{ "uptop_target_up_ratio", "gauge",
+	  "Share of the time uptop watched the target that it was not down, over the "
+	  "last 24h or 7d (kept across restarts by the history)", f_up_ratio, NULL },
 	{ "uptop_loop_lag_seconds", "summary",
 	  "How late each loop turn started plus how long it ran; quantiles over the "
 	  "last minute", NULL, g_lag },

@@ -86,6 +86,7 @@ static void global_fill(const struct engine *e, const struct loop *l,
 		g->lag_q[k] = lagstat_quantile(lag, q[k], now, 1) / 1000.0;
 	g->lag_sum_s = lag->sum_ms / 1000.0;
 	g->lag_count = lag->n;
+	g->now_wall = wall_ms();
 	g->overdue = s->overdue;
 	g->in_flight = s->in_flight;
 	g->queued = s->queued;

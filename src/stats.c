@@ -1,6 +1,7 @@
 /* stats.c - a windowed, log-bucketed histogram of small latencies. */
 #include "stats.h"
 
+#include <math.h>
 #include <string.h>
 
 /* Upper bounds in ms: a geometric series from 0.05 ms to 60 s, ratio about
@@ -23,7 +24,7 @@ void lagstat_init(struct lagstat *s)
 }
 
 /* Binary search over the bounds: O(log LAG_BUCKETS). */
-static unsigned bucket_of(double ms)
+unsigned stats_bucket_of(double ms)
 {
 	unsigned lo = 0, hi = LAG_BUCKETS - 1;
 
@@ -36,6 +37,11 @@ static unsigned bucket_of(double ms)
 			lo = mid + 1;
 	}
 	return lo;
+}
+
+double stats_bucket_max(unsigned b)
+{
+	return b < LAG_BUCKETS - 1 ? bucket_max[b] : INFINITY;
 }
 
 static int64_t sec_of(int64_t ms)
@@ -61,7 +67,7 @@ void lagstat_add(struct lagstat *s, double ms, int64_t now_ms)
 
 	if (!(ms >= 0))
 		ms = 0;
-	b = bucket_of(ms);
+	b = stats_bucket_of(ms);
 	if (s->slot_sec[slot] != sec) {
 		memset(s->b[slot], 0, sizeof(s->b[slot]));
 		s->slot_sec[slot] = sec;

@@ -83,6 +83,8 @@ void model_free(struct model *m)
 		for (unsigned k = 0; k < TEVENT_LEN; k++)
 			free(t->tev[k].reason);
 		quiet_clear(&t->q);
+		free(t->up);
+		free(t->inc);
 	}
 	for (unsigned k = 0; k < EVENTLOG_LEN; k++)
 		free(m->log[k].reason);
@@ -117,6 +119,57 @@ static void hist_push(struct target *t, const struct result *r)
 	t->hist_head = (t->hist_head + 1) % HIST_LEN;
 	if (t->hist_n < HIST_LEN)
 		t->hist_n++;
+}
+
+/* A change into DOWN opens an incident, a change out of DOWN ends the
+ * open one (one that began before the restored history: start 0). O(1);
+ * one allocation per target, at its first incident. */
+static void incident_change(struct target *t, int64_t wall, enum state from, enum state to,
+			    uint8_t cls, bool gap)
+{
+	struct incidents *in;
+	struct incident *last;
+
+	if ((from == STATE_DOWN) == (to == STATE_DOWN))
+		return;   /* not an edge of DOWN */
+	if (!t->inc)
+		t->inc = xcalloc(1, sizeof(*t->inc));
+	in = t->inc;
+	last = in->n ? &in->v[ring_at(in->head, 0, INCIDENT_LEN)] : NULL;
+	if (from == STATE_DOWN && last && !last->end_ms) {
+		last->end_ms = wall > last->start_ms ? wall : last->start_ms;
+		return;
+	}
+	in->v[in->head] = (struct incident){
+		.start_ms = to == STATE_DOWN ? wall : 0,
+		.end_ms = to == STATE_DOWN ? 0 : wall,
+		.cls = cls, .gap = gap,
+	};
+	in->head = (in->head + 1) % INCIDENT_LEN;
+	if (in->n < INCIDENT_LEN)
+		in->n++;
+}
+
+const struct incident *target_incident(const struct target *t, unsigned k)
+{
+	if (!t->inc || k >= t->inc->n)
+		return NULL;
+	return &t->inc->v[ring_at(t->inc->head, k, INCIDENT_LEN)];
+}
+
+void target_restore_change(struct target *t, int64_t wall, enum state from, enum state to,
+			   uint8_t cls, bool gap)
+{
+	const struct incident *last = target_incident(t, 0);
+
+	if (from == STATE_DOWN && to == STATE_DOWN) {
+		if (!last || last->end_ms)
+			incident_change(t, wall, STATE_PENDING, STATE_DOWN, cls, gap);
+		else
+			t->inc->v[ring_at(t->inc->head, 0, INCIDENT_LEN)].gap |= gap;
+		return;
+	}
+	incident_change(t, wall, from, to, cls, false);
 }
 
 static int at_least_1(int v)
@@ -163,6 +216,45 @@ static int64_t ms_round(double ms)
 	return ms >= 0 && ms < 86400000.0 ? (int64_t)(ms + 0.5) : 0;
 }
 
+static enum span_kind span_of(enum state s)
+{
+	switch (s) {
+	case STATE_DOWN: return SPAN_DOWN;
+	case STATE_DEGRADED: return SPAN_DEGRADED;
+	case STATE_CONFIRMING: return SPAN_CONFIRMING;
+	default: return SPAN_UP;
+	}
+}
+
+int64_t target_span_limit(const struct target *t)
+{
+	const struct target_conf *c = t->conf;
+	int64_t iv;
+
+	if (!c)
+		return INT64_MAX;
+	iv = c->interval_down_ms > c->interval_ms ? c->interval_down_ms : c->interval_ms;
+	return 2 * iv + c->timeout_ms;
+}
+
+/* Closes the span the result ends (see target.h). */
+static void account(struct target *t, enum state held, int64_t end)
+{
+	int64_t from = t->acct_wall_ms;
+
+	t->span_from_wall_ms = 0;
+	t->acct_wall_ms = end;
+	if (!from || held == STATE_PENDING || end <= from || end - from > target_span_limit(t))
+		return;
+	t->span_from_wall_ms = from;
+	t->span_kind = (uint8_t)span_of(held);
+	if (!t->up) {
+		t->up = xmalloc(sizeof(*t->up));
+		uptime_init(t->up);
+	}
+	uptime_add(t->up, from, end, span_of(held));
+}
+
 /* O(1) plus two small allocations per state change (one per ring) and
  * one per non-success result (its history message). */
 bool model_record(struct model *m, uint32_t i, const struct result *r,
@@ -184,6 +276,7 @@ bool model_record(struct model *m, uint32_t i, const struct result *r,
 	if ((unsigned)r->cls < EC__COUNT)
 		t->by_class[r->cls]++;
 	hist_push(t, r);
+	account(t, from, r->start_wall_ms + ms_round(r->t.total_ms));
 	t->last = *r;
 	t->has_last = true;
 	if (to == from)
@@ -208,6 +301,7 @@ bool model_record(struct model *m, uint32_t i, const struct result *r,
 	e.cls = (uint8_t)r->cls;
 	e.u.outage = m->outage;
 	e.reason = event_reason(r);
+	incident_change(t, e.wall_ms, from, to, e.cls, false);
 	event_push(m->log, EVENTLOG_LEN, &m->log_head, &m->log_n, &e);
 	if (ev)
 		*ev = e;   /* reason borrowed from the model's log */
@@ -388,6 +482,40 @@ double target_p95(const struct target *t)
 	return v[rank - 1];
 }
 
+double target_uptime_hours(const struct target *t, int64_t now_wall, int hours)
+{
+	return t->up ? uptime_hours(t->up, now_wall, hours) : -1;
+}
+
+double target_uptime_days(const struct target *t, int64_t now_wall, int days)
+{
+	return t->up ? uptime_days(t->up, now_wall, days) : -1;
+}
+
+void model_restore_state(struct model *m, uint32_t i, enum state s, int64_t since_mono)
+{
+	struct target *t = &m->v[i];
+
+	m->count[t->state]--;
+	m->count[s]++;
+	t->state = s;
+	t->since_mono_ms = since_mono;
+}
+
+void target_restore_hist(struct target *t, const struct hist_entry *h)
+{
+	free(t->hist[t->hist_head].msg);
+	t->hist[t->hist_head] = *h;
+	t->hist_head = (t->hist_head + 1) % HIST_LEN;
+	if (t->hist_n < HIST_LEN)
+		t->hist_n++;
+}
+
+void target_restore_event(struct target *t, struct event *ev)
+{
+	event_push(t->tev, TEVENT_LEN, &t->tev_head, &t->tev_n, ev);
+}
+
 double target_uptime(const struct target *t)
 {
 	if (!t->checks)
@@ -466,6 +594,11 @@ static void target_move(struct target *t, uint32_t i, struct target *o)
 	t->q = o->q;
 	t->q.maint_until_wall = 0;
 	memset(&o->q, 0, sizeof(o->q));
+	t->acct_wall_ms = o->acct_wall_ms;
+	t->up = o->up;
+	o->up = NULL;
+	t->inc = o->inc;
+	o->inc = NULL;
 	for (unsigned k = 0; k < TEVENT_LEN; k++)
 		t->tev[k].target = i;
 	memset(o->hist, 0, sizeof(o->hist));

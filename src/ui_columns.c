@@ -298,22 +298,55 @@ static void spark_draw(struct ui *ui, int y, const struct layout_slot *s,
 	}
 }
 
-static void uptime_cell(struct ui_cell *c, const struct target *t,
-			int64_t now)
+/* An uptime in percent, coloured; "-" when < 0 (nothing to tell). */
+static void window_cell(struct ui_cell *c, double v)
 {
-	double v = target_uptime(t);
-
-	(void)now;
 	fmt_percent(c->text, sizeof(c->text), v);
 	c->role = v < 0 ? ROLE_DIM : v >= 99.9 ? ROLE_NORMAL
 		  : v >= 95 ? ROLE_LATENCY_WARN : ROLE_LATENCY_BAD;
 }
 
+static void window_sort(struct ui_sortkey *k, double v)
+{
+	k->k = v >= 0 ? v : HUGE_VAL;   /* lowest first, unknown last */
+}
+
+static void uptime_cell(struct ui_cell *c, const struct target *t,
+			int64_t now)
+{
+	(void)now;
+	window_cell(c, target_uptime(t));
+}
+
 static void uptime_sort(struct ui_sortkey *k, const struct target *t)
 {
-	double p = target_uptime(t);
+	window_sort(k, target_uptime(t));
+}
 
-	k->k = p >= 0 ? p : HUGE_VAL;
+/* UP24H, UP7D: uptime over a window of the last hours (bucket.h: time
+ * DOWN out of the time uptop watched, restored from the history at
+ * start); "-" when uptop watched none of it. */
+
+static void up24h_cell(struct ui_cell *c, const struct target *t, int64_t now)
+{
+	(void)now;
+	window_cell(c, target_uptime_hours(t, wall_ms(), 24));
+}
+
+static void up24h_sort(struct ui_sortkey *k, const struct target *t)
+{
+	window_sort(k, target_uptime_hours(t, wall_ms(), 24));
+}
+
+static void up7d_cell(struct ui_cell *c, const struct target *t, int64_t now)
+{
+	(void)now;
+	window_cell(c, target_uptime_hours(t, wall_ms(), 7 * 24));
+}
+
+static void up7d_sort(struct ui_sortkey *k, const struct target *t)
+{
+	window_sort(k, target_uptime_hours(t, wall_ms(), 7 * 24));
 }
 
 static void fails_cell(struct ui_cell *c, const struct target *t, int64_t now)
@@ -440,7 +473,11 @@ const struct ui_column ui_columns[] = {
 	  .full = PRIO_LAST }, ALIGN_LEFT, .draw = spark_draw },
 	{ "uptime", "UPTIME", { .min = 7, .pref = 7, .prio = 6 }, ALIGN_RIGHT,
 	  .cell = uptime_cell, .sort = uptime_sort },
-	{ "cert", "CERT", { .min = 5, .pref = 5, .prio = 10 }, ALIGN_RIGHT,
+	{ "up24h", "UP24H", { .min = 6, .pref = 6, .prio = 10 }, ALIGN_RIGHT,
+	  .cell = up24h_cell, .sort = up24h_sort },
+	{ "up7d", "UP7D", { .min = 6, .pref = 6, .prio = 11 }, ALIGN_RIGHT,
+	  .cell = up7d_cell, .sort = up7d_sort },
+	{ "cert", "CERT", { .min = 5, .pref = 5, .prio = 12 }, ALIGN_RIGHT,
 	  .cell = cert_cell, .sort = cert_sort, .size = cert_size },
 	{ "failures", "FAILS", { .min = 6, .pref = 9, .prio = 8 }, ALIGN_RIGHT,
 	  .desc = true, .cell = fails_cell, .sort = fails_sort },

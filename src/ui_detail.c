@@ -519,11 +519,24 @@ static void request_text(const struct target_conf *c, char *buf, size_t len)
 	}
 }
 
+/* "03:12", or "May 14 03:12" when not today: when something began, to
+ * the minute. */
+static void pen_minute(char *dst, size_t len, int64_t wall)
+{
+	size_t n;
+
+	fmt_stamp(dst, len, wall, !pen_today(wall));
+	n = strlen(dst);
+	if (n > 3)
+		dst[n - 3] = '\0';   /* the seconds */
+}
+
 static void detail_summary(struct pen *p, const struct target *t, int64_t now,
 			   bool checking)
 {
 	const struct target_conf *c = t->conf;
-	char buf[RESULT_URL_LEN * 2], dur[32];
+	char buf[RESULT_URL_LEN * 2], dur[32], clk[24];
+	int64_t held = now > t->since_mono_ms ? now - t->since_mono_ms : 0;
 
 	p->x = 1;
 	pen_put(p, ROLE_TITLE, c->name);
@@ -533,9 +546,11 @@ static void detail_summary(struct pen *p, const struct target *t, int64_t now,
 	}
 	pen_put(p, ROLE_NORMAL, "  ");
 	pen_put(p, ui_state_role(t->state), ui_state_badge(t->state));
-	fmt_duration(dur, sizeof(dur),
-		     now > t->since_mono_ms ? now - t->since_mono_ms : 0);
-	snprintf(buf, sizeof(buf), " for %s", dur);
+	/* since when on the clock (a state restored from the history may
+	 * be days old), and for how long */
+	fmt_duration(dur, sizeof(dur), held);
+	pen_minute(clk, sizeof(clk), wall_ms() - held);
+	snprintf(buf, sizeof(buf), " since %s (%s)", clk, dur);
 	pen_put(p, ROLE_NORMAL, buf);
 	if (checking)
 		pen_put(p, ROLE_MESSAGE, p->ui->utf8 ? "  checking\xe2\x80\xa6"
@@ -564,6 +579,7 @@ static void detail_summary(struct pen *p, const struct target *t, int64_t now,
 }
 
 static void detail_totals(struct pen *p, const struct target *t);
+static void detail_uptime(struct pen *p, const struct target *t);
 
 /* "2026-12-10 14:03 UTC": a certificate's date, for a person. */
 static void cert_date(char *dst, size_t len, int64_t wall)
@@ -712,6 +728,30 @@ static void detail_last(struct pen *p, const struct target *t)
 	detail_totals(p, t);
 }
 
+/* "Uptime  24 h 99.95%  7 d 100%  30 d -": time DOWN out of the time
+ * uptop watched (bucket.h), over the windows the history keeps. */
+static void detail_uptime(struct pen *p, const struct target *t)
+{
+	static const struct { const char *name; int hours, days; } win[] = {
+		{ "24 h", 24, 0 }, { "7 d", 7 * 24, 0 }, { "30 d", 0, 30 },
+	};
+	int64_t now = wall_ms();
+	char buf[48], pct[16];
+
+	pen_label(p, "Uptime");
+	for (size_t i = 0; i < ARRAY_LEN(win); i++) {
+		double v = win[i].hours ? target_uptime_hours(t, now, win[i].hours)
+					: target_uptime_days(t, now, win[i].days);
+
+		fmt_percent(pct, sizeof(pct), v);
+		snprintf(buf, sizeof(buf), "%s%s ", i ? "  " : "", win[i].name);
+		pen_put(p, ROLE_DIM, buf);
+		pen_put(p, v < 0 ? ROLE_DIM : v >= 99.9 ? ROLE_NORMAL :
+			   v >= 95 ? ROLE_LATENCY_WARN : ROLE_LATENCY_BAD, pct);
+	}
+	pen_nl(p);
+}
+
 static void detail_totals(struct pen *p, const struct target *t)
 {
 	char buf[160], lat[24], pct[24];
@@ -726,6 +766,7 @@ static void detail_totals(struct pen *p, const struct target *t)
 		 t->consecutive_failures, pct, lat);
 	pen_put(p, ROLE_NORMAL, buf);
 	pen_nl(p);
+	detail_uptime(p, t);
 }
 
 enum { PH_DNS, PH_CONNECT, PH_TLS, PH_TTFB, PH_TRANSFER, PH__COUNT };
@@ -867,6 +908,60 @@ static void detail_history(struct pen *p, const struct target *t)
 	}
 }
 
+#define INCIDENT_DAYS 7
+
+/* The incidents (times DOWN) of the last 7 days, newest first: "May 14
+ * 03:12:05  May 14 05:20:11  2h08m  timeout", an open one "down now". */
+static void detail_incidents(struct pen *p, const struct target *t)
+{
+	int64_t now = wall_ms(), from = now - (int64_t)INCIDENT_DAYS * 86400000;
+	const struct incident *in;
+	bool dated = false;
+	unsigned k, n = 0;
+	char a[24], b[24], dur[32];
+
+	for (k = 0; (in = target_incident(t, k)) && (!in->end_ms || in->end_ms >= from); k++)
+		if (!in->start_ms || !pen_today(in->start_ms))
+			dated = true;
+	n = k;
+	for (k = 0; k < n && (in = target_incident(t, k)); k++) {
+		int64_t end = in->end_ms ? in->end_ms : now;
+
+		if (in->start_ms)
+			fmt_stamp(a, sizeof(a), in->start_ms, dated);
+		else
+			snprintf(a, sizeof(a), "over %dd ago", INCIDENT_DAYS);
+		if (in->end_ms)
+			fmt_stamp(b, sizeof(b), in->end_ms, dated);
+		else
+			snprintf(b, sizeof(b), "down now");
+		p->x = 2;
+		pen_col(p, ROLE_DIM, a, pen_stamp_w(dated));
+		pen_col(p, in->end_ms ? ROLE_DIM : ROLE_STATE_DOWN, b, pen_stamp_w(dated));
+		if (in->start_ms) {
+			fmt_duration(dur, sizeof(dur), end > in->start_ms ? end - in->start_ms : 0);
+			pen_col(p, ROLE_STATE_DOWN, dur, 9);
+		} else {
+			pen_col(p, ROLE_STATE_DOWN, "-", 9);
+		}
+		pen_put(p, ROLE_ERROR, in->cls != EC_NONE && eclass_name((enum eclass)in->cls) ?
+				       eclass_name((enum eclass)in->cls) : "-");
+		if (in->gap)
+			pen_put(p, ROLE_DIM, "  (uptop was not running for part of it)");
+		pen_nl(p);
+	}
+	if (!n) {
+		p->x = 2;
+		pen_put(p, ROLE_DIM, "none");
+		pen_nl(p);
+	} else if (n == INCIDENT_LEN) {
+		snprintf(dur, sizeof(dur), "(the newest %d)", INCIDENT_LEN);
+		p->x = 2;
+		pen_put(p, ROLE_DIM, dur);
+		pen_nl(p);
+	}
+}
+
 /* --- events --------------------------------------------------------
  * A timeline is read newest first, from the model's (every event) or a
  * target's own (its state changes). */
@@ -974,6 +1069,11 @@ static void pen_own_event(struct pen *p, const struct event *e, int indent)
 		r = ok ? ROLE_DIM : ROLE_ERROR;
 		break;
 	}
+	case EV_GAP:
+		/* restored from the history: neither up nor down */
+		snprintf(head, sizeof(head), "gap");
+		r = ROLE_DIM;
+		break;
 	default:
 		snprintf(head, sizeof(head), "event %u", e->kind);
 	}
@@ -1059,6 +1159,8 @@ static void detail_draw(struct pen *p, const void *arg)
 	detail_summary(p, a->t, a->now, a->checking);
 	detail_alerts(p, a->v, a->t, a->now);
 	detail_last(p, a->t);
+	pen_title(p, "Incidents in the last 7 days (newest first)");
+	detail_incidents(p, a->t);
 	pen_title(p, "Phases of the last check");
 	detail_phases(p, a->t);
 	pen_title(p, "Last 20 checks (newest first)");

@@ -22,7 +22,11 @@ trap 'rm -rf "$log"' EXIT
 run() {
 	local i=$1; shift
 	local t0=$SECONDS
-	timeout "${TEST_TIMEOUT:-300}" "$@" >"$log/$i.out" 2>"$log/$i.err" </dev/null
+	# each test its own history database (uptop keeps one by default):
+	# never the user's, never shared with a test running beside it
+	mkdir -p "$log/$i.state"
+	XDG_STATE_HOME="$log/$i.state" timeout "${TEST_TIMEOUT:-300}" "$@" \
+		>"$log/$i.out" 2>"$log/$i.err" </dev/null
 	echo $? >"$log/$i.rc"
 	echo $((SECONDS - t0)) >"$log/$i.sec"
 }

@@ -17,6 +17,7 @@ wait_until) instead of sleeping a fixed time.
 Everything talks to 127.0.0.1 only.
 """
 
+import atexit
 import inspect
 import json
 import os
@@ -375,6 +376,26 @@ PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PRO
               "ALL_PROXY", "no_proxy", "NO_PROXY")
 
 
+_STATE_DIRS = []
+atexit.register(lambda: [shutil.rmtree(d, ignore_errors=True) for d in _STATE_DIRS])
+
+
+def base_env(env=None):
+    """The inherited environment without proxy variables, plus env (a value
+    None removes the variable). Each run gets a history directory of its own
+    (XDG_STATE_HOME) unless env names one: two uptops of one test never share
+    a history database by accident, and the user's is never touched."""
+    full_env = {k: v for k, v in os.environ.items() if k not in PROXY_VARS}
+    full_env["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="uptop-state-")
+    _STATE_DIRS.append(full_env["XDG_STATE_HOME"])
+    for k, v in (env or {}).items():
+        if v is None:
+            full_env.pop(k, None)
+        else:
+            full_env[k] = v
+    return full_env
+
+
 def run_uptop(args, env=None, timeout=60, stdin=None, bin=None, prefix=(), lag=None):
     """Runs uptop to completion -> (rc, stdout, stderr, wall_seconds).
 
@@ -386,12 +407,7 @@ def run_uptop(args, env=None, timeout=60, stdin=None, bin=None, prefix=(), lag=N
     wrapper (bin="nice", prefix=["-n", "-10", uptop_bin()]). On timeout the
     process is killed and rc is None. Output is text; invalid UTF-8 shows as
     U+FFFD."""
-    full_env = {k: v for k, v in os.environ.items() if k not in PROXY_VARS}
-    for k, v in (env or {}).items():
-        if v is None:
-            full_env.pop(k, None)
-        else:
-            full_env[k] = v
+    full_env = base_env(env)
     if isinstance(stdin, str):
         stdin = stdin.encode()
     start = time.monotonic()
@@ -423,8 +439,7 @@ class Running:
     """
 
     def __init__(self, args, env=None, **kw):
-        full_env = {k: v for k, v in os.environ.items() if k not in PROXY_VARS}
-        full_env.update(env or {})
+        full_env = base_env(env)
         self.proc = subprocess.Popen([uptop_bin(), *map(str, args)], env=full_env,
                                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True, errors="replace", **kw)

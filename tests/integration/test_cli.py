@@ -165,7 +165,7 @@ def check_documented():
              "--stats-interval", "--theme", "--ascii", "--no-bell", "--max-concurrency",
              "--dns-server", "--interval", "--timeout", "--expect", "--insecure", "--verbose",
              "--debug-log", "--help", "--help-config", "--version", "--metrics", "--shard",
-             "--no-alerts", "--event-log"]
+             "--no-alerts", "--event-log", "--history", "--no-history"]
     missing = [n for n in names if n not in out or f"`{n}" not in readme and f", {n}" not in readme]
     t.ok(rc == 0 and not missing, "every option is in --help and the README", missing)
     t.ok(len(out.splitlines()) <= 45, f"--help fits one screen ({len(out.splitlines())} lines)")

@@ -23,7 +23,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lib import PROXY_VARS, Fixture, Tap, json_lines, run_uptop, tmux, uptop_bin, write_config  # noqa: E402
+from lib import Fixture, base_env, Tap, json_lines, run_uptop, tmux, uptop_bin, write_config  # noqa: E402
 from dnsfake import FakeDNS  # noqa: E402
 
 t = Tap()
@@ -35,7 +35,7 @@ class Headless:
     with the monotonic time each arrived."""
 
     def __init__(self, args):
-        env = {k: v for k, v in os.environ.items() if k not in PROXY_VARS}
+        env = base_env()
         self.proc = subprocess.Popen([uptop_bin(), "--headless", *map(str, args)],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      stdin=subprocess.DEVNULL, env=env)

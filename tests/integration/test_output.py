@@ -20,7 +20,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lib import (PROXY_VARS, Fixture, LagMeter, Tap, free_port, json_lines,  # noqa: E402
+import lib  # noqa: E402
+from lib import (Fixture, LagMeter, Tap, free_port, json_lines,  # noqa: E402
                  raise_fd_limit, uptop_bin, wait_until, write_config)
 
 t = Tap()
@@ -28,7 +29,7 @@ SLOW = 3 if os.environ.get("UPTOP_SANITIZED") else 1
 
 
 def env():
-    return {k: v for k, v in os.environ.items() if k not in PROXY_VARS}
+    return lib.base_env()
 
 
 def read_all(f):

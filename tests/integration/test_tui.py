@@ -106,7 +106,9 @@ class Run:
         self.name = name
         self.dir = os.path.join(tmp, name)
         os.makedirs(self.dir)
-        argv = ["env", "-u", "NO_COLOR", f"TERM={term}", f"LC_ALL={lc_all}", *env,
+        # a history of its own: one run never restores another's states
+        argv = ["env", "-u", "NO_COLOR", f"TERM={term}", f"LC_ALL={lc_all}",
+                f"XDG_STATE_HOME={os.path.join(self.dir, 'state')}", *env,
                 uptop_bin(), *map(str, args)]
         script = os.path.join(self.dir, "run.sh")
         with open(script, "w") as f:
@@ -399,7 +401,7 @@ def check_sort(r):
     ok, s = r.wait_for(lambda s: "sort name (rev)" in s
                        and names(s) == sorted(MAIN_NAMES, reverse=True))
     t.ok(ok, "S: reversed", s)
-    r.keys("S", *["s"] * 8)   # s cycles through 9 columns (no https: no CERT): back to state
+    r.keys("S", *["s"] * 10)  # s cycles through 11 columns (no https: no CERT): back to state
     ok, s = r.wait_for(lambda s: "sort state" in s and "(rev)" not in s and all_rows(s)
                        and state_order(s) == sorted(state_order(s)))
     t.ok(ok, "s through every column comes back to state", s)
@@ -852,8 +854,8 @@ STAT_PIECE = re.compile(r"(\d+ up \d+ (degraded|degr) \d+ (confirming|conf) \d+ 
                         r"\d+ queued|\d+ overdue|lag p99 \d+ms)")
 LONG_ERROR = "status: got 503, expected 200-399"
 SORT_TITLE = {"state": "STATE", "name": "NAME", "group": "GROUP", "code": "CODE",
-              "latency": "LAST", "p95": "P95", "uptime": "UPTIME", "failures": "FAILS",
-              "since": "SINCE"}
+              "latency": "LAST", "p95": "P95", "uptime": "UPTIME", "up24h": "UP24H",
+              "up7d": "UP7D", "failures": "FAILS", "since": "SINCE"}
 
 
 def config80(fx, tmp, refused_port):
@@ -984,7 +986,7 @@ def check_help80(r):
     text = " ".join(ln.strip() for ln in lines(s))
     t.ok(ok and fits(s, 80, 24) and "…" not in s
          and re.search(r"sort by the next column \(state, name, group, code, latency,\s+"
-                       r"p95, uptime, cert, failures, since\)", text)
+                       r"p95, uptime, up24h, up7d, cert, failures, since\)", text)
          and re.search(r"^ {21}p95, uptime", s, re.M),
          "80x24 help: the sort line wraps whole under its text", s)
     r.keys("Escape")
@@ -1053,10 +1055,11 @@ def check_checking(r, fx, glyph):
     _, s = r.wait_for(lambda s: done(s) >= 0)
     before = done(s)
     r.keys("r")
-    ok, s = r.wait_for(lambda s: re.search(r"^ slowone\s+UP for \S+\s+" + re.escape(glyph), s, re.M),
+    ok, s = r.wait_for(lambda s: re.search(r"^ slowone\s+UP since [^(]+\(\S+\)\s+" + re.escape(glyph),
+                                           s, re.M),
                        timeout=1.5)
     t.ok(ok, f"r in the detail view: {glyph} beside the state", s)
-    ok, s = r.wait_for(lambda s: re.search(r"^ slowone\s+UP for", s, re.M) and glyph not in s)
+    ok, s = r.wait_for(lambda s: re.search(r"^ slowone\s+UP since", s, re.M) and glyph not in s)
     t.ok(ok and done(s) > before, "and it goes with the answer", s)
     r.keys("Escape")
     clear_filter(r)

@@ -105,6 +105,7 @@ static void test_durations(void)
 		{ "250ms", 250 }, { "5s", 5000 }, { "2m", 120000 }, { "1h", 3600000 },
 		{ "1m30s", 90000 }, { "1h2m3s4ms", 3723004 }, { "0s", 0 }, { "90s", 90000 },
 		{ "1.5s", 1500 }, { "0.25s", 250 }, { "24h", 86400000 }, { "1h30m", 5400000 },
+		{ "90d", 7776000000LL }, { "1d12h", 129600000 },
 		{ "007s", 7000 },
 	};
 	static const struct {
@@ -126,7 +127,8 @@ static void test_durations(void)
 		{ "99999999999999999999s", "number too large" },
 		{ "9999999999999999h", "too long" },
 		{ "5sec", "unknown unit 'sec'" },
-		{ "1d", "unknown unit 'd'" },
+		{ "1w", "unknown unit 'w'" },
+		{ "1h1d", "largest to smallest" },
 		{ "+5s", "expected a number" },
 	};
 	char why[256];

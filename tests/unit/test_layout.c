@@ -21,7 +21,8 @@ static int map[MAXC], inv[MAXC];
 
 /* The columns these tests name, found by key in the UI's table. */
 static int COL_STATE, COL_NAME, COL_GROUP, COL_CODE, COL_LATENCY, COL_P95,
-	COL_SPARK, COL_UPTIME, COL_CERT, COL_FAILS, COL_SINCE, COL_ERROR, COL_ALERTS;
+	COL_SPARK, COL_UPTIME, COL_UP24H, COL_UP7D, COL_CERT, COL_FAILS, COL_SINCE, COL_ERROR,
+	COL_ALERTS;
 
 static int col(const char *key)
 {
@@ -51,6 +52,8 @@ static void columns_find(bool alerts)
 	COL_P95 = col("p95");
 	COL_SPARK = col("history");
 	COL_UPTIME = col("uptime");
+	COL_UP24H = col("up24h");
+	COL_UP7D = col("up7d");
 	COL_CERT = col("cert");
 	COL_FAILS = col("failures");
 	COL_SINCE = col("since");
@@ -148,20 +151,30 @@ static void test_widths(void)
 	OK(slot[COL_ERROR].w >= 30, "80: the error keeps %d >= 30 columns",
 	   slot[COL_ERROR].w);
 	OK(!shown(COL_GROUP), "80: group (least important) still dropped");
+	OK(!shown(COL_UP24H) && !shown(COL_UP7D), "80: UP24H and UP7D dropped");
 	OK(used() <= 80 && used() >= 78, "80: the line is used");
 
 	fit(120);
 	check_sane(120);
 	for (int c = 0; c < ncols; c++)
-		if (c != COL_GROUP && c != COL_CERT)
+		if (c != COL_GROUP && c != COL_CERT && c != COL_UP24H && c != COL_UP7D)
 			OK(shown(c), "120: column %s shown", ui_columns[map[c]].title);
 	OK(!shown(COL_GROUP), "120: group waits for the whole name");
-	OK(!shown(COL_CERT), "120: CERT (least important) waits");
+	OK(!shown(COL_CERT) && !shown(COL_UP24H) && !shown(COL_UP7D),
+	   "120: UP24H, UP7D and CERT (least important) wait");
 	IS_INT(slot[COL_NAME].w, 24, "120: name as wide as the longest name");
 	fit(140);
 	check_sane(140);
 	for (int c = 0; c < ncols; c++)
-		OK(shown(c) || c == COL_CERT, "140: column %s shown", ui_columns[map[c]].title);
+		OK(shown(c) || c == COL_CERT || c == COL_UP24H || c == COL_UP7D,
+		   "140: column %s shown", ui_columns[map[c]].title);
+	for (int w = 100; w <= 160; w++) {
+		fit(w);
+		if (shown(COL_UP7D) && !shown(COL_UP24H))
+			break;
+	}
+	OK(!(shown(COL_UP7D) && !shown(COL_UP24H)), "100..160: UP24H comes in before UP7D");
+	fit(140);
 	IS_INT(slot[COL_SPARK].w, 20, "140: the sparkline at its full 20 checks");
 	fit(160);
 	check_sane(160);

@@ -119,6 +119,11 @@ static void test_values(const char *t)
 	LINE(t, "probe_success{" L2 "} 0", "invalid UTF-8 in a name becomes U+FFFD");
 	LINE(t, "probe_success{" L4 "} 1", "slow is an answer: probe_success 1");
 	NO(t, "hunter2", "the password never appears");
+	LINE(t, "# TYPE uptop_target_up_ratio gauge", "uptop_target_up_ratio is a gauge");
+	LINE(t, "uptop_target_up_ratio{" L3 ",window=\"24h\"} 0.75",
+	     "up ratio over 24 h: 15 of 60 watched minutes down");
+	LINE(t, "uptop_target_up_ratio{" L3 ",window=\"7d\"} 0.75", "and over 7 days");
+	NO(t, "uptop_target_up_ratio{" L2, "no ratio for windows uptop did not watch");
 	NO(t, "probe_success{" L3, "a target with no result has no probe_* lines");
 	LINE(t, "uptop_target_state{" L3 ",state=\"pending\"} 1", "...but it has its state");
 	LINE(t, "uptop_target_state{" L3 ",state=\"up\"} 0", "one-hot: the others 0");
@@ -300,6 +305,12 @@ int main(void)
 	record(&m, 1, EC_STATUS, 503, 30, "127.0.0.1");
 	record(&m, 2, EC_REFUSED, 0, 0.5, "");
 	record(&m, 4, EC_SLOW, 200, 900, "::1");
+	/* an hour restored from the history: 45 minutes up, 15 down */
+	g.now_wall = wall_ms();
+	m.v[3].up = xmalloc(sizeof(*m.v[3].up));
+	uptime_init(m.v[3].up);
+	uptime_add(m.v[3].up, g.now_wall - 3600000, g.now_wall - 2700000, SPAN_DOWN);
+	uptime_add(m.v[3].up, g.now_wall - 2700000, g.now_wall, SPAN_UP);
 	whole = render(&m, &g, 1 << 20);
 	test_values(whole);
 	test_grouped(whole);

@@ -114,7 +114,7 @@ static void test_sort_help(void)
 		    ui_bindings[i].help_fn)
 			ui_bindings[i].help_fn(text, sizeof(text));
 	IS_STR(text, "sort by the next column (state, name, group, code, "
-		     "latency, p95, uptime, cert, failures, since)",
+		     "latency, p95, uptime, up24h, up7d, cert, failures, since)",
 	       "s: the help lists the sortable columns");
 }
 

@@ -1,0 +1,175 @@
+/* history.h - memory across restarts: a SQLite database of every event,
+ * the last result of every target and per-target aggregates by time
+ * bucket (settings.history, --history PATH, --no-history). The only
+ * module that includes sqlite3.h.
+ *
+ * Two sides, two threads:
+ *   - the loop: history_open and history_restore at start-up, before the
+ *     first check (the only reads, and the only disk I/O the loop thread
+ *     ever does for history); then history_result / history_event put
+ *     compact records on the writer's queue (writer.h): O(1), no I/O.
+ *   - the writer thread: the sink. It owns the connection after
+ *     history_attach, folds results into buckets in memory and writes
+ *     what changed in one transaction about once a second (WRITER_TICK_MS;
+ *     a kill -9 loses at most that), prunes in small steps, and records
+ *     the run's heartbeat so the time uptop was not running is a gap.
+ *
+ * The file: WAL journal, synchronous=NORMAL (a crash loses at most the
+ * last commits, never the file's integrity), busy_timeout 50 ms. One
+ * uptop per file: an flock(LOCK_EX|LOCK_NB) on the database file itself
+ * (an open file description of our own, never closed while the
+ * connection lives; SQLite's own locks are fcntl locks and do not mix
+ * with it); a second uptop is told "in use" at once and runs without
+ * history. Readers (`uptop report`) need no lock: WAL lets them read
+ * while uptop writes.
+ *
+ * The schema (user_version 1). Times: `time`, `start`, `stop`, `since`,
+ * `until` are wall-clock milliseconds since the epoch; a bucket's `t` is
+ * its start in seconds since the epoch (a multiple of 60 or 3600).
+ * States: 'pending', 'up', 'degraded', 'down', 'confirming'. Classes:
+ * result.h's eclass_name ('dns', 'refused', 'timeout', ...), NULL for
+ * success.
+ *
+ *   targets(id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL,
+ *           grp TEXT NOT NULL, url TEXT NOT NULL,   -- credentials redacted
+ *           first_seen, last_seen)                  -- wall ms
+ *       Keyed by name: a renamed target is a new row; a removed or
+ *       renamed target's rows stay until retention prunes them.
+ *
+ *   runs(id INTEGER PRIMARY KEY, start, stop, clean, pid, version)
+ *       One row per run of uptop with history. `stop` is the last
+ *       heartbeat (every commit) and the exit's time on a clean stop
+ *       (clean = 1); after a crash it is the last commit. The time
+ *       between one run's stop and the next one's start is a gap: never
+ *       up, never down.
+ *
+ *   events(id INTEGER PRIMARY KEY, time, run, target,  -- target: NULL for
+ *                                                         uptop's own
+ *          kind TEXT,   -- 'state','stall','outage','ack','silence',
+ *                       -- 'maintenance','alert','alert_failed'
+ *          from_state, to_state,   -- 'state' (and the state at the time)
+ *          class,                  -- of the result that caused it
+ *          message,                -- the reason, as the event log says it
+ *          who,                    -- ack, silence: the user
+ *          until,                  -- silence set: until (wall ms);
+ *                                  -- maintenance start: its end
+ *          value,                  -- stall: ms; outage: targets; alert:
+ *                                  -- attempts
+ *          phase)                  -- outage/maintenance: 'start'/'end';
+ *                                  -- silence: 'set'/'lifted'/'expired'
+ *       Every event, as the event log has it. Indexed by (time) and
+ *       (target, time).
+ *
+ *   last(target PRIMARY KEY, time,          -- the check's start
+ *        state, since,                      -- state and when it began
+ *        http_status, class, message,       -- the last result
+ *        latency_ms,                        -- NULL: no answer to time
+ *        total_ms, failures_in_row, successes_in_row,
+ *        recent BLOB)                       -- the sparkline (below)
+ *
+ *   quiet(target PRIMARY KEY, ack_time, ack_by, mute_until, mute_by)
+ *       Acknowledgements and silences in force (0: none); an ack ends
+ *       when the target leaves DOWN, a silence at mute_until.
+ *
+ *   buckets_1m(t, target, checks, failures,
+ *              up_ms, degraded_ms, confirming_ms, down_ms,
+ *              lat_n, lat_max_ms, lat BLOB, PRIMARY KEY(t, target))
+ *   buckets_1h(... the same ...)              WITHOUT ROWID, both
+ *       Per target and minute (kept HISTORY_FINE_KEEP_S, 48 h) and hour
+ *       (kept settings.retention, default 90 days). A check counts in
+ *       the bucket where it ended: `checks`, `failures` (every failing
+ *       class; slow is not a failure). The *_ms columns are how long the
+ *       target was in each state while uptop watched, split at bucket
+ *       edges; their sum is the watched time, so
+ *       uptime = 1 - down_ms / (up_ms + degraded_ms + confirming_ms +
+ *       down_ms). A span longer than twice the target's interval plus
+ *       its timeout (uptop stalled, the machine slept) counts in none.
+ *       `lat` is a histogram of the latencies of the checks that got an
+ *       answer (result.h's latency rule; lat_n of them, the largest
+ *       lat_max_ms): stats.h's LAG_BUCKETS log buckets (stats_bucket_of,
+ *       stats_bucket_max), stored sparse as pairs of (bucket: 1 byte,
+ *       count: unsigned LEB128 varint); a quantile is the upper bound of
+ *       the bucket its rank falls in, clamped to lat_max_ms (within ~36%).
+ *
+ *   `recent` (last): the newest HIST_LEN results, oldest first, 12 bytes
+ *   each, little-endian: int32 seconds before last.time, float32
+ *   total_ms (the check's time: a latency only where result.h's rule,
+ *   result_latency_known, gives one from the status and class), int16
+ *   http_status, uint8 class (enum eclass), uint8 0.
+ *
+ * Retention: every WRITER_TICK_MS the writer deletes at most
+ * HISTORY_PRUNE_BATCH rows of each table older than its limit (minute
+ * buckets 48 h; hour buckets, events, runs and targets not seen:
+ * retention), so a prune is many short steps, never one long delete. */
+#ifndef UPTOP_HISTORY_H
+#define UPTOP_HISTORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct model;
+struct event;
+struct result;
+struct writer;
+struct history;
+
+#define HISTORY_VERSION 1                 /* PRAGMA user_version */
+#define HISTORY_FINE_S 60                 /* a fine bucket */
+#define HISTORY_COARSE_S 3600             /* a coarse bucket */
+#define HISTORY_FINE_KEEP_S (48 * 3600)   /* fine buckets kept */
+#define HISTORY_RETENTION_DEFAULT_MS (90LL * 86400 * 1000)
+#define HISTORY_PRUNE_BATCH 500           /* rows per table per tick */
+#define HISTORY_RESTORE_EVENT_DAYS 7      /* events read back at start */
+
+/* The default path: $XDG_STATE_HOME/uptop/history.db, else
+ * $HOME/.local/state/uptop/history.db; false when neither is set. */
+bool history_default_path(char *buf, size_t len);
+
+/* At start, on the loop thread: creates the directories (0700) and the
+ * file (0600), locks it, checks it is ours (a newer user_version or
+ * something that is not a database is refused, never overwritten) and
+ * creates the schema. NULL with one line in err (what and why, ending
+ * in what uptop does: "running without history") when it cannot; the
+ * caller warns and goes on without history. */
+struct history *history_open(const char *path, int64_t retention_ms, char *err,
+			     size_t elen);
+const char *history_path(const struct history *h);
+
+/* At start, before the first check, on the loop thread (reads only):
+ * puts back into m, for each target whose name the database knows, its
+ * state and since, last result, sparkline, events of the last
+ * HISTORY_RESTORE_EVENT_DAYS, acknowledgement and silence still in force
+ * and uptime over 24 h, 7 d and 30 d; adds the gap since the last run to
+ * the timeline (EV_GAP). now_wall/now_mono: the same moment. Returns the
+ * number of targets restored; a read that fails stops the restore there
+ * (what came before it stays) and says why in err ("" otherwise). */
+size_t history_restore(struct history *h, struct model *m, int64_t now_wall,
+		       int64_t now_mono, char *err, size_t elen);
+
+/* Hands the connection to the writer thread (a sink of w; before
+ * writer_start) and queues the run's start and the model's targets. */
+void history_attach(struct history *h, struct writer *w, const struct model *m);
+
+/* From the loop, after the model recorded them (engine subscribers):
+ * O(1) plus the message's length, no I/O; a record the writer's queue
+ * has no room for is dropped and counted. */
+void history_result(struct history *h, const struct model *m, uint32_t id,
+		    const struct result *r);
+void history_event(struct history *h, const struct model *m, const struct event *ev);
+/* After a reload: the new model's names (indices change). */
+void history_targets(struct history *h, const struct model *m);
+
+struct history_stats {
+	uint64_t dropped;      /* records the queue had no room for */
+	uint64_t failed;       /* commits that failed (the writer's) */
+	bool off;              /* the writer gave up on the file (a full
+				* disk, an I/O error): history is off */
+};
+void history_stats(const struct history *h, struct history_stats *out);
+
+/* After writer_free (the sink closed the connection), or instead of
+ * history_attach. NULL is a no-op. */
+void history_free(struct history *h);
+
+#endif

@@ -1,0 +1,172 @@
+/* test_bucket.c - the history's aggregates: spans split at bucket edges,
+ * checks and latency histograms, the stored histogram form, and the
+ * model's uptime windows (hours, days, the gap that counts in neither). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bucket.h"
+#include "config.h"
+#include "target.h"
+#include "tap.h"
+
+#define MIN_MS 60000LL
+#define HOUR_MS 3600000LL
+#define DAY_MS 86400000LL
+/* a Monday at midnight UTC, in ms */
+#define T0 1700438400000LL
+
+static void test_span_split(void)
+{
+	int64_t at = T0 + 30000, t, piece, sum = 0;
+	int n = 0;
+
+	/* 30 s into a minute, for 2 min: 30 s, 60 s, 30 s */
+	while (span_next(&at, T0 + 150000, 60, &t, &piece)) {
+		static const int64_t want_t[] = { T0 / 1000, T0 / 1000 + 60, T0 / 1000 + 120 };
+		static const int64_t want_p[] = { 30000, 60000, 30000 };
+
+		if (n < 3) {
+			IS_INT(t, want_t[n], "piece's bucket");
+			IS_INT(piece, want_p[n], "piece's length");
+		}
+		sum += piece;
+		n++;
+	}
+	IS_INT(n, 3, "three pieces");
+	IS_INT(sum, 120000, "the pieces add up to the span");
+	at = T0;
+	OK(!span_next(&at, T0, 60, &t, &piece), "an empty span has no piece");
+	at = T0 + 5;
+	OK(!span_next(&at, T0, 60, &t, &piece), "a backwards span has no piece");
+}
+
+static void test_checks(void)
+{
+	struct hbucket b, c;
+
+	hbucket_reset(&b, 60);
+	for (int i = 0; i < 90; i++)
+		hbucket_check(&b, false, 10.0);
+	for (int i = 0; i < 10; i++)
+		hbucket_check(&b, false, 900.0);
+	hbucket_check(&b, true, -1);       /* refused: no latency */
+	hbucket_check(&b, true, 50.0);     /* a 500: an answer, timed */
+	IS_INT(b.checks, 102, "checks");
+	IS_INT(b.failures, 2, "failures");
+	IS_INT(b.lat_n, 101, "latencies: the answers only");
+	OK(hbucket_quantile(b.lat, b.lat_max_ms, 0.5) <= 11.96 &&
+	   hbucket_quantile(b.lat, b.lat_max_ms, 0.5) >= 10.0, "p50 within its bucket");
+	OK(fabs(hbucket_quantile(b.lat, b.lat_max_ms, 0.95) - 900.0) < 1e-9,
+	   "p95 clamped to the largest sample");
+	hbucket_reset(&c, 0);
+	OK(hbucket_quantile(c.lat, 0, 0.5) < 0, "no samples: no quantile");
+	OK(hbucket_uptime(&c) < 0, "nothing watched: no uptime");
+	c.ms[SPAN_UP] = 45000;
+	c.ms[SPAN_DOWN] = 15000;
+	OK(fabs(hbucket_uptime(&c) - 0.75) < 1e-9, "uptime is time: 45 s of 60 up");
+	hbucket_merge(&c, &b);
+	IS_INT(c.checks, 102, "merge adds checks");
+	IS_INT(c.lat_n, 101, "merge adds latencies");
+}
+
+static void test_lat_blob(void)
+{
+	uint32_t lat[LAG_BUCKETS] = { 0 }, back[LAG_BUCKETS] = { 0 };
+	uint8_t buf[HBUCKET_LAT_MAX];
+	size_t n;
+
+	lat[0] = 1;
+	lat[7] = 300;
+	lat[LAG_BUCKETS - 1] = UINT32_MAX;
+	n = hbucket_lat_encode(lat, buf);
+	IS_INT(n, 2 + 3 + 6, "sparse: bucket byte + varint per non-empty bucket");
+	IS_INT(hbucket_lat_decode(back, buf, n), 0, "decodes");
+	OK(memcmp(lat, back, sizeof(lat)) == 0, "round trip");
+	IS_INT(hbucket_lat_decode(back, buf, n - 1), -1, "a cut varint is refused");
+	buf[0] = LAG_BUCKETS;
+	IS_INT(hbucket_lat_decode(back, buf, n), -1, "a bucket out of range is refused");
+	IS_INT(hbucket_lat_encode((uint32_t[LAG_BUCKETS]){ 0 }, buf), 0, "empty: no bytes");
+}
+
+static void test_uptime_windows(void)
+{
+	struct uptime u;
+	int64_t now;
+
+	uptime_init(&u);
+	OK(uptime_hours(&u, T0, 24) < 0, "never watched: no uptime");
+	/* 10 h up, then 2 h down (the hours T0+10h .. T0+12h) */
+	uptime_add(&u, T0, T0 + 10 * HOUR_MS, SPAN_UP);
+	uptime_add(&u, T0 + 10 * HOUR_MS, T0 + 12 * HOUR_MS, SPAN_DOWN);
+	now = T0 + 12 * HOUR_MS - 1;
+	OK(fabs(uptime_hours(&u, now, 24) - 100.0 * 10 / 12) < 1e-9, "24 h: 10 of 12 h up");
+	OK(fabs(uptime_hours(&u, now, 1) - 0.0) < 1e-9, "the last hour: down");
+	/* uptop stops for 3 days: the gap counts in neither */
+	now = T0 + 3 * DAY_MS + 12 * HOUR_MS;
+	uptime_add(&u, now - HOUR_MS, now, SPAN_UP);
+	OK(fabs(uptime_hours(&u, now - 1, 24) - 100.0) < 1e-9,
+	   "24 h after a gap: only the hour watched, up");
+	OK(fabs(uptime_hours(&u, now - 1, UPTIME_HOURS) - 100.0 * 11 / 13) < 1e-9,
+	   "7 d: 11 of 13 watched hours up, the gap in neither");
+	OK(fabs(uptime_days(&u, now - 1, 30) - 100.0 * 11 / 13) < 1e-9, "30 d agrees");
+	/* a restored hour bucket */
+	uptime_init(&u);
+	uptime_add_hour(&u, (T0 - HOUR_MS) / 1000, 900000, 3600000);
+	OK(fabs(uptime_hours(&u, T0, 24) - 75.0) < 1e-9, "a restored hour: 15 min down");
+	/* more than a week ago: out of the hours, in the days */
+	uptime_add(&u, T0 + 9 * DAY_MS, T0 + 9 * DAY_MS + HOUR_MS, SPAN_UP);
+	OK(fabs(uptime_hours(&u, T0 + 9 * DAY_MS + HOUR_MS, UPTIME_HOURS) - 100.0) < 1e-9,
+	   "7 d forgets the hour 9 days back");
+	OK(fabs(uptime_days(&u, T0 + 9 * DAY_MS + HOUR_MS, 30) - 87.5) < 1e-9,
+	   "30 d still has it");
+}
+
+/* The model closes spans: the first result opens one, a gap longer than
+ * the limit closes none. */
+static void test_model_spans(void)
+{
+	struct target_conf conf;
+	struct model m;
+	struct result r;
+
+	memset(&conf, 0, sizeof(conf));
+	conf.name = (char *)"a";
+	conf.interval_ms = 30000;
+	conf.interval_down_ms = 30000;
+	conf.timeout_ms = 5000;
+	conf.failures_before_down = 1;
+	conf.successes_before_up = 1;
+	model_init(&m, &conf, 1, 0);
+	memset(&r, 0, sizeof(r));
+	r.start_wall_ms = T0;
+	r.http_status = 200;
+	model_record(&m, 0, &r, 0, NULL);
+	IS_INT(m.v[0].span_from_wall_ms, 0, "the first result closes no span");
+	r.start_wall_ms = T0 + 30000;
+	r.cls = EC_REFUSED;
+	model_record(&m, 0, &r, 30000, NULL);
+	IS_INT(m.v[0].span_from_wall_ms, T0, "the second closes the span since the first");
+	IS_INT(m.v[0].span_kind, SPAN_UP, "in the state held during it (up)");
+	r.start_wall_ms = T0 + 60000;
+	model_record(&m, 0, &r, 60000, NULL);
+	IS_INT(m.v[0].span_kind, SPAN_DOWN, "then down");
+	OK(fabs(target_uptime_hours(&m.v[0], T0 + 60000, 24) - 50.0) < 1e-9,
+	   "30 s up, 30 s down: half");
+	r.start_wall_ms = T0 + 60000 + target_span_limit(&m.v[0]) + 1;
+	model_record(&m, 0, &r, 120000, NULL);
+	IS_INT(m.v[0].span_from_wall_ms, 0, "a span past the limit counts in nothing");
+	OK(fabs(target_uptime_hours(&m.v[0], T0 + 60000, 24) - 50.0) < 1e-9,
+	   "the gap changed nothing");
+	model_free(&m);
+}
+
+int main(void)
+{
+	test_span_split();
+	test_checks();
+	test_lat_blob();
+	test_uptime_windows();
+	test_model_spans();
+	return tap_done();
+}
