@@ -13,10 +13,11 @@
 
 /* --- formatting helpers ------------------------------------------------------ */
 
-/* To the second: "850ms", "45s", "4m05s", "3h12m05s", "2d03h12m05s". */
+/* To the second (cut, like fmt_duration): "850ms", "45s", "4m05s",
+ * "3h12m05s", "2d03h12m05s". */
 static void duration_exact(char *dst, size_t len, int64_t ms)
 {
-	long long s = (long long)((ms + 500) / 1000);
+	long long s = (long long)(ms / 1000);
 
 	if (ms < 0)
 		snprintf(dst, len, "-");

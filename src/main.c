@@ -450,8 +450,8 @@ static void parse_format(struct opts *o)
 	}
 }
 
-/* The window [from, to): --to (default now) and --from, or --since D
- * back from --to (default 7 days). */
+/* The window [from, to): --to (default and at most now) and --from, or
+ * --since D back from --to (default 7 days). */
 static void report_window(struct opts *o)
 {
 	struct report_opts *r = &o->rep;
@@ -460,7 +460,8 @@ static void report_window(struct opts *o)
 	if (r->since_ms && r->has_from)
 		die_usage("%s", "--since and --from cannot be used together (--since D "
 			  "counts back from --to, or from now)");
-	if (!r->has_to)
+	/* the future is not a gap: nothing was there to watch yet */
+	if (!r->has_to || r->to > r->now)
 		r->to = r->now;
 	if (!r->has_from)
 		r->from = r->to - (r->since_ms ? r->since_ms : REPORT_SINCE_DEFAULT_MS);
