@@ -29,6 +29,7 @@ struct rd {
 	const struct history_query *q;
 	struct digest_input *in;
 	int64_t *ids;          /* per input target: its database id (0: none) */
+	size_t cap_ids;
 	uint32_t *idx;         /* database id -> input target + 1 (0: not reported) */
 	size_t nidx;
 };
@@ -68,7 +69,7 @@ static void add_target(struct rd *r, int64_t id, const char *name, const char *g
 		return;
 	t = digest_input_target(r->in, name, group);
 	t->in_history = id > 0;
-	r->ids = xrealloc(r->ids, r->in->nt * sizeof(*r->ids));
+	r->ids = xreallocarray_grow(r->ids, &r->cap_ids, r->in->nt, sizeof(*r->ids));
 	r->ids[r->in->nt - 1] = id;
 }
 
@@ -363,7 +364,7 @@ static int open_ro(struct rd *r, char *why, size_t wlen)
 int history_read(const struct history_query *q, struct digest_input *out, char *err,
 		 size_t elen)
 {
-	struct rd r = { NULL, q, out, NULL, NULL, 0 };
+	struct rd r = { NULL, q, out, NULL, 0, NULL, 0 };
 	char why[512] = "";
 	int rc = open_ro(&r, why, sizeof(why));
 
