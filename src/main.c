@@ -157,7 +157,7 @@ static void usage(FILE *f)
 "      --timeout D            per check (default 5s; below the interval)\n"
 "      --expect LIST          good status codes (default 200-399), e.g. 200,3xx\n"
 "      --insecure             do not verify TLS certificates\n"
-"  -v, --verbose, --debug-log FILE  debug log to ./uptop-PID.log or to FILE\n"
+"  -v, --verbose or --debug-log FILE  debug log to ./uptop-PID.log or FILE\n"
 "  -h, --help                 this help\n"
 "      --help-config          every config key: kind, default, range, meaning\n"
 "  -V, --version              version and library versions\n"
