@@ -121,6 +121,9 @@ struct history;
 #define HISTORY_RETENTION_DEFAULT_MS (90LL * 86400 * 1000)
 #define HISTORY_PRUNE_BATCH 500           /* rows per table per tick */
 #define HISTORY_RESTORE_EVENT_DAYS 7      /* events read back at start */
+#define HISTORY_HEARTBEAT_MS 5000         /* runs.stop is at most this old
+					   * while uptop runs (and its
+					   * writer keeps up) */
 
 /* The default path: $XDG_STATE_HOME/uptop/history.db, else
  * $HOME/.local/state/uptop/history.db; false when neither is set. */

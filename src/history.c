@@ -31,7 +31,6 @@
 
 #define SINK_NAME "history"
 #define COMMIT_EVERY_MS 1000
-#define HEARTBEAT_MS 5000
 #define PRUNE_EVERY_MS 60000
 #define SEEN_EVERY_MS 3600000
 #define RECENT_BYTES 12
@@ -1080,7 +1079,7 @@ static void sink_tick(struct writer *w, void *arg)
 		h->pruning = prune_step(h);
 		h->last_prune = now;
 	}
-	if (h->in_tx || now - h->last_commit >= HEARTBEAT_MS)
+	if (h->in_tx || now - h->last_commit >= HISTORY_HEARTBEAT_MS)
 		commit(h, false);
 }
 

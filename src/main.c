@@ -2,7 +2,8 @@
  *
  * Modes: --check-config (validate), --once (one round, print, exit),
  * --headless (run without a screen, JSON lines), and the live table. All
- * run the same engine on the same loop. One mode at a time, and every
+ * run the same engine on the same loop; `report` runs none of it: it
+ * reads the history and prints (digest.h). One mode at a time, and every
  * option has an effect in the mode chosen (the table `optrows`) or is a
  * usage error: nothing given on the command line is silently ignored.
  *
@@ -22,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -31,9 +33,12 @@
 #include "alert.h"
 #include "cond.h"
 #include "config.h"
+#include "digest.h"
 #include "engine.h"
 #include "evlog.h"
+#include "fmt.h"
 #include "history.h"
+#include "history_read.h"
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
@@ -47,7 +52,9 @@
 #include "writer.h"
 #include "yamldoc.h"
 
-enum mode { MODE_TUI, MODE_ONCE, MODE_HEADLESS, MODE_CHECK };
+enum mode { MODE_TUI, MODE_ONCE, MODE_HEADLESS, MODE_CHECK, MODE_REPORT };
+
+#define REPORT_SINCE_DEFAULT_MS (7LL * 86400 * 1000)
 
 #define STATS_INTERVAL_DEFAULT_MS 60000
 /* Writing our output failed (not EPIPE): EX_IOERR of sysexits.h. */
@@ -57,6 +64,7 @@ struct opts {
 	enum mode mode;
 	const char *mode_flag;    /* the flag that chose it; NULL: the table */
 	const char *config;
+	const char *format_arg;   /* -f: read once the mode is known */
 	enum report_format format;
 	int64_t duration_ms;
 	int64_t stats_interval_ms;  /* 0: only at exit */
@@ -77,6 +85,15 @@ struct opts {
 	char **urls;
 	int nurls;
 	int *url_argn;            /* each URL's position in argv as given */
+	struct report_opts {      /* `uptop report` */
+		enum digest_format format;
+		int64_t now;          /* the one "now" of the command line */
+		int64_t since_ms;     /* --since; 0: not given */
+		int64_t from, to;     /* --from, --to; has_*: given */
+		bool has_from, has_to;
+		const char **targets, **groups;   /* --target, --group */
+		size_t ntargets, ngroups, cap_targets, cap_groups;
+	} rep;
 };
 
 struct app {
@@ -112,30 +129,31 @@ static void usage(FILE *f)
 "Usage: uptop [OPTIONS] [-c FILE]\n"
 "       uptop [OPTIONS] URL...\n"
 "       uptop [OPTIONS] -            (one URL per line on standard input)\n"
+"       uptop report [-c FILE] [--since D | --from T [--to T]] [--format F]\n"
 "\n"
-"Live terminal monitor for HTTP(S) endpoints: checks every target on its\n"
-"interval, concurrently, and shows state, code, latency and the exact error.\n"
+"Live terminal monitor for HTTP(S) endpoints: state, latency, exact errors.\n"
 "\n"
 "Modes (one at a time):\n"
 "      (default)              the live table (needs a terminal)\n"
 "      --once                 check every target once, print, exit 0/1/2\n"
 "      --headless             run without a screen: JSON lines on stdout\n"
-"      --check-config         validate the config, print a summary and any\n"
-"                             warnings, exit 0 or 3\n"
+"      --check-config         validate the config, print a summary, exit 0 or 3\n"
+"      report                 incidents, uptime from history: table|json|md|csv\n"
 "\n"
 "Options (an option that does nothing in the chosen mode is an error):\n"
 "  -c, --config FILE          config file (default: $UPTOP_CONFIG, ./uptop.yaml,\n"
-"                             $XDG_CONFIG_HOME/uptop/config.yaml); a Gatus\n"
-"                             config's endpoints: and conditions work as they are\n"
-"  -f, --format FMT           --once: table, json (lines), prometheus, nagios\n"
+"                             $XDG_CONFIG_HOME/uptop/config.yaml; Gatus' too)\n"
+"  -f, --format FMT           --once: table|json|prometheus|nagios, or report's\n"
 "  -d, --duration D           --headless: stop after D (e.g. 60s, 10m)\n"
-"      --stats-interval D     --headless: stats every D (60s; 0: only at exit)\n"
+"      --stats-interval D     --headless: stats every D (default 60s; 0: at exit)\n"
 "  -t, --theme NAME|PATH      live table: theme default|mono|high-contrast|FILE\n"
 "      --ascii                live table, --once table: ASCII glyphs only\n"
 "      --no-bell              live table: no bell (a target down, an outage)\n"
 "      --no-alerts            live table, --headless: send no alerts\n"
 "      --event-log FILE       append every event to FILE as a JSON line\n"
 "      --history FILE|--no-history  history (default ~/.local/state/uptop/)\n"
+"      --since D|--from T --to T  report: the window (default 7d up to now)\n"
+"      --target NAME, --group G     report: only these (each may repeat)\n"
 "  -j, --max-concurrency N    checks in flight at once (default: from fd limit)\n"
 "      --dns-server ADDR,...  DNS servers: IP, IP:PORT, [IPv6]:PORT (resolv.conf)\n"
 "      --metrics ADDR:PORT    live table, --headless: Prometheus /metrics (:PORT)\n"
@@ -145,8 +163,7 @@ static void usage(FILE *f)
 "      --timeout D            per check (default 5s; below the interval)\n"
 "      --expect LIST          good status codes (default 200-399), e.g. 200,3xx\n"
 "      --insecure             do not verify TLS certificates\n"
-"  -v, --verbose              debug log to ./uptop-PID.log (see --debug-log)\n"
-"      --debug-log FILE       debug log (loop decisions, libcurl/c-ares codes)\n"
+"  -v, --verbose or --debug-log FILE  debug log to ./uptop-PID.log or FILE\n"
 "  -h, --help                 this help\n"
 "      --help-config          every config key: kind, default, range, meaning\n"
 "  -V, --version              version and library versions\n"
@@ -180,6 +197,7 @@ enum {
 	IN_CHECK = 1 << 4,
 	IN_PROM = 1 << 5,         /* --once --format prometheus */
 	IN_NAGIOS = 1 << 6,       /* --once --format nagios */
+	IN_REPORT = 1 << 7,       /* `uptop report` */
 	IN_ONCE = IN_TABLE | IN_JSON | IN_PROM | IN_NAGIOS,
 	IN_RUN = IN_TUI | IN_ONCE | IN_HEADLESS,
 	IN_ALL = IN_RUN | IN_CHECK,
@@ -188,7 +206,8 @@ enum {
 enum {
 	O_ONCE = 256, O_HEADLESS, O_CHECK, O_ASCII, O_NOBELL, O_DNS, O_HELP_CONFIG,
 	O_DEBUG_LOG, O_STATS, O_INTERVAL, O_TIMEOUT, O_EXPECT, O_INSECURE, O_METRICS, O_SHARD,
-	O_NOALERTS, O_EVENTLOG, O_HISTORY, O_NOHISTORY,
+	O_NOALERTS, O_EVENTLOG, O_HISTORY, O_NOHISTORY, O_SINCE, O_FROM, O_TO, O_TARGET,
+	O_GROUP,
 };
 
 /* The flag/mode table: one row per option. `in` is where the option has
@@ -203,11 +222,11 @@ static const struct optrow {
 	enum mode sets;       /* a mode flag: the mode it selects */
 	const char *key;      /* URL lists only: the config key it stands for */
 } optrows[] = {
-	{ "config",          'c',         1, IN_ALL,      MODE_TUI,      NULL },
+	{ "config",          'c',         1, IN_ALL | IN_REPORT, MODE_TUI, NULL },
 	{ "once",            O_ONCE,      0, IN_ALL,      MODE_ONCE,     NULL },
 	{ "headless",        O_HEADLESS,  0, IN_ALL,      MODE_HEADLESS, NULL },
 	{ "check-config",    O_CHECK,     0, IN_ALL,      MODE_CHECK,    NULL },
-	{ "format",          'f',         1, IN_ONCE,     MODE_TUI,      NULL },
+	{ "format",          'f',         1, IN_ONCE | IN_REPORT, MODE_TUI, NULL },
 	{ "duration",        'd',         1, IN_HEADLESS, MODE_TUI,      NULL },
 	{ "stats-interval",  O_STATS,     1, IN_HEADLESS, MODE_TUI,      NULL },
 	{ "theme",           't',         1, IN_TUI,      MODE_TUI,      NULL },
@@ -215,12 +234,17 @@ static const struct optrow {
 	{ "no-bell",         O_NOBELL,    0, IN_TUI,      MODE_TUI,      NULL },
 	{ "no-alerts",       O_NOALERTS,  0, IN_TUI | IN_HEADLESS, MODE_TUI, NULL },
 	{ "event-log",       O_EVENTLOG,  1, IN_RUN,      MODE_TUI,      NULL },
-	{ "history",         O_HISTORY,   1, IN_TUI | IN_HEADLESS, MODE_TUI, NULL },
+	{ "history",         O_HISTORY,   1, IN_TUI | IN_HEADLESS | IN_REPORT, MODE_TUI, NULL },
 	{ "no-history",      O_NOHISTORY, 0, IN_TUI | IN_HEADLESS, MODE_TUI, NULL },
 	{ "max-concurrency", 'j',         1, IN_RUN,      MODE_TUI,      NULL },
 	{ "dns-server",      O_DNS,       1, IN_RUN,      MODE_TUI,      NULL },
 	{ "metrics",         O_METRICS,   1, IN_TUI | IN_HEADLESS, MODE_TUI, NULL },
 	{ "shard",           O_SHARD,     1, IN_ALL,      MODE_TUI,      NULL },
+	{ "since",           O_SINCE,     1, IN_REPORT,   MODE_TUI,      NULL },
+	{ "from",            O_FROM,      1, IN_REPORT,   MODE_TUI,      NULL },
+	{ "to",              O_TO,        1, IN_REPORT,   MODE_TUI,      NULL },
+	{ "target",          O_TARGET,    1, IN_REPORT,   MODE_TUI,      NULL },
+	{ "group",           O_GROUP,     1, IN_REPORT,   MODE_TUI,      NULL },
 	{ "interval",        O_INTERVAL,  1, IN_TUI | IN_HEADLESS | IN_CHECK, MODE_TUI,
 	  "interval:" },
 	{ "timeout",         O_TIMEOUT,   1, IN_ALL,      MODE_TUI,      "timeout:" },
@@ -257,6 +281,7 @@ static unsigned mode_bit(const struct opts *o)
 		}
 	case MODE_HEADLESS: return IN_HEADLESS;
 	case MODE_CHECK: return IN_CHECK;
+	case MODE_REPORT: return IN_REPORT;
 	default: return IN_TUI;
 	}
 }
@@ -269,6 +294,7 @@ static void where_text(unsigned in, char *buf, size_t len)
 		{ IN_TABLE, "the --once table" }, { IN_JSON, "--once --format json" },
 		{ IN_PROM, "--once --format prometheus" }, { IN_NAGIOS, "--once --format nagios" },
 		{ IN_HEADLESS, "--headless" }, { IN_CHECK, "--check-config" },
+		{ IN_REPORT, "report" },
 	};
 	size_t at = 0;
 
@@ -292,6 +318,7 @@ static const char *mode_text(const struct opts *o)
 	case IN_NAGIOS: return "with --once --format nagios";
 	case IN_HEADLESS: return "with --headless";
 	case IN_CHECK: return "with --check-config";
+	case IN_REPORT: return "with report";
 	default: return "in the live table (no mode flag)";
 	}
 }
@@ -341,25 +368,13 @@ static void print_version(void)
 
 static void parse_one(struct opts *o, const struct optrow *r)
 {
-	static const char *const formats[] = {
-		[REPORT_TABLE] = "table", [REPORT_JSON] = "json",
-		[REPORT_PROMETHEUS] = "prometheus", [REPORT_NAGIOS] = "nagios",
-	};
 	static char pid_log[64];
 	struct listen_addr la;
-	char err[160];
-	size_t i;
+	char err[256];
 
 	switch (r->id) {
 	case 'c': o->config = optarg; break;
-	case 'f':
-		for (i = 0; i < ARRAY_LEN(formats) && strcmp(optarg, formats[i]); i++)
-			;
-		if (i == ARRAY_LEN(formats))
-			die_usage("--format must be table, json, prometheus or nagios, not '%s'",
-				  optarg);
-		o->format = (enum report_format)i;
-		break;
+	case 'f': o->format_arg = optarg; break;
 	case O_METRICS:
 		if (config_parse_listen(optarg, &la, err, sizeof(err)) != 0)
 			die_usage("--metrics: %s", err);
@@ -397,6 +412,24 @@ static void parse_one(struct opts *o, const struct optrow *r)
 	case O_HISTORY: o->history = optarg; break;
 	case O_NOHISTORY: o->no_history = true; break;
 	case O_DNS: o->dns = optarg; break;
+	case O_SINCE: parse_duration_opt(r->name, optarg, &o->rep.since_ms, false); break;
+	case O_FROM:
+	case O_TO:
+		if (digest_parse_time(optarg, o->rep.now, r->id == O_FROM ? &o->rep.from :
+				      &o->rep.to, err, sizeof(err)) != 0)
+			die_usage("--%s: %s", r->name, err);
+		*(r->id == O_FROM ? &o->rep.has_from : &o->rep.has_to) = true;
+		break;
+	case O_TARGET:
+		o->rep.targets = xreallocarray_grow(o->rep.targets, &o->rep.cap_targets,
+						    o->rep.ntargets + 1, sizeof(*o->rep.targets));
+		o->rep.targets[o->rep.ntargets++] = optarg;
+		break;
+	case O_GROUP:
+		o->rep.groups = xreallocarray_grow(o->rep.groups, &o->rep.cap_groups,
+						   o->rep.ngroups + 1, sizeof(*o->rep.groups));
+		o->rep.groups[o->rep.ngroups++] = optarg;
+		break;
 	case O_DEBUG_LOG: o->debug_log = optarg; break;
 	case 'v':
 		/* As tmux -v: a file named by the pid, here. */
@@ -409,6 +442,70 @@ static void parse_one(struct opts *o, const struct optrow *r)
 	case O_HELP_CONFIG: config_help(stdout); exit(0);
 	case 'V': print_version(); exit(0);
 	default: break;
+	}
+}
+
+/* `uptop report`: the first word that is not an option (getopt moved the
+ * words after the options). */
+static void subcommand(struct opts *o)
+{
+	if (!o->nurls || strcmp(o->urls[0], "report") != 0)
+		return;
+	if (o->mode_flag)
+		die_usage("--%s and report cannot be used together: one mode at a time",
+			  o->mode_flag);
+	if (o->nurls > 1)
+		die_usage("report takes options only, not '%s' (a window is --since D or "
+			  "--from T --to T)", o->urls[1]);
+	o->mode = MODE_REPORT;
+	o->mode_flag = NULL;
+	o->nurls = 0;
+}
+
+static const char *const once_formats[] = {
+	[REPORT_TABLE] = "table", [REPORT_JSON] = "json",
+	[REPORT_PROMETHEUS] = "prometheus", [REPORT_NAGIOS] = "nagios",
+};
+
+static void parse_format(struct opts *o)
+{
+	const char *f = o->format_arg;
+
+	if (!f)
+		return;
+	if (o->mode == MODE_REPORT) {
+		if (digest_format_of(f, &o->rep.format) != 0)
+			die_usage("--format must be table, json, md or csv, not '%s'", f);
+	} else {
+		size_t i;
+
+		for (i = 0; i < ARRAY_LEN(once_formats) && strcmp(f, once_formats[i]); i++)
+			;
+		if (i == ARRAY_LEN(once_formats))
+			die_usage("--format must be table, json, prometheus or nagios, not '%s'", f);
+		o->format = (enum report_format)i;
+	}
+}
+
+/* The window [from, to): --to (default and at most now) and --from, or
+ * --since D back from --to (default 7 days). */
+static void report_window(struct opts *o)
+{
+	struct report_opts *r = &o->rep;
+	char a[40], b[40];
+
+	if (r->since_ms && r->has_from)
+		die_usage("%s", "--since and --from cannot be used together (--since D "
+			  "counts back from --to, or from now)");
+	/* the future is not a gap: nothing was there to watch yet */
+	if (!r->has_to || r->to > r->now)
+		r->to = r->now;
+	if (!r->has_from)
+		r->from = r->to - (r->since_ms ? r->since_ms : REPORT_SINCE_DEFAULT_MS);
+	if (r->from >= r->to) {
+		fmt_iso_time(a, sizeof(a), r->from);
+		fmt_iso_time(b, sizeof(b), r->to);
+		die_usage("the window is empty: --from %s is not before --to %s", a, b);
 	}
 }
 
@@ -436,6 +533,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	}
 	shorts[ns] = '\0';
 	o->stats_interval_ms = STATS_INTERVAL_DEFAULT_MS;
+	o->rep.now = wall_ms();
 	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
 		size_t i;
 
@@ -464,6 +562,10 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		if (orig[i] == o->urls[k])
 			o->url_argn[k++] = i;
 	free(orig);
+	subcommand(o);
+	parse_format(o);
+	if (o->mode == MODE_REPORT)
+		report_window(o);
 	if (o->nurls && o->config)
 		die_usage("%s", "give either -c FILE or URLs, not both");
 	if (o->history && o->no_history)
@@ -1295,26 +1397,37 @@ static void restore_model(void *arg, struct model *m)
 		say(a, true, "%s", err);
 }
 
+/* The history file: --history, else settings.history (~/ expanded),
+ * else the default; NULL when neither XDG_STATE_HOME nor HOME is set.
+ * "off" comes back as it is. */
+static const char *history_file(const struct app *a, char *buf, size_t len)
+{
+	const char *path = a->o.history ? a->o.history :
+			   a->cfg ? a->cfg->settings.history : NULL;
+
+	if (path && strncmp(path, "~/", 2) == 0 && getenv("HOME")) {
+		snprintf(buf, len, "%s%s", getenv("HOME"), path + 1);
+		return buf;
+	}
+	if (path)
+		return path;
+	return history_default_path(buf, len) ? buf : NULL;
+}
+
 /* The history (the live table and --headless): opened, read back into
  * the model and handed to the writer before the first check. A file
  * that cannot be used is a warning, never a reason to stop checking. */
 static void start_history(struct app *a, struct diag *warns)
 {
-	const char *path = a->o.history ? a->o.history : a->cfg->settings.history;
 	char def[PATH_MAX], err[PATH_MAX + 256];
+	const char *path = history_file(a, def, sizeof(def));
 
 	if (a->o.no_history || (a->o.mode != MODE_TUI && a->o.mode != MODE_HEADLESS) ||
 	    (!a->o.history && path && strcmp(path, "off") == 0))
 		return;
-	if (path && strncmp(path, "~/", 2) == 0 && getenv("HOME")) {
-		snprintf(def, sizeof(def), "%s%s", getenv("HOME"), path + 1);
-		path = def;
-	} else if (!path) {
-		if (!history_default_path(def, sizeof(def))) {
-			log_debug("main: history: neither XDG_STATE_HOME nor HOME is set: off");
-			return;
-		}
-		path = def;
+	if (!path) {
+		log_debug("main: history: neither XDG_STATE_HOME nor HOME is set: off");
+		return;
 	}
 	a->history = history_open(path, a->cfg->settings.retention_ms, err, sizeof(err));
 	if (!a->history) {
@@ -1390,6 +1503,118 @@ static void stop_outputs(struct app *a)
 	a->history = NULL;
 }
 
+/* --- uptop report ------------------------------------------------------ */
+
+struct report_filter {
+	const struct report_opts *r;
+	bool *hit_target, *hit_group;    /* which --target / --group matched */
+};
+
+static bool report_keep(void *arg, const char *name, const char *group)
+{
+	struct report_filter *f = arg;
+	bool keep = !f->r->ntargets && !f->r->ngroups;
+
+	for (size_t i = 0; i < f->r->ntargets; i++)
+		if (strcmp(name, f->r->targets[i]) == 0)
+			keep = f->hit_target[i] = true;
+	for (size_t i = 0; i < f->r->ngroups; i++)
+		if (strcmp(group, f->r->groups[i]) == 0)
+			keep = f->hit_group[i] = true;
+	return keep;
+}
+
+/* A --target or --group that matched nothing is a mistake worth a word. */
+static int report_unmatched(const struct app *a, const struct report_filter *f,
+			    const char *path)
+{
+	const char *where = a->cfg_path ? a->cfg_path : path;
+
+	for (size_t i = 0; i < f->r->ntargets; i++)
+		if (!f->hit_target[i]) {
+			fprintf(stderr, "uptop: report: no target named '%s' in %s\n",
+				f->r->targets[i], where);
+			return -1;
+		}
+	for (size_t i = 0; i < f->r->ngroups; i++)
+		if (!f->hit_group[i]) {
+			fprintf(stderr, "uptop: report: no group named '%s' in %s\n",
+				f->r->groups[i], where);
+			return -1;
+		}
+	return 0;
+}
+
+static int terminal_width(void)
+{
+	struct winsize ws;
+
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col)
+		return ws.ws_col;
+	return 80;
+}
+
+/* Reads the history (read-only, never created) and prints the digest
+ * of the window: 0, 3 (a usage or config mistake, a file that is missing
+ * or not a history), or 74 when stdout failed. */
+static int run_report(struct app *a, int *out_err)
+{
+	const struct report_opts *r = &a->o.rep;
+	struct report_filter f = { r, xcalloc(r->ntargets + 1, 1), xcalloc(r->ngroups + 1, 1) };
+	struct history_query q;
+	struct digest_input in;
+	struct digest d;
+	char buf[PATH_MAX], err[PATH_MAX + 512];
+	const char *path = history_file(a, buf, sizeof(buf));
+	const char **names = NULL, **groups = NULL;
+	int rc = EXIT_USAGE;
+
+	memset(&in, 0, sizeof(in));
+	if (!path || (!a->o.history && strcmp(path, "off") == 0)) {
+		fprintf(stderr, "uptop: report: %s: give --history FILE\n", path ?
+			"the config turns history off (settings.history: off)" :
+			"no history file (neither XDG_STATE_HOME nor HOME is set)");
+		goto out;
+	}
+	memset(&q, 0, sizeof(q));
+	q.path = path;
+	q.from = r->from;
+	q.to = r->to;
+	q.now = r->now;
+	q.keep = report_keep;
+	q.arg = &f;
+	if (a->cfg) {
+		q.n = a->cfg->ntargets;
+		names = xcalloc(q.n + 1, sizeof(*names));
+		groups = xcalloc(q.n + 1, sizeof(*groups));
+		for (size_t i = 0; i < q.n; i++) {
+			names[i] = a->cfg->targets[i].name;
+			groups[i] = a->cfg->targets[i].group;
+		}
+		q.names = names;
+		q.groups = groups;
+	}
+	if (history_read(&q, &in, err, sizeof(err)) != 0) {
+		fprintf(stderr, "uptop: report: %s\n", err);
+		goto out;
+	}
+	if (report_unmatched(a, &f, path) != 0)
+		goto out;
+	digest_build(&d, &in);
+	errno = 0;
+	digest_print(stdout, &d, r->format, terminal_width(), locale_utf8());
+	digest_free(&d);
+	*out_err = stdout_result();
+	rc = *out_err && *out_err != EPIPE ? EXIT_OUTPUT : 0;
+out:
+	digest_input_free(&in);
+	free(names);
+	free(groups);
+	free(f.hit_target);
+	free(f.hit_group);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct app a;
@@ -1403,6 +1628,11 @@ int main(int argc, char **argv)
 	setlocale(LC_NUMERIC, "C");
 	parse_args(argc, argv, &a.o);
 	start_log(&a.o);
+	if (a.o.mode == MODE_REPORT && !a.o.config) {
+		/* without -c: every target the history knows */
+		rc = run_report(&a, &out_err);
+		goto out;
+	}
 	if (load_config(&a, &errs, &warns) != 0) {
 		print_msgs(&errs);
 		rc = EXIT_USAGE;
@@ -1417,6 +1647,10 @@ int main(int argc, char **argv)
 	warn_secrets(&a, &warns);
 	if (a.o.mode == MODE_CHECK) {
 		rc = check_config(&a, &warns, &out_err);
+		goto out;
+	}
+	if (a.o.mode == MODE_REPORT) {
+		rc = run_report(&a, &out_err);
 		goto out;
 	}
 	raise_nofile();
@@ -1505,6 +1739,8 @@ out:
 	free(a.cfg_path);
 	free(a.o.expect);
 	free(a.o.url_argn);
+	free(a.o.rep.targets);
+	free(a.o.rep.groups);
 	diag_clear(&errs);
 	diag_clear(&warns);
 	log_close();
