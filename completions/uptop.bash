@@ -39,7 +39,7 @@ _uptop()
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
 	-f|--format)
-		COMPREPLY=($(compgen -W 'table json prometheus nagios' -- "$cur"))
+		COMPREPLY=($(compgen -W 'table json prometheus nagios md csv' -- "$cur"))
 		return ;;
 	-t|--theme)
 		if [[ $cur == */* || $cur == .* ]]; then
@@ -61,7 +61,10 @@ _uptop()
 	--shard)
 		COMPREPLY=($(compgen -W '1/2 2/2 1/3 2/3 3/3' -- "$cur"))
 		return ;;
-	-j|--max-concurrency|--dns-server)
+	--since)
+		COMPREPLY=($(compgen -W '24h 7d 30d' -- "$cur"))
+		return ;;
+	-j|--max-concurrency|--dns-server|--from|--to|--target|--group)
 		return ;;
 	esac
 
@@ -70,10 +73,13 @@ _uptop()
 			-c --config -f --format -d --duration --stats-interval -t --theme
 			--ascii --no-bell --no-alerts --event-log --history --no-history -j --max-concurrency --dns-server --metrics --shard
 			--interval --timeout --expect --insecure -v --verbose --debug-log
+			--since --from --to --target --group
 			-h --help --help-config -V --version' -- "$cur"))
 		return
 	fi
-	# Arguments are URLs (or - for standard input): typed, not completed.
+	# Arguments are URLs (or - for standard input): typed, not completed;
+	# the first word may be the report subcommand.
+	[ "$COMP_CWORD" -eq 1 ] && COMPREPLY=($(compgen -W 'report' -- "$cur"))
 }
 
 complete -F _uptop uptop

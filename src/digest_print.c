@@ -182,7 +182,8 @@ static void print_json(FILE *f, const struct digest *d)
 		put_json_time(f, d->gaps[i].start);
 		fputs(",\"end\":", f);
 		put_json_time(f, d->gaps[i].end);
-		fprintf(f, ",\"duration_ms\":%lld}", (long long)(d->gaps[i].end - d->gaps[i].start));
+		fprintf(f, ",\"duration_ms\":%lld}",
+			(long long)(d->gaps[i].end - d->gaps[i].start));
 	}
 	fputs("],\"targets\":[", f);
 	for (size_t i = 0; i < d->nrows; i++) {
@@ -403,7 +404,8 @@ static void print_md(FILE *f, const struct digest *d)
 			md_text(f, r->name);
 			if (v->end) {
 				local_time(b, sizeof(b), v->end, false);
-				fprintf(f, "** %s%s to %s, %s", v->before ? "before " : "", a, b, dur);
+				fprintf(f, "** %s%s to %s, %s", v->before ? "before " : "", a, b,
+					dur);
 			} else {
 				fprintf(f, "** %s%s, still down (%s so far)",
 					v->before ? "before " : "since ", a, dur);

@@ -102,8 +102,8 @@ static int read_targets(struct rd *r)
 		if (!st)
 			return -1;
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-			add_target(r, sqlite3_column_int64(st, 0), col_text(st, 1) ? col_text(st, 1) : "",
-				   col_text(st, 2));
+			add_target(r, sqlite3_column_int64(st, 0),
+				   col_text(st, 1) ? col_text(st, 1) : "", col_text(st, 2));
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)

@@ -482,7 +482,8 @@ static void parse_format(struct opts *o)
 		for (i = 0; i < ARRAY_LEN(once_formats) && strcmp(f, once_formats[i]); i++)
 			;
 		if (i == ARRAY_LEN(once_formats))
-			die_usage("--format must be table, json, prometheus or nagios, not '%s'", f);
+			die_usage("--format must be table, json, prometheus or nagios, "
+				  "not '%s'", f);
 		o->format = (enum report_format)i;
 	}
 }

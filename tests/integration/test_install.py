@@ -127,7 +127,9 @@ def test_bash(t, prefix):
     t.ok({"--once", "--headless", "--check-config", "--format", "--metrics", "--shard",
           "--theme", "--config", "--version"} <= got, "bash: options and modes", sorted(got))
     t.eq(complete_bash(script, ["uptop", "--format", ""], env),
-         {"table", "json", "prometheus", "nagios"}, "bash: --format values")
+         {"table", "json", "prometheus", "nagios", "md", "csv"},
+         "bash: --format values (--once's and report's)")
+    t.eq(complete_bash(script, ["uptop", "re"], env), {"report"}, "bash: the report subcommand")
     t.eq(complete_bash(script, ["uptop", "--format", "p"], env), {"prometheus"},
          "bash: --format p completes to prometheus")
     got = complete_bash(script, ["uptop", "-t", ""], env)

@@ -213,7 +213,8 @@ static void test_formats(void)
 
 	out = print(&d, DIGEST_CSV, 80);
 	HAS_STR(out, "row,name,group,checks,", "csv: a header row");
-	HAS_STR(out, "target,\"shop, \"\"eu\"\"\",web|front,", "csv: quotes doubled, commas quoted");
+	HAS_STR(out, "target,\"shop, \"\"eu\"\"\",web|front,",
+		"csv: quotes doubled, commas quoted");
 	HAS_STR(out, ",body,\"'=HYPERLINK(\"\"x\"\")", "csv: a message that is a formula is not");
 	OK(strstr(out, "\r\n") && !strstr(out, "\x1b"), "csv: CRLF rows; no controls");
 	free(out);
