@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -102,6 +103,10 @@ class Uptop:
             self._stats_flag = re.search(r"--stats(?![-\w])", r.stdout) is not None
         return self._stats_flag
 
+    def has_flag(self, flag):
+        r = subprocess.run([self.bin, "--help"], capture_output=True, text=True)
+        return re.search(re.escape(flag) + r"(?![-\w])", r.stdout) is not None
+
     def once_argv(self, wl, d):
         cfg = uptop_config(os.path.join(d, "uptop.yaml"), wl.urls,
                            max(60, wl.timeout_s * 2), wl.timeout_s, wl.ca, self.fresh)
@@ -127,7 +132,11 @@ class Uptop:
     def steady_argv(self, wl, d):
         cfg = uptop_config(os.path.join(d, "uptop.yaml"), wl.urls, wl.interval_s,
                            wl.timeout_s, wl.ca, self.fresh, wl.conditions)
-        return [self.bin, "--headless", "--duration", f"{wl.duration_s}s", "-c", cfg]
+        argv = [self.bin, "--headless", "--duration", f"{wl.duration_s}s", "-c", cfg]
+        if self.has_flag("--history"):
+            # history is on by default: measure it, in a fresh file per run
+            argv += ["--history", os.path.join(d, f"history-{time.monotonic_ns()}.db")]
+        return argv
 
     def parse_steady(self, wl, out_path, err_path):
         recs = read_json_lines(out_path)
