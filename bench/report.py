@@ -210,6 +210,14 @@ def goal_rows(wls, runs, tui):
         add("d: 0 overdue", fmt(od), od == 0)
         r = ratio(med(u, "cpu_us_per_check"), med(raw, "cpu_us_per_check"))
         add("d: CPU per check ≤ 1.3× raw libcurl", rtxt(r), r is not None and r <= 1.3)
+        nh = sel("d", "uptop-nohist")
+        if nh:
+            r = ratio(med(nh, "cpu_us_per_check"), med(raw, "cpu_us_per_check"))
+            add("d, history off: CPU per check ≤ 1.3× raw libcurl", rtxt(r),
+                r is not None and r <= 1.3)
+            r = ratio(med(u, "cpu_us_per_check"), med(nh, "cpu_us_per_check"))
+            add("d: the history's cost, CPU on vs off ≤ 1.2×", rtxt(r),
+                r is not None and r <= 1.2)
     if "g" in keys:
         r = ratio(med(sel("g", "uptop"), "cpu_us_per_check"),
                   med(sel("g", "rawcurl"), "cpu_us_per_check"))

@@ -126,7 +126,7 @@ def build_workloads(fx, quick):
     wls["d"] = Workload("d", f"steady: {n:,} targets every {2 if q else 10} s for {dur} s",
                         "steady", [fx.url(f"/ok?i={i}", i) for i in range(n)], ["ok"] * n,
                         interval_s=2 if q else 10, timeout_s=1 if q else 5, duration_s=dur,
-                        tools=["uptop", "rawcurl"], timeout_kill_s=dur + 60)
+                        tools=["uptop", "uptop-nohist", "rawcurl"], timeout_kill_s=dur + 60)
     wls["g"] = Workload("g", f"steady with a JSON condition: {n:,} targets every "
                              f"{2 if q else 10} s for {dur} s",
                         "steady", [fx.url(f"/json/health?i={i}", i) for i in range(n)],
@@ -283,6 +283,7 @@ def make_tools(args):
     return {
         "uptop": tools.Uptop(args.uptop),
         "uptop-fresh": tools.Uptop(args.uptop, fresh=True),
+        "uptop-nohist": tools.Uptop(args.uptop, history=False),
         "rawcurl": tools.RawCurl(args.rawcurl),
         "rawcurl-fresh": tools.RawCurl(args.rawcurl, fresh=True),
         "aiohttp0": tools.Aiohttp(py, 0),

@@ -86,11 +86,14 @@ def uptop_config(path, urls, interval_s, timeout_s, ca=None, fresh=False, condit
 class Uptop:
     key, label = "uptop", "uptop"
 
-    def __init__(self, binary, fresh=False):
+    def __init__(self, binary, fresh=False, history=True):
         self.bin = binary
         self.fresh = fresh
+        self.history = history
         if fresh:
             self.key, self.label = "uptop-fresh", "uptop fresh_connection"
+        if not history:
+            self.key, self.label = "uptop-nohist", "uptop --no-history"
         self._stats_flag = None
 
     def available(self):
@@ -133,7 +136,9 @@ class Uptop:
         cfg = uptop_config(os.path.join(d, "uptop.yaml"), wl.urls, wl.interval_s,
                            wl.timeout_s, wl.ca, self.fresh, wl.conditions)
         argv = [self.bin, "--headless", "--duration", f"{wl.duration_s}s", "-c", cfg]
-        if self.has_flag("--history"):
+        if not self.history:
+            argv.append("--no-history")
+        elif self.has_flag("--history"):
             # history is on by default: measure it, in a fresh file per run
             argv += ["--history", os.path.join(d, f"history-{time.monotonic_ns()}.db")]
         return argv
