@@ -103,7 +103,7 @@ check-valgrind:
 
 # libFuzzer on the config loader (clang). FUZZ_SECONDS bounds the run.
 FUZZ_SECONDS ?= 60
-FUZZ_SRCS := $(wildcard src/config*.c) src/cond.c src/cond_json.c src/golike.c src/yamldoc.c src/theme.c src/diag.c src/util.c
+FUZZ_SRCS := $(wildcard src/config*.c) src/cond.c src/result.c src/cond_json.c src/golike.c src/yamldoc.c src/theme.c src/diag.c src/util.c
 fuzz: build-fuzz/fuzz_config
 	@mkdir -p build-fuzz/corpus
 	build-fuzz/fuzz_config -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
