@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "alert.h"
+#include "cfgload.h"
 #include "config.h"
 #include "tap.h"
 #include "target.h"
@@ -136,24 +137,6 @@ static void test_env_and_line(void)
 	HAS_STR(line, "\"error_class\":null,\"error\":null", "no error: null");
 	HAS_STR(line, "\"outage\":null", "no outage: null");
 	free(line);
-}
-
-static struct config *load(const char *text, struct diag *errs)
-{
-	struct config *c = NULL;
-
-	config_load_buffer("t.yaml", text, strlen(text), &c, errs);
-	return c;
-}
-
-static bool has_msg(const struct diag *d, const char *s)
-{
-	for (size_t i = 0; i < d->n; i++)
-		if (strstr(d->msgs[i], s))
-			return true;
-	for (size_t i = 0; i < d->n; i++)
-		printf("#   %s\n", d->msgs[i]);
-	return false;
 }
 
 static void test_config(void)

@@ -6,23 +6,8 @@
 #include <string.h>
 
 #include "cond.h"
+#include "cfgload.h"
 #include "config.h"
-
-static struct config *load(const char *text, struct diag *errs)
-{
-	struct config *c = NULL;
-
-	config_load_buffer("t.yaml", text, strlen(text), &c, errs);
-	return c;
-}
-
-static bool has_msg(const struct diag *d, const char *s)
-{
-	for (size_t i = 0; i < d->n; i++)
-		if (strstr(d->msgs[i], s))
-			return true;
-	return false;
-}
 
 static void test_target_keys(void)
 {

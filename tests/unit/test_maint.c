@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cfgload.h"
 #include "config.h"
 #include "maint.h"
 #include "tap.h"
@@ -17,24 +18,6 @@
 
 /* 2024-01-01 00:00:00 UTC, a Monday. */
 #define MON0 1704067200000LL
-
-static struct config *load(const char *text, struct diag *errs)
-{
-	struct config *c = NULL;
-
-	config_load_buffer("t.yaml", text, strlen(text), &c, errs);
-	return c;
-}
-
-static bool has_msg(const struct diag *d, const char *s)
-{
-	for (size_t i = 0; i < d->n; i++)
-		if (strstr(d->msgs[i], s))
-			return true;
-	for (size_t i = 0; i < d->n; i++)
-		printf("#   %s\n", d->msgs[i]);
-	return false;
-}
 
 static void test_keys(void)
 {
