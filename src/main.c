@@ -1081,8 +1081,14 @@ static void on_keys(int fd, short revents, void *arg)
 	struct ui_view v;
 	size_t n;
 
-	(void)fd;
-	(void)revents;
+	/* The terminal went away (ssh dropped, tmux killed) and no SIGHUP
+	 * came (a parent such as make took it): end as SIGHUP would, rather
+	 * than spin on a tty that reads end-of-file forever. */
+	if (revents & (POLLHUP | POLLERR)) {
+		loop_fd_del(a->loop, fd);
+		raise(SIGHUP);
+		return;
+	}
 	ui_view_fill(a, &v);
 	n = ui_input(a->ui, &v, acts, ARRAY_LEN(acts));
 	for (size_t i = 0; i < n; i++) {
