@@ -5,7 +5,8 @@
  * CPU per check is close to this program's, the rest of uptop is cheap.
  *
  *   rawcurl [-t TIMEOUT_MS] [-j MAX_PARALLEL] [--cacert FILE] [--fresh]
- *           [--keep] [--interval MS --duration MS [--spread PCT]] URLFILE
+ *           [--keep] [--interval MS --duration MS [--spread PCT]
+ *           [--progress MS]] URLFILE
  *
  * One-shot (default): every URL once, at most MAX_PARALLEL at a time; one
  * JSON line per URL ({"url","ok","code","error"}), then a summary line
@@ -16,7 +17,10 @@
  * and the benchmark passes --spread 10 so both programs see the same
  * bursts. Only the summary line is printed (plus "overdue": checks skipped
  * because the previous one of the same URL, or the parallel cap, held
- * them back).
+ * them back), and with --progress a line
+ * {"type":"progress","elapsed_s","checks","cpu_s"} every MS: the benchmark
+ * takes CPU per check in steady state from two such lines (uptop's stats
+ * lines carry the same numbers), so neither program's start counts.
  *
  * One-shot opens a new connection per URL and closes it when the
  * transfer ends (FRESH_CONNECT + FORBID_REUSE): there is no next round to
@@ -54,6 +58,7 @@ struct opts {
 	int64_t interval_ms;   /* 0: one-shot */
 	int64_t duration_ms;
 	int64_t spread_pct;    /* steady: first round over this % of interval */
+	int64_t progress_ms;   /* steady: a progress line this often; 0: none */
 	const char *url_file;
 };
 
@@ -196,6 +201,17 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp,
 			  (short)((what & CURL_POLL_IN ? POLLIN : 0) |
 				  (what & CURL_POLL_OUT ? POLLOUT : 0)));
 	return 0;
+}
+
+/* User + system CPU of the process so far, in seconds. */
+static double cpu_s(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return 0;
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 static int on_timer(CURLM *multi, long timeout_ms, void *userp)
@@ -385,6 +401,7 @@ static void run_steady(struct app *a, struct pollfd *fired)
 {
 	int64_t start = now_ms(), end = start + a->o.duration_ms;
 	int64_t span = a->o.interval_ms * a->o.spread_pct / 100;
+	int64_t tell = a->o.progress_ms ? start + a->o.progress_ms : -1;
 	uint64_t k = 0;
 	size_t i = 0;
 
@@ -408,6 +425,14 @@ static void run_steady(struct app *a, struct pollfd *fired)
 		}
 		if (now >= end)
 			break;
+		if (tell >= 0 && now >= tell) {
+			printf("{\"type\":\"progress\",\"elapsed_s\":%.3f,\"checks\":%llu,"
+			       "\"cpu_s\":%.3f}\n", (double)(now - start) / 1000.0,
+			       (unsigned long long)a->checks, cpu_s());
+			tell += a->o.progress_ms;
+		}
+		if (tell >= 0 && tell < due)
+			due = tell;
 		loop_turn(a, due < end ? due : end, fired);
 	}
 }
@@ -418,7 +443,7 @@ static void usage(void)
 {
 	fputs("usage: rawcurl [-t TIMEOUT_MS] [-j MAX_PARALLEL] [--cacert FILE] "
 	      "[--fresh] [--keep]\n               [--interval MS --duration MS "
-	      "[--spread PCT]] URLFILE\n",
+	      "[--spread PCT] [--progress MS]] URLFILE\n",
 	      stderr);
 	exit(2);
 }
@@ -436,7 +461,7 @@ static long parse_num(const char *s)
 static void parse_args(int argc, char **argv, struct opts *o)
 {
 	enum { OPT_CACERT = 256, OPT_FRESH, OPT_KEEP, OPT_INTERVAL, OPT_DURATION,
-	       OPT_SPREAD };
+	       OPT_SPREAD, OPT_PROGRESS };
 	static const struct option longs[] = {
 		{ "cacert", required_argument, NULL, OPT_CACERT },
 		{ "fresh", no_argument, NULL, OPT_FRESH },
@@ -444,6 +469,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "spread", required_argument, NULL, OPT_SPREAD },
+		{ "progress", required_argument, NULL, OPT_PROGRESS },
 		{ 0, 0, 0, 0 }
 	};
 	int c;
@@ -461,11 +487,12 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		case OPT_INTERVAL: o->interval_ms = parse_num(optarg); break;
 		case OPT_DURATION: o->duration_ms = parse_num(optarg); break;
 		case OPT_SPREAD: o->spread_pct = parse_num(optarg); break;
+		case OPT_PROGRESS: o->progress_ms = parse_num(optarg); break;
 		default: usage();
 		}
 	}
 	if (optind != argc - 1 || (!o->interval_ms != !o->duration_ms) ||
-	    o->spread_pct > 100)
+	    o->spread_pct > 100 || (o->progress_ms && !o->interval_ms))
 		usage();
 	o->url_file = argv[optind];
 }
@@ -521,10 +548,10 @@ int main(int argc, char **argv)
 	else
 		run_once(&a, fired);
 	printf("{\"type\":\"summary\",\"checks\":%llu,\"ok\":%llu,\"failed\":%llu,"
-	       "\"overdue\":%llu,\"wall_s\":%.3f}\n",
+	       "\"overdue\":%llu,\"wall_s\":%.3f,\"cpu_s\":%.3f}\n",
 	       (unsigned long long)a.checks, (unsigned long long)a.ok,
 	       (unsigned long long)a.failed, (unsigned long long)a.overdue,
-	       (double)(now_ms() - t0) / 1000.0);
+	       (double)(now_ms() - t0) / 1000.0, cpu_s());
 	fflush(stdout);
 
 	/* Teardown order: detach every transfer (steady mode stops with some

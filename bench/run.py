@@ -347,7 +347,8 @@ def run_steady_workload(wl, toolset, reps, workdir, log):
             runs.append(run)
             log(f"{wl.key:8} rep {rep + 1}/{reps} {key:14} checks {checks}  "
                 f"cpu {run['cpu_pct'] or 0:5.1f}%  "
-                f"{run['cpu_us_per_check'] or 0:6.1f} us/check  rss {m['rss_kb'] / 1024:6.1f} MB  "
+                f"{run['cpu_us_per_check'] or 0:6.1f} us/check  "
+                f"steady {run.get('steady_us_per_check') or 0:6.1f}  rss {m['rss_kb'] / 1024:6.1f} MB  "
                 f"lag p99 {s.get('lag_p99_ms', '-')}  overdue {s.get('overdue', '-')}  "
                 f"false-down {s.get('false_down', '-')}  (load {before:.2f})")
             settle()

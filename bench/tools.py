@@ -62,6 +62,24 @@ def yaml_str(s):
     return json.dumps(s)     # a JSON string is a valid YAML double-quoted scalar
 
 
+def warmup_s(wl):
+    """Steady state starts after this: two intervals, or a third of the
+    run if that is longer (the first round, connections, the start)."""
+    return max(2 * wl.interval_s, wl.duration_s // 3)
+
+
+def steady_us(wl, marks):
+    """CPU µs per check between the first mark at or after the warm-up
+    and the last one (marks: dicts with elapsed_s, checks, cpu_s, in
+    order). None when the tool did not report them."""
+    marks = [m for m in marks if m.get("cpu_s") is not None and m.get("checks") is not None]
+    first = next((m for m in marks if m["elapsed_s"] >= warmup_s(wl) - 0.5), None)
+    if not first or marks[-1] is first:
+        return None
+    dc = marks[-1]["checks"] - first["checks"]
+    return 1e6 * (marks[-1]["cpu_s"] - first["cpu_s"]) / dc if dc > 0 else None
+
+
 def uptop_config(path, urls, interval_s, timeout_s, ca=None, fresh=False, conditions=()):
     """Writes an uptop config with one target per URL, named t00000...
     (the names map the output back to URLs); shared settings go in
@@ -136,6 +154,8 @@ class Uptop:
         cfg = uptop_config(os.path.join(d, "uptop.yaml"), wl.urls, wl.interval_s,
                            wl.timeout_s, wl.ca, self.fresh, wl.conditions)
         argv = [self.bin, "--headless", "--duration", f"{wl.duration_s}s", "-c", cfg]
+        if self.has_flag("--stats-interval"):
+            argv[2:2] = ["--stats-interval", f"{warmup_s(wl)}s"]
         if not self.history:
             argv.append("--no-history")
         elif self.has_flag("--history"):
@@ -150,6 +170,8 @@ class Uptop:
         if not stats:
             return None
         return {"checks": stats.get("checks"), "false_down": downs,
+                "steady_us_per_check": steady_us(wl, [r for r in recs
+                                                      if r.get("type") == "stats"]),
                 "overdue": stats.get("overdue"), "lag_p50_ms": stats.get("lag_p50_ms"),
                 "lag_p99_ms": stats.get("lag_p99_ms"), "lag_max_ms": stats.get("lag_max_ms"),
                 "longest_turn_ms": stats.get("longest_turn_ms"),
@@ -194,13 +216,18 @@ class RawCurl:
         # (sched_first_due): the same bursts for both.
         return argv + ["--interval", str(int(wl.interval_s * 1000)),
                        "--duration", str(int(wl.duration_s * 1000)),
-                       "--spread", str(UPTOP_SPREAD_PCT), path]
+                       "--spread", str(UPTOP_SPREAD_PCT),
+                       "--progress", str(int(warmup_s(wl) * 1000)), path]
 
     def parse_steady(self, wl, out_path, err_path):
-        s = next((r for r in read_json_lines(out_path) if r.get("type") == "summary"), None)
+        recs = read_json_lines(out_path)
+        s = next((r for r in recs if r.get("type") == "summary"), None)
         if not s:
             return None
-        return {"checks": s["checks"], "false_down": s["failed"], "overdue": s["overdue"]}
+        marks = [dict(r, elapsed_s=r.get("elapsed_s", s.get("wall_s"))) for r in recs
+                 if r.get("type") in ("progress", "summary")]
+        return {"checks": s["checks"], "false_down": s["failed"], "overdue": s["overdue"],
+                "steady_us_per_check": steady_us(wl, marks)}
 
 
 # ------------------------------------------------------------- aiohttp

@@ -66,7 +66,8 @@ void outq_free(struct outq *q);
 void outq_put(struct outq *q, const void *p, size_t n);
 /* A stdio stream whose complete lines are queued on fflush (and when its
  * buffer fills): existing fprintf code writes lines without change. Owned
- * by the queue. */
+ * by the queue. With a loop, queued lines are written when poll says the
+ * fd is writable: the lines of one loop turn go out in one write. */
 FILE *outq_stream(struct outq *q);
 
 /* Bytes waiting to be written. */

@@ -58,6 +58,7 @@ struct report_run {
 	uint64_t alerts_dropped;    /* never started: their queue was full */
 	uint64_t event_log_dropped; /* lines the writer's queue had no room for */
 	long peak_rss_kb;
+	double cpu_s;               /* user + system CPU so far, all threads */
 };
 void report_stats_json(FILE *f, const struct engine_stats *s,
 		       const struct report_run *run);

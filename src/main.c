@@ -1108,11 +1108,16 @@ static void on_frame(void *arg)
 
 /* --- modes ---------------------------------------------------------- */
 
-static long peak_rss_kb(void)
+/* The process's peak RSS and CPU (every thread's) for the stats line. */
+static void usage_now(struct report_run *run)
 {
 	struct rusage ru;
 
-	return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0;
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return;
+	run->peak_rss_kb = ru.ru_maxrss;
+	run->cpu_s = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+		     (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 static void write_stats(struct app *a, bool final)
@@ -1123,7 +1128,6 @@ static void write_stats(struct app *a, bool final)
 		.elapsed_s = (double)(mono_ms() - a->start_ms) / 1000.0,
 		.final = final,
 		.output_dropped = outq_dropped(a->out),
-		.peak_rss_kb = peak_rss_kb(),
 		.event_log_dropped = a->evlog ? evlog_dropped(a->evlog) : 0,
 	};
 
@@ -1135,6 +1139,7 @@ static void write_stats(struct app *a, bool final)
 		run.alerts_failed = as.failed;
 		run.alerts_dropped = as.dropped;
 	}
+	usage_now(&run);
 	engine_stats(a->engine, &s);
 	report_stats_json(a->out_f, &s, &run);
 }
