@@ -1082,11 +1082,13 @@ static void on_keys(int fd, short revents, void *arg)
 	size_t n;
 
 	/* The terminal went away (ssh dropped, tmux killed) and no SIGHUP
-	 * came (a parent such as make took it): end as SIGHUP would, rather
-	 * than spin on a tty that reads end-of-file forever. */
+	 * came (a parent such as make took it, or left it blocked): end as
+	 * SIGHUP would, rather than spin on a tty that reads end-of-file
+	 * forever. The handler is called, not raise(): a blocked SIGHUP
+	 * would never arrive. */
 	if (revents & (POLLHUP | POLLERR)) {
 		loop_fd_del(a->loop, fd);
-		raise(SIGHUP);
+		on_signal(SIGHUP);
 		return;
 	}
 	ui_view_fill(a, &v);

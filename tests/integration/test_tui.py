@@ -742,6 +742,58 @@ def signal_sessions(tmux, tmp, fx):
             r.close()
 
 
+def hangup_session(tmp, fx):
+    """The terminal goes away (its tmux server is killed) while SIGHUP is
+    blocked, as a parent may leave it: uptop sees its keyboard hang up
+    and ends as SIGHUP would, instead of spinning or staying forever."""
+    own = Tmux()
+    own.sock += "-hangup"
+    pidfile = os.path.join(tmp, "hangup.pid")
+    code = ("import os, signal, sys; signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGHUP}); "
+            "open(sys.argv[1], 'w').write(str(os.getpid())); os.execv(sys.argv[2], sys.argv[2:])")
+    cmd = " ".join(shlex.quote(a) for a in [sys.executable, "-c", code, pidfile, uptop_bin(),
+                                            "-c", small_config(fx, tmp)])
+    try:
+        own.run("new-session", "-d", "-s", "hup", "-x", "80", "-y", "24", cmd)
+        own.path = own.run("display-message", "-p", "#{socket_path}").strip()
+        end = time.monotonic() + WAIT
+        s = ""
+        while time.monotonic() < end:
+            s = own.run("capture-pane", "-p", "-t", "hup", check=False)
+            if "only" in s and "UP" in s:
+                break
+            time.sleep(0.1)
+        if not t.ok("only" in s and "UP" in s and os.path.exists(pidfile),
+                    "hangup: the table is up (SIGHUP blocked)", s):
+            return
+        pid = int(open(pidfile).read())
+        own.kill()
+        end = time.monotonic() + WAIT
+        while time.monotonic() < end and alive(pid):
+            time.sleep(0.1)
+        t.ok(not alive(pid), "hangup: uptop ends when its terminal goes away, SIGHUP or not",
+             f"pid {pid} still runs: {proc_state(pid)}")
+    finally:
+        own.kill()
+        if os.path.exists(pidfile):
+            pid = int(open(pidfile).read() or 0)
+            if pid and alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+def alive(pid):
+    """Running (a zombie waiting for its reaper has ended)."""
+    return proc_state(pid) not in (None, "Z", "X")
+
+
+def proc_state(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return None
+
+
 def suspend_session(tmux, tmp, fx):
     """Ctrl-Z and fg in a real job-control shell (an interactive bash in
     the pane): Ctrl-Z gives the main screen back and the shell's prompt
@@ -1223,6 +1275,7 @@ def main():
             conditions_session(tmux, tmp, fx)
             ascii_sessions(tmux, tmp, fx)
             signal_sessions(tmux, tmp, fx)
+            hangup_session(tmp, fx)
             suspend_session(tmux, tmp, fx)
             refusal_sessions(tmux, tmp, fx)
     except Exception:
