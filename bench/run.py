@@ -131,7 +131,8 @@ def build_workloads(fx, quick):
                              f"{2 if q else 10} s for {dur} s",
                         "steady", [fx.url(f"/json/health?i={i}", i) for i in range(n)],
                         ["ok"] * n, interval_s=2 if q else 10, timeout_s=1 if q else 5,
-                        duration_s=dur, tools=["uptop", "rawcurl"], timeout_kill_s=dur + 60,
+                        duration_s=dur, tools=["uptop", "uptop-nohist", "rawcurl"],
+                        timeout_kill_s=dur + 60,
                         conditions=["[STATUS] == 200", "[BODY].status == UP"])
     if fx.tls_port:
         n = 100 if q else 2000
