@@ -57,6 +57,8 @@ struct report_run {
 	uint64_t alerts_sent, alerts_failed;
 	uint64_t alerts_dropped;    /* never started: their queue was full */
 	uint64_t event_log_dropped; /* lines the writer's queue had no room for */
+	uint64_t history_dropped;   /* history records it had no room for */
+	bool history_off;           /* the history is off (given up, or never on) */
 	long peak_rss_kb;
 	double cpu_s;               /* user + system CPU so far, all threads */
 };

@@ -1141,6 +1141,14 @@ static void write_stats(struct app *a, bool final)
 		run.alerts_failed = as.failed;
 		run.alerts_dropped = as.dropped;
 	}
+	run.history_off = true;
+	if (a->history) {
+		struct history_stats hs;
+
+		history_stats(a->history, &hs);
+		run.history_dropped = hs.dropped;
+		run.history_off = hs.off;
+	}
 	usage_now(&run);
 	engine_stats(a->engine, &s);
 	report_stats_json(a->out_f, &s, &run);

@@ -475,11 +475,12 @@ void report_stats_json(FILE *f, const struct engine_stats *s,
 		s->lag_p50_ms, s->lag_p99_ms, s->lag_max_ms, s->longest_turn_ms,
 		(unsigned long long)s->stalls, (unsigned long long)s->checks_voided);
 	fprintf(f, "\"output_dropped\":%llu,\"alerts_sent\":%llu,\"alerts_failed\":%llu,"
-		"\"alerts_dropped\":%llu,\"event_log_dropped\":%llu,\"peak_rss_kb\":%ld,"
-		"\"cpu_s\":%.3f}\n",
+		"\"alerts_dropped\":%llu,\"event_log_dropped\":%llu,\"history\":%s,"
+		"\"history_dropped\":%llu,\"peak_rss_kb\":%ld,\"cpu_s\":%.3f}\n",
 		(unsigned long long)run->output_dropped, (unsigned long long)run->alerts_sent,
 		(unsigned long long)run->alerts_failed, (unsigned long long)run->alerts_dropped,
-		(unsigned long long)run->event_log_dropped, run->peak_rss_kb, run->cpu_s);
+		(unsigned long long)run->event_log_dropped, run->history_off ? "false" : "true",
+		(unsigned long long)run->history_dropped, run->peak_rss_kb, run->cpu_s);
 	fflush(f);
 }
 

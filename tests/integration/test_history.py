@@ -299,6 +299,8 @@ def check_full_disk(tmp, fx):
          (n, checks()))
     rc = p.stop()
     t.eq(rc, 2, "uptop ends normally (not killed by SIGXFSZ)")
+    last = [o for o in p.json_out() if o.get("type") == "stats"][-1]
+    t.eq(last.get("history"), False, "the stats line says the history is off")
     said = [ln for ln in p.err_lines if "history" in ln]
     t.eq(len(said), 1, "one warning")
     t.ok(said and "history is off" in said[0] and "the checks go on" in said[0],
@@ -340,10 +342,15 @@ def check_off(tmp, fx):
                 env={"XDG_STATE_HOME": state})
     p.stop(None, timeout=30)
     t.ok(not os.path.exists(state), "--no-history: no file")
+    stats = [o for o in p.json_out() if o.get("type") == "stats"]
+    t.ok(stats and stats[-1].get("history") is False, "... and the stats line says so", stats)
     p = Running(["--headless", "-c", cfg, "-d", "1s"], env={"XDG_STATE_HOME": state})
     p.stop(None, timeout=30)
     t.ok(os.path.exists(os.path.join(state, "uptop", "history.db")),
          "the default: $XDG_STATE_HOME/uptop/history.db")
+    stats = [o for o in p.json_out() if o.get("type") == "stats"]
+    t.ok(stats and stats[-1].get("history") is True and stats[-1].get("history_dropped") == 0,
+         "the stats line: history on, nothing dropped", stats)
     p = Running(["--once", "-c", cfg], env={"XDG_STATE_HOME": state + "2"})
     p.stop(None, timeout=30)
     t.ok(not os.path.exists(state + "2"), "--once opens no history")
