@@ -376,10 +376,14 @@ static void on_result(void *arg, uint32_t id, const struct result *r)
 	s->await_result = AWAIT_NONE;
 	if (t->state != STATE_DOWN || !s->owed || t->q.ack_wall_ms)
 		return;
-	if (why == AWAIT_RESTART)
+	if (why == AWAIT_RESTART && a->outage) {
+		/* as a down while an outage is open: the outage's */
+		s->outage = a->outage;
+	} else if (why == AWAIT_RESTART) {
 		down_now(a, id, r->cls);
-	else if (!quiet(a, id))
+	} else if (!quiet(a, id)) {
 		tell_down(a, id);
+	}
 }
 
 /* A silence lifted or run out, a window closed: a down nobody was told

@@ -249,10 +249,12 @@ static void test_recall(void)
 	struct diag e = { 0 };
 	struct config *c = load("alerts:\n"
 				"  - {name: pager, command: [/bin/true], repeat: 30m}\n"
-				"  - {name: chat, command: [/bin/true], \"on\": [down, up, degraded]}\n"
+				"  - {name: chat, command: [/bin/true],\n"
+				"     \"on\": [down, up, degraded]}\n"
 				"  - {name: mail, command: [/bin/true], \"on\": [degraded]}\n"
 				"  - {name: other, command: [/bin/true]}\n"
-				"targets: [{url: \"http://127.0.0.1/\", alerts: [pager, chat, mail]}]\n",
+				"targets:\n"
+				"  - {url: \"http://127.0.0.1/\", alerts: [pager, chat, mail]}\n",
 				&e);
 	const uint64_t pager = 1, chat = 2, mail = 4, mine = pager | chat | mail;
 	struct alert_recall r;
