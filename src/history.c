@@ -1650,6 +1650,5 @@ size_t history_told(struct history *h, const struct model *m, struct history_tol
 	sqlite3_finalize(id);
 	sqlite3_finalize(up);
 	sqlite3_finalize(st);
-	log_debug("history: %zu alert and state row%s for the alerts", n, n == 1 ? "" : "s");
 	return n;
 }

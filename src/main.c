@@ -1430,6 +1430,7 @@ static void start_history(struct app *a, struct diag *warns, struct history_told
 {
 	char def[PATH_MAX], err[PATH_MAX + 256];
 	const char *path = history_file(a, def, sizeof(def));
+	int64_t t0;
 
 	if (a->o.no_history || (a->o.mode != MODE_TUI && a->o.mode != MODE_HEADLESS) ||
 	    (!a->o.history && path && strcmp(path, "off") == 0))
@@ -1447,7 +1448,10 @@ static void start_history(struct app *a, struct diag *warns, struct history_told
 		return;
 	}
 	engine_restore(a->engine, restore_model, a);
+	t0 = mono_us();
 	*ntold = history_told(a->history, engine_model(a->engine), told, err, sizeof(err));
+	log_debug("main: history: what the alerts told: %zu row%s in %.1f ms", *ntold,
+		  *ntold == 1 ? "" : "s", (double)(mono_us() - t0) / 1000.0);
 	if (err[0])
 		say(a, true, "%s", err);
 	if (!a->writer)
