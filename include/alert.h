@@ -66,6 +66,22 @@ void alert_reload(struct alert *a, const struct config *cfg);
 /* After SIGCHLD: commands that ended. */
 void alert_reap(struct alert *a);
 
+/* At start, after alert_new and before the first check: what the last
+ * run's alerts told (history_told's rows) comes back, so that a restart
+ * changes nothing for the person paged. A target restored DOWN whose
+ * down an alert told gets no second down alert from it; its reminders
+ * go on from the last one sent (one that fell due while uptop was not
+ * running comes once, at once, not one per repeat missed); resolved
+ * goes to the alerts that told of its failure when it answers. A down
+ * an alert did not tell of (it was quiet, or an outage's, or uptop
+ * stopped before the alert went out) is told as a new down is: at its
+ * next failure (settings.alert_wait applies), or when the quiet ends;
+ * an acknowledged one is not. A target restored DEGRADED: resolved goes
+ * to the alerts that told of it. Alerts and targets are matched by name
+ * (a renamed or removed alert is not restored). O(rows + targets). */
+struct history_told;
+void alert_restore(struct alert *a, const struct history_told *v, size_t n);
+
 struct alert_stats {
 	uint64_t sent, failed;       /* outcomes (a webhook's: after its retries) */
 	uint64_t dropped;            /* never started: the queue was full */
@@ -77,6 +93,23 @@ void alert_stats(const struct alert *a, struct alert_stats *out);
 /* Commands still running get SIGTERM; webhooks in flight are cancelled;
  * nothing more is said. NULL is a no-op. */
 void alert_free(struct alert *a);
+
+/* What one target's rows of history_told (oldest first) say its alerts
+ * told, as alert.c keeps it (alert_restore's fold: pure, unit-tested).
+ * alerts: the target's (a bit per config alert; rows of others are
+ * left out). */
+struct alert_recall {
+	uint64_t fired;       /* alerts that told of its failure (down, or
+			       * degraded): resolved goes to these */
+	uint64_t downs;       /* of those, the ones that told of its DOWN */
+	int64_t since_wall;   /* the incident began (0: not in the rows) */
+	int64_t sent_wall;    /* the last down alert or reminder of an
+			       * alert with repeat: 0 none */
+	uint8_t from;         /* the state it went DOWN from (STATE_UP when
+			       * the rows do not say) */
+};
+void alert_recall(const struct config *cfg, uint64_t alerts, const struct history_told *v,
+		  size_t n, struct alert_recall *out);
 
 /* --- the text of one alert (alert_text.c): pure, unit-tested ---------- */
 

@@ -79,6 +79,7 @@ enum {
 	ALERT_ON_DEGRADED = 1 << 2,  /* a target goes DEGRADED */
 };
 #define CONFIG_MAX_ALERTS 64     /* a target's alerts are a uint64_t mask */
+#define ALERT_NAME_MAX 64        /* an alert's name, at most (bytes) */
 
 struct webhook_conf {
 	char *url;                 /* expanded: may carry a token */

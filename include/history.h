@@ -108,6 +108,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
+
 struct model;
 struct event;
 struct result;
@@ -149,6 +151,27 @@ const char *history_path(const struct history *h);
  * (what came before it stays) and says why in err ("" otherwise). */
 size_t history_restore(struct history *h, struct model *m, int64_t now_wall,
 		       int64_t now_mono, char *err, size_t elen);
+
+/* What the alerts told, for alert_restore (alert.h), so that a restart
+ * keeps what on-call was paged about. At start, after history_restore
+ * (it reads the model's restored states) and before history_attach, on
+ * the loop thread (reads only). For each target the model has DOWN or
+ * DEGRADED: since it last went UP (all of the file when it never did),
+ * oldest first, every alert sent ('alert' events: not 'alert_failed',
+ * not an outage's) and every state change into UP, DEGRADED or DOWN;
+ * by target (ascending), oldest first. *out is malloc'd (NULL when there are none;
+ * the caller frees it); returns how many. A read that fails ends the
+ * list there and says why in err ("" otherwise). O(rows read). */
+struct history_told {
+	uint32_t target;                 /* model index */
+	int64_t time;                    /* wall ms */
+	uint8_t from, to;                /* enum state: the change, or the
+					  * one the alert told of */
+	char alert[ALERT_NAME_MAX + 1];  /* the alert's name; "": a state
+					  * change */
+};
+size_t history_told(struct history *h, const struct model *m, struct history_told **out,
+		    char *err, size_t elen);
 
 /* Hands the connection to the writer thread (a sink of w; before
  * writer_start) and queues the run's start and the model's targets. */

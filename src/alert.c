@@ -16,6 +16,7 @@
 #include "config.h"
 #include "engine.h"
 #include "fmt.h"
+#include "history.h"
 #include "log.h"
 #include "outage.h"
 #include "util.h"
@@ -162,10 +163,12 @@ static void tell(struct alert *a, uint32_t id, int from, int to, uint64_t mask, 
 		  (uint8_t)(t->has_last ? t->last.cls : EC_NONE));
 }
 
+/* Its down, by every alert that has not told of it yet (before a
+ * restart, say). */
 static void tell_down(struct alert *a, uint32_t id)
 {
 	struct tstate *s = &a->ts[id];
-	uint64_t alerts = target_of(a, id)->conf->alerts, mask = alerts & a->down_mask;
+	uint64_t alerts = target_of(a, id)->conf->alerts, mask = alerts & a->down_mask & ~s->downs;
 
 	s->owed = false;
 	/* an alert with up but not down says only "resolved": of a down that
@@ -175,6 +178,7 @@ static void tell_down(struct alert *a, uint32_t id)
 		return;
 	tell(a, id, s->from, STATE_DOWN, mask, false);
 	s->fired |= mask;
+	s->downs |= mask;
 	s->sent_mono = s->scanned_mono = mono_ms();
 	if (mask & a->repeat_mask) {
 		int64_t first = INT64_MAX;
@@ -195,6 +199,26 @@ static bool quiet(const struct alert *a, uint32_t id)
 
 /* --- the events -------------------------------------------------------- */
 
+/* A down to tell now, of a failure of class cls: quiet, it is owed; a
+ * network failure waits alert_wait for an outage to tell of it. */
+static void down_now(struct alert *a, uint32_t id, enum eclass cls)
+{
+	struct tstate *s = &a->ts[id];
+
+	if (quiet(a, id)) {
+		s->owed = true;
+		return;
+	}
+	if (a->cfg->settings.alert_wait_ms > 0 && outage_is_network(cls) &&
+	    (target_of(a, id)->conf->alerts & a->down_mask)) {
+		s->hold_until = mono_ms() + a->cfg->settings.alert_wait_ms;
+		list_add(&a->holds, &a->nholds, &a->holds_cap, &s->hold_at, id);
+		alert_wake_at(a, s->hold_until);
+		return;
+	}
+	tell_down(a, id);
+}
+
 static void on_down(struct alert *a, const struct event *ev)
 {
 	uint32_t id = ev->target;
@@ -203,24 +227,14 @@ static void on_down(struct alert *a, const struct event *ev)
 	if (!s->fired)
 		s->since_wall = ev->wall_ms;
 	s->from = ev->from;
+	s->downs = 0;
 	if (ev->u.outage) {
 		/* the outage's one alert tells of it */
 		s->owed = true;
 		s->outage = ev->u.outage;
 		return;
 	}
-	if (quiet(a, id)) {
-		s->owed = true;
-		return;
-	}
-	if (a->cfg->settings.alert_wait_ms > 0 && outage_is_network((enum eclass)ev->cls) &&
-	    (target_of(a, id)->conf->alerts & a->down_mask)) {
-		s->hold_until = mono_ms() + a->cfg->settings.alert_wait_ms;
-		list_add(&a->holds, &a->nholds, &a->holds_cap, &s->hold_at, id);
-		alert_wake_at(a, s->hold_until);
-		return;
-	}
-	tell_down(a, id);
+	down_now(a, id, (enum eclass)ev->cls);
 }
 
 /* Out of DOWN or DEGRADED into an answer: resolved for the alerts that
@@ -236,11 +250,11 @@ static void on_answer(struct alert *a, const struct event *ev)
 	hold_del(a, id);
 	rem_del(a, id);
 	s->owed = false;
-	s->await_result = false;
+	s->await_result = AWAIT_NONE;
 	s->outage = 0;
 	if (resolved && !hush && (ev->from == STATE_DOWN || ev->from == STATE_DEGRADED))
 		tell(a, id, ev->from, ev->to, resolved, false);
-	s->fired = 0;
+	s->fired = s->downs = 0;
 	if (ev->to == STATE_DEGRADED) {
 		/* an alert that just said "resolved" says no more */
 		uint64_t mask = t->conf->alerts & a->degraded_mask &
@@ -335,7 +349,7 @@ static void on_outage(struct alert *a, const struct event *ev)
 		if (!s->outage || s->outage != a->outage)
 			continue;
 		if (target_of(a, id)->state == STATE_DOWN && s->owed) {
-			s->await_result = true;
+			s->await_result = AWAIT_OUTAGE;
 		} else {
 			s->outage = 0;
 			s->owed = false;
@@ -345,20 +359,31 @@ static void on_outage(struct alert *a, const struct event *ev)
 	a->outage = 0;
 }
 
-/* After an outage: the first failure of a target still down tells of it. */
+/* After an outage, or a restart: the first failure of a target still
+ * down whose down nobody was told of tells of it. */
 static void on_result(void *arg, uint32_t id, const struct result *r)
 {
 	struct alert *a = arg;
 	struct tstate *s;
 	const struct target *t;
+	uint8_t why;
 
 	if (id >= a->n || !a->ts[id].await_result || !eclass_is_failure(r->cls))
 		return;
 	s = &a->ts[id];
 	t = target_of(a, id);
-	s->await_result = false;
-	if (t->state == STATE_DOWN && s->owed && !quiet(a, id) && !t->q.ack_wall_ms)
+	why = s->await_result;
+	s->await_result = AWAIT_NONE;
+	if (t->state != STATE_DOWN || !s->owed || t->q.ack_wall_ms)
+		return;
+	if (why == AWAIT_RESTART && a->outage) {
+		/* as a down while an outage is open: the outage's */
+		s->outage = a->outage;
+	} else if (why == AWAIT_RESTART) {
+		down_now(a, id, r->cls);
+	} else if (!quiet(a, id)) {
 		tell_down(a, id);
+	}
 }
 
 /* A silence lifted or run out, a window closed: a down nobody was told
@@ -592,6 +617,7 @@ void alert_reload(struct alert *a, const struct config *cfg)
 			continue;
 		*s = ots[hit->id];
 		s->fired = remap(s->fired, old, cfg);
+		s->downs = remap(s->downs, old, cfg);
 		s->hold_at = s->rem_at = -1;
 		if (s->hold_until)
 			list_add(&a->holds, &a->nholds, &a->holds_cap, &s->hold_at, (uint32_t)i);
@@ -606,6 +632,128 @@ void alert_reload(struct alert *a, const struct config *cfg)
 		quiet_ended(a, id);
 	timer_arm(a);
 	log_debug("alert: reloaded: %zu alert%s", cfg->nalerts, cfg->nalerts == 1 ? "" : "s");
+}
+
+/* --- after a restart: what was told ------------------------------------ */
+
+void alert_recall(const struct config *cfg, uint64_t alerts, const struct history_told *v,
+		  size_t n, struct alert_recall *out)
+{
+	uint64_t before = 0;   /* fired when it last left DOWN for DEGRADED */
+
+	memset(out, 0, sizeof(*out));
+	out->from = STATE_UP;
+	for (size_t i = 0; i < n; i++) {
+		const struct history_told *r = &v[i];
+		uint64_t bit;
+		int k;
+
+		if (!r->alert[0]) {
+			/* a state change, as on_down and on_answer take it */
+			if (r->to == STATE_DOWN) {
+				if (!out->fired)
+					out->since_wall = r->time;
+				out->from = r->from;
+				out->downs = 0;
+			} else {
+				before = r->from == STATE_DOWN ? out->fired : 0;
+				out->fired = out->downs = 0;
+				out->sent_wall = 0;
+				out->since_wall = r->to == STATE_DEGRADED ? r->time : 0;
+			}
+			continue;
+		}
+		k = config_alert_index(cfg, r->alert);
+		if (k < 0 || !(alerts & ((uint64_t)1 << k)))
+			continue;
+		bit = (uint64_t)1 << k;
+		if (r->to == STATE_DOWN) {
+			/* the down, or a reminder */
+			out->fired |= bit;
+			out->downs |= bit;
+			out->from = r->from;
+			if (cfg->alerts[k].repeat_ms > 0 && r->time > out->sent_wall)
+				out->sent_wall = r->time;
+		} else if (r->to == STATE_UP ||
+			   (r->from == STATE_DOWN && (before & bit) &&
+			    (cfg->alerts[k].on & ALERT_ON_UP))) {
+			/* resolved (DOWN -> DEGRADED: an alert that told of the
+			 * down says that, not "degraded") */
+			out->fired &= ~bit;
+			out->downs &= ~bit;
+		} else if (r->to == STATE_DEGRADED) {
+			out->fired |= bit;
+		}
+	}
+}
+
+/* Reminders of target id go on from `sent` (wall), the last one; one
+ * that fell due while uptop was not running comes at once, once. */
+static void restore_reminders(struct alert *a, uint32_t id, int64_t sent_wall, int64_t now,
+			      int64_t wall)
+{
+	struct tstate *s = &a->ts[id];
+	uint64_t mask = s->downs & a->repeat_mask;
+	int64_t first = INT64_MAX, sent = now - (wall - sent_wall);
+
+	if (!mask || !sent_wall)
+		return;
+	for (size_t k = 0; k < a->cfg->nalerts; k++)
+		if ((mask & ((uint64_t)1 << k)) && a->cfg->alerts[k].repeat_ms < first)
+			first = a->cfg->alerts[k].repeat_ms;
+	if (sent > now)
+		sent = now;     /* the wall clock went back */
+	if (sent + first <= now)
+		sent = now - first;
+	s->sent_mono = s->scanned_mono = sent;
+	list_add(&a->rem, &a->nrem, &a->rem_cap, &s->rem_at, id);
+}
+
+/* Target id, restored DOWN or DEGRADED, from its rows v (maybe none). */
+static void restore_target(struct alert *a, uint32_t id, const struct history_told *v, size_t n,
+			   int64_t now, int64_t wall)
+{
+	const struct target *t = target_of(a, id);
+	struct tstate *s = &a->ts[id];
+	uint64_t alerts = t->conf->alerts, up_only = alerts & a->up_mask & ~a->down_mask;
+	struct alert_recall rc;
+
+	alert_recall(a->cfg, alerts, v, n, &rc);
+	s->fired = rc.fired;
+	s->downs = rc.downs;
+	s->from = rc.from;
+	s->since_wall = rc.since_wall ? rc.since_wall : wall - (now - t->since_mono_ms);
+	if (t->state != STATE_DOWN)
+		return;
+	/* told: an alert with up but not down says "resolved" too (tell_down) */
+	if (s->downs)
+		s->fired |= up_only;
+	if ((alerts & a->down_mask & ~s->downs) || (!s->downs && up_only)) {
+		s->owed = true;
+		s->await_result = AWAIT_RESTART;
+	}
+	restore_reminders(a, id, rc.sent_wall, now, wall);
+	log_debug("alert: %s restored: told %llx, owed: %s", t->conf->name,
+		  (unsigned long long)s->downs, s->owed ? "yes" : "no");
+}
+
+void alert_restore(struct alert *a, const struct history_told *v, size_t n)
+{
+	int64_t now = mono_ms(), wall = wall_ms();
+	size_t at = 0;
+
+	for (uint32_t id = 0; id < a->n; id++) {
+		enum state st = target_of(a, id)->state;
+		size_t from;
+
+		while (at < n && v[at].target < id)
+			at++;
+		for (from = at; at < n && v[at].target == id; at++)
+			;
+		if (st == STATE_DOWN || st == STATE_DEGRADED)
+			restore_target(a, id, v + from, at - from, now, wall);
+	}
+	timer_arm(a);
 }
 
 void alert_stats(const struct alert *a, struct alert_stats *out)

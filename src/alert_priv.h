@@ -11,10 +11,19 @@
 #include "loop.h"
 #include "target.h"
 
+enum {
+	AWAIT_NONE = 0,
+	AWAIT_OUTAGE,            /* the outage that covered its down ended */
+	AWAIT_RESTART,           /* restored DOWN, its down untold: told as a
+				  * new down is (alert_wait applies) */
+};
+
 /* What one target's alerts know of its current incident. */
 struct tstate {
 	uint64_t fired;          /* alerts that told of its failure (resolved
 				  * goes to these) */
+	uint64_t downs;          /* of those, the ones that told of its DOWN
+				  * (after a restart: not told twice) */
 	int64_t since_wall;      /* the incident began: it went down (or
 				  * degraded) */
 	int64_t sent_mono;       /* the down alerts went out: reminders count
@@ -25,8 +34,7 @@ struct tstate {
 	uint8_t from;            /* the state it went DOWN from */
 	bool owed;               /* DOWN and untold: it was quiet, or an
 				  * outage's; told when that ends */
-	bool await_result;       /* the outage that covered it ended: its
-				  * next result says whether it stays down */
+	uint8_t await_result;    /* AWAIT_*: its next failure tells of it */
 	int32_t hold_at, rem_at; /* its place in holds / rem, -1: none */
 };
 

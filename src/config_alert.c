@@ -32,7 +32,6 @@
 #define MINUTE (60 * SECOND)
 #define HOUR (60 * MINUTE)
 #define DAY (24 * HOUR)
-#define ALERT_NAME_MAX 64
 
 static key_parse_fn aconf_name, aconf_on, wconf_url, wconf_method, wconf_headers,
 	mconf_every, mconf_timezone;

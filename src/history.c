@@ -1560,3 +1560,95 @@ size_t history_restore(struct history *h, struct model *m, int64_t now_wall,
 	log_debug("history: %zu of %zu targets restored", n, m->n);
 	return n;
 }
+
+/* --- what the alerts told (history_told; read at start, like restore) -- */
+
+#define TOLD_SINCE_UP "SELECT time, id FROM events WHERE target = ?1 AND kind = 'state'" \
+	" AND to_state = 'up' ORDER BY time DESC, id DESC LIMIT 1"
+/* rows in the order they were written (id) since that UP; the time
+ * bound only lets the (target, time) index find them */
+#define TOLD_ROWS "SELECT time, kind, from_state, to_state, message FROM events" \
+	" WHERE target = ?1 AND time >= ?2 AND id > ?3 AND (kind = 'alert' OR" \
+	" (kind = 'state' AND to_state IN ('up', 'degraded', 'down'))) ORDER BY id"
+
+/* One target's rows (database id dbid, model index i) onto *v. */
+static int told_target(sqlite3_stmt *up, sqlite3_stmt *st, int64_t dbid, uint32_t i,
+		       struct history_told **v, size_t *n, size_t *cap)
+{
+	int64_t from_time = 0, from_id = 0;
+	int rc;
+
+	sqlite3_bind_int64(up, 1, dbid);
+	if ((rc = sqlite3_step(up)) == SQLITE_ROW) {
+		from_time = sqlite3_column_int64(up, 0);
+		from_id = sqlite3_column_int64(up, 1);
+	}
+	sqlite3_reset(up);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
+	sqlite3_bind_int64(st, 1, dbid);
+	sqlite3_bind_int64(st, 2, from_time);
+	sqlite3_bind_int64(st, 3, from_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		bool alert = strcmp(col_text(st, 1), "alert") == 0;
+		int f = state_of(col_text(st, 2)), to = state_of(col_text(st, 3));
+		const char *msg = col_text(st, 4);
+		/* an alert's event says its name first: "pager: sent"
+		 * (names have no ':') */
+		size_t len = alert ? strcspn(msg, ":") : 0;
+		struct history_told *r;
+
+		if (f < 0 || to < 0 || (alert && (!len || len > ALERT_NAME_MAX)))
+			continue;
+		*v = xreallocarray_grow(*v, cap, *n + 1, sizeof(**v));
+		r = &(*v)[(*n)++];
+		r->target = i;
+		r->time = sqlite3_column_int64(st, 0);
+		r->from = (uint8_t)f;
+		r->to = (uint8_t)to;
+		memcpy(r->alert, msg, len);
+		r->alert[len] = '\0';
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+size_t history_told(struct history *h, const struct model *m, struct history_told **out,
+		    char *err, size_t elen)
+{
+	sqlite3_stmt *id = NULL, *up = NULL, *st = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+
+	*out = NULL;
+	if (elen)
+		err[0] = '\0';
+	if (!h || !h->db)
+		return 0;
+	if (sqlite3_prepare_v2(h->db, "SELECT id FROM targets WHERE name = ?", -1, &id,
+			       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(h->db, TOLD_SINCE_UP, -1, &up, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(h->db, TOLD_ROWS, -1, &st, NULL) != SQLITE_OK)
+		rc = -1;
+	for (size_t i = 0; i < m->n && !rc; i++) {
+		const struct target *t = &m->v[i];
+
+		if (t->state != STATE_DOWN && t->state != STATE_DEGRADED)
+			continue;
+		sqlite3_bind_text(id, 1, t->conf->name, -1, SQLITE_STATIC);
+		rc = sqlite3_step(id);
+		if (rc == SQLITE_ROW)
+			rc = told_target(up, st, sqlite3_column_int64(id, 0), (uint32_t)i, out,
+					 &n, &cap);
+		else
+			rc = rc == SQLITE_DONE ? 0 : -1;
+		sqlite3_reset(id);
+	}
+	if (rc)
+		snprintf(err, elen, "history %s: reading back what the alerts told: %s",
+			 h->path, sqlite3_errmsg(h->db));
+	sqlite3_finalize(id);
+	sqlite3_finalize(up);
+	sqlite3_finalize(st);
+	return n;
+}

@@ -1437,12 +1437,15 @@ static const char *history_file(const struct app *a, char *buf, size_t len)
 }
 
 /* The history (the live table and --headless): opened, read back into
- * the model and handed to the writer before the first check. A file
+ * the model and handed to the writer before the first check; *told:
+ * what the alerts told, for alert_restore (the caller frees it). A file
  * that cannot be used is a warning, never a reason to stop checking. */
-static void start_history(struct app *a, struct diag *warns)
+static void start_history(struct app *a, struct diag *warns, struct history_told **told,
+			  size_t *ntold)
 {
 	char def[PATH_MAX], err[PATH_MAX + 256];
 	const char *path = history_file(a, def, sizeof(def));
+	int64_t t0;
 
 	if (a->o.no_history || (a->o.mode != MODE_TUI && a->o.mode != MODE_HEADLESS) ||
 	    (!a->o.history && path && strcmp(path, "off") == 0))
@@ -1460,6 +1463,12 @@ static void start_history(struct app *a, struct diag *warns)
 		return;
 	}
 	engine_restore(a->engine, restore_model, a);
+	t0 = mono_us();
+	*ntold = history_told(a->history, engine_model(a->engine), told, err, sizeof(err));
+	log_debug("main: history: what the alerts told: %zu row%s in %.1f ms", *ntold,
+		  *ntold == 1 ? "" : "s", (double)(mono_us() - t0) / 1000.0);
+	if (err[0])
+		say(a, true, "%s", err);
 	if (!a->writer)
 		a->writer = writer_new(a->loop, 0, on_writer_notice, a);
 	history_attach(a->history, a->writer, engine_model(a->engine));
@@ -1487,13 +1496,19 @@ static void user_name(struct app *a)
 static int start_outputs(struct app *a, struct diag *errs, struct diag *warns)
 {
 	char err[256];
+	struct history_told *told = NULL;
+	size_t ntold = 0;
 
 	if (a->evlog)
 		engine_subscribe(a->engine, &(struct engine_sub){
 			.on_event = on_event_log, .arg = a });
-	start_history(a, warns);
-	if ((a->o.mode == MODE_TUI || a->o.mode == MODE_HEADLESS) && !a->o.no_alerts)
+	start_history(a, warns, &told, &ntold);
+	if ((a->o.mode == MODE_TUI || a->o.mode == MODE_HEADLESS) && !a->o.no_alerts) {
 		a->alert = alert_new(a->loop, a->engine, a->cfg);
+		if (a->history)
+			alert_restore(a->alert, told, ntold);
+	}
+	free(told);
 	if (a->writer && writer_start(a->writer, err, sizeof(err)) != 0) {
 		diag_addf(errs, "%s", err);
 		return -1;

@@ -1,13 +1,15 @@
 /* test_alert.c - what one alert says (alert_text.c): placeholders, uptop's
  * and Gatus' custom provider's, escaped for a JSON body, a URL and a
  * header; the UPTOP_* variables and the JSON line a command reads; and
- * the alerts: keys of the config. No process, no network. */
+ * the alerts: keys of the config; what a restart brings back of what the
+ * alerts told (alert_recall). No process, no network. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "alert.h"
 #include "cfgload.h"
 #include "config.h"
+#include "history.h"
 #include "tap.h"
 #include "target.h"
 #include "util.h"
@@ -229,11 +231,147 @@ static void test_event_name(void)
 	free(ev.reason);
 }
 
+/* A row of history_told: a state change (alert NULL) or an alert sent. */
+static struct history_told row(int64_t time, const char *alert, int from, int to)
+{
+	struct history_told r;
+
+	memset(&r, 0, sizeof(r));
+	r.time = time;
+	r.from = (uint8_t)from;
+	r.to = (uint8_t)to;
+	snprintf(r.alert, sizeof(r.alert), "%s", alert ? alert : "");
+	return r;
+}
+
+static void test_recall(void)
+{
+	struct diag e = { 0 };
+	struct config *c = load("alerts:\n"
+				"  - {name: pager, command: [/bin/true], repeat: 30m}\n"
+				"  - {name: chat, command: [/bin/true],\n"
+				"     \"on\": [down, up, degraded]}\n"
+				"  - {name: mail, command: [/bin/true], \"on\": [degraded]}\n"
+				"  - {name: other, command: [/bin/true]}\n"
+				"targets:\n"
+				"  - {url: \"http://127.0.0.1/\", alerts: [pager, chat, mail]}\n",
+				&e);
+	const uint64_t pager = 1, chat = 2, mail = 4, mine = pager | chat | mail;
+	struct alert_recall r;
+
+	if (!OK(c != NULL, "recall: the config loads")) {
+		diag_print(&e, stdout);
+		diag_clear(&e);
+		return;
+	}
+	alert_recall(c, mine, NULL, 0, &r);
+	OK(!r.fired && !r.downs && !r.since_wall && !r.sent_wall && r.from == STATE_UP,
+	   "no rows: nothing was told");
+	{
+		/* down from UP, told by pager and chat; pager reminds twice;
+		 * a row of an alert it no longer uses, one of an unknown name */
+		struct history_told v[] = {
+			row(T0, NULL, STATE_CONFIRMING, STATE_DOWN),
+			row(T0 + 40, "pager", STATE_CONFIRMING, STATE_DOWN),
+			row(T0 + 45, "chat", STATE_CONFIRMING, STATE_DOWN),
+			row(T0 + 1800040, "pager", STATE_CONFIRMING, STATE_DOWN),
+			row(T0 + 3600040, "pager", STATE_CONFIRMING, STATE_DOWN),
+			row(T0 + 3600050, "other", STATE_CONFIRMING, STATE_DOWN),
+			row(T0 + 3600060, "gone", STATE_CONFIRMING, STATE_DOWN),
+		};
+
+		alert_recall(c, mine, v, ARRAY_LEN(v), &r);
+		IS_INT(r.fired, pager | chat, "down: the alerts that told of it");
+		IS_INT(r.downs, pager | chat, "both told of the DOWN");
+		IS_INT(r.since_wall, T0, "since it went down");
+		IS_INT(r.sent_wall, T0 + 3600040, "reminders count from the last one");
+		IS_INT(r.from, STATE_CONFIRMING, "from the state before DOWN");
+		alert_recall(c, chat, v, ARRAY_LEN(v), &r);
+		IS_INT(r.fired, chat, "an alert the target no longer uses is left out");
+		IS_INT(r.sent_wall, 0, "chat has no repeat: no reminders");
+	}
+	{
+		/* told, then resolved by chat alone (pager's resolved failed:
+		 * not in the rows) */
+		struct history_told v[] = {
+			row(T0, NULL, STATE_UP, STATE_DOWN),
+			row(T0 + 40, "pager", STATE_UP, STATE_DOWN),
+			row(T0 + 45, "chat", STATE_UP, STATE_DOWN),
+			row(T0 + 90000, "chat", STATE_DOWN, STATE_UP),
+		};
+
+		alert_recall(c, mine, v, ARRAY_LEN(v), &r);
+		IS_INT(r.fired, pager, "a resolved alert no longer counts");
+		IS_INT(r.downs, pager, "nor for the DOWN");
+	}
+	{
+		/* DOWN -> DEGRADED: chat told of the down and says resolved;
+		 * mail (degraded only) says degraded; then -> CONFIRMING ->
+		 * DOWN again, told by pager */
+		struct history_told v[] = {
+			row(T0, NULL, STATE_UP, STATE_DOWN),
+			row(T0 + 40, "pager", STATE_UP, STATE_DOWN),
+			row(T0 + 45, "chat", STATE_UP, STATE_DOWN),
+			row(T0 + 60000, NULL, STATE_DOWN, STATE_DEGRADED),
+			row(T0 + 60040, "pager", STATE_DOWN, STATE_DEGRADED),
+			row(T0 + 60045, "chat", STATE_DOWN, STATE_DEGRADED),
+			row(T0 + 60050, "mail", STATE_DOWN, STATE_DEGRADED),
+		};
+
+		alert_recall(c, mine, v, ARRAY_LEN(v), &r);
+		IS_INT(r.fired, mail, "DOWN -> DEGRADED: resolved for pager and chat, "
+		       "mail told of DEGRADED");
+		IS_INT(r.downs, 0, "no DOWN told now");
+		IS_INT(r.since_wall, T0 + 60000, "the incident: since DEGRADED");
+		IS_INT(r.sent_wall, 0, "no reminders while DEGRADED");
+		{
+			struct history_told w[ARRAY_LEN(v) + 2];
+
+			memcpy(w, v, sizeof(v));
+			w[ARRAY_LEN(v)] = row(T0 + 70000, NULL, STATE_CONFIRMING, STATE_DOWN);
+			w[ARRAY_LEN(v) + 1] = row(T0 + 70040, "pager", STATE_CONFIRMING,
+						  STATE_DOWN);
+			alert_recall(c, mine, w, ARRAY_LEN(w), &r);
+			IS_INT(r.fired, mail | pager, "DEGRADED -> DOWN: mail still, and pager");
+			IS_INT(r.downs, pager, "pager told of the DOWN");
+			IS_INT(r.since_wall, T0 + 60000, "the incident began when it degraded");
+			IS_INT(r.sent_wall, T0 + 70040, "reminders from pager's down");
+		}
+	}
+	{
+		/* chat (on: degraded too) did not tell of the down (it was
+		 * quiet then): DOWN -> DEGRADED makes it tell of DEGRADED */
+		struct history_told v[] = {
+			row(T0, NULL, STATE_UP, STATE_DOWN),
+			row(T0 + 60000, NULL, STATE_DOWN, STATE_DEGRADED),
+			row(T0 + 60045, "chat", STATE_DOWN, STATE_DEGRADED),
+		};
+
+		alert_recall(c, mine, v, ARRAY_LEN(v), &r);
+		IS_INT(r.fired, chat, "an alert that told no down says degraded, not resolved");
+	}
+	{
+		/* an old incident, over (UP), then a new down nobody told of */
+		struct history_told v[] = {
+			row(T0, NULL, STATE_UP, STATE_DOWN),
+			row(T0 + 40, "pager", STATE_UP, STATE_DOWN),
+			row(T0 + 60000, NULL, STATE_DOWN, STATE_UP),
+			row(T0 + 90000, NULL, STATE_CONFIRMING, STATE_DOWN),
+		};
+
+		alert_recall(c, mine, v, ARRAY_LEN(v), &r);
+		OK(!r.fired && !r.downs, "UP ends what was told; the new down is untold");
+		IS_INT(r.since_wall, T0 + 90000, "since the new down");
+	}
+	config_free(c);
+}
+
 int main(void)
 {
 	test_expand();
 	test_env_and_line();
 	test_config();
 	test_event_name();
+	test_recall();
 	return tap_done();
 }
