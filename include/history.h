@@ -121,6 +121,13 @@ struct history;
 #define HISTORY_RETENTION_DEFAULT_MS (90LL * 86400 * 1000)
 #define HISTORY_PRUNE_BATCH 500           /* rows per table per tick */
 #define HISTORY_RESTORE_EVENT_DAYS 7      /* events read back at start */
+#define HISTORY_LAST_EVERY_MS 60000       /* a target's row of `last` is
+					   * written on a state change, else
+					   * at most this often */
+#define HISTORY_AGG_LAG_S 60              /* a minute's counts are written
+					   * when its target's checks move on
+					   * to a later minute, at the latest
+					   * this long after it ended */
 #define HISTORY_HEARTBEAT_MS 5000         /* runs.stop is at most this old
 					   * while uptop runs (and its
 					   * writer keeps up) */
@@ -170,6 +177,13 @@ struct history_stats {
 				* disk, an I/O error): history is off */
 };
 void history_stats(const struct history *h, struct history_stats *out);
+
+/* At a clean stop, from the loop, before writer_free: queues the row of
+ * `last` of every target whose row is behind its last result (the rows
+ * are written on a state change and every HISTORY_LAST_EVERY_MS, not at
+ * every check), waiting for room in the writer's queue until until_ms
+ * (mono_ms) if it must. */
+void history_stop(struct history *h, const struct model *m, int64_t until_ms);
 
 /* After writer_free (the sink closed the connection), or instead of
  * history_attach. NULL is a no-op. */

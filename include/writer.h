@@ -38,6 +38,7 @@ struct writer;
 #define WRITER_CAP_DEFAULT ((size_t)16 << 20)   /* bytes queued at most */
 #define WRITER_TICK_MS 1000
 #define WRITER_BATCH_MS 100                     /* a record waits at most */
+#define WRITER_EXIT_CHUNK ((size_t)256 << 10)   /* writer_put_wait */
 #define WRITER_SINKS_MAX 8
 
 /* Every callback runs on the writer thread, never the loop. */
@@ -72,6 +73,13 @@ int writer_start(struct writer *w, char *err, size_t elen);
 /* From the loop: queues a copy of one record for sink `id`. O(len); true,
  * or false when it would pass the cap (dropped, counted). */
 bool writer_put(struct writer *w, int id, const void *rec, size_t len);
+
+/* At exit only, from the loop (it has stopped checking): writer_put for a
+ * last batch that may be larger than the cap. It keeps the queue under
+ * WRITER_EXIT_CHUNK bytes: past that it wakes the thread and waits, until
+ * until_ms (mono_ms), for it to take what is queued (the batch never
+ * sits whole in memory); false (dropped, counted) when that time came. */
+bool writer_put_wait(struct writer *w, int id, const void *rec, size_t len, int64_t until_ms);
 
 /* From a sink (writer thread): a message for the loop. */
 void writer_say(struct writer *w, const char *sink, bool error, const char *fmt, ...)

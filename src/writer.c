@@ -41,6 +41,7 @@ struct writer {
 	struct buf notes;            /* [u8 error][sink\0][msg\0]... */
 	bool stop, done;
 	bool napping;                /* the thread collects a batch: no pokes */
+	bool hurry;                  /* writer_put_wait: take the queue now */
 	bool closing;                /* writer_free: notes only go to the log */
 
 	struct buf out;              /* the thread's own */
@@ -140,16 +141,19 @@ void writer_set_batch(struct writer *w, int ms)
 	w->batch_ms = ms > 0 ? ms : 0;
 }
 
-bool writer_put(struct writer *w, int id, const void *rec, size_t len)
+/* Appends one record: 1, or 0 when the queue has no room for it now, or
+ * -1 when it never will (stopping, or a record larger than the cap). */
+static int put_rec(struct writer *w, int id, const void *rec, size_t len)
 {
 	struct rec_head h = { id, (uint32_t)len };
-	bool wake = false, ok;
+	bool wake = false;
+	int rc;
 
-	if (id < 0 || id >= w->nsinks || len > UINT32_MAX)
-		return false;
+	if (id < 0 || id >= w->nsinks || len > UINT32_MAX || sizeof(h) + len > w->cap)
+		return -1;
 	pthread_mutex_lock(&w->mu);
-	ok = !w->stop && w->in.n + sizeof(h) + len <= w->cap;
-	if (ok) {
+	rc = w->stop ? -1 : w->in.n + sizeof(h) + len <= w->cap;
+	if (rc > 0) {
 		/* an idle thread wakes for the first record; a napping one
 		 * only for a queue past half its cap (it comes by itself) */
 		wake = w->napping ? w->in.n < w->cap / 2 &&
@@ -158,16 +162,46 @@ bool writer_put(struct writer *w, int id, const void *rec, size_t len)
 		buf_add(&w->in, rec, len);
 	}
 	pthread_mutex_unlock(&w->mu);
-	if (!ok) {
-		if (!w->dropped++)
-			log_debug("writer: the queue is full (%zu bytes): records dropped",
-				  w->cap);
-		return false;
+	if (rc > 0) {
+		w->put++;
+		if (wake)
+			poke(w->wake[1]);
 	}
-	w->put++;
-	if (wake)
-		poke(w->wake[1]);
-	return true;
+	return rc;
+}
+
+static bool dropped(struct writer *w)
+{
+	if (!w->dropped++)
+		log_debug("writer: the queue is full (%zu bytes): records dropped", w->cap);
+	return false;
+}
+
+bool writer_put(struct writer *w, int id, const void *rec, size_t len)
+{
+	return put_rec(w, id, rec, len) > 0 || dropped(w);
+}
+
+bool writer_put_wait(struct writer *w, int id, const void *rec, size_t len, int64_t until_ms)
+{
+	size_t limit = w->cap < WRITER_EXIT_CHUNK ? w->cap : WRITER_EXIT_CHUNK;
+	int rc = -1;
+
+	for (;;) {
+		bool room;
+
+		pthread_mutex_lock(&w->mu);
+		room = w->in.n + sizeof(struct rec_head) + len <= limit || w->in.n == 0;
+		w->hurry = !room;
+		pthread_mutex_unlock(&w->mu);
+		if (room && (rc = put_rec(w, id, rec, len)) != 0)
+			break;
+		if (mono_ms() >= until_ms)
+			break;
+		poke(w->wake[1]);   /* even from its nap: hurry */
+		poll(NULL, 0, 1);
+	}
+	return rc > 0 || dropped(w);
 }
 
 void writer_stats(const struct writer *w, struct writer_stats *out)
@@ -250,8 +284,9 @@ static void *writer_main(void *arg)
 		now = now_ms();
 		pthread_mutex_lock(&w->mu);
 		stop = w->stop;
-		take = stop || !nap_end || now >= nap_end || w->in.n >= w->cap / 2;
+		take = stop || !nap_end || now >= nap_end || w->in.n >= w->cap / 2 || w->hurry;
 		if (take) {
+			w->hurry = false;
 			struct buf t = w->in;
 
 			w->in = w->out;

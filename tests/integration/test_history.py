@@ -279,7 +279,8 @@ def check_full_disk(tmp, fx):
     hist = os.path.join(tmp, "full", "h.db")
     lines = ["defaults: {interval: 100ms, timeout: 80ms}", "targets:"]
     for i in range(150):
-        lines.append(f"  - {{name: a-rather-long-target-name-{i}, url: \"{fx.url('/ok')}?{i}\"}}")
+        # flapping: state changes (events, rows of `last`) every second
+        lines.append(f"  - {{name: a-rather-long-target-name-{i}, url: \"{fx.url('/flap/0.5')}?{i}\"}}")
     lines.append(f"  - {{name: down0, url: \"http://127.0.0.1:{free_port()}/\"}}")
     cfg = write_config(tmp, "\n".join(lines) + "\n", name="full.yaml", dedent=False)
     limit = 256 * 1024

@@ -185,6 +185,45 @@ static void test_batches(void)
 	loop_free(l);
 }
 
+/* At exit: a batch twice the cap gets through, whole, in chunks of
+ * WRITER_EXIT_CHUNK the thread is woken for (it naps 5 s, and the queue
+ * never gets to half its cap, which would wake it). */
+static void test_put_wait(void)
+{
+	struct loop *l = loop_new();
+	struct writer *w = writer_new(l, 4 * WRITER_EXIT_CHUNK, NULL, NULL);
+	struct rec_sink *s = xcalloc(1, sizeof(*s));
+	char err[128], rec[1000];
+	int id = writer_add(w, &(struct writer_sink){ .name = "exit", .arg = s,
+		.write = rs_write });
+	int n = (int)(8 * WRITER_EXIT_CHUNK / sizeof(rec)), ok = 0;
+	int64_t t0;
+	struct writer_stats st;
+	size_t most = 0;
+
+	writer_set_batch(w, 5000);
+	writer_start(w, err, sizeof(err));
+	writer_put(w, id, "a", 1);
+	OK(recs_reach(s, 1, 4000), "the thread took a record: it naps 5 s");
+	t0 = mono_ms();
+	for (int i = 0; i < n; i++) {
+		snprintf(rec, sizeof(rec), "%-999d", i);
+		ok += writer_put_wait(w, id, rec, sizeof(rec), t0 + 4000);
+		writer_stats(w, &st);
+		most = st.pending > most ? st.pending : most;
+	}
+	t0 = mono_ms() - t0;
+	IS_INT(ok, n, "writer_put_wait: twice the cap through the queue, nothing dropped");
+	OK(t0 < 2500, "without waiting out the naps (%lld ms)", (long long)t0);
+	OK(most <= WRITER_EXIT_CHUNK, "never more than a chunk queued (%zu bytes)", most);
+	OK(writer_free(w, 4000, NULL), "drained");
+	IS_INT(atomic_load(&s->recs), n + 1, "every record written");
+	OK(s->n > 1 + 3 * sizeof(rec) && strncmp(s->got + 1, "0 ", 2) == 0 &&
+	   strncmp(s->got + 1 + 3 * sizeof(rec), "3 ", 2) == 0, "in order");
+	free(s);
+	loop_free(l);
+}
+
 static void test_never_waits(void)
 {
 	struct loop *l = loop_new();
@@ -299,6 +338,7 @@ int main(void)
 	test_order_and_notes();
 	test_evlog();
 	test_batches();
+	test_put_wait();
 	test_never_waits();
 	rmdir(dir);
 	return tap_done();
