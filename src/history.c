@@ -628,9 +628,12 @@ void history_targets(struct history *h, const struct model *m)
 	free(h->sent);
 	h->sent = xcalloc(m->n ? m->n : 1, sizeof(*h->sent));
 	h->nsent = m->n;
-	cap = len + m->n * (3 + 2 * RESULT_URL_LEN);
+	/* a redacted URL: "***" for the credentials, at most URL_MAX */
+#define URL_MAX(u) (strlen(u) + 4 < 2 * RESULT_URL_LEN ? strlen(u) + 4 : 2 * RESULT_URL_LEN)
+	cap = len;
 	for (size_t i = 0; i < m->n; i++)
-		cap += strlen(m->v[i].conf->name) + strlen(m->v[i].conf->group);
+		cap += strlen(m->v[i].conf->name) + strlen(m->v[i].conf->group) + 2 +
+		       URL_MAX(m->v[i].conf->url);
 	buf = xmalloc(cap);
 	buf[0] = HREC_TARGETS;
 	memcpy(buf + 1, &n, 4);
@@ -644,9 +647,10 @@ void history_targets(struct history *h, const struct model *m)
 		k = strlen(c->group) + 1;
 		memcpy(buf + at, c->group, k);
 		at += k;
-		fmt_redact_url(buf + at, 2 * RESULT_URL_LEN, c->url);
+		fmt_redact_url(buf + at, URL_MAX(c->url), c->url);
 		at += strlen(buf + at) + 1;
 	}
+#undef URL_MAX
 	put(h, buf, at, 0);
 	free(buf);
 }
@@ -1123,9 +1127,10 @@ static void sink_close(struct writer *w, void *arg)
 	struct history *h = arg;
 
 	(void)w;   /* h->w: the same, set before the thread started */
+	/* last_seen is left as the start or the hourly update set it: an
+	 * hour is nothing to a retention of days, 10,000 updates are */
 	if (!atomic_load(&h->off) && h->db) {
 		flush_open(h, true);
-		mark_seen(h);
 		commit(h, true);
 	}
 	history_close_db(h);

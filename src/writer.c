@@ -298,6 +298,12 @@ static void *writer_main(void *arg)
 			nap_end = w->out.n && w->batch_ms ? now + w->batch_ms : 0;
 			if (w->out.n)
 				run_batch(w);
+			/* a big batch (the targets at start, the last rows at a
+			 * stop) does not keep its buffer */
+			if (w->out.cap > WRITER_EXIT_CHUNK) {
+				free(w->out.p);
+				memset(&w->out, 0, sizeof(w->out));
+			}
 		}
 		if (now_ms() >= next_tick) {
 			for (int i = 0; i < w->nsinks; i++)

@@ -31,7 +31,7 @@ static struct target_conf *confs_new(const char *const *names, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		c[i].name = xstrdup(names[i]);
 		c[i].group = xstrdup("");
-		c[i].url = xstrdup("http://127.0.0.1/");
+		c[i].url = xstrdup(i ? "http://u:pw@127.0.0.1/x" : "http://127.0.0.1/");
 		c[i].failures_before_down = 1;
 		c[i].successes_before_up = 1;
 		c[i].interval_ms = 10000;
@@ -220,6 +220,12 @@ static void test_writes(void)
 	       "every check of the run is in the hours");
 	IS_INT(q_int(SUMS_AGREE, 0, 0), 1, "as in the minutes");
 	IS_INT(q_int("SELECT clean FROM runs", 0, 0), 1, "the run is marked clean");
+	{
+		char url[64];
+
+		q_text("SELECT url FROM targets WHERE name = 'b'", url, sizeof(url));
+		IS_STR(url, "http://***@127.0.0.1/x", "a URL's credentials never reach the file");
+	}
 	model_free(&m);
 	confs_free(confs, 2);
 	loop_free(l);
