@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """uptop's loop with the history on and off at 1,000 checks/s (issue 13):
 1,000 targets every 1 s over four loopback fixture servers, --headless for
-D seconds each way; prints the final stats line's loop lag p99 and overdue
-count, and uptop's CPU time (user + sys).
+D seconds each way, in the order off, on, on, off (the fixture servers
+share the machine: the order alone moves CPU by more than the history's
+cost); prints each run's final stats line's loop lag p99 and overdue
+count and uptop's CPU time (user + sys), then the totals each way.
 
     python3 bench/history_load.py [--seconds 30]
 Network: 127.0.0.1 only."""
@@ -43,12 +45,18 @@ def main():
         for i in range(1000):
             lines.append(f"  - {{name: t{i}, url: \"{fxs[i % 4].url('/ok')}?{i}\"}}")
         cfg = lib.write_config(tmp, "\n".join(lines) + "\n", dedent=False)
-        for name, extra in (("history off", ["--no-history"]),
-                            ("history on", ["--history", os.path.join(tmp, "h.db")])):
+        total = {"off": 0.0, "on": 0.0}
+        for k, name in enumerate(("off", "on", "on", "off")):
+            extra = (["--no-history"] if name == "off" else
+                     ["--history", os.path.join(tmp, f"h{k}.db")])
             s, cpu, err = run(cfg, extra, a.seconds)
-            print(f"{name}: {s['checks_per_sec']:.0f} checks/s, lag p99 {s['lag_p99_ms']:.2f} ms,"
-                  f" overdue {s['overdue']}, stalls {s['stalls']}, CPU {cpu:.2f} s"
-                  f" ({100 * cpu / a.seconds:.1f}%){' stderr: ' + err if err else ''}")
+            total[name] += cpu
+            print(f"history {name}: {s['checks_per_sec']:.0f} checks/s, lag p99"
+                  f" {s['lag_p99_ms']:.2f} ms, overdue {s['overdue']}, stalls {s['stalls']},"
+                  f" CPU {cpu:.2f} s ({100 * cpu / a.seconds:.1f}%)"
+                  f"{' stderr: ' + err if err else ''}")
+        print(f"CPU on / off: {total['on']:.2f} / {total['off']:.2f} s"
+              f" ({total['on'] / total['off']:.2f}x)")
     finally:
         for f in fxs:
             f.__exit__(None, None, None)

@@ -7,12 +7,27 @@
  *   - the loop: history_open and history_restore at start-up, before the
  *     first check (the only reads, and the only disk I/O the loop thread
  *     ever does for history); then history_result / history_event put
- *     compact records on the writer's queue (writer.h): O(1), no I/O.
+ *     compact records on the writer's queue (writer.h): O(1), no I/O;
+ *     and a target's whole row of `last`, from the model, on a state
+ *     change and at most every HISTORY_LAST_EVERY_MS besides (and for
+ *     every target still behind at a clean stop: history_stop).
  *   - the writer thread: the sink. It owns the connection after
- *     history_attach, folds results into buckets in memory and writes
- *     what changed in one transaction about once a second (WRITER_TICK_MS;
- *     a kill -9 loses at most that), prunes in small steps, and records
- *     the run's heartbeat so the time uptop was not running is a gap.
+ *     history_attach, writes events and rows of `last` as they come,
+ *     commits about once a second, prunes in small steps, and records
+ *     the run's heartbeat so the time uptop was not running is a gap. It
+ *     adds each target's checks to one open minute in memory and writes
+ *     that minute, as a delta added to both its minute row and its hour
+ *     row in one transaction (so an hour always holds what its minutes
+ *     hold), when the target's checks move on to a later minute, or
+ *     HISTORY_AGG_LAG_S after the minute ended, or at a clean stop. A
+ *     target costs two row writes a minute and a row of `last`, not three
+ *     row writes a check.
+ *
+ * What a kill -9 loses: events, state changes (with their row of
+ * `last`), acknowledgements, silences and the heartbeat: the last second
+ * or so. The counts (buckets): at most the current minute and the one
+ * before (HISTORY_FINE_S + HISTORY_AGG_LAG_S). The last result and the
+ * sparkline: at most the last HISTORY_LAST_EVERY_MS of results.
  *
  * The file: WAL journal, synchronous=NORMAL (a crash loses at most the
  * last commits, never the file's integrity), busy_timeout 50 ms. One
@@ -35,6 +50,7 @@
  *           first_seen, last_seen)                  -- wall ms
  *       Keyed by name: a renamed target is a new row; a removed or
  *       renamed target's rows stay until retention prunes them.
+ *       last_seen: set at start and every hour a run goes on.
  *
  *   runs(id INTEGER PRIMARY KEY, start, stop, clean, pid, version)
  *       One row per run of uptop with history. `stop` is the last
@@ -123,6 +139,13 @@ struct history;
 #define HISTORY_RETENTION_DEFAULT_MS (90LL * 86400 * 1000)
 #define HISTORY_PRUNE_BATCH 500           /* rows per table per tick */
 #define HISTORY_RESTORE_EVENT_DAYS 7      /* events read back at start */
+#define HISTORY_LAST_EVERY_MS 60000       /* a target's row of `last` is
+					   * written on a state change, else
+					   * at most this often */
+#define HISTORY_AGG_LAG_S 60              /* a minute's counts are written
+					   * when its target's checks move on
+					   * to a later minute, at the latest
+					   * this long after it ended */
 #define HISTORY_HEARTBEAT_MS 5000         /* runs.stop is at most this old
 					   * while uptop runs (and its
 					   * writer keeps up) */
@@ -193,6 +216,13 @@ struct history_stats {
 				* disk, an I/O error): history is off */
 };
 void history_stats(const struct history *h, struct history_stats *out);
+
+/* At a clean stop, from the loop, before writer_free: queues the row of
+ * `last` of every target whose row is behind its last result (the rows
+ * are written on a state change and every HISTORY_LAST_EVERY_MS, not at
+ * every check), waiting for room in the writer's queue until until_ms
+ * (mono_ms) if it must. */
+void history_stop(struct history *h, const struct model *m, int64_t until_ms);
 
 /* After writer_free (the sink closed the connection), or instead of
  * history_attach. NULL is a no-op. */

@@ -8,9 +8,12 @@
  * that the writer thread takes only to swap the two (a pointer swap, so
  * the loop's wait for it is O(1), never a disk's); the thread then hands
  * each record of its buffer to its sink, in the order they were put, and
- * calls each sink's flush after a batch. It wakes on a pipe when records
- * come, and every WRITER_TICK_MS for its sinks' housekeeping (the event
- * log notices a file that logrotate renamed).
+ * calls each sink's flush after a batch. An idle thread wakes on a pipe
+ * when a record comes; after a batch it naps WRITER_BATCH_MS while the
+ * next one gathers (no wake-up per record: a record waits at most that
+ * long, unless the queue passes half its cap, which wakes it at once).
+ * It also wakes every WRITER_TICK_MS for its sinks' housekeeping (the
+ * event log notices a file that logrotate renamed).
  *
  * Sinks run on the writer thread only and own their files: they may wait
  * on their disk, which is the point. What they have to say (a failed
@@ -34,6 +37,8 @@ struct writer;
 
 #define WRITER_CAP_DEFAULT ((size_t)16 << 20)   /* bytes queued at most */
 #define WRITER_TICK_MS 1000
+#define WRITER_BATCH_MS 100                     /* a record waits at most */
+#define WRITER_EXIT_CHUNK ((size_t)256 << 10)   /* writer_put_wait */
 #define WRITER_SINKS_MAX 8
 
 /* Every callback runs on the writer thread, never the loop. */
@@ -58,6 +63,9 @@ struct writer *writer_new(struct loop *l, size_t cap,
 			  void *arg);
 /* Registers a sink (the struct is copied) -> its id; before writer_start. */
 int writer_add(struct writer *w, const struct writer_sink *s);
+/* The nap after a batch (default WRITER_BATCH_MS; 0: none, a wake-up per
+ * record put into an empty queue); before writer_start. */
+void writer_set_batch(struct writer *w, int ms);
 /* Starts the thread (its signals blocked: they are the loop's). 0, or -1
  * with a message in err. */
 int writer_start(struct writer *w, char *err, size_t elen);
@@ -65,6 +73,13 @@ int writer_start(struct writer *w, char *err, size_t elen);
 /* From the loop: queues a copy of one record for sink `id`. O(len); true,
  * or false when it would pass the cap (dropped, counted). */
 bool writer_put(struct writer *w, int id, const void *rec, size_t len);
+
+/* At exit only, from the loop (it has stopped checking): writer_put for a
+ * last batch that may be larger than the cap. It keeps the queue under
+ * WRITER_EXIT_CHUNK bytes: past that it wakes the thread and waits, until
+ * until_ms (mono_ms), for it to take what is queued (the batch never
+ * sits whole in memory); false (dropped, counted) when that time came. */
+bool writer_put_wait(struct writer *w, int id, const void *rec, size_t len, int64_t until_ms);
 
 /* From a sink (writer thread): a message for the loop. */
 void writer_say(struct writer *w, const char *sink, bool error, const char *fmt, ...)

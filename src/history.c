@@ -2,11 +2,17 @@
  * restoring on the loop thread at start, records through the writer's
  * queue, and the sink that owns the connection on the writer thread.
  *
- * A record is one of the structs below, followed by its strings. The
- * loop fills them from the model after it recorded a result or an
- * event; the writer folds results into the open minute and hour bucket
- * of their target (read back from the file the first time a run touches
- * one) and writes what changed when it commits, about once a second. */
+ * A record is one of the structs below, followed by its bytes. The loop
+ * fills them from the model after it recorded a result or an event: a
+ * compact one per check (for the buckets), and the target's whole row of
+ * `last` when it is due (a state change, HISTORY_LAST_EVERY_MS, a clean
+ * stop). The writer adds the checks to one open minute per target, in
+ * memory, and writes that minute's delta into its minute and its hour
+ * row together (an upsert that adds) when the target's checks move on
+ * to a later minute, or HISTORY_AGG_LAG_S after the minute ended, or at
+ * a clean stop; everything else it writes as it comes. It commits about
+ * once a second. Why: one check used to cost three row writes (minute,
+ * hour, last); now a target costs two a minute plus its last row. */
 #include "history.h"
 
 #include <errno.h>
@@ -31,6 +37,7 @@
 
 #define SINK_NAME "history"
 #define COMMIT_EVERY_MS 1000
+#define LAT_ADD_FN "uptop_lat_add"   /* the writer's SQL function (below) */
 #define PRUNE_EVERY_MS 60000
 #define SEEN_EVERY_MS 3600000
 #define RECENT_BYTES 12
@@ -69,17 +76,26 @@ static const char schema[] =
 
 /* --- records ---------------------------------------------------------- */
 
-enum { HREC_RUN = 1, HREC_TARGETS, HREC_RESULT, HREC_EVENT };
+enum { HREC_RUN = 1, HREC_TARGETS, HREC_RESULT, HREC_EVENT, HREC_LAST };
 
+/* One check, for the buckets. */
 struct hrec_result {
-	uint8_t type, cls, state, span_kind;
+	uint8_t type, cls, span_kind, pad;
+	uint32_t target;             /* model index */
+	int64_t end_wall, span_from; /* span_from 0: no span */
+	float latency_ms;            /* < 0: none */
+};
+
+/* A target's row of `last`, as the model has it. */
+struct hrec_last {
+	uint8_t type, state, cls, nrecent;
 	int16_t http_status;
 	uint16_t msg_len;
 	uint32_t target;             /* model index */
 	int32_t fails_in_row, oks_in_row;
-	int64_t start_wall, end_wall, span_from;   /* span_from 0: none */
+	int64_t time, since;
 	float latency_ms, total_ms;  /* latency < 0: none */
-	/* msg_len bytes of message */
+	/* nrecent * RECENT_BYTES of `recent`, then msg_len bytes of message */
 };
 
 struct hrec_event {
@@ -98,27 +114,18 @@ struct hrec_run {
 	int64_t pid;
 };
 
-/* --- the writer's view of one target (by database id) ------------------ */
-
-struct recent {
-	int64_t wall;
-	float lat;
-	int16_t status;
-	uint8_t cls;
+/* The loop's: what it last queued of a target's row of `last`. */
+struct lastsent {
+	int64_t at;                  /* mono ms; 0: nothing this run */
+	int64_t since;               /* wall ms, as queued */
+	uint8_t state;
+	bool behind;                 /* a result since */
 };
 
+/* The writer's: one target's open minute (by database id). */
 struct tstate {
-	bool loaded, queued;
-	bool fine_dirty, coarse_dirty, last_dirty;
-	struct hbucket fine, coarse;    /* t = 0: none open */
-	int64_t time, since;
-	uint8_t state, cls;
-	int16_t status;
-	float lat, total;
-	int32_t fir, sir;
-	char *msg;
-	struct recent ring[HIST_LEN];
-	unsigned head, n;
+	struct hbucket d;            /* what this run added to minute d.t and
+				      * has not written; d.t = 0: none open */
 };
 
 struct history {
@@ -128,20 +135,22 @@ struct history {
 	int64_t retention_ms;
 	struct writer *w;
 	int id;
-	uint64_t dropped;               /* the loop's */
+	/* the loop's */
+	uint64_t dropped;
+	struct lastsent *sent;          /* by model index */
+	size_t nsent;
 	/* the writer thread's */
 	int64_t run;
 	uint32_t *map;                  /* model index -> database id */
 	size_t nmap;
 	struct tstate *ts;              /* by database id */
 	size_t nts;
-	uint32_t *dirty;
-	size_t ndirty, dirty_cap;
+	uint32_t *open;                 /* the ids with a minute open */
+	size_t nopen, open_cap;
 	bool in_tx, pruning;
 	int64_t last_commit, last_prune, last_seen_upd;
-	sqlite3_stmt *st_fine_put, *st_coarse_put, *st_fine_get, *st_coarse_get;
-	sqlite3_stmt *st_last_put, *st_last_get, *st_event, *st_beat, *st_target;
-	sqlite3_stmt *st_ack, *st_unack, *st_mute;
+	sqlite3_stmt *st_fine_put, *st_coarse_put, *st_last_put, *st_event, *st_beat;
+	sqlite3_stmt *st_target, *st_ack, *st_unack, *st_mute;
 	atomic_uint_fast64_t failed;
 	atomic_bool off;
 };
@@ -220,8 +229,7 @@ static int64_t query_int(sqlite3 *db, const char *sql, int64_t dflt)
 
 static void history_close_db(struct history *h)
 {
-	sqlite3_stmt **sts[] = { &h->st_fine_put, &h->st_coarse_put, &h->st_fine_get,
-				 &h->st_coarse_get, &h->st_last_put, &h->st_last_get,
+	sqlite3_stmt **sts[] = { &h->st_fine_put, &h->st_coarse_put, &h->st_last_put,
 				 &h->st_event, &h->st_beat, &h->st_target, &h->st_ack,
 				 &h->st_unack, &h->st_mute };
 
@@ -239,23 +247,23 @@ static void history_close_db(struct history *h)
 
 static int prepare_all(struct history *h, char *err, size_t elen)
 {
-#define BUCKET_PUT(tbl) "INSERT OR REPLACE INTO " tbl "(t, target, checks, failures," \
-	" up_ms, degraded_ms, confirming_ms, down_ms, lat_n, lat_max_ms, lat)" \
-	" VALUES(?,?,?,?,?,?,?,?,?,?,?)"
-#define BUCKET_GET(tbl) "SELECT checks, failures, up_ms, degraded_ms, confirming_ms," \
-	" down_ms, lat_n, lat_max_ms, lat FROM " tbl " WHERE t = ? AND target = ?"
+/* adds a delta to the row (t, target), or makes it */
+#define BUCKET_ADD(tbl) "INSERT INTO " tbl "(t, target, checks, failures, up_ms," \
+	" degraded_ms, confirming_ms, down_ms, lat_n, lat_max_ms, lat)" \
+	" VALUES(?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(t, target) DO UPDATE SET" \
+	" checks = checks + excluded.checks, failures = failures + excluded.failures," \
+	" up_ms = up_ms + excluded.up_ms, degraded_ms = degraded_ms + excluded.degraded_ms," \
+	" confirming_ms = confirming_ms + excluded.confirming_ms," \
+	" down_ms = down_ms + excluded.down_ms, lat_n = lat_n + excluded.lat_n," \
+	" lat_max_ms = max(lat_max_ms, excluded.lat_max_ms)," \
+	" lat = " LAT_ADD_FN "(lat, excluded.lat)"
 	static const struct { size_t off; const char *sql; } q[] = {
-		{ offsetof(struct history, st_fine_put), BUCKET_PUT("buckets_1m") },
-		{ offsetof(struct history, st_coarse_put), BUCKET_PUT("buckets_1h") },
-		{ offsetof(struct history, st_fine_get), BUCKET_GET("buckets_1m") },
-		{ offsetof(struct history, st_coarse_get), BUCKET_GET("buckets_1h") },
+		{ offsetof(struct history, st_fine_put), BUCKET_ADD("buckets_1m") },
+		{ offsetof(struct history, st_coarse_put), BUCKET_ADD("buckets_1h") },
 		{ offsetof(struct history, st_last_put),
 		  "INSERT OR REPLACE INTO last(target, time, state, since, http_status, class,"
 		  " message, latency_ms, total_ms, failures_in_row, successes_in_row, recent)"
 		  " VALUES(?,?,?,?,?,?,?,?,?,?,?,?)" },
-		{ offsetof(struct history, st_last_get),
-		  "SELECT time, state, since, http_status, class, message, latency_ms, total_ms,"
-		  " failures_in_row, successes_in_row, recent FROM last WHERE target = ?" },
 		{ offsetof(struct history, st_event),
 		  "INSERT INTO events(time, run, target, kind, from_state, to_state, class,"
 		  " message, who, until, value, phase) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)" },
@@ -286,6 +294,26 @@ static int prepare_all(struct history *h, char *err, size_t elen)
 		}
 	}
 	return SQLITE_OK;
+}
+
+/* uptop_lat_add(a, b): the sum of two stored latency histograms (history.h's
+ * `lat`), for the bucket upserts. A damaged one counts as empty: it costs
+ * its latencies, never the row. */
+static void lat_add_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	uint32_t lat[LAG_BUCKETS] = { 0 };
+	uint8_t out[HBUCKET_LAT_MAX];
+
+	for (int i = 0; i < argc; i++) {
+		uint32_t one[LAG_BUCKETS] = { 0 };
+
+		if (hbucket_lat_decode(one, sqlite3_value_blob(argv[i]),
+				       (size_t)sqlite3_value_bytes(argv[i])) != 0)
+			continue;
+		for (int k = 0; k < LAG_BUCKETS; k++)
+			lat[k] += one[k];
+	}
+	sqlite3_result_blob(cx, out, (int)hbucket_lat_encode(lat, out), SQLITE_TRANSIENT);
 }
 
 /* The file is ours, or new: user_version 0 with no tables, or 1. */
@@ -359,6 +387,12 @@ struct history *history_open(const char *path, int64_t retention_ms, char *err, 
 		exec_sql(h->db, "ROLLBACK", why + strlen(why), 0);
 		goto fail;
 	}
+	rc = sqlite3_create_function_v2(h->db, LAT_ADD_FN, 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC |
+					SQLITE_DIRECTONLY, NULL, lat_add_fn, NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(why, sizeof(why), "%s", sqlite3_errmsg(h->db));
+		goto fail;
+	}
 	if (prepare_all(h, why, sizeof(why)) != SQLITE_OK)
 		goto fail;
 	log_debug("history: %s open, retention %lld ms", path, (long long)h->retention_ms);
@@ -410,46 +444,113 @@ static const char *kind_text(const struct hrec_event *r)
 
 /* --- the loop's side: records ----------------------------------------- */
 
-static void put(struct history *h, const void *rec, size_t len)
+static bool put(struct history *h, const void *rec, size_t len, int64_t until)
 {
-	if (!writer_put(h->w, h->id, rec, len))
-		h->dropped++;
+	if (until ? writer_put_wait(h->w, h->id, rec, len, until) :
+		    writer_put(h->w, h->id, rec, len))
+		return true;
+	h->dropped++;
+	return false;
 }
 
-void history_result(struct history *h, const struct model *m, uint32_t id,
-		    const struct result *r)
+/* Queues target id's row of `last` from the model (its last result, its
+ * sparkline); until: at a clean stop, wait for room until then. */
+static void put_last(struct history *h, const struct model *m, uint32_t id, int64_t now,
+		     int64_t until)
 {
-	const struct target *t;
+	const struct target *t = &m->v[id];
+	const struct result *r = &t->last;
+	struct lastsent *ls = &h->sent[id];
 	struct {
-		struct hrec_result r;
+		struct hrec_last r;
+		uint8_t recent[HIST_LEN * RECENT_BYTES];
 		char msg[RESULT_MSG_LEN];
 	} b;
-	size_t ml;
-	double lat;
+	size_t ml = r->cls == EC_NONE ? 0 : strnlen(r->msg, sizeof(r->msg));
+	uint8_t *p = b.recent;
+	int64_t since;
 
-	if (!h || !h->w || id >= m->n || atomic_load(&h->off))
-		return;
-	t = &m->v[id];
-	lat = result_has_latency(r) ? r->t.total_ms : -1;
-	ml = r->cls == EC_NONE ? 0 : strnlen(r->msg, sizeof(r->msg));
+	/* The state began at the last result (a target checks one at a time):
+	 * when the state event says; else as queued before; else (the first
+	 * row of a run, the state restored) from the model's clock. */
+	if (t->since_mono_ms >= r->start_mono_ms)
+		since = t->acct_wall_ms;
+	else if (ls->at && ls->state == t->state)
+		since = ls->since;
+	else
+		since = wall_ms() - (now - t->since_mono_ms);
 	memset(&b.r, 0, sizeof(b.r));
-	b.r.type = HREC_RESULT;
-	b.r.cls = (uint8_t)r->cls;
+	b.r.type = HREC_LAST;
 	b.r.state = (uint8_t)t->state;
-	b.r.span_kind = t->span_kind;
+	b.r.cls = (uint8_t)r->cls;
+	b.r.nrecent = (uint8_t)t->hist_n;
 	b.r.http_status = (int16_t)(r->http_status > INT16_MAX ? INT16_MAX :
 				    r->http_status < 0 ? 0 : r->http_status);
 	b.r.msg_len = (uint16_t)ml;
 	b.r.target = id;
 	b.r.fails_in_row = t->consecutive_failures;
 	b.r.oks_in_row = t->consecutive_successes;
-	b.r.start_wall = r->start_wall_ms;
-	b.r.end_wall = t->acct_wall_ms;
-	b.r.span_from = t->span_from_wall_ms;
-	b.r.latency_ms = (float)lat;
+	b.r.time = r->start_wall_ms;
+	b.r.since = since;
+	b.r.latency_ms = result_has_latency(r) ? (float)r->t.total_ms : -1;
 	b.r.total_ms = (float)r->t.total_ms;
-	memcpy(b.msg, r->msg, ml);
-	put(h, &b, sizeof(b.r) + ml);
+	for (unsigned i = 0; i < t->hist_n; i++, p += RECENT_BYTES) {
+		const struct hist_entry *e = &t->hist[(t->hist_head + HIST_LEN - t->hist_n + i) %
+						       HIST_LEN];
+		int64_t back = (b.r.time - e->wall_ms) / 1000;
+		int32_t b32 = (int32_t)(back < 0 ? 0 : back > INT32_MAX ? INT32_MAX : back);
+
+		memcpy(p, &b32, 4);
+		memcpy(p + 4, &e->latency_ms, 4);
+		memcpy(p + 8, &e->http_status, 2);
+		p[10] = e->cls;
+		p[11] = 0;
+	}
+	memcpy(p, r->msg, ml);
+	if (!put(h, &b, sizeof(b.r) + (size_t)(p - b.recent) + ml, until))
+		return;   /* still behind: again at the next result */
+	ls->at = now;
+	ls->since = since;
+	ls->state = (uint8_t)t->state;
+	ls->behind = false;
+}
+
+void history_result(struct history *h, const struct model *m, uint32_t id,
+		    const struct result *r)
+{
+	const struct target *t;
+	struct lastsent *ls;
+	struct hrec_result b;
+	int64_t now;
+
+	if (!h || !h->w || id >= m->n || id >= h->nsent || atomic_load(&h->off))
+		return;
+	t = &m->v[id];
+	memset(&b, 0, sizeof(b));
+	b.type = HREC_RESULT;
+	b.cls = (uint8_t)r->cls;
+	b.span_kind = t->span_kind;
+	b.target = id;
+	b.end_wall = t->acct_wall_ms;
+	b.span_from = t->span_from_wall_ms;
+	b.latency_ms = result_has_latency(r) ? (float)r->t.total_ms : -1;
+	put(h, &b, sizeof(b), 0);
+	ls = &h->sent[id];
+	ls->behind = true;
+	now = mono_ms();
+	if (!ls->at || ls->state != t->state || now - ls->at >= HISTORY_LAST_EVERY_MS)
+		put_last(h, m, id, now, 0);
+}
+
+void history_stop(struct history *h, const struct model *m, int64_t until_ms)
+{
+	int64_t now = mono_ms();
+
+	if (!h || !h->w || atomic_load(&h->off))
+		return;
+	for (uint32_t i = 0; i < m->n && i < h->nsent; i++)
+		if (h->sent[i].behind && m->v[i].has_last)
+			put_last(h, m, i, now, until_ms);
 }
 
 void history_event(struct history *h, const struct model *m, const struct event *ev)
@@ -509,11 +610,13 @@ void history_event(struct history *h, const struct model *m, const struct event 
 	memcpy(buf, &r, sizeof(r));
 	memcpy(buf + sizeof(r), msg, ml);
 	memcpy(buf + sizeof(r) + ml, who, wl);
-	put(h, buf, sizeof(r) + ml + wl);
+	put(h, buf, sizeof(r) + ml + wl, 0);
 	free(buf);
 }
 
-/* [type][u32 n] then per target: name\0 group\0 url\0 (url redacted). */
+/* [type][u32 n] then per target: name\0 group\0 url\0 (url redacted).
+ * The model's indices are new: every target's row of `last` is due at
+ * its next result. */
 void history_targets(struct history *h, const struct model *m)
 {
 	char *buf;
@@ -522,9 +625,15 @@ void history_targets(struct history *h, const struct model *m)
 
 	if (!h || !h->w || atomic_load(&h->off))
 		return;
-	cap = len + m->n * (3 + 2 * RESULT_URL_LEN);
+	free(h->sent);
+	h->sent = xcalloc(m->n ? m->n : 1, sizeof(*h->sent));
+	h->nsent = m->n;
+	/* a redacted URL: "***" for the credentials, at most URL_MAX */
+#define URL_MAX(u) (strlen(u) + 4 < 2 * RESULT_URL_LEN ? strlen(u) + 4 : 2 * RESULT_URL_LEN)
+	cap = len;
 	for (size_t i = 0; i < m->n; i++)
-		cap += strlen(m->v[i].conf->name) + strlen(m->v[i].conf->group);
+		cap += strlen(m->v[i].conf->name) + strlen(m->v[i].conf->group) + 2 +
+		       URL_MAX(m->v[i].conf->url);
 	buf = xmalloc(cap);
 	buf[0] = HREC_TARGETS;
 	memcpy(buf + 1, &n, 4);
@@ -538,10 +647,11 @@ void history_targets(struct history *h, const struct model *m)
 		k = strlen(c->group) + 1;
 		memcpy(buf + at, c->group, k);
 		at += k;
-		fmt_redact_url(buf + at, 2 * RESULT_URL_LEN, c->url);
+		fmt_redact_url(buf + at, URL_MAX(c->url), c->url);
 		at += strlen(buf + at) + 1;
 	}
-	put(h, buf, at);
+#undef URL_MAX
+	put(h, buf, at, 0);
 	free(buf);
 }
 
@@ -589,49 +699,24 @@ static bool begin(struct history *h)
 static struct tstate *tstate_of(struct history *h, uint32_t dbid)
 {
 	if (dbid >= h->nts) {
-		size_t old = h->nts;
+		size_t n = (size_t)dbid + 1;
 
-		h->ts = xreallocarray_grow(h->ts, &h->nts, (size_t)dbid + 1, sizeof(*h->ts));
-		memset(h->ts + old, 0, (h->nts - old) * sizeof(*h->ts));
+		/* exact, not doubled: 10,000 targets are 10,000 of these */
+		h->ts = xrealloc(h->ts, n * sizeof(*h->ts));
+		memset(h->ts + h->nts, 0, (n - h->nts) * sizeof(*h->ts));
+		h->nts = n;
 	}
 	return &h->ts[dbid];
 }
 
-static void mark_dirty(struct history *h, uint32_t dbid, struct tstate *s)
-{
-	if (s->queued)
-		return;
-	s->queued = true;
-	h->dirty = xreallocarray_grow(h->dirty, &h->dirty_cap, h->ndirty + 1, sizeof(*h->dirty));
-	h->dirty[h->ndirty++] = dbid;
-}
-
-static void bucket_load(sqlite3_stmt *get, struct hbucket *b, int64_t t, uint32_t dbid)
-{
-	hbucket_reset(b, t);
-	sqlite3_bind_int64(get, 1, t);
-	sqlite3_bind_int64(get, 2, dbid);
-	if (sqlite3_step(get) == SQLITE_ROW) {
-		b->checks = (uint32_t)sqlite3_column_int64(get, 0);
-		b->failures = (uint32_t)sqlite3_column_int64(get, 1);
-		for (int k = 0; k < SPAN__COUNT; k++)
-			b->ms[k] = sqlite3_column_int64(get, 2 + k);
-		b->lat_n = (uint32_t)sqlite3_column_int64(get, 6);
-		b->lat_max_ms = sqlite3_column_double(get, 7);
-		if (hbucket_lat_decode(b->lat, sqlite3_column_blob(get, 8),
-				       (size_t)sqlite3_column_bytes(get, 8)) != 0)
-			memset(b->lat, 0, sizeof(b->lat));
-	}
-	sqlite3_reset(get);
-}
-
-static bool bucket_write(struct history *h, sqlite3_stmt *st, const struct hbucket *b,
-			 uint32_t dbid)
+/* Adds b, as a delta, to the row (t, dbid) of a bucket table. */
+static bool bucket_add(struct history *h, sqlite3_stmt *st, const struct hbucket *b,
+		       int64_t t, uint32_t dbid)
 {
 	uint8_t lat[HBUCKET_LAT_MAX];
 	size_t n = hbucket_lat_encode(b->lat, lat);
 
-	sqlite3_bind_int64(st, 1, b->t);
+	sqlite3_bind_int64(st, 1, t);
 	sqlite3_bind_int64(st, 2, dbid);
 	sqlite3_bind_int64(st, 3, b->checks);
 	sqlite3_bind_int64(st, 4, b->failures);
@@ -639,116 +724,8 @@ static bool bucket_write(struct history *h, sqlite3_stmt *st, const struct hbuck
 		sqlite3_bind_int64(st, 5 + k, b->ms[k]);
 	sqlite3_bind_int64(st, 9, b->lat_n);
 	sqlite3_bind_double(st, 10, b->lat_max_ms);
-	sqlite3_bind_blob(st, 11, lat, (int)n, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 11, lat, (int)n, SQLITE_STATIC);
 	return step_ok(h, st);
-}
-
-/* The bucket starting at t, open in `b` (the one open before written). */
-static bool bucket_at(struct history *h, bool fine, uint32_t dbid, struct tstate *s,
-		      int64_t t)
-{
-	struct hbucket *b = fine ? &s->fine : &s->coarse;
-	bool *dirty = fine ? &s->fine_dirty : &s->coarse_dirty;
-
-	if (b->t == t)
-		return true;
-	if (*dirty && b->t &&
-	    !bucket_write(h, fine ? h->st_fine_put : h->st_coarse_put, b, dbid))
-		return false;
-	*dirty = false;
-	bucket_load(fine ? h->st_fine_get : h->st_coarse_get, b, t, dbid);
-	return true;
-}
-
-/* The last row as the file has it: the first time a run touches the
- * target, so the sparkline goes on from the previous runs. */
-static void last_load(struct history *h, uint32_t dbid, struct tstate *s)
-{
-	sqlite3_stmt *st = h->st_last_get;
-
-	s->loaded = true;
-	sqlite3_bind_int64(st, 1, dbid);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		const uint8_t *p = sqlite3_column_blob(st, 10);
-		int n = sqlite3_column_bytes(st, 10) / RECENT_BYTES;
-		int64_t t = sqlite3_column_int64(st, 0);
-		int st_ = state_of((const char *)sqlite3_column_text(st, 1));
-
-		s->state = (uint8_t)(st_ < 0 ? STATE_PENDING : st_);
-		s->since = sqlite3_column_int64(st, 2);
-		for (int i = 0; p && i < n && i < HIST_LEN; i++) {
-			struct recent *r = &s->ring[s->head];
-			int32_t back;
-
-			memcpy(&back, p + i * RECENT_BYTES, 4);
-			memcpy(&r->lat, p + i * RECENT_BYTES + 4, 4);
-			memcpy(&r->status, p + i * RECENT_BYTES + 8, 2);
-			r->cls = p[i * RECENT_BYTES + 10];
-			r->wall = t - (int64_t)back * 1000;
-			s->head = (s->head + 1) % HIST_LEN;
-			if (s->n < HIST_LEN)
-				s->n++;
-		}
-	}
-	sqlite3_reset(st);
-}
-
-static bool last_write(struct history *h, uint32_t dbid, struct tstate *s)
-{
-	sqlite3_stmt *st = h->st_last_put;
-	uint8_t blob[HIST_LEN * RECENT_BYTES];
-	const char *cls = eclass_name((enum eclass)s->cls);
-
-	for (unsigned i = 0; i < s->n; i++) {
-		const struct recent *r = &s->ring[(s->head + HIST_LEN - s->n + i) % HIST_LEN];
-		int64_t back = (s->time - r->wall) / 1000;
-		int32_t b32 = (int32_t)(back < 0 ? 0 : back > INT32_MAX ? INT32_MAX : back);
-
-		memcpy(blob + i * RECENT_BYTES, &b32, 4);
-		memcpy(blob + i * RECENT_BYTES + 4, &r->lat, 4);
-		memcpy(blob + i * RECENT_BYTES + 8, &r->status, 2);
-		blob[i * RECENT_BYTES + 10] = r->cls;
-		blob[i * RECENT_BYTES + 11] = 0;
-	}
-	sqlite3_bind_int64(st, 1, dbid);
-	sqlite3_bind_int64(st, 2, s->time);
-	sqlite3_bind_text(st, 3, state_name((enum state)s->state), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, s->since);
-	sqlite3_bind_int(st, 5, s->status);
-	if (cls)
-		sqlite3_bind_text(st, 6, cls, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 6);
-	if (s->msg)
-		sqlite3_bind_text(st, 7, s->msg, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 7);
-	if (s->lat >= 0)
-		sqlite3_bind_double(st, 8, s->lat);
-	else
-		sqlite3_bind_null(st, 8);
-	sqlite3_bind_double(st, 9, s->total);
-	sqlite3_bind_int(st, 10, s->fir);
-	sqlite3_bind_int(st, 11, s->sir);
-	sqlite3_bind_blob(st, 12, blob, (int)(s->n * RECENT_BYTES), SQLITE_STATIC);
-	return step_ok(h, st);
-}
-
-static bool fold_span(struct history *h, uint32_t dbid, struct tstate *s,
-		      const struct hrec_result *r)
-{
-	for (int fine = 1; fine >= 0; fine--) {
-		int64_t at = r->span_from, t, piece;
-
-		while (r->span_from && span_next(&at, r->end_wall, fine ? HISTORY_FINE_S :
-						 HISTORY_COARSE_S, &t, &piece)) {
-			if (!bucket_at(h, fine, dbid, s, t))
-				return false;
-			(fine ? &s->fine : &s->coarse)->ms[r->span_kind % SPAN__COUNT] += piece;
-			*(fine ? &s->fine_dirty : &s->coarse_dirty) = true;
-		}
-	}
-	return true;
 }
 
 static int64_t floor_to(int64_t ms, int64_t width_s)
@@ -758,48 +735,105 @@ static int64_t floor_to(int64_t ms, int64_t width_s)
 	return (s - (s % width_s + width_s) % width_s);
 }
 
-static void on_result(struct history *h, const struct hrec_result *r, const char *msg)
+/* Writes the open minute's delta into its minute and its hour, in the
+ * same transaction (so an hour is always the sum of its minutes). */
+static bool delta_write(struct history *h, uint32_t dbid, struct tstate *s)
+{
+	return bucket_add(h, h->st_fine_put, &s->d, s->d.t, dbid) &&
+	       bucket_add(h, h->st_coarse_put, &s->d, floor_to(s->d.t * 1000, HISTORY_COARSE_S),
+			  dbid);
+}
+
+/* Minute t open for dbid: the one open before it written first. */
+static bool delta_at(struct history *h, uint32_t dbid, struct tstate *s, int64_t t)
+{
+	if (s->d.t == t)
+		return true;
+	if (s->d.t) {
+		if (!delta_write(h, dbid, s))
+			return false;
+	} else {
+		h->open = xreallocarray_grow(h->open, &h->open_cap, h->nopen + 1,
+					     sizeof(*h->open));
+		h->open[h->nopen++] = dbid;
+	}
+	hbucket_reset(&s->d, t);
+	return true;
+}
+
+/* Writes the open minutes that ended HISTORY_AGG_LAG_S ago or more (all:
+ * every one) and closes them. The lag lets a target's next check, which
+ * brings the end of the minute's last span, come first: a minute is
+ * written once, not twice. */
+static void flush_open(struct history *h, bool all)
+{
+	int64_t now_s = wall_ms() / 1000;
+	size_t k = 0;
+
+	for (size_t i = 0; i < h->nopen; i++) {
+		uint32_t id = h->open[i];
+		struct tstate *s = &h->ts[id];
+
+		if (!all && s->d.t + HISTORY_FINE_S + HISTORY_AGG_LAG_S > now_s) {
+			h->open[k++] = id;
+			continue;
+		}
+		if (!begin(h) || !delta_write(h, id, s))
+			return;   /* history is off */
+		s->d.t = 0;
+	}
+	h->nopen = k;
+}
+
+static void on_result(struct history *h, const struct hrec_result *r)
 {
 	uint32_t dbid;
 	struct tstate *s;
-	bool failed = eclass_is_failure((enum eclass)r->cls);
-	struct recent *rc;
+	int64_t at = r->span_from, t, piece;
 
 	if (r->target >= h->nmap || !begin(h))
 		return;
 	dbid = h->map[r->target];
 	s = tstate_of(h, dbid);
-	if (!s->loaded)
-		last_load(h, dbid, s);
-	if (!fold_span(h, dbid, s, r) ||
-	    !bucket_at(h, true, dbid, s, floor_to(r->end_wall, HISTORY_FINE_S)) ||
-	    !bucket_at(h, false, dbid, s, floor_to(r->end_wall, HISTORY_COARSE_S)))
+	while (r->span_from && span_next(&at, r->end_wall, HISTORY_FINE_S, &t, &piece)) {
+		if (!delta_at(h, dbid, s, t))
+			return;
+		s->d.ms[r->span_kind % SPAN__COUNT] += piece;
+	}
+	if (delta_at(h, dbid, s, floor_to(r->end_wall, HISTORY_FINE_S)))
+		hbucket_check(&s->d, eclass_is_failure((enum eclass)r->cls), r->latency_ms);
+}
+
+static void on_last(struct history *h, const struct hrec_last *r, const uint8_t *recent,
+		    const char *msg)
+{
+	sqlite3_stmt *st = h->st_last_put;
+	const char *cls = eclass_name((enum eclass)r->cls);
+
+	if (r->target >= h->nmap || !begin(h))
 		return;
-	hbucket_check(&s->fine, failed, r->latency_ms);
-	hbucket_check(&s->coarse, failed, r->latency_ms);
-	s->fine_dirty = s->coarse_dirty = true;
-	if (r->state != s->state)
-		s->since = r->end_wall;
-	s->state = r->state;
-	s->time = r->start_wall;
-	s->cls = r->cls;
-	s->status = r->http_status;
-	s->lat = r->latency_ms;
-	s->total = r->total_ms;
-	s->fir = r->fails_in_row;
-	s->sir = r->oks_in_row;
-	free(s->msg);
-	s->msg = r->msg_len ? xstrndup(msg, r->msg_len) : NULL;
-	rc = &s->ring[s->head];
-	rc->wall = r->start_wall;
-	rc->lat = r->total_ms;
-	rc->status = r->http_status;
-	rc->cls = r->cls;
-	s->head = (s->head + 1) % HIST_LEN;
-	if (s->n < HIST_LEN)
-		s->n++;
-	s->last_dirty = true;
-	mark_dirty(h, dbid, s);
+	sqlite3_bind_int64(st, 1, h->map[r->target]);
+	sqlite3_bind_int64(st, 2, r->time);
+	sqlite3_bind_text(st, 3, state_name((enum state)r->state), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, r->since);
+	sqlite3_bind_int(st, 5, r->http_status);
+	if (cls)
+		sqlite3_bind_text(st, 6, cls, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 6);
+	if (r->msg_len)
+		sqlite3_bind_text(st, 7, msg, r->msg_len, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 7);
+	if (r->latency_ms >= 0)
+		sqlite3_bind_double(st, 8, r->latency_ms);
+	else
+		sqlite3_bind_null(st, 8);
+	sqlite3_bind_double(st, 9, r->total_ms);
+	sqlite3_bind_int(st, 10, r->fails_in_row);
+	sqlite3_bind_int(st, 11, r->oks_in_row);
+	sqlite3_bind_blob(st, 12, recent, r->nrecent * RECENT_BYTES, SQLITE_STATIC);
+	step_ok(h, st);
 }
 
 static void bind_text_or_null(sqlite3_stmt *st, int col, const char *s, size_t n)
@@ -883,7 +917,7 @@ static void on_run(struct history *h, const struct hrec_run *r)
 
 static void on_targets(struct history *h, const char *p, size_t len)
 {
-	uint32_t n;
+	uint32_t n, top = 0;
 	const char *end = p + len;
 	int64_t now = wall_ms();
 
@@ -918,6 +952,9 @@ static void on_targets(struct history *h, const char *p, size_t len)
 		}
 		h->nmap = i + 1;
 	}
+	for (size_t i = 0; i < h->nmap; i++)
+		top = h->map[i] > top ? h->map[i] : top;
+	tstate_of(h, top);   /* once, for the largest id */
 	h->last_seen_upd = mono_ms();
 }
 
@@ -941,7 +978,20 @@ static void sink_write(struct writer *w, void *arg, const void *rec, size_t len)
 		if (len < sizeof(r))
 			break;
 		memcpy(&r, p, sizeof(r));
-		on_result(h, &r, p + sizeof(r));
+		on_result(h, &r);
+		break;
+	}
+	case HREC_LAST: {
+		struct hrec_last r;
+
+		if (len < sizeof(r))
+			break;
+		memcpy(&r, p, sizeof(r));
+		if (r.nrecent > HIST_LEN ||
+		    len < sizeof(r) + (size_t)r.nrecent * RECENT_BYTES + r.msg_len)
+			break;
+		on_last(h, &r, (const uint8_t *)p + sizeof(r),
+			p + sizeof(r) + (size_t)r.nrecent * RECENT_BYTES);
 		break;
 	}
 	case HREC_EVENT: {
@@ -957,25 +1007,13 @@ static void sink_write(struct writer *w, void *arg, const void *rec, size_t len)
 	}
 }
 
-/* Writes what changed and commits; stop: the run ended cleanly. */
+/* The heartbeat and a commit; stop: the run ended cleanly. */
 static void commit(struct history *h, bool stop)
 {
 	int rc;
 
 	if (atomic_load(&h->off) || !begin(h))
 		return;
-	for (size_t i = 0; i < h->ndirty; i++) {
-		uint32_t id = h->dirty[i];
-		struct tstate *s = &h->ts[id];
-
-		s->queued = false;
-		if ((s->fine_dirty && !bucket_write(h, h->st_fine_put, &s->fine, id)) ||
-		    (s->coarse_dirty && !bucket_write(h, h->st_coarse_put, &s->coarse, id)) ||
-		    (s->last_dirty && !last_write(h, id, s)))
-			return;
-		s->fine_dirty = s->coarse_dirty = s->last_dirty = false;
-	}
-	h->ndirty = 0;
 	if (h->run) {
 		sqlite3_bind_int64(h->st_beat, 1, wall_ms());
 		sqlite3_bind_int(h->st_beat, 2, stop);
@@ -1079,6 +1117,7 @@ static void sink_tick(struct writer *w, void *arg)
 		h->pruning = prune_step(h);
 		h->last_prune = now;
 	}
+	flush_open(h, false);
 	if (h->in_tx || now - h->last_commit >= HISTORY_HEARTBEAT_MS)
 		commit(h, false);
 }
@@ -1088,8 +1127,10 @@ static void sink_close(struct writer *w, void *arg)
 	struct history *h = arg;
 
 	(void)w;   /* h->w: the same, set before the thread started */
+	/* last_seen is left as the start or the hourly update set it: an
+	 * hour is nothing to a retention of days, 10,000 updates are */
 	if (!atomic_load(&h->off) && h->db) {
-		mark_seen(h);
+		flush_open(h, true);
 		commit(h, true);
 	}
 	history_close_db(h);
@@ -1109,7 +1150,7 @@ void history_attach(struct history *h, struct writer *w, const struct model *m)
 	r.type = HREC_RUN;
 	r.start = wall_ms();
 	r.pid = getpid();
-	put(h, &r, sizeof(r));
+	put(h, &r, sizeof(r), 0);
 	history_targets(h, m);
 }
 
@@ -1128,11 +1169,10 @@ void history_free(struct history *h)
 	if (!h)
 		return;
 	history_close_db(h);
-	for (size_t i = 0; i < h->nts; i++)
-		free(h->ts[i].msg);
+	free(h->sent);
 	free(h->ts);
 	free(h->map);
-	free(h->dirty);
+	free(h->open);
 	free(h->path);
 	free(h);
 }

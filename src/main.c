@@ -59,6 +59,7 @@ enum mode { MODE_TUI, MODE_ONCE, MODE_HEADLESS, MODE_CHECK, MODE_REPORT };
 #define STATS_INTERVAL_DEFAULT_MS 60000
 /* Writing our output failed (not EPIPE): EX_IOERR of sysexits.h. */
 #define EXIT_OUTPUT 74
+#define EXIT_WRITE_MS 5000          /* the writer's last records at exit */
 
 struct opts {
 	enum mode mode;
@@ -1516,24 +1517,27 @@ static int start_outputs(struct app *a, struct diag *errs, struct diag *warns)
 	return 0;
 }
 
-static void stop_outputs(struct app *a)
+/* until: mono_ms by which the writer must be done (a disk that hangs
+ * holds the exit EXIT_WRITE_MS at most, the history's last rows and the
+ * queue's drain together). */
+static void stop_outputs(struct app *a, int64_t until)
 {
 	uint64_t lost = 0;
+	int64_t left = until - mono_ms();
 
 	alert_free(a->alert);
 	a->alert = NULL;
 	if (!a->writer)
 		return;
-	/* a disk that hangs holds the exit 5 s at most */
-	if (writer_free(a->writer, 5000, &lost)) {
+	if (writer_free(a->writer, left > 0 ? (int)left : 0, &lost)) {
 		evlog_free(a->evlog);
 		history_free(a->history);
 	} else {
 		fprintf(stderr, "uptop: %s: the disk did not take the last %llu "
-			"record%s in 5 s: they are lost\n",
+			"record%s in %d s: they are lost\n",
 			a->evlog && a->history ? "event log and history" :
 			a->evlog ? "event log" : "history", (unsigned long long)lost,
-			lost == 1 ? "" : "s");
+			lost == 1 ? "" : "s", EXIT_WRITE_MS / 1000);
 	}
 	a->writer = NULL;
 	a->evlog = NULL;
@@ -1658,6 +1662,7 @@ int main(int argc, char **argv)
 	struct diag errs = { 0 }, warns = { 0 };
 	struct engine_opts eo;
 	int rc, out_err = 0;
+	int64_t until;
 
 	memset(&a, 0, sizeof(a));
 	setlocale(LC_ALL, "");
@@ -1764,8 +1769,11 @@ out:
 	stop_headless(&a);
 	alert_free(a.alert);
 	a.alert = NULL;
+	until = mono_ms() + EXIT_WRITE_MS;
+	if (a.engine)   /* the rows of `last` that are behind, from the model */
+		history_stop(a.history, engine_model(a.engine), until);
 	engine_free(a.engine);
-	stop_outputs(&a);
+	stop_outputs(&a, until);
 	if (a.loop) {
 		loop_fd_del(a.loop, a.sig_pipe[0]);
 		close(a.sig_pipe[0]);

@@ -36,13 +36,16 @@ struct writer {
 	pthread_t th;
 	bool started;
 
-	pthread_mutex_t mu;          /* in, notes, stop, done */
+	pthread_mutex_t mu;          /* in, notes, stop, done, napping */
 	struct buf in;
 	struct buf notes;            /* [u8 error][sink\0][msg\0]... */
 	bool stop, done;
+	bool napping;                /* the thread collects a batch: no pokes */
+	bool hurry;                  /* writer_put_wait: take the queue now */
 	bool closing;                /* writer_free: notes only go to the log */
 
 	struct buf out;              /* the thread's own */
+	int batch_ms;                /* the nap after a batch */
 	int wake[2];                 /* loop -> thread: records or stop */
 	int note[2];                 /* thread -> loop: notes */
 	uint64_t put, dropped;       /* the loop's counters */
@@ -111,6 +114,7 @@ struct writer *writer_new(struct loop *l, size_t cap,
 
 	w->loop = l;
 	w->cap = cap ? cap : WRITER_CAP_DEFAULT;
+	w->batch_ms = WRITER_BATCH_MS;
 	w->on_notice = on_notice;
 	w->arg = arg;
 	pthread_mutex_init(&w->mu, NULL);
@@ -130,31 +134,74 @@ int writer_add(struct writer *w, const struct writer_sink *s)
 	return w->nsinks++;
 }
 
-bool writer_put(struct writer *w, int id, const void *rec, size_t len)
+void writer_set_batch(struct writer *w, int ms)
+{
+	if (w->started)
+		fatal("internal error: writer_set_batch after start");
+	w->batch_ms = ms > 0 ? ms : 0;
+}
+
+/* Appends one record: 1, or 0 when the queue has no room for it now, or
+ * -1 when it never will (stopping, or a record larger than the cap). */
+static int put_rec(struct writer *w, int id, const void *rec, size_t len)
 {
 	struct rec_head h = { id, (uint32_t)len };
-	bool was_empty, ok;
+	bool wake = false;
+	int rc;
 
-	if (id < 0 || id >= w->nsinks || len > UINT32_MAX)
-		return false;
+	if (id < 0 || id >= w->nsinks || len > UINT32_MAX || sizeof(h) + len > w->cap)
+		return -1;
 	pthread_mutex_lock(&w->mu);
-	ok = !w->stop && w->in.n + sizeof(h) + len <= w->cap;
-	was_empty = w->in.n == 0;
-	if (ok) {
+	rc = w->stop ? -1 : w->in.n + sizeof(h) + len <= w->cap;
+	if (rc > 0) {
+		/* an idle thread wakes for the first record; a napping one
+		 * only for a queue past half its cap (it comes by itself) */
+		wake = w->napping ? w->in.n < w->cap / 2 &&
+				    w->in.n + sizeof(h) + len >= w->cap / 2 : w->in.n == 0;
 		buf_add(&w->in, &h, sizeof(h));
 		buf_add(&w->in, rec, len);
 	}
 	pthread_mutex_unlock(&w->mu);
-	if (!ok) {
-		if (!w->dropped++)
-			log_debug("writer: the queue is full (%zu bytes): records dropped",
-				  w->cap);
-		return false;
+	if (rc > 0) {
+		w->put++;
+		if (wake)
+			poke(w->wake[1]);
 	}
-	w->put++;
-	if (was_empty)
-		poke(w->wake[1]);
-	return true;
+	return rc;
+}
+
+static bool dropped(struct writer *w)
+{
+	if (!w->dropped++)
+		log_debug("writer: the queue is full (%zu bytes): records dropped", w->cap);
+	return false;
+}
+
+bool writer_put(struct writer *w, int id, const void *rec, size_t len)
+{
+	return put_rec(w, id, rec, len) > 0 || dropped(w);
+}
+
+bool writer_put_wait(struct writer *w, int id, const void *rec, size_t len, int64_t until_ms)
+{
+	size_t limit = w->cap < WRITER_EXIT_CHUNK ? w->cap : WRITER_EXIT_CHUNK;
+	int rc = -1;
+
+	for (;;) {
+		bool room;
+
+		pthread_mutex_lock(&w->mu);
+		room = w->in.n + sizeof(struct rec_head) + len <= limit || w->in.n == 0;
+		w->hurry = !room;
+		pthread_mutex_unlock(&w->mu);
+		if (room && (rc = put_rec(w, id, rec, len)) != 0)
+			break;
+		if (mono_ms() >= until_ms)
+			break;
+		poke(w->wake[1]);   /* even from its nap: hurry */
+		poll(NULL, 0, 1);
+	}
+	return rc > 0 || dropped(w);
 }
 
 void writer_stats(const struct writer *w, struct writer_stats *out)
@@ -216,27 +263,48 @@ static void run_batch(struct writer *w)
 			w->sinks[i].flush(w, w->sinks[i].arg);
 }
 
+/* After a batch the thread naps batch_ms while the next one
+ * gathers, unwoken: under a steady stream of records it wakes about
+ * 1000 / batch_ms times a second, not once a record (a wake-up
+ * costs both threads more than the record). It takes the queue early
+ * for a stop or a queue past half its cap. */
 static void *writer_main(void *arg)
 {
 	struct writer *w = arg;
-	int64_t next_tick = now_ms() + WRITER_TICK_MS;
+	int64_t next_tick = now_ms() + WRITER_TICK_MS, nap_end = 0;   /* 0: idle */
 
 	for (;;) {
 		struct pollfd pfd = { w->wake[0], POLLIN, 0 };
-		int64_t wait = next_tick - now_ms();
-		struct buf t;
-		bool stop;
+		int64_t now = now_ms(), until = nap_end && nap_end < next_tick ? nap_end :
+						next_tick;
+		bool stop, take;
 
-		if (wait > 0 && poll(&pfd, 1, (int)wait) > 0)
+		if (until > now && poll(&pfd, 1, (int)(until - now)) > 0)
 			drain(w->wake[0]);
+		now = now_ms();
 		pthread_mutex_lock(&w->mu);
-		t = w->in;
-		w->in = w->out;
-		w->out = t;
 		stop = w->stop;
+		take = stop || !nap_end || now >= nap_end || w->in.n >= w->cap / 2 || w->hurry;
+		if (take) {
+			w->hurry = false;
+			struct buf t = w->in;
+
+			w->in = w->out;
+			w->out = t;
+			w->napping = w->out.n > 0 && w->batch_ms > 0;
+		}
 		pthread_mutex_unlock(&w->mu);
-		if (w->out.n)
-			run_batch(w);
+		if (take) {
+			nap_end = w->out.n && w->batch_ms ? now + w->batch_ms : 0;
+			if (w->out.n)
+				run_batch(w);
+			/* a big batch (the targets at start, the last rows at a
+			 * stop) does not keep its buffer */
+			if (w->out.cap > WRITER_EXIT_CHUNK) {
+				free(w->out.p);
+				memset(&w->out, 0, sizeof(w->out));
+			}
+		}
 		if (now_ms() >= next_tick) {
 			for (int i = 0; i < w->nsinks; i++)
 				if (w->sinks[i].tick)

@@ -1,7 +1,9 @@
 """The history database (issue 13 §1): run, stop, run again and the state,
 events, acknowledgements and silences are back; kill -9 in a loop during
 heavy writes leaves a file that passes PRAGMA integrity_check and a restart
-that works; a second uptop on the same file says so in one line and runs
+that works; kill -9 just after a minute ended loses none of that minute's
+counts (the stated bound) and leaves the hours equal to their minutes; a
+second uptop on the same file says so in one line and runs
 without history; a directory it cannot write, a full disk (RLIMIT_FSIZE)
 and a corrupt file are one clear warning, and the checks go on.
 Network: 127.0.0.1 only."""
@@ -239,6 +241,53 @@ def check_kill9(tmp, fx):
     t.eq([ln for ln in p.err_lines if "history" in ln], [], "with no history warning")
 
 
+def iso_ms(s):
+    """'2026-11-30T14:00:05.250Z' -> ms since the epoch."""
+    import calendar
+    head, frac = s.rstrip("Z").split(".")
+    return calendar.timegm(time.strptime(head, "%Y-%m-%dT%H:%M:%S")) * 1000 + int(frac)
+
+
+def start_bound(tmp, fx):
+    """kill -9 loses at most the stated bound: started first, checked last
+    (it waits for a minute to end, while the other checks run)."""
+    hist = os.path.join(tmp, "bound", "h.db")
+    lines = ["defaults: {interval: 200ms, timeout: 150ms}", "targets:"]
+    for i in range(3):
+        lines.append(f"  - {{name: b{i}, url: \"{fx.url('/ok')}?{i}\"}}")
+    cfg = write_config(tmp, "\n".join(lines) + "\n", name="bound.yaml", dedent=False)
+    return hist, Running(["--headless", "-c", cfg, "--history", hist,
+                          "--stats-interval", "500ms"])
+
+
+def check_kill9_bound(hist, p):
+    def stats():
+        return [(iso_ms(o["time"]), o["checks"]) for o in p.json_out()
+                if o.get("type") == "stats"]
+
+    t.ok(wait_until(stats, WAIT), "bound: stats lines come", p.err_lines)
+    boundary = (stats()[0][0] // 60000 + 1) * 60000
+    # a target's minute is written when its next check ends in a later
+    # minute (within 200 ms here), committed within about a second
+    after = boundary + 5000 * SLOW
+    t.ok(wait_until(lambda: stats()[-1][0] >= after, 70 + 5 * SLOW),
+         "bound: the run goes past the end of a minute")
+    p.send(signal.SIGKILL)
+    p.stop(None)
+    got = stats()
+    before = max(c for tm, c in got if tm <= boundary)
+    by = min(c for tm, c in got if tm >= boundary)
+    written = q(hist, "SELECT sum(checks) FROM buckets_1m WHERE t < ?", boundary // 1000)[0][0]
+    t.ok(written is not None and before <= written <= by,
+         "kill -9 5 s after a minute ended: every check that ended before it is in the "
+         "file (at most the current minute and the one before are lost)",
+         (before, written, by))
+    t.eq(q(hist, "SELECT (SELECT sum(checks) FROM buckets_1m) = (SELECT sum(checks)"
+           " FROM buckets_1h)")[0][0], 1, "after kill -9 the hours hold what their minutes hold")
+    t.eq(q(hist, "SELECT count(*) FROM last WHERE state = 'up'")[0][0], 3,
+         "and every target's state is in the file")
+
+
 def check_two(tmp, fx):
     hist = os.path.join(tmp, "two", "h.db")
     cfg = config(tmp, fx, name="two.yaml")
@@ -279,7 +328,8 @@ def check_full_disk(tmp, fx):
     hist = os.path.join(tmp, "full", "h.db")
     lines = ["defaults: {interval: 100ms, timeout: 80ms}", "targets:"]
     for i in range(150):
-        lines.append(f"  - {{name: a-rather-long-target-name-{i}, url: \"{fx.url('/ok')}?{i}\"}}")
+        # flapping: state changes (events, rows of `last`) every second
+        lines.append(f"  - {{name: a-rather-long-target-name-{i}, url: \"{fx.url('/flap/0.5')}?{i}\"}}")
     lines.append(f"  - {{name: down0, url: \"http://127.0.0.1:{free_port()}/\"}}")
     cfg = write_config(tmp, "\n".join(lines) + "\n", name="full.yaml", dedent=False)
     limit = 256 * 1024
@@ -364,6 +414,7 @@ def check_off(tmp, fx):
 def main():
     tmp = tempfile.mkdtemp(prefix="uptop-hist-")
     with Fixture(tls=False) as fx:
+        bound = start_bound(tmp, fx)
         check_restart(tmp, fx)
         check_two(tmp, fx)
         check_unwritable(tmp, fx)
@@ -371,6 +422,7 @@ def main():
         check_off(tmp, fx)
         check_full_disk(tmp, fx)
         check_kill9(tmp, fx)
+        check_kill9_bound(*bound)
         tmux = Tmux().start()
         try:
             check_tui_restore(tmux, tmp, fx)

@@ -1,5 +1,7 @@
 /* test_writer.c - the writer thread and the event log: records reach
- * their sink in order; a sink that hangs never holds writer_put; a full
+ * their sink in order; a steady stream reaches it in batches, not one
+ * wake-up per record, and a queue past half its cap or a stop ends a nap
+ * early; a sink that hangs never holds writer_put; a full
  * queue drops and counts; the event log appends, notices a renamed file
  * and opens the path again; writer_free drains, and gives up on a disk
  * that hangs. Real files in a temp dir, a real thread, a real loop. */
@@ -49,6 +51,7 @@ struct rec_sink {
 	size_t n;
 	atomic_int flushes, ticks, closed;
 	atomic_int sleep_ms;         /* each write sleeps this long */
+	atomic_int recs;             /* records written */
 };
 
 static void rs_write(struct writer *w, void *arg, const void *rec, size_t len)
@@ -63,6 +66,17 @@ static void rs_write(struct writer *w, void *arg, const void *rec, size_t len)
 		memcpy(s->got + s->n, rec, len);
 		s->n += len;
 	}
+	atomic_fetch_add(&s->recs, 1);
+}
+
+/* Waits up to ms for the sink to have n records; true when it has. */
+static bool recs_reach(struct rec_sink *s, int n, int ms)
+{
+	int64_t end = mono_ms() + ms;
+
+	while (atomic_load(&s->recs) < n && mono_ms() < end)
+		usleep(2000);
+	return atomic_load(&s->recs) >= n;
 }
 
 static void rs_flush(struct writer *w, void *arg)
@@ -121,6 +135,91 @@ static void test_order_and_notes(void)
 	s->got[s->n] = '\0';
 	IS_STR(s->got, "0,1,2,3,4,5,6,7,8,9,", "every record, in order");
 	OK(atomic_load(&s->flushes) >= 1 && atomic_load(&s->closed), "flushed and closed");
+	free(s);
+	loop_free(l);
+}
+
+/* Naps long enough (5 s) that no timing on a loaded machine can pass for
+ * them: what the thread takes before a nap ends, it was woken for. */
+static void test_batches(void)
+{
+	struct loop *l = loop_new();
+	struct writer *w = writer_new(l, 4096, NULL, NULL);
+	struct rec_sink *s = xcalloc(1, sizeof(*s));
+	char err[128], rec[100];
+	int id = writer_add(w, &(struct writer_sink){ .name = "batch", .arg = s,
+		.write = rs_write, .flush = rs_flush });
+	int64_t t0;
+	bool got;
+
+	memset(rec, 'x', sizeof(rec));
+	writer_set_batch(w, 5000);
+	writer_start(w, err, sizeof(err));
+	t0 = mono_ms();
+	writer_put(w, id, "a", 1);
+	got = recs_reach(s, 1, 4000);
+	OK(got, "an idle thread wakes for the first record (%lld ms)",
+	   (long long)(mono_ms() - t0));
+	/* the thread naps now: records gather, no wake-up each */
+	for (int i = 0; i < 10; i++)
+		writer_put(w, id, rec, 10);
+	usleep(300000);
+	IS_INT(atomic_load(&s->recs), 1, "records put during a nap wait for its end");
+	OK(recs_reach(s, 11, 15000), "then come, all of them");
+	IS_INT(atomic_load(&s->flushes), 2, "in one batch (one flush each)");
+	/* a queue past half its cap (2048 bytes) ends the nap at once */
+	t0 = mono_ms();
+	for (int i = 0; i < 20; i++)
+		writer_put(w, id, rec, sizeof(rec));
+	got = recs_reach(s, 31, 2500);
+	OK(got, "a queue past half its cap wakes a napping thread (%lld ms, the nap is "
+	   "5000)", (long long)(mono_ms() - t0));
+	writer_put(w, id, "z", 1);
+	t0 = mono_ms();
+	got = writer_free(w, 4000, NULL);
+	t0 = mono_ms() - t0;
+	OK(got, "a stop ends the nap");
+	OK(t0 < 2500, "at once (%lld ms)", (long long)t0);
+	IS_INT(atomic_load(&s->recs), 32, "with the records still queued written");
+	free(s);
+	loop_free(l);
+}
+
+/* At exit: a batch twice the cap gets through, whole, in chunks of
+ * WRITER_EXIT_CHUNK the thread is woken for (it naps 5 s, and the queue
+ * never gets to half its cap, which would wake it). */
+static void test_put_wait(void)
+{
+	struct loop *l = loop_new();
+	struct writer *w = writer_new(l, 4 * WRITER_EXIT_CHUNK, NULL, NULL);
+	struct rec_sink *s = xcalloc(1, sizeof(*s));
+	char err[128], rec[1000];
+	int id = writer_add(w, &(struct writer_sink){ .name = "exit", .arg = s,
+		.write = rs_write });
+	int n = (int)(8 * WRITER_EXIT_CHUNK / sizeof(rec)), ok = 0;
+	int64_t t0;
+	struct writer_stats st;
+	size_t most = 0;
+
+	writer_set_batch(w, 5000);
+	writer_start(w, err, sizeof(err));
+	writer_put(w, id, "a", 1);
+	OK(recs_reach(s, 1, 4000), "the thread took a record: it naps 5 s");
+	t0 = mono_ms();
+	for (int i = 0; i < n; i++) {
+		snprintf(rec, sizeof(rec), "%-999d", i);
+		ok += writer_put_wait(w, id, rec, sizeof(rec), t0 + 4000);
+		writer_stats(w, &st);
+		most = st.pending > most ? st.pending : most;
+	}
+	t0 = mono_ms() - t0;
+	IS_INT(ok, n, "writer_put_wait: twice the cap through the queue, nothing dropped");
+	OK(t0 < 2500, "without waiting out the naps (%lld ms)", (long long)t0);
+	OK(most <= WRITER_EXIT_CHUNK, "never more than a chunk queued (%zu bytes)", most);
+	OK(writer_free(w, 4000, NULL), "drained");
+	IS_INT(atomic_load(&s->recs), n + 1, "every record written");
+	OK(s->n > 1 + 3 * sizeof(rec) && strncmp(s->got + 1, "0 ", 2) == 0 &&
+	   strncmp(s->got + 1 + 3 * sizeof(rec), "3 ", 2) == 0, "in order");
 	free(s);
 	loop_free(l);
 }
@@ -238,6 +337,8 @@ int main(void)
 	}
 	test_order_and_notes();
 	test_evlog();
+	test_batches();
+	test_put_wait();
 	test_never_waits();
 	rmdir(dir);
 	return tap_done();
