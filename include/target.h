@@ -167,7 +167,9 @@ struct target {
 	bool has_last;
 	struct hist_entry hist[HIST_LEN];
 	unsigned hist_head, hist_n; /* hist[(hist_head - 1) % HIST_LEN] is newest */
-	struct event tev[TEVENT_LEN];  /* its state changes, acks, silences */
+	struct event *tev;          /* its state changes, acks, silences: a
+				     * ring of TEVENT_LEN, owned; NULL until
+				     * the first (a model starts untouched) */
 	unsigned tev_head, tev_n;
 	struct quiet q;
 	/* Uptime is time (bucket.h): each result closes a span from the

@@ -1134,6 +1134,7 @@ static void load_targets(struct loader *L, const struct ynode *seq)
 	/* room for every entry at once: no copying as the list grows */
 	c->targets = xreallocarray_grow(c->targets, &cap, c->ntargets + seq->n,
 					sizeof(*c->targets));
+	prefault(c->targets + c->ntargets, seq->n * sizeof(*c->targets));
 	L->names = xreallocarray_grow(L->names, &L->capnames, L->nnames + seq->n,
 				      sizeof(*L->names));
 	for (size_t i = 0; i < seq->n; i++) {

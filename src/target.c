@@ -56,6 +56,7 @@ void model_init(struct model *m, const struct target_conf *confs, size_t n,
 	if (n > UINT32_MAX)
 		fatal("too many targets (%zu)", n);
 	m->v = xcalloc(n, sizeof(*m->v));
+	prefault(m->v, n * sizeof(*m->v));   /* written all over just below */
 	m->n = n;
 	for (size_t i = 0; i < n; i++) {
 		m->v[i].conf = &confs[i];
@@ -72,16 +73,18 @@ static void quiet_clear(struct quiet *q)
 	memset(q, 0, sizeof(*q));
 }
 
-/* O(n * (HIST_LEN + TEVENT_LEN) + EVENTLOG_LEN). */
+/* O(entries kept + EVENTLOG_LEN). */
 void model_free(struct model *m)
 {
 	for (size_t i = 0; i < m->n; i++) {
 		struct target *t = &m->v[i];
 
-		for (unsigned k = 0; k < HIST_LEN; k++)
+		/* a ring fills from 0: past n it was never written */
+		for (unsigned k = 0; k < t->hist_n; k++)
 			free(t->hist[k].msg);
-		for (unsigned k = 0; k < TEVENT_LEN; k++)
+		for (unsigned k = 0; k < t->tev_n; k++)
 			free(t->tev[k].reason);
+		free(t->tev);
 		quiet_clear(&t->q);
 		free(t->up);
 		free(t->inc);
@@ -101,6 +104,14 @@ static void event_push(struct event *ring, unsigned cap, unsigned *head,
 	*head = (*head + 1) % cap;
 	if (*n < cap)
 		(*n)++;
+}
+
+/* The target's own ring, made at its first event. */
+static void target_push(struct target *t, const struct event *ev)
+{
+	if (!t->tev)
+		t->tev = xcalloc(TEVENT_LEN, sizeof(*t->tev));
+	event_push(t->tev, TEVENT_LEN, &t->tev_head, &t->tev_n, ev);
 }
 
 static void hist_push(struct target *t, const struct result *r)
@@ -306,7 +317,7 @@ bool model_record(struct model *m, uint32_t i, const struct result *r,
 	if (ev)
 		*ev = e;   /* reason borrowed from the model's log */
 	e.reason = xstrdup(e.reason);
-	event_push(t->tev, TEVENT_LEN, &t->tev_head, &t->tev_n, &e);
+	target_push(t, &e);
 	return true;
 }
 
@@ -324,7 +335,7 @@ static void target_note(struct model *m, struct target *t, struct event *e,
 	if (ev)
 		*ev = *e;
 	e->reason = xstrdup(e->reason);
-	event_push(t->tev, TEVENT_LEN, &t->tev_head, &t->tev_n, e);
+	target_push(t, e);
 }
 
 static void event_init(struct event *e, uint32_t i, const struct target *t,
@@ -513,7 +524,7 @@ void target_restore_hist(struct target *t, const struct hist_entry *h)
 
 void target_restore_event(struct target *t, struct event *ev)
 {
-	event_push(t->tev, TEVENT_LEN, &t->tev_head, &t->tev_n, ev);
+	target_push(t, ev);
 }
 
 double target_uptime(const struct target *t)
@@ -586,7 +597,8 @@ static void target_move(struct target *t, uint32_t i, struct target *o)
 	memcpy(t->hist, o->hist, sizeof(t->hist));
 	t->hist_head = o->hist_head;
 	t->hist_n = o->hist_n;
-	memcpy(t->tev, o->tev, sizeof(t->tev));
+	t->tev = o->tev;
+	o->tev = NULL;
 	t->tev_head = o->tev_head;
 	t->tev_n = o->tev_n;
 	/* acks and silences survive a reload; maintenance is the new
@@ -599,10 +611,9 @@ static void target_move(struct target *t, uint32_t i, struct target *o)
 	o->up = NULL;
 	t->inc = o->inc;
 	o->inc = NULL;
-	for (unsigned k = 0; k < TEVENT_LEN; k++)
+	for (unsigned k = 0; k < t->tev_n; k++)
 		t->tev[k].target = i;
 	memset(o->hist, 0, sizeof(o->hist));
-	memset(o->tev, 0, sizeof(o->tev));
 	o->hist_head = o->hist_n = o->tev_head = o->tev_n = 0;
 }
 

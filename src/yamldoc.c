@@ -291,6 +291,7 @@ static void *doc_alloc(struct yamldoc *d, size_t size, size_t align)
 		return nc->mem;
 	}
 	nc = xmalloc(sizeof(*nc) + cap);
+	prefault(nc, sizeof(*nc) + cap);     /* filled before the next one */
 	nc->cap = cap;
 	nc->used = size;
 	nc->next = c;
