@@ -482,11 +482,12 @@ static bool valid_var_name(const char *s, size_t n)
  * Every unset variable of the value is reported, not only the first. */
 char *key_expand(struct loader *L, const struct ynode *n, const char *key, bool *used)
 {
-	struct strbuf b = { 0 };
+	/* sized for the text as written: without ${VAR} it is the result */
+	struct strbuf b = { .p = xmalloc(n->len + 1), .cap = n->len + 1 };
 	const char *s = n->str;
 	bool ok = true;
 
-	sb_add(&b, "", 0);
+	b.p[0] = '\0';
 	for (size_t i = 0; i < n->len;) {
 		const char *close, *val, *dollar;
 		char *name;
