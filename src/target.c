@@ -18,6 +18,7 @@
 #include "target.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,6 +86,7 @@ void model_free(struct model *m)
 		for (unsigned k = 0; k < t->tev_n; k++)
 			free(t->tev[k].reason);
 		free(t->tev);
+		free(t->more);
 		quiet_clear(&t->q);
 		free(t->up);
 		free(t->inc);
@@ -266,6 +268,102 @@ static void account(struct target *t, enum state held, int64_t end)
 	uptime_add(t->up, from, end, span_of(held));
 }
 
+_Static_assert(sizeof(((struct last_result *)0)->msg) == sizeof(((struct result *)0)->msg) &&
+	       sizeof(((struct last_result *)0)->detail) ==
+	       sizeof(((struct result *)0)->detail) &&
+	       sizeof(((struct last_result *)0)->remote_ip) ==
+	       sizeof(((struct result *)0)->remote_ip) &&
+	       sizeof(struct result_more) == sizeof(((struct result *)0)->cert_first_cn) +
+	       sizeof(((struct result *)0)->cert_subject) +
+	       sizeof(((struct result *)0)->cert_issuer) + sizeof(((struct result *)0)->dns_rcode) +
+	       sizeof(((struct result *)0)->answer) + sizeof(((struct result *)0)->effective_url),
+	       "struct last_result and result_more hold struct result's text whole");
+
+/* The effective URL is kept only when it is not the target's own. */
+static bool url_is_own(const struct target *t, const char *url)
+{
+	return t->conf && t->conf->url &&
+	       strncmp(url, t->conf->url, RESULT_URL_LEN - 1) == 0;
+}
+
+/* Copies r into t->last and, when r has any of it, t->more (allocated
+ * once, then reused: no allocation per check). */
+static void last_store(struct target *t, const struct result *r)
+{
+	struct last_result *l = &t->last;
+	struct result_more *x;
+	bool own_url = !r->effective_url[0] || url_is_own(t, r->effective_url);
+
+	l->start_mono_ms = r->start_mono_ms;
+	l->start_wall_ms = r->start_wall_ms;
+	l->http_status = r->http_status;
+	l->t = r->t;
+	l->bytes = r->bytes;
+	l->body_found = r->body_found;
+	l->body_truncated = r->body_truncated;
+	l->dns_stale = r->dns_stale;
+	l->connected = r->connected;
+	l->cert_depth = r->cert_depth;
+	l->answer_code = result_answer_code(r);
+	l->redirects = r->redirects;
+	memcpy(l->remote_ip, r->remote_ip, sizeof(l->remote_ip));
+	l->cert_not_after_ms = r->cert_not_after_ms;
+	l->cert_leaf_not_after_ms = r->cert_leaf_not_after_ms;
+	l->cls = r->cls;
+	memcpy(l->msg, r->msg, sizeof(l->msg));
+	memcpy(l->detail, r->detail, sizeof(l->detail));
+	if (!t->more && own_url && !r->cert_first_cn[0] && !r->cert_subject[0] &&
+	    !r->cert_issuer[0] && !r->dns_rcode[0] && !r->answer[0])
+		return;
+	if (!t->more)
+		t->more = xmalloc(sizeof(*t->more));
+	x = t->more;
+	memcpy(x->cert_first_cn, r->cert_first_cn, sizeof(x->cert_first_cn));
+	memcpy(x->cert_subject, r->cert_subject, sizeof(x->cert_subject));
+	memcpy(x->cert_issuer, r->cert_issuer, sizeof(x->cert_issuer));
+	memcpy(x->dns_rcode, r->dns_rcode, sizeof(x->dns_rcode));
+	memcpy(x->answer, r->answer, sizeof(x->answer));
+	if (own_url)
+		memset(x->effective_url, 0, sizeof(x->effective_url));
+	else
+		memcpy(x->effective_url, r->effective_url, sizeof(x->effective_url));
+}
+
+void target_last(const struct target *t, struct result *r)
+{
+	const struct last_result *l = &t->last;
+	const struct result_more *x = t->more;
+
+	memset(r, 0, sizeof(*r));
+	r->start_mono_ms = l->start_mono_ms;
+	r->start_wall_ms = l->start_wall_ms;
+	r->http_status = l->http_status;
+	r->t = l->t;
+	r->bytes = l->bytes;
+	r->body_found = l->body_found;
+	r->body_truncated = l->body_truncated;
+	r->dns_stale = l->dns_stale;
+	r->connected = l->connected;
+	r->cert_depth = l->cert_depth;
+	r->redirects = l->redirects;
+	memcpy(r->remote_ip, l->remote_ip, sizeof(r->remote_ip));
+	r->cert_not_after_ms = l->cert_not_after_ms;
+	r->cert_leaf_not_after_ms = l->cert_leaf_not_after_ms;
+	r->cls = l->cls;
+	memcpy(r->msg, l->msg, sizeof(r->msg));
+	memcpy(r->detail, l->detail, sizeof(r->detail));
+	if (x) {
+		memcpy(r->cert_first_cn, x->cert_first_cn, sizeof(r->cert_first_cn));
+		memcpy(r->cert_subject, x->cert_subject, sizeof(r->cert_subject));
+		memcpy(r->cert_issuer, x->cert_issuer, sizeof(r->cert_issuer));
+		memcpy(r->dns_rcode, x->dns_rcode, sizeof(r->dns_rcode));
+		memcpy(r->answer, x->answer, sizeof(r->answer));
+		memcpy(r->effective_url, x->effective_url, sizeof(r->effective_url));
+	}
+	if (!r->effective_url[0] && t->conf && t->conf->url)
+		snprintf(r->effective_url, sizeof(r->effective_url), "%s", t->conf->url);
+}
+
 /* O(1) plus two small allocations per state change (one per ring) and
  * one per non-success result (its history message). */
 bool model_record(struct model *m, uint32_t i, const struct result *r,
@@ -288,7 +386,7 @@ bool model_record(struct model *m, uint32_t i, const struct result *r,
 		t->by_class[r->cls]++;
 	hist_push(t, r);
 	account(t, from, r->start_wall_ms + ms_round(r->t.total_ms));
-	t->last = *r;
+	last_store(t, r);
 	t->has_last = true;
 	if (to == from)
 		return false;
@@ -458,7 +556,8 @@ const struct event *model_event(const struct model *m, unsigned k)
  * history entry. */
 double target_latency(const struct target *t)
 {
-	return t->has_last && result_has_latency(&t->last) ? t->last.t.total_ms
+	return t->has_last && result_latency_known(t->last.http_status, t->last.answer_code,
+						    t->last.cls) ? t->last.t.total_ms
 							   : -1;
 }
 
@@ -593,6 +692,8 @@ static void target_move(struct target *t, uint32_t i, struct target *o)
 	t->failures = o->failures;
 	memcpy(t->by_class, o->by_class, sizeof(t->by_class));
 	t->last = o->last;
+	t->more = o->more;
+	o->more = NULL;
 	t->has_last = o->has_last;
 	memcpy(t->hist, o->hist, sizeof(t->hist));
 	t->hist_head = o->hist_head;
