@@ -268,100 +268,73 @@ static void account(struct target *t, enum state held, int64_t end)
 	uptime_add(t->up, from, end, span_of(held));
 }
 
-_Static_assert(sizeof(((struct last_result *)0)->msg) == sizeof(((struct result *)0)->msg) &&
-	       sizeof(((struct last_result *)0)->detail) ==
-	       sizeof(((struct result *)0)->detail) &&
-	       sizeof(((struct last_result *)0)->remote_ip) ==
-	       sizeof(((struct result *)0)->remote_ip) &&
-	       sizeof(struct result_more) == sizeof(((struct result *)0)->cert_first_cn) +
-	       sizeof(((struct result *)0)->cert_subject) +
-	       sizeof(((struct result *)0)->cert_issuer) + sizeof(((struct result *)0)->dns_rcode) +
-	       sizeof(((struct result *)0)->answer) + sizeof(((struct result *)0)->effective_url),
-	       "struct last_result and result_more hold struct result's text whole");
+/* The fields struct last_result and struct result_more share with
+ * struct result, by name; each is copied whole (arrays too). */
+#define LAST_FIELDS(X) X(start_mono_ms) X(start_wall_ms) X(http_status) X(t) X(bytes) \
+	X(body_found) X(body_truncated) X(dns_stale) X(connected) X(cert_depth) \
+	X(redirects) X(remote_ip) X(cert_not_after_ms) X(cert_leaf_not_after_ms) X(cls) \
+	X(msg) X(detail)
+#define MORE_FIELDS(X) X(cert_first_cn) X(cert_subject) X(cert_issuer) X(dns_rcode) \
+	X(answer) X(effective_url)
+#define COPY_FIELD(f) memcpy(&dst->f, &src->f, sizeof(dst->f));
+#define SAME_LAST(f) _Static_assert(sizeof(((struct last_result *)0)->f) == \
+				    sizeof(((struct result *)0)->f), #f);
+#define SAME_MORE(f) _Static_assert(sizeof(((struct result_more *)0)->f) == \
+				    sizeof(((struct result *)0)->f), #f);
+LAST_FIELDS(SAME_LAST)
+MORE_FIELDS(SAME_MORE)
 
 /* The effective URL is kept only when it is not the target's own. */
 static bool url_is_own(const struct target *t, const char *url)
 {
-	return t->conf && t->conf->url &&
-	       strncmp(url, t->conf->url, RESULT_URL_LEN - 1) == 0;
+	return !url[0] || (t->conf && t->conf->url &&
+			   strncmp(url, t->conf->url, RESULT_URL_LEN - 1) == 0);
+}
+
+static bool has_more(const struct result *r, bool own_url)
+{
+	return !own_url || r->cert_first_cn[0] || r->cert_subject[0] || r->cert_issuer[0] ||
+	       r->dns_rcode[0] || r->answer[0];
+}
+
+static void more_store(struct result_more *dst, const struct result *src, bool own_url)
+{
+	MORE_FIELDS(COPY_FIELD)
+	if (own_url)
+		memset(dst->effective_url, 0, sizeof(dst->effective_url));
 }
 
 /* Copies r into t->last and, when r has any of it, t->more (allocated
  * once, then reused: no allocation per check). */
-static void last_store(struct target *t, const struct result *r)
+static void last_store(struct target *t, const struct result *src)
 {
-	struct last_result *l = &t->last;
-	struct result_more *x;
-	bool own_url = !r->effective_url[0] || url_is_own(t, r->effective_url);
+	bool own_url = url_is_own(t, src->effective_url);
+	struct last_result *dst = &t->last;
 
-	l->start_mono_ms = r->start_mono_ms;
-	l->start_wall_ms = r->start_wall_ms;
-	l->http_status = r->http_status;
-	l->t = r->t;
-	l->bytes = r->bytes;
-	l->body_found = r->body_found;
-	l->body_truncated = r->body_truncated;
-	l->dns_stale = r->dns_stale;
-	l->connected = r->connected;
-	l->cert_depth = r->cert_depth;
-	l->answer_code = result_answer_code(r);
-	l->redirects = r->redirects;
-	memcpy(l->remote_ip, r->remote_ip, sizeof(l->remote_ip));
-	l->cert_not_after_ms = r->cert_not_after_ms;
-	l->cert_leaf_not_after_ms = r->cert_leaf_not_after_ms;
-	l->cls = r->cls;
-	memcpy(l->msg, r->msg, sizeof(l->msg));
-	memcpy(l->detail, r->detail, sizeof(l->detail));
-	if (!t->more && own_url && !r->cert_first_cn[0] && !r->cert_subject[0] &&
-	    !r->cert_issuer[0] && !r->dns_rcode[0] && !r->answer[0])
+	LAST_FIELDS(COPY_FIELD)
+	dst->answer_code = result_answer_code(src);
+	if (!t->more && !has_more(src, own_url))
 		return;
 	if (!t->more)
 		t->more = xmalloc(sizeof(*t->more));
-	x = t->more;
-	memcpy(x->cert_first_cn, r->cert_first_cn, sizeof(x->cert_first_cn));
-	memcpy(x->cert_subject, r->cert_subject, sizeof(x->cert_subject));
-	memcpy(x->cert_issuer, r->cert_issuer, sizeof(x->cert_issuer));
-	memcpy(x->dns_rcode, r->dns_rcode, sizeof(x->dns_rcode));
-	memcpy(x->answer, r->answer, sizeof(x->answer));
-	if (own_url)
-		memset(x->effective_url, 0, sizeof(x->effective_url));
-	else
-		memcpy(x->effective_url, r->effective_url, sizeof(x->effective_url));
+	more_store(t->more, src, own_url);
 }
 
-void target_last(const struct target *t, struct result *r)
+static void more_load(struct result *dst, const struct result_more *src)
 {
-	const struct last_result *l = &t->last;
-	const struct result_more *x = t->more;
+	MORE_FIELDS(COPY_FIELD)
+}
 
-	memset(r, 0, sizeof(*r));
-	r->start_mono_ms = l->start_mono_ms;
-	r->start_wall_ms = l->start_wall_ms;
-	r->http_status = l->http_status;
-	r->t = l->t;
-	r->bytes = l->bytes;
-	r->body_found = l->body_found;
-	r->body_truncated = l->body_truncated;
-	r->dns_stale = l->dns_stale;
-	r->connected = l->connected;
-	r->cert_depth = l->cert_depth;
-	r->redirects = l->redirects;
-	memcpy(r->remote_ip, l->remote_ip, sizeof(r->remote_ip));
-	r->cert_not_after_ms = l->cert_not_after_ms;
-	r->cert_leaf_not_after_ms = l->cert_leaf_not_after_ms;
-	r->cls = l->cls;
-	memcpy(r->msg, l->msg, sizeof(r->msg));
-	memcpy(r->detail, l->detail, sizeof(r->detail));
-	if (x) {
-		memcpy(r->cert_first_cn, x->cert_first_cn, sizeof(r->cert_first_cn));
-		memcpy(r->cert_subject, x->cert_subject, sizeof(r->cert_subject));
-		memcpy(r->cert_issuer, x->cert_issuer, sizeof(r->cert_issuer));
-		memcpy(r->dns_rcode, x->dns_rcode, sizeof(r->dns_rcode));
-		memcpy(r->answer, x->answer, sizeof(r->answer));
-		memcpy(r->effective_url, x->effective_url, sizeof(r->effective_url));
-	}
-	if (!r->effective_url[0] && t->conf && t->conf->url)
-		snprintf(r->effective_url, sizeof(r->effective_url), "%s", t->conf->url);
+void target_last(const struct target *t, struct result *dst)
+{
+	const struct last_result *src = &t->last;
+
+	memset(dst, 0, sizeof(*dst));
+	LAST_FIELDS(COPY_FIELD)
+	if (t->more)
+		more_load(dst, t->more);
+	if (!dst->effective_url[0] && t->conf && t->conf->url)
+		snprintf(dst->effective_url, sizeof(dst->effective_url), "%s", t->conf->url);
 }
 
 /* O(1) plus two small allocations per state change (one per ring) and

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define SECOND_DOC "a second YAML document ('---') is not allowed here; put everything in one"
+
 /* Loads text as "y" -> rc; *msgs gets every message, "\n"-joined and in
  * position order (caller frees); *doc the tree (may be NULL). */
 static int load(const char *text, size_t len, struct yamldoc **doc, char **msgs)
@@ -36,6 +38,36 @@ static char *refused(const char *text, const char *what)
 	return msgs;
 }
 
+/* Loads text that must load without a message; NULL if it did not. */
+static struct yamldoc *loaded(const char *text, const char *what)
+{
+	struct yamldoc *doc = NULL;
+	char *msgs;
+
+	OK(load(text, strlen(text), &doc, &msgs) == 0 && doc, "%s: loads", what);
+	IS_STR(msgs, "", "without messages");
+	free(msgs);
+	return doc;
+}
+
+/* text is refused with exactly the messages `want`. */
+static void refused_is(const char *text, const char *want, const char *what)
+{
+	char *msgs = refused(text, what);
+
+	IS_STR(msgs, want, what);
+	free(msgs);
+}
+
+/* text is refused with a message containing `want`. */
+static void refused_has(const char *text, const char *want, const char *what)
+{
+	char *msgs = refused(text, what);
+
+	HAS_STR(msgs, want, what);
+	free(msgs);
+}
+
 static void test_tree(void)
 {
 	static const char text[] =
@@ -45,14 +77,10 @@ static void test_tree(void)
 		"d: [1, {e: ~}]\n"
 		"f: []\n"
 		"g: {}\n";
-	struct yamldoc *doc = NULL;
+	struct yamldoc *doc = loaded(text, "a small document");
+	const struct ynode *root = doc ? yamldoc_root(doc) : NULL, *n;
 	char *msgs;
-	const struct ynode *root, *n;
 
-	OK(load(text, strlen(text), &doc, &msgs) == 0 && doc, "a small document loads");
-	IS_STR(msgs, "", "without messages");
-	free(msgs);
-	root = doc ? yamldoc_root(doc) : NULL;
 	if (!OK(root && root->kind == YNODE_MAP && root->n == 6, "a mapping of six keys")) {
 		yamldoc_free(doc);
 		return;
@@ -98,14 +126,9 @@ static void test_aliases_and_merges(void)
 		"two: {<<: *b, x: 9}\n"
 		"three: {<<: [*m, *b]}\n"
 		"four: {<<: {<<: *b, w: 0}}\n";
-	struct yamldoc *doc = NULL;
-	char *msgs;
-	const struct ynode *root, *n;
+	struct yamldoc *doc = loaded(text, "anchors, aliases and merges");
+	const struct ynode *root = doc ? yamldoc_root(doc) : NULL, *n;
 
-	OK(load(text, strlen(text), &doc, &msgs) == 0 && doc, "anchors, aliases and merges load");
-	IS_STR(msgs, "", "without messages");
-	free(msgs);
-	root = doc ? yamldoc_root(doc) : NULL;
 	if (!OK(root != NULL, "a root")) {
 		yamldoc_free(doc);
 		return;
@@ -146,28 +169,17 @@ static void test_messages(void)
 	free(msgs);
 	yamldoc_free(doc);
 
-	msgs = refused("a: [1\n", "a syntax error");
-	HAS_STR(msgs, "y:2:1: YAML syntax error: did not find expected ',' or ']' (while "
-		"parsing a flow sequence at line 1, column 4)", "a syntax error in libyaml's words");
-	free(msgs);
-	msgs = refused("a: *nope\n", "an undefined alias");
-	IS_STR(msgs, "y:1:4: YAML error: found undefined alias", "an undefined alias");
-	free(msgs);
-	msgs = refused("a: &x 1\nb: &x 2\n", "a duplicate anchor");
-	IS_STR(msgs, "y:2:4: YAML error: found duplicate anchor; first occurrence at line 1, "
-		     "column 4; second occurrence here", "a duplicate anchor");
-	free(msgs);
-	msgs = refused("a: &r {b: [*r]}\n", "a recursive alias");
-	IS_STR(msgs, "y:1:4: this node contains an alias to itself (recursive aliases are not "
-		     "allowed)", "a recursive alias, at its anchor");
-	free(msgs);
-	msgs = refused("a: 1\n---\nb: 2\n", "two documents");
-	IS_STR(msgs, "y:2:1: a second YAML document ('---') is not allowed here; put "
-		     "everything in one", "two documents");
-	free(msgs);
-	msgs = refused("a:\n\t- b\n", "a tab");
-	HAS_STR(msgs, "YAML does not allow tabs for indentation", "a tab: the hint");
-	free(msgs);
+	refused_has("a: [1\n", "y:2:1: YAML syntax error: did not find expected ',' or ']' "
+		    "(while parsing a flow sequence at line 1, column 4)",
+		    "a syntax error in libyaml's words");
+	refused_is("a: *nope\n", "y:1:4: YAML error: found undefined alias",
+		   "an undefined alias");
+	refused_is("a: &x 1\nb: &x 2\n", "y:2:4: YAML error: found duplicate anchor; first "
+		   "occurrence at line 1, column 4; second occurrence here", "a duplicate anchor");
+	refused_is("a: &r {b: [*r]}\n", "y:1:4: this node contains an alias to itself "
+		   "(recursive aliases are not allowed)", "a recursive alias, at its anchor");
+	refused_is("a: 1\n---\nb: 2\n", "y:2:1: " SECOND_DOC, "two documents");
+	refused_has("a:\n\t- b\n", "YAML does not allow tabs for indentation", "a tab: the hint");
 }
 
 /* Who wins when several things are wrong: a guard anywhere in the
@@ -175,65 +187,45 @@ static void test_messages(void)
  * second document, then the tree's own messages. */
 static void test_precedence(void)
 {
-	char deep[200], *msgs;
-	size_t n = 0;
+	char deep[80], text[200], *msgs;
 
-	n += (size_t)snprintf(deep + n, sizeof(deep) - n, "z: ");
-	for (int i = 0; i < 70; i++)
-		deep[n++] = '[';
-	deep[n] = '\0';
-	{
-		char text[400];
-
-		snprintf(text, sizeof(text), "a: *nope\n%s\n", deep);
-		msgs = refused(text, "an undefined alias, then deep nesting");
-		IS_STR(msgs, "y:2:67: nesting is deeper than 64 levels", "the guard wins");
-		free(msgs);
-		snprintf(text, sizeof(text), "a: 1\n---\nb: 2\n---\n%s\n", deep);
-		msgs = refused(text, "three documents, deep nesting in the third");
-		IS_STR(msgs, "y:5:67: nesting is deeper than 64 levels",
-		       "the guard looks at every document");
-	}
-	free(msgs);
-	msgs = refused("a: {x: 1, x: 2}\nb: *nope\n", "a duplicate key, then an undefined alias");
-	IS_STR(msgs, "y:2:4: YAML error: found undefined alias",
-	       "the composer error alone: the tree is never built");
-	free(msgs);
+	memset(deep, '[', 70);
+	deep[70] = '\0';
+	snprintf(text, sizeof(text), "a: *nope\nz: %s\n", deep);
+	refused_is(text, "y:2:67: nesting is deeper than 64 levels",
+		   "an undefined alias, then deep nesting: the guard");
+	snprintf(text, sizeof(text), "a: 1\n---\nb: 2\n---\nz: %s\n", deep);
+	refused_is(text, "y:5:67: nesting is deeper than 64 levels",
+		   "deep nesting in a third document: the guard reads every document");
+	refused_is("a: {x: 1, x: 2}\nb: *nope\n", "y:2:4: YAML error: found undefined alias",
+		   "a duplicate key, then an undefined alias: the composer error alone");
 	msgs = refused("a: {x: 1, x: 2}\nb: [\n", "a duplicate key, then a syntax error");
 	HAS_STR(msgs, "YAML syntax error", "the syntax error");
 	OK(msgs && !strstr(msgs, "duplicate key"), "and nothing of the tree");
 	free(msgs);
-	msgs = refused("a: *nope\nb: [\n", "an undefined alias, then a syntax error");
-	IS_STR(msgs, "y:1:4: YAML error: found undefined alias", "the first error of the loader");
-	free(msgs);
-	msgs = refused("a: {x: 1, x: 2}\n---\nb: 1\n", "a duplicate key, then a second document");
-	IS_STR(msgs, "y:2:1: a second YAML document ('---') is not allowed here; put "
-		     "everything in one", "the second document alone");
-	free(msgs);
-	msgs = refused("a: 1\n---\nb: *nope\n", "an undefined alias in the second document");
-	IS_STR(msgs, "y:3:4: YAML error: found undefined alias", "it is said");
-	free(msgs);
-	msgs = refused("a: 1\n---\nb: 1\n---\nc: [\n", "a syntax error in the third document");
-	IS_STR(msgs, "y:2:1: a second YAML document ('---') is not allowed here; put "
-		     "everything in one", "the second document is what is said");
-	free(msgs);
-	msgs = refused("a: {x: 1, x: 2}\nb: &r [*r]\nc: {y: 1, y: 2}\n",
-		       "a duplicate key, a recursive alias, another duplicate key");
-	IS_STR(msgs, "y:1:11: duplicate key 'x' (first at line 1)\n"
-		     "y:2:4: this node contains an alias to itself (recursive aliases are not "
-		     "allowed)", "messages up to the fatal one; nothing built after it");
-	free(msgs);
+	refused_is("a: *nope\nb: [\n", "y:1:4: YAML error: found undefined alias",
+		   "an undefined alias, then a syntax error: the first error");
+	refused_is("a: {x: 1, x: 2}\n---\nb: 1\n", "y:2:1: " SECOND_DOC,
+		   "a duplicate key, then a second document: the second document alone");
+	refused_is("a: 1\n---\nb: *nope\n", "y:3:4: YAML error: found undefined alias",
+		   "an undefined alias in the second document");
+	refused_is("a: 1\n---\nb: 1\n---\nc: [\n", "y:2:1: " SECOND_DOC,
+		   "a syntax error in a third document: the second document is said");
+	refused_is("a: {x: 1, x: 2}\nb: &r [*r]\nc: {y: 1, y: 2}\n",
+		   "y:1:11: duplicate key 'x' (first at line 1)\n"
+		   "y:2:4: this node contains an alias to itself (recursive aliases are not "
+		   "allowed)", "messages up to a fatal one; nothing built after it");
 
 	/* messages already in the sink are not the loader's to drop */
 	{
 		struct ysink s;
 		struct diag d = { 0 };
 		struct yamldoc *doc = NULL;
-		static const char text[] = "a: {x: 1, x: 2}\nb: *nope\n";
+		static const char bad[] = "a: {x: 1, x: 2}\nb: *nope\n";
 
 		ysink_init(&s, "y");
 		ysink_addf(&s, 9, 1, "said before");
-		OK(yamldoc_load(text, strlen(text), &doc, &s) == -1, "a load after a message");
+		OK(yamldoc_load(bad, strlen(bad), &doc, &s) == -1, "a load after a message");
 		ysink_flush(&s, &d);
 		msgs = diag_join(&d);
 		IS_STR(msgs, "y:2:4: YAML error: found undefined alias\ny:9:1: said before",
@@ -258,70 +250,47 @@ static char *repeat(const char *head, const char *unit, int times, const char *t
 
 static void test_guards(void)
 {
-	char *text, *msgs;
+	char *text, *deep, *m;
+	size_t n = 0;
 
 	text = repeat("", "[", 100, "");
-	msgs = refused(text, "100 levels of [");
-	IS_STR(msgs, "y:1:65: nesting is deeper than 64 levels", "the depth guard");
-	free(msgs);
+	refused_is(text, "y:1:65: nesting is deeper than 64 levels", "the depth guard");
 	free(text);
 	text = repeat("[", "1,", YAMLDOC_MAX_NODES, "1]");
-	msgs = refused(text, "a million and two scalars");
-	HAS_STR(msgs, "too many YAML nodes (more than 1000000)", "the node guard");
-	free(msgs);
+	refused_has(text, "too many YAML nodes (more than 1000000)", "the node guard");
 	free(text);
-	{
-		char *many = malloc(200000);
-		size_t n = 0;
-
-		for (int i = 0; i < 6000; i++)
-			n += (size_t)sprintf(many + n, "- &anchor%d x\n", i);
-		msgs = refused(many, "6,000 anchors");
-		HAS_STR(msgs, "too many anchors and aliases", "the anchor guard");
-		free(msgs);
-		free(many);
-	}
-	msgs = refused("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
-		       "a1: &a1 [*a0, *a0, *a0, *a0, *a0, *a0, *a0, *a0, *a0, *a0]\n"
-		       "a2: &a2 [*a1, *a1, *a1, *a1, *a1, *a1, *a1, *a1, *a1, *a1]\n"
-		       "a3: &a3 [*a2, *a2, *a2, *a2, *a2, *a2, *a2, *a2, *a2, *a2]\n"
-		       "a4: &a4 [*a3, *a3, *a3, *a3, *a3, *a3, *a3, *a3, *a3, *a3]\n"
-		       "a5: &a5 [*a4, *a4, *a4, *a4, *a4, *a4, *a4, *a4, *a4, *a4]\n"
-		       "a6: [*a5]\n",
-		       "an alias bomb");
-	IS_STR(msgs, "y:6:5: aliases expand to more than 1000000 nodes here (an alias bomb?)",
-	       "the expanded size is bounded, at the node that breaks it");
-	free(msgs);
+	m = malloc(200000);
+	for (int i = 0; i < 6000; i++)
+		n += (size_t)sprintf(m + n, "- &anchor%d x\n", i);
+	refused_has(m, "too many anchors and aliases", "6,000 anchors: the anchor guard");
+	refused_is("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+		   "a1: &a1 [*a0, *a0, *a0, *a0, *a0, *a0, *a0, *a0, *a0, *a0]\n"
+		   "a2: &a2 [*a1, *a1, *a1, *a1, *a1, *a1, *a1, *a1, *a1, *a1]\n"
+		   "a3: &a3 [*a2, *a2, *a2, *a2, *a2, *a2, *a2, *a2, *a2, *a2]\n"
+		   "a4: &a4 [*a3, *a3, *a3, *a3, *a3, *a3, *a3, *a3, *a3, *a3]\n"
+		   "a5: &a5 [*a4, *a4, *a4, *a4, *a4, *a4, *a4, *a4, *a4, *a4]\n",
+		   "y:6:5: aliases expand to more than 1000000 nodes here (an alias bomb?)",
+		   "an alias bomb: refused at the node that breaks the bound");
+	/* a: 40 levels, b: 30 levels around an alias to a */
 	text = repeat("a: &a ", "[", 40, "");
-	{
-		char *t2 = repeat(text, "]", 40, "\nb: ");
-		char *t3 = repeat(t2, "[", 30, "*a");
-		char *t4 = repeat(t3, "]", 30, "\n");
-
-		msgs = refused(t4, "nesting deeper than 64 through an alias");
-		IS_STR(msgs, "y:2:9: nesting through aliases is deeper than 64 levels",
-		       "the expanded depth is bounded");
-		free(msgs);
-		free(t2);
-		free(t3);
-		free(t4);
-	}
+	deep = repeat(text, "]", 40, "\nb: ");
 	free(text);
-	{
-		char *m = malloc(200000);
-		size_t n = (size_t)sprintf(m, "big: &big {");
-
-		for (int i = 0; i < 5000; i++)
-			n += (size_t)sprintf(m + n, "k%d: 1, ", i);
-		n += (size_t)sprintf(m + n, "z: 1}\ncopies:\n");
-		for (int i = 0; i < 400; i++)
-			n += (size_t)sprintf(m + n, "  - {<<: *big}\n");
-		msgs = refused(m, "400 merges of 5,000 keys");
-		IS_STR(msgs, "y:202:5: merge keys expand to more than 1000000 entries (an alias "
-			     "bomb?)", "merge copies are bounded");
-		free(msgs);
-		free(m);
-	}
+	text = repeat(deep, "[", 30, "*a");
+	free(deep);
+	deep = repeat(text, "]", 30, "\n");
+	refused_is(deep, "y:2:9: nesting through aliases is deeper than 64 levels",
+		   "the expanded depth is bounded");
+	free(text);
+	free(deep);
+	n = (size_t)sprintf(m, "big: &big {");
+	for (int i = 0; i < 5000; i++)
+		n += (size_t)sprintf(m + n, "k%d: 1, ", i);
+	n += (size_t)sprintf(m + n, "z: 1}\ncopies:\n");
+	for (int i = 0; i < 400; i++)
+		n += (size_t)sprintf(m + n, "  - {<<: *big}\n");
+	refused_is(m, "y:202:5: merge keys expand to more than 1000000 entries (an alias bomb?)",
+		   "400 merges of 5,000 keys: merge copies are bounded");
+	free(m);
 }
 
 /* What a big config costs: the tree is all that stays, a few hundred
