@@ -154,6 +154,42 @@ struct incidents {
 	unsigned head, n;      /* v[(head - 1) % INCIDENT_LEN] is newest */
 };
 
+/* What a target keeps of its last result: struct result without the text
+ * only some checks have, which goes to struct result_more, allocated at
+ * the first result that has any (an HTTPS check's certificate names, a TCP
+ * or DNS check's answer, a URL that differs from the target's). A model of
+ * many plain HTTP targets stays small: 10,000 targets touch 6 MB less at
+ * start. target_last() gives the whole struct result back. */
+struct last_result {
+	int64_t start_mono_ms;
+	int64_t start_wall_ms;
+	int http_status;
+	struct timings t;
+	uint64_t bytes;
+	bool body_found;
+	bool body_truncated;
+	bool dns_stale;
+	bool connected;
+	uint8_t cert_depth;
+	uint8_t answer_code;             /* result_answer_code() of the result */
+	int redirects;
+	char remote_ip[RESULT_IP_LEN];
+	int64_t cert_not_after_ms;
+	int64_t cert_leaf_not_after_ms;
+	enum eclass cls;
+	char msg[RESULT_MSG_LEN];
+	char detail[RESULT_DETAIL_LEN];
+};
+
+struct result_more {
+	char cert_first_cn[RESULT_CN_LEN];
+	char cert_subject[RESULT_CERT_LEN];
+	char cert_issuer[RESULT_CERT_LEN];
+	char dns_rcode[16];
+	char answer[RESULT_ANSWER_LEN];
+	char effective_url[RESULT_URL_LEN];   /* "": the target's own URL */
+};
+
 struct target {
 	const struct target_conf *conf;
 	enum state state;
@@ -163,11 +199,14 @@ struct target {
 	uint64_t checks, failures;  /* totals since start (uptime = 1 - f/c) */
 	uint64_t by_class[EC__COUNT];  /* checks since start by class (EC_NONE: ok);
 					 * uptop_checks_total{result} */
-	struct result last;         /* the last result in full */
+	struct last_result last;    /* the last result (target_last: in full) */
+	struct result_more *more;   /* owned; NULL until a result had any */
 	bool has_last;
 	struct hist_entry hist[HIST_LEN];
 	unsigned hist_head, hist_n; /* hist[(hist_head - 1) % HIST_LEN] is newest */
-	struct event tev[TEVENT_LEN];  /* its state changes, acks, silences */
+	struct event *tev;          /* its state changes, acks, silences: a
+				     * ring of TEVENT_LEN, owned; NULL until
+				     * the first (a model starts untouched) */
 	unsigned tev_head, tev_n;
 	struct quiet q;
 	/* Uptime is time (bucket.h): each result closes a span from the
@@ -249,6 +288,9 @@ bool target_muted(const struct target *t, int64_t now_mono);
 /* The alert name of an EV_ALERT event (the reason up to ": ") into buf;
  * what happened is returned (the rest of the reason). */
 const char *event_alert_name(const struct event *ev, char *buf, size_t len);
+
+/* t's last result in full, into *r (has_last must be true). O(1). */
+void target_last(const struct target *t, struct result *r);
 
 /* k-th newest history entry of t (k = 0 newest); NULL past the end. */
 const struct hist_entry *target_hist(const struct target *t, unsigned k);

@@ -1,19 +1,25 @@
 /* yamldoc.h - a YAML document as a small, resolved, read-only tree.
  *
- * The only users are config and theme. yamldoc_load() parses a buffer with
- * libyaml's document loader, resolves `<<` merge keys (libyaml does not),
- * drops duplicate keys (reporting them) and hands back nodes that carry
- * 1-based line:col positions for messages. Aliases are shared, not copied:
- * the result is a DAG, so a walker that recurses must bound its depth.
+ * The only users are config and theme. yamldoc_load() builds the tree in
+ * one pass over libyaml's events (nothing of libyaml's is kept), resolves
+ * `<<` merge keys (libyaml does not), drops duplicate keys (reporting
+ * them) and hands back nodes that carry 1-based line:col positions for
+ * messages. Aliases are shared, not copied: the result is a DAG, so a
+ * walker that recurses must bound its depth. Its syntax and composer
+ * errors (undefined alias, duplicate anchor) are libyaml's loader's, in
+ * its words. Memory: the nodes, strings and arrays, a few hundred bytes
+ * per target of a config, in a few large blocks.
  *
  * Guards, so hostile input is a message and never a hang or a crash:
  * more than YAMLDOC_MAX_BYTES of text; nesting deeper than
  * YAMLDOC_MAX_DEPTH, more than YAMLDOC_MAX_NODES nodes, or too many anchors
- * and aliases (all checked on libyaml's events before loading, because the
- * loader gets quadratically slow on deep flow nesting and on anchors, and
- * keeps every node in memory); and, through aliases and merge keys, an
- * expanded depth over YAMLDOC_MAX_DEPTH, an expanded size over
- * YAMLDOC_MAX_NODES (an "alias bomb"), or a cycle. */
+ * and aliases (counted on every event of the stream, later documents
+ * too); and, through aliases and merge keys, an expanded depth over
+ * YAMLDOC_MAX_DEPTH, an expanded size over YAMLDOC_MAX_NODES (an "alias
+ * bomb"), or a cycle. When several things are wrong, a guard is what is
+ * said, then a syntax or composer error (of the first document, or of the
+ * second, or the second document itself), and only without those the
+ * tree's own messages. */
 #ifndef UPTOP_YAMLDOC_H
 #define UPTOP_YAMLDOC_H
 
@@ -26,7 +32,8 @@
 #define YAMLDOC_MAX_DEPTH 64
 #define YAMLDOC_MAX_NODES 1000000
 #define YAMLDOC_MAX_BYTES (16 * 1024 * 1024)
-/* libyaml finds anchors by linear search: bytes compared, at most */
+/* anchors are looked up linearly (as libyaml's loader does): bytes
+ * compared, at most */
 #define YAMLDOC_MAX_ANCHOR_WORK 200000000ULL
 
 /* Messages tied to positions, sorted by position when flushed, so the

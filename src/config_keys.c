@@ -482,18 +482,21 @@ static bool valid_var_name(const char *s, size_t n)
  * Every unset variable of the value is reported, not only the first. */
 char *key_expand(struct loader *L, const struct ynode *n, const char *key, bool *used)
 {
-	struct strbuf b = { 0 };
+	/* sized for the text as written: without ${VAR} it is the result */
+	struct strbuf b = { .p = xmalloc(n->len + 1), .cap = n->len + 1 };
 	const char *s = n->str;
 	bool ok = true;
 
-	sb_add(&b, "", 0);
+	b.p[0] = '\0';
 	for (size_t i = 0; i < n->len;) {
-		const char *close, *val;
+		const char *close, *val, *dollar;
 		char *name;
 
 		if (s[i] != '$' || i + 1 >= n->len || (s[i + 1] != '$' && s[i + 1] != '{')) {
-			sb_add(&b, s + i, 1);
-			i++;
+			/* the text up to the next '$' as it is */
+			dollar = memchr(s + i + 1, '$', n->len - i - 1);
+			sb_add(&b, s + i, dollar ? (size_t)(dollar - (s + i)) : n->len - i);
+			i = dollar ? (size_t)(dollar - s) : n->len;
 			continue;
 		}
 		if (s[i + 1] == '$') {
@@ -971,11 +974,18 @@ void keys_clear(const struct ktable *t, void *obj)
 		key_clear(&t->keys[i], obj);
 }
 
+/* An empty key or one with a NUL byte matches no row; otherwise strncmp
+ * stops where the row's name ends, so no row is measured. O(rows). */
 static int row_find(const struct ktable *t, const char *s, size_t n)
 {
-	for (size_t i = 0; i < t->n; i++)
-		if (strlen(t->keys[i].name) == n && memcmp(t->keys[i].name, s, n) == 0)
+	if (n == 0 || memchr(s, '\0', n))
+		return -1;
+	for (size_t i = 0; i < t->n; i++) {
+		const char *name = t->keys[i].name;
+
+		if (name[0] == s[0] && strncmp(name, s, n) == 0 && name[n] == '\0')
 			return (int)i;
+	}
 	return -1;
 }
 

@@ -851,9 +851,12 @@ void tconf_kind_finish(struct loader *L, struct tbuild *b, const struct ktable *
 	if (t->kind == CHECK_DNS && !t->name)
 		t->name = xasprintf("%s %s @%s", t->dns_query_name, t->dns_query_type, t->url);
 	for (size_t k = 0; strict && k < ARRAY_LEN(kind_keys); k++) {
-		int i = keys_index(tab, kind_keys[k].key);
+		int i;
 
-		if (i >= 0 && b->p.own[i] && kind_keys[k].kind != (enum check_kind)t->kind)
+		if (kind_keys[k].kind == (enum check_kind)t->kind)
+			continue;
+		i = keys_index(tab, kind_keys[k].key);
+		if (i >= 0 && b->p.own[i])
 			loader_err(L, b->p.src[i], "%s applies to %s targets only; this one is a "
 				   "%s check", kind_keys[k].key, kind_words[kind_keys[k].kind],
 				   kind_words[t->kind]);
@@ -1072,7 +1075,7 @@ static void gatus_names(struct loader *L)
 	struct name_ref *v = L->names;
 	size_t n = L->nnames, run;
 
-	if (n < 2)
+	if (n < 2 || !L->gatus)
 		return;
 	qsort(v, n, sizeof(*v), name_ref_cmp);
 	for (size_t i = 0; i < n; i += run) {
@@ -1128,6 +1131,12 @@ static void load_targets(struct loader *L, const struct ynode *seq)
 		keys_index(&keys_target, "interval_down"),
 	};
 
+	/* room for every entry at once: no copying as the list grows */
+	c->targets = xreallocarray_grow(c->targets, &cap, c->ntargets + seq->n,
+					sizeof(*c->targets));
+	prefault(c->targets + c->ntargets, seq->n * sizeof(*c->targets));
+	L->names = xreallocarray_grow(L->names, &L->capnames, L->nnames + seq->n,
+				      sizeof(*L->names));
 	for (size_t i = 0; i < seq->n; i++) {
 		const struct ynode *e = seq->items[i];
 		struct tbuild b;

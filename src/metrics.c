@@ -217,7 +217,7 @@ static uint8_t ip_protocol(const char *ip)
 static void snap_take(struct metrics_expo *x, uint32_t i)
 {
 	const struct target *t = &x->m->v[i];
-	const struct result *r = &t->last;
+	const struct last_result *r = &t->last;
 	struct snap *s = &x->snap[i];
 	char *url;
 	size_t ulen = strlen(t->conf->url) + 8;

@@ -95,7 +95,7 @@ static void code_text(const struct target *t, char *buf, size_t len)
 		snprintf(buf, len, "-");
 	else
 		result_code_text(buf, len, t->conf->kind, t->last.http_status,
-				 result_answer_code(&t->last));
+				 t->last.answer_code);
 }
 
 void report_table(FILE *f, const struct model *m, bool utf8)
@@ -187,7 +187,7 @@ static void put_status_latency(FILE *f, const struct target *t)
  * the check ran (negative: expired), or nulls (not https, or no check). */
 static void put_cert(FILE *f, const struct target *t)
 {
-	const struct result *r = &t->last;
+	const struct last_result *r = &t->last;
 
 	fputs(",\"cert_not_after\":", f);
 	put_iso_time_or_null(f, t->has_last && r->cert_not_after_ms > 0 ?
@@ -210,10 +210,12 @@ static void put_timings(FILE *f, const struct timings *t)
 
 static void put_target_json(FILE *f, const struct target *t)
 {
-	const struct result *r = &t->last;
+	struct result r_;
+	const struct result *r = &r_;
 	char url[RESULT_URL_LEN];
 	static const struct timings none;
 
+	target_last(t, &r_);
 	fmt_redact_url(url, sizeof(url), t->conf->url);
 	fputs("{\"name\":", f);
 	put_json_str(f, t->conf->name);

@@ -18,6 +18,7 @@
 #include "target.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,6 +57,7 @@ void model_init(struct model *m, const struct target_conf *confs, size_t n,
 	if (n > UINT32_MAX)
 		fatal("too many targets (%zu)", n);
 	m->v = xcalloc(n, sizeof(*m->v));
+	prefault(m->v, n * sizeof(*m->v));   /* written all over just below */
 	m->n = n;
 	for (size_t i = 0; i < n; i++) {
 		m->v[i].conf = &confs[i];
@@ -72,16 +74,19 @@ static void quiet_clear(struct quiet *q)
 	memset(q, 0, sizeof(*q));
 }
 
-/* O(n * (HIST_LEN + TEVENT_LEN) + EVENTLOG_LEN). */
+/* O(entries kept + EVENTLOG_LEN). */
 void model_free(struct model *m)
 {
 	for (size_t i = 0; i < m->n; i++) {
 		struct target *t = &m->v[i];
 
-		for (unsigned k = 0; k < HIST_LEN; k++)
+		/* a ring fills from 0: past n it was never written */
+		for (unsigned k = 0; k < t->hist_n; k++)
 			free(t->hist[k].msg);
-		for (unsigned k = 0; k < TEVENT_LEN; k++)
+		for (unsigned k = 0; k < t->tev_n; k++)
 			free(t->tev[k].reason);
+		free(t->tev);
+		free(t->more);
 		quiet_clear(&t->q);
 		free(t->up);
 		free(t->inc);
@@ -101,6 +106,14 @@ static void event_push(struct event *ring, unsigned cap, unsigned *head,
 	*head = (*head + 1) % cap;
 	if (*n < cap)
 		(*n)++;
+}
+
+/* The target's own ring, made at its first event. */
+static void target_push(struct target *t, const struct event *ev)
+{
+	if (!t->tev)
+		t->tev = xcalloc(TEVENT_LEN, sizeof(*t->tev));
+	event_push(t->tev, TEVENT_LEN, &t->tev_head, &t->tev_n, ev);
 }
 
 static void hist_push(struct target *t, const struct result *r)
@@ -255,6 +268,75 @@ static void account(struct target *t, enum state held, int64_t end)
 	uptime_add(t->up, from, end, span_of(held));
 }
 
+/* The fields struct last_result and struct result_more share with
+ * struct result, by name; each is copied whole (arrays too). */
+#define LAST_FIELDS(X) X(start_mono_ms) X(start_wall_ms) X(http_status) X(t) X(bytes) \
+	X(body_found) X(body_truncated) X(dns_stale) X(connected) X(cert_depth) \
+	X(redirects) X(remote_ip) X(cert_not_after_ms) X(cert_leaf_not_after_ms) X(cls) \
+	X(msg) X(detail)
+#define MORE_FIELDS(X) X(cert_first_cn) X(cert_subject) X(cert_issuer) X(dns_rcode) \
+	X(answer) X(effective_url)
+#define COPY_FIELD(f) memcpy(&dst->f, &src->f, sizeof(dst->f));
+#define SAME_LAST(f) _Static_assert(sizeof(((struct last_result *)0)->f) == \
+				    sizeof(((struct result *)0)->f), #f);
+#define SAME_MORE(f) _Static_assert(sizeof(((struct result_more *)0)->f) == \
+				    sizeof(((struct result *)0)->f), #f);
+LAST_FIELDS(SAME_LAST)
+MORE_FIELDS(SAME_MORE)
+
+/* The effective URL is kept only when it is not the target's own. */
+static bool url_is_own(const struct target *t, const char *url)
+{
+	return !url[0] || (t->conf && t->conf->url &&
+			   strncmp(url, t->conf->url, RESULT_URL_LEN - 1) == 0);
+}
+
+static bool has_more(const struct result *r, bool own_url)
+{
+	return !own_url || r->cert_first_cn[0] || r->cert_subject[0] || r->cert_issuer[0] ||
+	       r->dns_rcode[0] || r->answer[0];
+}
+
+static void more_store(struct result_more *dst, const struct result *src, bool own_url)
+{
+	MORE_FIELDS(COPY_FIELD)
+	if (own_url)
+		memset(dst->effective_url, 0, sizeof(dst->effective_url));
+}
+
+/* Copies r into t->last and, when r has any of it, t->more (allocated
+ * once, then reused: no allocation per check). */
+static void last_store(struct target *t, const struct result *src)
+{
+	bool own_url = url_is_own(t, src->effective_url);
+	struct last_result *dst = &t->last;
+
+	LAST_FIELDS(COPY_FIELD)
+	dst->answer_code = result_answer_code(src);
+	if (!t->more && !has_more(src, own_url))
+		return;
+	if (!t->more)
+		t->more = xmalloc(sizeof(*t->more));
+	more_store(t->more, src, own_url);
+}
+
+static void more_load(struct result *dst, const struct result_more *src)
+{
+	MORE_FIELDS(COPY_FIELD)
+}
+
+void target_last(const struct target *t, struct result *dst)
+{
+	const struct last_result *src = &t->last;
+
+	memset(dst, 0, sizeof(*dst));
+	LAST_FIELDS(COPY_FIELD)
+	if (t->more)
+		more_load(dst, t->more);
+	if (!dst->effective_url[0] && t->conf && t->conf->url)
+		snprintf(dst->effective_url, sizeof(dst->effective_url), "%s", t->conf->url);
+}
+
 /* O(1) plus two small allocations per state change (one per ring) and
  * one per non-success result (its history message). */
 bool model_record(struct model *m, uint32_t i, const struct result *r,
@@ -277,7 +359,7 @@ bool model_record(struct model *m, uint32_t i, const struct result *r,
 		t->by_class[r->cls]++;
 	hist_push(t, r);
 	account(t, from, r->start_wall_ms + ms_round(r->t.total_ms));
-	t->last = *r;
+	last_store(t, r);
 	t->has_last = true;
 	if (to == from)
 		return false;
@@ -306,7 +388,7 @@ bool model_record(struct model *m, uint32_t i, const struct result *r,
 	if (ev)
 		*ev = e;   /* reason borrowed from the model's log */
 	e.reason = xstrdup(e.reason);
-	event_push(t->tev, TEVENT_LEN, &t->tev_head, &t->tev_n, &e);
+	target_push(t, &e);
 	return true;
 }
 
@@ -324,7 +406,7 @@ static void target_note(struct model *m, struct target *t, struct event *e,
 	if (ev)
 		*ev = *e;
 	e->reason = xstrdup(e->reason);
-	event_push(t->tev, TEVENT_LEN, &t->tev_head, &t->tev_n, e);
+	target_push(t, e);
 }
 
 static void event_init(struct event *e, uint32_t i, const struct target *t,
@@ -447,7 +529,8 @@ const struct event *model_event(const struct model *m, unsigned k)
  * history entry. */
 double target_latency(const struct target *t)
 {
-	return t->has_last && result_has_latency(&t->last) ? t->last.t.total_ms
+	return t->has_last && result_latency_known(t->last.http_status, t->last.answer_code,
+						    t->last.cls) ? t->last.t.total_ms
 							   : -1;
 }
 
@@ -513,7 +596,7 @@ void target_restore_hist(struct target *t, const struct hist_entry *h)
 
 void target_restore_event(struct target *t, struct event *ev)
 {
-	event_push(t->tev, TEVENT_LEN, &t->tev_head, &t->tev_n, ev);
+	target_push(t, ev);
 }
 
 double target_uptime(const struct target *t)
@@ -582,11 +665,14 @@ static void target_move(struct target *t, uint32_t i, struct target *o)
 	t->failures = o->failures;
 	memcpy(t->by_class, o->by_class, sizeof(t->by_class));
 	t->last = o->last;
+	t->more = o->more;
+	o->more = NULL;
 	t->has_last = o->has_last;
 	memcpy(t->hist, o->hist, sizeof(t->hist));
 	t->hist_head = o->hist_head;
 	t->hist_n = o->hist_n;
-	memcpy(t->tev, o->tev, sizeof(t->tev));
+	t->tev = o->tev;
+	o->tev = NULL;
 	t->tev_head = o->tev_head;
 	t->tev_n = o->tev_n;
 	/* acks and silences survive a reload; maintenance is the new
@@ -599,10 +685,9 @@ static void target_move(struct target *t, uint32_t i, struct target *o)
 	o->up = NULL;
 	t->inc = o->inc;
 	o->inc = NULL;
-	for (unsigned k = 0; k < TEVENT_LEN; k++)
+	for (unsigned k = 0; k < t->tev_n; k++)
 		t->tev[k].target = i;
 	memset(o->hist, 0, sizeof(o->hist));
-	memset(o->tev, 0, sizeof(o->tev));
 	o->hist_head = o->hist_n = o->tev_head = o->tev_n = 0;
 }
 

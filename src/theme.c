@@ -1,6 +1,6 @@
 /* theme.c - colour roles, the built-in themes and themes/NAME.yaml.
  *
- * Pure data plus the YAML helper (yamldoc, libyaml's document loader):
+ * Pure data plus the YAML helper (yamldoc, a tree from libyaml's events):
  * no curses here, so the colour
  * numbers are the conventional terminal ones (0 black .. 7 white, 8-15
  * bright, up to 255). The UI turns them into curses pairs. */

@@ -38,15 +38,14 @@ const char *ui_state_badge(int state)
 	}
 }
 
-void ui_error_text(char *dst, size_t len, const struct result *r)
+void ui_error_text(char *dst, size_t len, enum eclass c, const char *msg)
 {
-	const char *cls = r->cls != EC_NONE ? eclass_name((enum eclass)r->cls)
-					    : NULL;
+	const char *cls = c != EC_NONE ? eclass_name(c) : NULL;
 
 	if (!cls)
 		snprintf(dst, len, "%s", "");
-	else if (r->msg[0])
-		snprintf(dst, len, "%s: %s", cls, r->msg);
+	else if (msg[0])
+		snprintf(dst, len, "%s: %s", cls, msg);
 	else
 		snprintf(dst, len, "%s", cls);
 }
@@ -144,7 +143,7 @@ static void code_cell(struct ui_cell *c, const struct target *t, int64_t now)
 	(void)now;
 	if (t->has_last)
 		result_code_text(c->text, sizeof(c->text), t->conf->kind, t->last.http_status,
-				 result_answer_code(&t->last));
+				 t->last.answer_code);
 	else
 		snprintf(c->text, sizeof(c->text), "-");
 	if (t->last.cls == EC_STATUS)
@@ -159,7 +158,7 @@ static void code_sort(struct ui_sortkey *k, const struct target *t)
 	int st = t->last.http_status > 0 && t->last.http_status < 1000
 			 ? t->last.http_status : 0;
 	/* a TCP or DNS answer: "open", then the rcodes, after HTTP codes */
-	uint8_t a = t->has_last && !st ? result_answer_code(&t->last) : 0;
+	uint8_t a = t->has_last && !st ? t->last.answer_code : 0;
 	int rank = !t->has_last ? 3
 		   : !eclass_is_failure((enum eclass)t->last.cls) ? 2
 		   : st || a ? 1 : 0;
@@ -181,7 +180,7 @@ static bool code_size(const struct ui_fit *f, struct layout_col *fit)
  * "45d", "9h" (under a day), "-2d" (expired); "-" when not https. */
 static void cert_cell(struct ui_cell *c, const struct target *t, int64_t now)
 {
-	const struct result *r = &t->last;
+	const struct last_result *r = &t->last;
 	int64_t left;
 
 	(void)now;
@@ -436,7 +435,7 @@ static void error_cell(struct ui_cell *c, const struct target *t, int64_t now)
 		return;
 	}
 	if (t->has_last)
-		ui_error_text(c->text, sizeof(c->text), &t->last);
+		ui_error_text(c->text, sizeof(c->text), t->last.cls, t->last.msg);
 	c->role = eclass_is_degraded(t->last.cls) ? ROLE_LATENCY_WARN : ROLE_ERROR;
 }
 

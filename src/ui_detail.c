@@ -665,9 +665,11 @@ static void detail_alerts(struct pen *p, const struct ui_view *v, const struct t
 
 static void detail_last(struct pen *p, const struct target *t)
 {
-	const struct result *r = &t->last;
+	struct result r_;
+	const struct result *r = &r_;
 	char buf[RESULT_URL_LEN * 2], lat[48], clk[16], code[16];
 
+	target_last(t, &r_);
 	pen_label(p, "Remote");
 	pen_put(p, ROLE_NORMAL, t->has_last && r->remote_ip[0] ? r->remote_ip
 								: "-");
@@ -713,7 +715,7 @@ static void detail_last(struct pen *p, const struct target *t)
 	pen_nl(p);
 	if (r->cls != EC_NONE) {
 		/* the whole message here: the table had to cut it */
-		ui_error_text(buf, sizeof(buf), r);
+		ui_error_text(buf, sizeof(buf), r->cls, r->msg);
 		pen_wrap(p, eclass_is_degraded(r->cls) ? ROLE_LATENCY_WARN : ROLE_ERROR,
 			 buf, 11);
 	}
@@ -776,7 +778,7 @@ enum { PH_DNS, PH_CONNECT, PH_TLS, PH_TTFB, PH_TRANSFER, PH__COUNT };
  * cut in the body. */
 static int failed_phase(const struct target *t)
 {
-	const struct result *r = &t->last;
+	const struct last_result *r = &t->last;
 
 	if (r->cls == EC_DNS || t->conf->kind == CHECK_DNS)
 		return PH_DNS;

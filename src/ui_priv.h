@@ -189,7 +189,7 @@ const char *ui_filter_name(enum ui_filter_kind k);
 bool ui_quiet_text(char *dst, size_t len, const struct target *t, int64_t now_mono,
 		   int64_t now_wall);
 const char *ui_sort_name(size_t col);
-void ui_error_text(char *dst, size_t len, const struct result *r);
+void ui_error_text(char *dst, size_t len, enum eclass cls, const char *msg);
 
 /* ui_keys.c */
 void ui_keys_init(struct ui *ui);

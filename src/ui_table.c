@@ -56,7 +56,7 @@ static bool ui_text_match(const struct target *t, const char *pat)
 		return true;
 	}
 	if (t->has_last && t->last.cls != EC_NONE) {
-		ui_error_text(buf, sizeof(buf), &t->last);
+		ui_error_text(buf, sizeof(buf), t->last.cls, t->last.msg);
 		return strcasestr(buf, pat) != NULL;
 	}
 	return false;

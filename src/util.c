@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 static void (*fatal_hook)(void);
@@ -48,6 +49,21 @@ void *xmalloc(size_t n)
 void *xcalloc(size_t n, size_t size)
 {
 	return check_alloc(calloc(n ? n : 1, size ? size : 1), n * size);
+}
+
+void prefault(void *p, size_t len)
+{
+#ifdef MADV_POPULATE_WRITE
+	const uintptr_t page = 4096;
+	uintptr_t from = ((uintptr_t)p + page - 1) & ~(page - 1);
+	uintptr_t to = ((uintptr_t)p + len) & ~(page - 1);
+
+	if (len >= 1024 * 1024 && to > from)
+		(void)madvise((void *)from, to - from, MADV_POPULATE_WRITE);
+#else
+	(void)p;
+	(void)len;
+#endif
 }
 
 void *xrealloc(void *p, size_t n)

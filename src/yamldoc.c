@@ -1,6 +1,8 @@
-/* yamldoc.c - libyaml's document loader, plus merge keys and guards. */
+/* yamldoc.c - a YAML tree built in one pass over libyaml's events, with
+ * merge keys, shared aliases and guards. */
 #include "yamldoc.h"
 
+#include <stdalign.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,24 +17,38 @@ struct ymsg {
 	char *msg;
 };
 
+/* The document's nodes, strings and arrays live in a few large chunks
+ * freed together: no allocation per node, and nothing of libyaml's is
+ * kept once its event is read. */
+struct chunk {
+	struct chunk *next;
+	size_t used, cap;
+	max_align_t mem[];
+};
+
+#define CHUNK_MIN 16384
+#define CHUNK_MAX (1024 * 1024)
+
 struct yamldoc {
-	yaml_document_t doc;
-	struct ynode *nodes;       /* one per libyaml node, same order */
-	size_t count;
+	struct chunk *chunks;      /* the newest first; the head is filled next */
+	size_t next_cap;
 	const struct ynode *root;
 };
 
-enum { BUILD_NEW, BUILD_BUSY, BUILD_DONE };
-
-/* Per-load scratch: libyaml node ids are 1-based indexes into these. */
-struct builder {
-	struct yamldoc *d;
-	struct ysink *errs;
-	unsigned char *state;
-	size_t *size;              /* node count were aliases expanded */
-	int *depth;                /* depth were aliases expanded */
-	size_t work;               /* merged pairs copied so far */
+/* A node and what the guards need to know of it while the document is
+ * read; every ynode handed out is the first member of one. */
+struct ynodex {
+	struct ynode n;
+	uint32_t size;             /* node count were aliases expanded (saturates;
+				    * over YAMLDOC_MAX_NODES is refused) */
+	uint8_t depth;             /* depth were aliases expanded (at most
+				    * YAMLDOC_MAX_DEPTH + 1: more is refused) */
+	bool open;                 /* a collection still being read: an alias
+				    * to it would make a cycle */
 };
+
+_Static_assert(YAMLDOC_MAX_DEPTH < UINT8_MAX, "ynodex.depth is a byte");
+_Static_assert(YAMLDOC_MAX_NODES < UINT32_MAX, "ynodex.size is 32 bits");
 
 /* A key/value pair competing for a place in a merged mapping. */
 struct cand {
@@ -40,6 +56,54 @@ struct cand {
 	size_t order;              /* explicit keys first, then merge order */
 	bool explicit_key;
 	bool dropped;
+};
+
+/* A collection being read. Its buffers are kept for the next collection
+ * at the same depth, so a long list of small mappings allocates nothing
+ * per mapping. */
+struct frame {
+	struct ynodex *x;
+	size_t base;               /* sequence: its items start here in kids */
+	const struct ynode *key;   /* mapping: a key waiting for its value */
+	struct cand *v, *mv;       /* mapping: explicit pairs, merged pairs */
+	size_t nv, cv, nm, cm;
+};
+
+struct anchor {
+	char *name;                /* owned */
+	struct ynodex *x;          /* NULL when the document is not built */
+	yaml_mark_t mark;
+};
+
+/* One load. Who wins when several things are wrong is what it was when
+ * the guards ran over the whole stream first, then libyaml's loader read
+ * the first document (and the second, to refuse it), and only then the
+ * tree was built: a guard over everything, a syntax or composer error
+ * over a second document, and all of those over the tree's own messages,
+ * which are dropped (back to `mark`) when one of them comes later. */
+struct builder {
+	struct yamldoc *d;
+	struct ysink *errs;
+	size_t mark;               /* errs->n on entry */
+	int doc;                   /* documents started */
+	yaml_mark_t doc2;          /* where the second one starts */
+	bool building;             /* in the first document, nothing fatal yet */
+	bool decided;              /* a syntax, composer or second-document
+				    * error is the outcome */
+	bool build_failed;         /* the tree refused (its messages kept) */
+	const struct ynode *root;
+	struct frame frames[YAMLDOC_MAX_DEPTH];
+	int top;                   /* frames in use */
+	int frames_used;           /* frames with buffers to free */
+	const struct ynode **kids; /* items of open sequences, innermost last */
+	size_t nkids, ckids;
+	struct anchor *anchors;    /* this document's, in order */
+	size_t nanchors, canchors;
+	size_t work;               /* merged pairs copied so far */
+	/* the guards, counted on every event of the stream */
+	int depth;
+	size_t nodes;
+	uint64_t nanchor_ev, naliases, anchor_bytes, lookups;
 };
 
 void ysink_init(struct ysink *s, const char *file)
@@ -190,13 +254,50 @@ void yamldoc_free(struct yamldoc *d)
 {
 	if (!d)
 		return;
-	for (size_t i = 0; i < d->count; i++) {
-		free(d->nodes[i].items);
-		free((void *)d->nodes[i].pairs);
+	for (struct chunk *c = d->chunks, *next; c; c = next) {
+		next = c->next;
+		free(c);
 	}
-	free(d->nodes);
-	yaml_document_delete(&d->doc);
 	free(d);
+}
+
+/* Bump allocation from the head chunk; a request larger than a quarter of
+ * a chunk gets a chunk of its own, behind the head. Never NULL. */
+static void *doc_alloc(struct yamldoc *d, size_t size, size_t align)
+{
+	struct chunk *c = d->chunks, *nc;
+	size_t at, cap;
+
+	if (c) {
+		at = (c->used + align - 1) & ~(align - 1);
+		if (at <= c->cap && size <= c->cap - at) {
+			c->used = at + size;
+			return (unsigned char *)c->mem + at;
+		}
+	}
+	cap = d->next_cap ? d->next_cap : CHUNK_MIN;
+	if (size > cap / 4) {
+		if (size > SIZE_MAX - sizeof(*nc))
+			fatal("out of memory (a YAML node of %zu bytes)", size);
+		nc = xmalloc(sizeof(*nc) + size);
+		nc->used = nc->cap = size;
+		if (c) {
+			nc->next = c->next;
+			c->next = nc;
+		} else {
+			nc->next = NULL;
+			d->chunks = nc;
+		}
+		return nc->mem;
+	}
+	nc = xmalloc(sizeof(*nc) + cap);
+	prefault(nc, sizeof(*nc) + cap);     /* filled before the next one */
+	nc->cap = cap;
+	nc->used = size;
+	nc->next = c;
+	d->chunks = nc;
+	d->next_cap = cap < CHUNK_MAX ? cap * 2 : CHUNK_MAX;
+	return nc->mem;
 }
 
 /* Line and column (1-based, in characters) of a byte offset: libyaml's
@@ -264,18 +365,58 @@ static void report_parser_error(const yaml_parser_t *p, const char *buf, size_t 
 	col = (int)p->problem_mark.column + 1;
 	if (char_at_mark(buf, len, p->problem_mark.index) == '\t')
 		hint = "; YAML does not allow tabs for indentation, use spaces";
-	if (p->error == YAML_COMPOSER_ERROR && p->context)
-		ysink_addf(errs, line, col, "YAML error: %s at line %d, column %d; %s here",
-			   p->context, (int)p->context_mark.line + 1,
-			   (int)p->context_mark.column + 1, problem);
-	else if (p->error == YAML_COMPOSER_ERROR)
-		ysink_addf(errs, line, col, "YAML error: %s", problem);
-	else if (p->context)
+	if (p->context)
 		ysink_addf(errs, line, col, "YAML syntax error: %s (%s at line %d, column %d)%s",
 			   problem, p->context, (int)p->context_mark.line + 1,
 			   (int)p->context_mark.column + 1, hint);
 	else
 		ysink_addf(errs, line, col, "YAML syntax error: %s%s", problem, hint);
+}
+
+/* Drops the messages added after the first n. */
+static void ysink_truncate(struct ysink *s, size_t n)
+{
+	while (s->n > n)
+		free(s->v[--s->n].msg);
+}
+
+/* A syntax, composer or second-document error decides the outcome: the
+ * tree's messages so far go, and nothing more is built. */
+static void decide(struct builder *b)
+{
+	ysink_truncate(b->errs, b->mark);
+	b->decided = true;
+	b->building = false;
+}
+
+/* The errors libyaml's loader would give (its wording, its marks). */
+static void composer_error(struct builder *b, const yaml_mark_t *at, const char *problem,
+			   const char *context, const yaml_mark_t *context_at)
+{
+	int line = (int)at->line + 1, col = (int)at->column + 1;
+
+	decide(b);
+	if (context)
+		ysink_addf(b->errs, line, col, "YAML error: %s at line %d, column %d; %s here",
+			   context, (int)context_at->line + 1, (int)context_at->column + 1,
+			   problem);
+	else
+		ysink_addf(b->errs, line, col, "YAML error: %s", problem);
+}
+
+static int guard_fail(struct builder *b, const yaml_event_t *ev, const char *fmt, ...)
+	PRINTF_LIKE(3, 4);
+
+static int guard_fail(struct builder *b, const yaml_event_t *ev, const char *fmt, ...)
+{
+	va_list ap;
+
+	ysink_truncate(b->errs, b->mark);
+	va_start(ap, fmt);
+	ysink_vaddf(b->errs, (int)ev->start_mark.line + 1, (int)ev->start_mark.column + 1,
+		    fmt, ap);
+	va_end(ap);
+	return -1;
 }
 
 static const char *event_anchor(const yaml_event_t *ev)
@@ -292,65 +433,43 @@ static const char *event_anchor(const yaml_event_t *ev)
 	}
 }
 
-/* libyaml's loader is not recursive, but it slows down quadratically on
- * deep flow nesting and on many anchors and aliases, and keeps every node
- * in memory: walk the events first and stop at the guards. A syntax error
- * here is left to the loader, which reports it the same way. */
-static int prescan(const char *buf, size_t len, struct ysink *errs)
+/* The guards, on every event of the stream (later documents too) until
+ * a syntax error. The anchor work is what libyaml's loader, which looks
+ * anchors up linearly, would spend; it is kept as a limit because the
+ * lookups here are linear too. */
+static int guard(struct builder *b, const yaml_event_t *ev)
 {
-	yaml_parser_t p;
-	yaml_event_t ev;
-	size_t nodes = 0;
-	uint64_t anchors = 0, aliases = 0, anchor_bytes = 0, lookups = 0;
-	int depth = 0, rc = 0;
+	yaml_event_type_t t = ev->type;
+	const char *anchor = event_anchor(ev);
 
-	if (!yaml_parser_initialize(&p))
-		return 0;
-	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
-	while (rc == 0 && yaml_parser_parse(&p, &ev)) {
-		yaml_event_type_t t = ev.type;
-		int line = (int)ev.start_mark.line + 1, col = (int)ev.start_mark.column + 1;
-
-		if (t == YAML_SEQUENCE_START_EVENT || t == YAML_MAPPING_START_EVENT) {
-			if (++depth > YAMLDOC_MAX_DEPTH) {
-				ysink_addf(errs, line, col, "nesting is deeper than %d levels",
-					   YAMLDOC_MAX_DEPTH);
-				rc = -1;
-			}
-		} else if (t == YAML_SEQUENCE_END_EVENT || t == YAML_MAPPING_END_EVENT) {
-			depth--;
-		}
-		if (t == YAML_SCALAR_EVENT || t == YAML_ALIAS_EVENT ||
-		    t == YAML_SEQUENCE_START_EVENT || t == YAML_MAPPING_START_EVENT) {
-			if (++nodes > YAMLDOC_MAX_NODES && rc == 0) {
-				ysink_addf(errs, line, col, "too many YAML nodes (more than %d)",
-					   YAMLDOC_MAX_NODES);
-				rc = -1;
-			}
-		}
-		/* The loader compares every new anchor and every alias with
-		 * each anchor so far (strcmp), so bound the bytes compared. */
-		if (t == YAML_ALIAS_EVENT || event_anchor(&ev)) {
-			lookups += anchor_bytes;
-			if (t == YAML_ALIAS_EVENT) {
-				aliases++;
-			} else {
-				anchors++;
-				anchor_bytes += strlen(event_anchor(&ev)) + 16;
-			}
-		}
-		if (rc == 0 && lookups > YAMLDOC_MAX_ANCHOR_WORK) {
-			ysink_addf(errs, line, col, "too many anchors and aliases (%llu anchors, "
-				   "%llu aliases so far); a config needs only a few",
-				   (unsigned long long)anchors, (unsigned long long)aliases);
-			rc = -1;
-		}
-		yaml_event_delete(&ev);
-		if (t == YAML_STREAM_END_EVENT)
-			break;
+	if (t == YAML_SEQUENCE_START_EVENT || t == YAML_MAPPING_START_EVENT) {
+		if (++b->depth > YAMLDOC_MAX_DEPTH)
+			return guard_fail(b, ev, "nesting is deeper than %d levels",
+					  YAMLDOC_MAX_DEPTH);
+	} else if (t == YAML_SEQUENCE_END_EVENT || t == YAML_MAPPING_END_EVENT) {
+		b->depth--;
 	}
-	yaml_parser_delete(&p);
-	return rc;
+	if (t == YAML_SCALAR_EVENT || t == YAML_ALIAS_EVENT ||
+	    t == YAML_SEQUENCE_START_EVENT || t == YAML_MAPPING_START_EVENT) {
+		if (++b->nodes > YAMLDOC_MAX_NODES)
+			return guard_fail(b, ev, "too many YAML nodes (more than %d)",
+					  YAMLDOC_MAX_NODES);
+	}
+	if (t == YAML_ALIAS_EVENT || anchor) {
+		b->lookups += b->anchor_bytes;
+		if (t == YAML_ALIAS_EVENT) {
+			b->naliases++;
+		} else {
+			b->nanchor_ev++;
+			b->anchor_bytes += strlen(anchor) + 16;
+		}
+	}
+	if (b->lookups > YAMLDOC_MAX_ANCHOR_WORK)
+		return guard_fail(b, ev, "too many anchors and aliases (%llu anchors, "
+				  "%llu aliases so far); a config needs only a few",
+				  (unsigned long long)b->nanchor_ev,
+				  (unsigned long long)b->naliases);
+	return 0;
 }
 
 static size_t add_sat(size_t a, size_t b)
@@ -358,7 +477,17 @@ static size_t add_sat(size_t a, size_t b)
 	return a > SIZE_MAX - b ? SIZE_MAX : a + b;
 }
 
-static const struct ynode *build(struct builder *b, int id);
+static uint32_t add_sat32(uint32_t a, uint32_t b)
+{
+	return a > UINT32_MAX - b ? UINT32_MAX : a + b;
+}
+
+/* Fatal for the tree: its message stays, nothing more is built. */
+static void build_fail(struct builder *b)
+{
+	b->building = false;
+	b->build_failed = true;
+}
 
 static int cand_by_key(const void *pa, const void *pb)
 {
@@ -390,8 +519,7 @@ static void cand_push(struct cand **v, size_t *n, size_t *cap, const struct ynod
 
 /* Adds the pairs of a merge source (a mapping, or a sequence of mappings
  * where earlier ones win) after the explicit keys, which win over both. */
-static void merge_source(struct builder *b, const struct ynode *src, struct cand **mv,
-			 size_t *mn, size_t *mcap)
+static void merge_source(struct builder *b, struct frame *f, const struct ynode *src)
 {
 	if (src->kind == YNODE_MAP) {
 		/* counted before copying, or the copy itself could be huge */
@@ -399,7 +527,8 @@ static void merge_source(struct builder *b, const struct ynode *src, struct cand
 		if (b->work > YAMLDOC_MAX_NODES)
 			return;
 		for (size_t i = 0; i < src->n; i++)
-			cand_push(mv, mn, mcap, src->pairs[i].key, src->pairs[i].value, false);
+			cand_push(&f->mv, &f->nm, &f->cm, src->pairs[i].key, src->pairs[i].value,
+				  false);
 		return;
 	}
 	if (src->kind == YNODE_SEQ) {
@@ -410,7 +539,7 @@ static void merge_source(struct builder *b, const struct ynode *src, struct cand
 					   ynode_describe(src->items[i]));
 				continue;
 			}
-			merge_source(b, src->items[i], mv, mn, mcap);
+			merge_source(b, f, src->items[i]);
 		}
 		return;
 	}
@@ -452,71 +581,17 @@ static bool is_merge_key(const struct ynode *k)
 	return k->kind == YNODE_SCALAR && k->plain && k->len == 2 && memcmp(k->str, "<<", 2) == 0;
 }
 
-static int build_map(struct builder *b, struct ynode *n, const yaml_node_t *y)
+static const struct ynodex *ext(const struct ynode *n)
 {
-	struct cand *v = NULL, *mv = NULL;
-	size_t nv = 0, cv = 0, nm = 0, cm = 0, kept = 0;
-	struct ypair *pairs;
-	int rc = -1;
-
-	for (yaml_node_pair_t *p = y->data.mapping.pairs.start; p < y->data.mapping.pairs.top;
-	     p++) {
-		const struct ynode *k = build(b, p->key), *val = build(b, p->value);
-
-		if (!k || !val)
-			goto out;
-		if (k->kind != YNODE_SCALAR)
-			ysink_addf(b->errs, k->line, k->col, "a mapping key must be a plain "
-				   "value, got %s", ynode_describe(k));
-		else if (is_merge_key(k))
-			merge_source(b, val, &mv, &nm, &cm);
-		else
-			cand_push(&v, &nv, &cv, k, val, true);
-	}
-	if (b->work > YAMLDOC_MAX_NODES) {
-		ysink_addf(b->errs, n->line, n->col, "merge keys expand to more than %d "
-			   "entries (an alias bomb?)", YAMLDOC_MAX_NODES);
-		goto out;
-	}
-	for (size_t i = 0; i < nm; i++)
-		cand_push(&v, &nv, &cv, mv[i].key, mv[i].value, false);
-	for (size_t i = 0; i < nv; i++)
-		v[i].order = i;
-	dedupe(b, v, nv);
-	pairs = xcalloc(nv, sizeof(*pairs));
-	for (size_t i = 0; i < nv; i++) {
-		if (v[i].dropped)
-			continue;
-		pairs[kept++] = (struct ypair){ .key = v[i].key, .value = v[i].value };
-	}
-	n->pairs = pairs;
-	n->n = kept;
-	rc = 0;
-out:
-	free(v);
-	free(mv);
-	return rc;
+	return (const struct ynodex *)n;
 }
 
-static int build_seq(struct builder *b, struct ynode *n, const yaml_node_t *y)
+/* Expanded size and depth: what a walker that follows aliases would see.
+ * O(children): theirs are known. */
+static int measure(struct builder *b, struct ynodex *x)
 {
-	size_t cnt = (size_t)(y->data.sequence.items.top - y->data.sequence.items.start);
-
-	n->items = xcalloc(cnt, sizeof(*n->items));
-	for (size_t i = 0; i < cnt; i++) {
-		n->items[i] = build(b, y->data.sequence.items.start[i]);
-		if (!n->items[i])
-			return -1;
-	}
-	n->n = cnt;
-	return 0;
-}
-
-/* Expanded size and depth: what a walker that follows aliases would see. */
-static int measure(struct builder *b, const struct ynode *n, size_t idx)
-{
-	const struct ynode *base = b->d->nodes;
-	size_t size = 1;
+	const struct ynode *n = &x->n;
+	uint32_t size = 1;
 	int depth = 0;
 
 	for (size_t i = 0; i < n->n; i++) {
@@ -530,15 +605,13 @@ static int measure(struct builder *b, const struct ynode *n, size_t idx)
 			kids[nk++] = n->pairs[i].value;
 		}
 		for (size_t j = 0; j < nk; j++) {
-			size_t k = (size_t)(kids[j] - base);
-
-			size = add_sat(size, b->size[k]);
-			if (b->depth[k] > depth)
-				depth = b->depth[k];
+			size = add_sat32(size, ext(kids[j])->size);
+			if (ext(kids[j])->depth > depth)
+				depth = ext(kids[j])->depth;
 		}
 	}
-	b->size[idx] = size;
-	b->depth[idx] = depth + 1;
+	x->size = size;
+	x->depth = (uint8_t)(depth + 1);
 	if (size > YAMLDOC_MAX_NODES) {
 		ysink_addf(b->errs, n->line, n->col, "aliases expand to more than %d nodes "
 			   "here (an alias bomb?)", YAMLDOC_MAX_NODES);
@@ -552,105 +625,285 @@ static int measure(struct builder *b, const struct ynode *n, size_t idx)
 	return 0;
 }
 
-/* Post-order, memoised per node: an alias costs one lookup however often
- * it is used. Recursion depth is bounded by the document's own nesting,
- * which prescan() checked, because an alias can only name an earlier,
- * finished node or an ancestor (a cycle, refused here). */
-static const struct ynode *build(struct builder *b, int id)
+/* A finished node (or an alias's) goes to the open collection, or is the
+ * root. A mapping takes a pair when its value arrives: a key that is not
+ * a scalar is an error, a merge key brings its source's pairs. */
+static void attach(struct builder *b, const struct ynode *n)
 {
-	yaml_node_t *y = yaml_document_get_node(&b->d->doc, id);
-	struct ynode *n;
-	size_t idx;
-	int rc = 0;
+	struct frame *f;
 
-	if (!y)
-		return NULL;
-	idx = (size_t)(id - 1);
-	n = &b->d->nodes[idx];
-	if (b->state[idx] == BUILD_DONE)
-		return n;
-	if (b->state[idx] == BUILD_BUSY) {
-		ysink_addf(b->errs, n->line, n->col,
-			   "this node contains an alias to itself "
-			   "(recursive aliases are not allowed)");
-		return NULL;
+	if (b->top == 0) {
+		b->root = n;
+		return;
 	}
-	b->state[idx] = BUILD_BUSY;
-	switch (y->type) {
-	case YAML_SCALAR_NODE:
-		n->kind = YNODE_SCALAR;
-		n->str = (const char *)y->data.scalar.value;
-		n->len = y->data.scalar.length;
-		n->plain = y->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-		break;
-	case YAML_SEQUENCE_NODE:
-		n->kind = YNODE_SEQ;
-		rc = build_seq(b, n, y);
-		break;
-	case YAML_MAPPING_NODE:
-		n->kind = YNODE_MAP;
-		rc = build_map(b, n, y);
-		break;
-	default:
-		rc = -1;
-		break;
+	f = &b->frames[b->top - 1];
+	if (f->x->n.kind == YNODE_SEQ) {
+		b->kids = xreallocarray_grow(b->kids, &b->ckids, b->nkids + 1, sizeof(*b->kids));
+		b->kids[b->nkids++] = n;
+	} else if (!f->key) {
+		f->key = n;
+	} else if (f->key->kind != YNODE_SCALAR) {
+		ysink_addf(b->errs, f->key->line, f->key->col, "a mapping key must be a plain "
+			   "value, got %s", ynode_describe(f->key));
+		f->key = NULL;
+	} else {
+		if (is_merge_key(f->key))
+			merge_source(b, f, n);
+		else
+			cand_push(&f->v, &f->nv, &f->cv, f->key, n, true);
+		f->key = NULL;
 	}
-	if (rc == 0)
-		rc = measure(b, n, idx);
-	b->state[idx] = BUILD_DONE;
-	return rc == 0 ? n : NULL;
 }
 
-static int build_tree(struct yamldoc *d, struct ysink *errs)
+static struct ynodex *node_new(struct builder *b, enum ynode_kind kind, const yaml_event_t *ev)
 {
-	struct builder b = { .d = d, .errs = errs };
-	yaml_node_t *root = yaml_document_get_root_node(&d->doc);
-	int rc = 0;
+	struct ynodex *x = doc_alloc(b->d, sizeof(*x), alignof(struct ynodex));
 
-	d->count = (size_t)(d->doc.nodes.top - d->doc.nodes.start);
-	d->nodes = xcalloc(d->count, sizeof(*d->nodes));
-	for (size_t i = 0; i < d->count; i++) {
-		d->nodes[i].line = (int)d->doc.nodes.start[i].start_mark.line + 1;
-		d->nodes[i].col = (int)d->doc.nodes.start[i].start_mark.column + 1;
-		d->nodes[i].str = "";
+	*x = (struct ynodex){ .n = { .kind = kind, .line = (int)ev->start_mark.line + 1,
+				     .col = (int)ev->start_mark.column + 1, .str = "" } };
+	if (kind == YNODE_SCALAR) {
+		size_t len = ev->data.scalar.length;
+		char *s = doc_alloc(b->d, len + 1, 1);
+
+		memcpy(s, ev->data.scalar.value, len);
+		s[len] = '\0';
+		x->n.str = s;
+		x->n.len = len;
+		x->n.plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 	}
-	if (root) {
-		b.state = xcalloc(d->count, 1);
-		b.size = xcalloc(d->count, sizeof(*b.size));
-		b.depth = xcalloc(d->count, sizeof(*b.depth));
-		d->root = build(&b, 1);
-		rc = d->root ? 0 : -1;
-		free(b.state);
-		free(b.size);
-		free(b.depth);
-	}
-	return rc;
+	return x;
 }
 
-/* A config is one document; a second one is almost surely a paste error. */
-static int check_single(yaml_parser_t *p, const char *buf, size_t len, struct ysink *errs)
+static bool anchor_add(struct builder *b, const char *name, struct ynodex *x,
+		       const yaml_event_t *ev)
 {
-	yaml_document_t extra;
-	int rc = 0;
+	for (size_t i = 0; i < b->nanchors; i++) {
+		if (strcmp(b->anchors[i].name, name) == 0) {
+			composer_error(b, &ev->start_mark, "second occurrence",
+				       "found duplicate anchor; first occurrence",
+				       &b->anchors[i].mark);
+			return false;
+		}
+	}
+	b->anchors = xreallocarray_grow(b->anchors, &b->canchors, b->nanchors + 1,
+					sizeof(*b->anchors));
+	b->anchors[b->nanchors++] = (struct anchor){ xstrdup(name), x, ev->start_mark };
+	return true;
+}
 
-	if (!yaml_parser_load(p, &extra)) {
-		report_parser_error(p, buf, len, errs);
+static void anchors_clear(struct builder *b)
+{
+	for (size_t i = 0; i < b->nanchors; i++)
+		free(b->anchors[i].name);
+	b->nanchors = 0;
+}
+
+/* libyaml's loader reads the first document, and the second only to
+ * refuse it: composer errors after that are never seen. */
+static bool composing(const struct builder *b)
+{
+	return !b->decided && b->doc >= 1 && b->doc <= 2;
+}
+
+static void node_start(struct builder *b, const yaml_event_t *ev)
+{
+	const char *anchor = event_anchor(ev);
+	enum ynode_kind kind = ev->type == YAML_SCALAR_EVENT ? YNODE_SCALAR
+			       : ev->type == YAML_SEQUENCE_START_EVENT ? YNODE_SEQ : YNODE_MAP;
+	struct ynodex *x = b->building ? node_new(b, kind, ev) : NULL;
+	struct frame *f;
+
+	if (anchor && composing(b) && !anchor_add(b, anchor, x, ev))
+		return;
+	if (!b->building)
+		return;
+	if (kind == YNODE_SCALAR) {
+		x->size = 1;
+		x->depth = 1;
+		attach(b, &x->n);
+		return;
+	}
+	if (b->top >= (int)ARRAY_LEN(b->frames)) {     /* the depth guard stops it first */
+		build_fail(b);
+		return;
+	}
+	f = &b->frames[b->top++];
+	if (b->top > b->frames_used)
+		b->frames_used = b->top;
+	f->x = x;
+	f->base = b->nkids;
+	f->key = NULL;
+	f->nv = f->nm = 0;
+	x->open = true;
+}
+
+static int seq_finish(struct builder *b, struct frame *f)
+{
+	size_t cnt = b->nkids - f->base;
+	const struct ynode **items = doc_alloc(b->d, (cnt ? cnt : 1) * sizeof(*items),
+					       alignof(const struct ynode *));
+
+	if (cnt)
+		memcpy(items, b->kids + f->base, cnt * sizeof(*items));
+	b->nkids = f->base;
+	f->x->n.items = items;
+	f->x->n.n = cnt;
+	return 0;
+}
+
+static int map_finish(struct builder *b, struct frame *f)
+{
+	struct ynode *n = &f->x->n;
+	struct ypair *pairs;
+	size_t kept = 0;
+
+	if (b->work > YAMLDOC_MAX_NODES) {
+		ysink_addf(b->errs, n->line, n->col, "merge keys expand to more than %d "
+			   "entries (an alias bomb?)", YAMLDOC_MAX_NODES);
 		return -1;
 	}
-	if (yaml_document_get_root_node(&extra)) {
-		ysink_addf(errs, (int)extra.start_mark.line + 1, (int)extra.start_mark.column + 1,
-			   "a second YAML document ('---') is not allowed here; "
-			   "put everything in one");
-		rc = -1;
+	for (size_t i = 0; i < f->nm; i++)
+		cand_push(&f->v, &f->nv, &f->cv, f->mv[i].key, f->mv[i].value, false);
+	for (size_t i = 0; i < f->nv; i++)
+		f->v[i].order = i;
+	dedupe(b, f->v, f->nv);
+	pairs = doc_alloc(b->d, (f->nv ? f->nv : 1) * sizeof(*pairs), alignof(struct ypair));
+	for (size_t i = 0; i < f->nv; i++) {
+		if (f->v[i].dropped)
+			continue;
+		pairs[kept++] = (struct ypair){ .key = f->v[i].key, .value = f->v[i].value };
 	}
-	yaml_document_delete(&extra);
-	return rc;
+	n->pairs = pairs;
+	n->n = kept;
+	return 0;
+}
+
+static void node_end(struct builder *b)
+{
+	struct frame *f = &b->frames[b->top - 1];
+	struct ynodex *x = f->x;
+	int rc = x->n.kind == YNODE_SEQ ? seq_finish(b, f) : map_finish(b, f);
+
+	x->open = false;
+	b->top--;
+	if (rc == 0)
+		rc = measure(b, x);
+	if (rc < 0)
+		build_fail(b);
+	else
+		attach(b, &x->n);
+}
+
+static void alias(struct builder *b, const yaml_event_t *ev)
+{
+	const char *name = (const char *)ev->data.alias.anchor;
+	const struct anchor *a = NULL;
+
+	if (!composing(b))
+		return;
+	for (size_t i = 0; i < b->nanchors && !a; i++)
+		if (strcmp(b->anchors[i].name, name) == 0)
+			a = &b->anchors[i];
+	if (!a) {
+		composer_error(b, &ev->start_mark, "found undefined alias", NULL, NULL);
+		return;
+	}
+	if (!b->building)
+		return;
+	if (a->x->open) {
+		ysink_addf(b->errs, a->x->n.line, a->x->n.col,
+			   "this node contains an alias to itself "
+			   "(recursive aliases are not allowed)");
+		build_fail(b);
+		return;
+	}
+	attach(b, &a->x->n);
+}
+
+static void event(struct builder *b, const yaml_event_t *ev)
+{
+	switch (ev->type) {
+	case YAML_DOCUMENT_START_EVENT:
+		b->doc++;
+		anchors_clear(b);
+		b->building = b->doc == 1;
+		if (b->doc == 2)
+			b->doc2 = ev->start_mark;
+		break;
+	case YAML_DOCUMENT_END_EVENT:
+		b->building = false;
+		if (b->doc == 2 && !b->decided) {
+			/* A config is one document; a second one is almost
+			 * surely a paste error. */
+			decide(b);
+			ysink_addf(b->errs, (int)b->doc2.line + 1, (int)b->doc2.column + 1,
+				   "a second YAML document ('---') is not allowed here; "
+				   "put everything in one");
+		}
+		break;
+	case YAML_SCALAR_EVENT:
+	case YAML_SEQUENCE_START_EVENT:
+	case YAML_MAPPING_START_EVENT:
+		node_start(b, ev);
+		break;
+	case YAML_SEQUENCE_END_EVENT:
+	case YAML_MAPPING_END_EVENT:
+		if (b->building)
+			node_end(b);
+		break;
+	case YAML_ALIAS_EVENT:
+		alias(b, ev);
+		break;
+	default:
+		break;
+	}
+}
+
+/* One pass over the events: guards, composer checks and the tree. */
+static int run(struct builder *b, yaml_parser_t *p, const char *buf, size_t len)
+{
+	for (;;) {
+		yaml_event_t ev;
+		yaml_event_type_t t;
+		int rc;
+
+		if (!yaml_parser_parse(p, &ev)) {
+			if (!b->decided) {
+				decide(b);
+				report_parser_error(p, buf, len, b->errs);
+			}
+			return -1;
+		}
+		rc = guard(b, &ev);
+		if (rc == 0)
+			event(b, &ev);
+		t = ev.type;
+		yaml_event_delete(&ev);
+		if (rc < 0)
+			return -1;
+		if (t == YAML_STREAM_END_EVENT)
+			break;
+	}
+	return b->decided || b->build_failed ? -1 : 0;
+}
+
+static void builder_free(struct builder *b)
+{
+	for (int i = 0; i < b->frames_used; i++) {
+		free(b->frames[i].v);
+		free(b->frames[i].mv);
+	}
+	free(b->kids);
+	anchors_clear(b);
+	free(b->anchors);
+	yamldoc_free(b->d);
 }
 
 int yamldoc_load(const char *buf, size_t len, struct yamldoc **out, struct ysink *errs)
 {
 	yaml_parser_t p;
-	struct yamldoc *d;
+	struct builder b = { .errs = errs, .mark = errs->n };
+	int rc;
 
 	*out = NULL;
 	if (len > YAMLDOC_MAX_BYTES) {
@@ -658,29 +911,21 @@ int yamldoc_load(const char *buf, size_t len, struct yamldoc **out, struct ysink
 			   len, YAMLDOC_MAX_BYTES / (1024 * 1024));
 		return -1;
 	}
-	if (prescan(buf, len, errs) < 0)
-		return -1;
 	if (!yaml_parser_initialize(&p)) {
 		ysink_addf(errs, 1, 1, "out of memory while parsing YAML");
 		return -1;
 	}
 	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
-	d = xcalloc(1, sizeof(*d));
-	if (!yaml_parser_load(&p, &d->doc)) {
-		report_parser_error(&p, buf, len, errs);
-		yaml_parser_delete(&p);
-		free(d);
-		return -1;
-	}
-	if ((yaml_document_get_root_node(&d->doc) && check_single(&p, buf, len, errs) < 0) ||
-	    build_tree(d, errs) < 0) {
-		yaml_parser_delete(&p);
-		yamldoc_free(d);
-		return -1;
-	}
+	b.d = xcalloc(1, sizeof(*b.d));
+	rc = run(&b, &p, buf, len);
 	yaml_parser_delete(&p);
-	*out = d;
-	return 0;
+	if (rc == 0) {
+		b.d->root = b.root;
+		*out = b.d;
+		b.d = NULL;
+	}
+	builder_free(&b);
+	return rc;
 }
 
 const char *yamldoc_version(void)

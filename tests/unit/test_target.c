@@ -560,6 +560,85 @@ static void test_adopt_scale(void)
 	free(nc);
 }
 
+/* What a target keeps of its last result: target_last gives back the
+ * whole struct result; the text only some checks have is kept apart, and
+ * only once a result had any; a model starts without rings or that text. */
+static void test_last_result(void)
+{
+	static const char *const names[] = { "plain", "tls", "dns" };
+	struct target_conf *c = confs_new(names, 3, 1);
+	struct model m, m2;
+	struct result r = res(EC_NONE, 200, 12, ""), full, back;
+	bool same;
+
+	c[0].url = xstrdup("http://127.0.0.1:8080/ok");
+	c[1].url = xstrdup("https://127.0.0.1:8443/");
+	c[2].url = xstrdup("127.0.0.1:5353");
+	model_init(&m, c, 3, 1000);
+	OK(!m.v[0].tev && !m.v[0].more && !m.v[1].tev, "a new model has no rings and no text");
+	OK(sizeof(struct target) < 2000, "struct target is %zu bytes (under 2,000)",
+	   sizeof(struct target));
+
+	snprintf(r.effective_url, sizeof(r.effective_url), "%s", c[0].url);
+	snprintf(r.remote_ip, sizeof(r.remote_ip), "127.0.0.1");
+	r.t.dns_ms = 1.5;
+	r.bytes = 42;
+	r.body_truncated = true;
+	model_record(&m, 0, &r, 2000, NULL);
+	OK(m.v[0].tev && m.v[0].tev_n == 1, "the first event makes the ring");
+	OK(!m.v[0].more, "a plain HTTP result keeps no extra text");
+	target_last(&m.v[0], &back);
+	OK(memcmp(&back, &r, sizeof(r)) == 0, "plain: target_last gives the result back whole");
+
+	full = res(EC_CERT_EXPIRY, 200, 30, "certificate expires in 6 days");
+	snprintf(full.effective_url, sizeof(full.effective_url), "https://127.0.0.1:8443/next");
+	full.redirects = 1;
+	snprintf(full.cert_first_cn, sizeof(full.cert_first_cn), "Test CA");
+	snprintf(full.cert_subject, sizeof(full.cert_subject), "CN=localhost");
+	snprintf(full.cert_issuer, sizeof(full.cert_issuer), "CN=Test CA");
+	full.cert_depth = 1;
+	full.cert_not_after_ms = WALL0 + 6 * 86400000LL;
+	full.cert_leaf_not_after_ms = WALL0 + 9 * 86400000LL;
+	snprintf(full.detail, sizeof(full.detail), "a note");
+	model_record(&m, 1, &full, 2000, NULL);
+	OK(m.v[1].more != NULL, "an HTTPS result keeps its certificate's names");
+	target_last(&m.v[1], &back);
+	OK(memcmp(&back, &full, sizeof(full)) == 0, "https: the result back whole");
+
+	r = res(EC_NONE, 200, 12, "");
+	snprintf(r.effective_url, sizeof(r.effective_url), "%s", c[1].url);
+	model_record(&m, 1, &r, 3000, NULL);
+	target_last(&m.v[1], &back);
+	OK(!back.cert_subject[0] && !back.cert_first_cn[0] && !back.answer[0],
+	   "a later result without that text leaves none of the earlier");
+	IS_STR(back.effective_url, c[1].url, "its URL is the target's own");
+	OK(memcmp(&back, &r, sizeof(r)) == 0, "the later result back whole");
+
+	full = res(EC_NONE, 0, 3, "");
+	full.connected = true;
+	snprintf(full.dns_rcode, sizeof(full.dns_rcode), "NXDOMAIN");
+	snprintf(full.answer, sizeof(full.answer), "example.org. 300 IN A 127.0.0.9");
+	model_record(&m, 2, &full, 2000, NULL);
+	IS_INT(m.v[2].last.answer_code, result_answer_code(&full), "the answer code is kept");
+	target_last(&m.v[2], &back);
+	IS_STR(back.dns_rcode, "NXDOMAIN", "dns: the rcode");
+	IS_STR(back.answer, full.answer, "dns: the answer");
+	IS_STR(back.effective_url, c[2].url, "dns: no URL of its own: the target's");
+	IS_INT(target_latency(&m.v[2]) >= 0, 1, "dns: an answer has a latency");
+
+	/* a reload moves the text with the target */
+	model_init(&m2, c, 3, 4000);
+	model_adopt(&m2, &m);
+	target_last(&m2.v[2], &back);
+	same = strcmp(back.answer, full.answer) == 0 && !m.v[2].more;
+	OK(same, "model_adopt moves the kept text");
+	model_free(&m);
+	model_free(&m2);
+	for (size_t i = 0; i < 3; i++)
+		free(c[i].url);
+	confs_free(c, 3);
+}
+
 int main(void)
 {
 	test_names();
@@ -573,5 +652,6 @@ int main(void)
 	test_rings_wrap();
 	test_adopt();
 	test_adopt_scale();
+	test_last_result();
 	return tap_done();
 }
