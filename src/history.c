@@ -459,7 +459,7 @@ static void put_last(struct history *h, const struct model *m, uint32_t id, int6
 		     int64_t until)
 {
 	const struct target *t = &m->v[id];
-	const struct result *r = &t->last;
+	const struct last_result *r = &t->last;
 	struct lastsent *ls = &h->sent[id];
 	struct {
 		struct hrec_last r;
@@ -492,7 +492,7 @@ static void put_last(struct history *h, const struct model *m, uint32_t id, int6
 	b.r.oks_in_row = t->consecutive_successes;
 	b.r.time = r->start_wall_ms;
 	b.r.since = since;
-	b.r.latency_ms = result_has_latency(r) ? (float)r->t.total_ms : -1;
+	b.r.latency_ms = (float)target_latency(t);
 	b.r.total_ms = (float)r->t.total_ms;
 	for (unsigned i = 0; i < t->hist_n; i++, p += RECENT_BYTES) {
 		const struct hist_entry *e = &t->hist[(t->hist_head + HIST_LEN - t->hist_n + i) %
