@@ -724,6 +724,8 @@ static void node_start(struct builder *b, const yaml_event_t *ev)
 		return;
 	}
 	if (b->top >= (int)ARRAY_LEN(b->frames)) {     /* the depth guard stops it first */
+		ysink_addf(b->errs, x->n.line, x->n.col, "nesting is deeper than %d levels",
+			   YAMLDOC_MAX_DEPTH);
 		build_fail(b);
 		return;
 	}
