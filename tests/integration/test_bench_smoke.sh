@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # uptop-test: alone (it measures throughput; tests/run.sh runs it with nothing beside it)
+# uptop-test: build (it tests the benchmark's harness and rawcurl: not run again under the
+# sanitizers, where its timings say nothing)
 # The benchmark's smoke test (make check): builds bench/rawcurl and runs
 # bench/run.py --smoke, tiny workloads against nginx if installed, else
 # tests/fixture.py, so `make bench` cannot rot unnoticed. TAP on stdout.
