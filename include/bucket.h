@@ -66,6 +66,7 @@ bool span_next(int64_t *from_ms, int64_t to_ms, int64_t width_s, int64_t *bucket
 #define UPTIME_DAYS 30
 struct uptime {
 	int64_t hour, day;             /* the newest slot's hour / day number */
+	int64_t hour_first, day_first; /* the oldest slot with anything in it */
 	uint32_t h_down[UPTIME_HOURS], h_seen[UPTIME_HOURS];   /* ms */
 	uint32_t d_down[UPTIME_DAYS], d_seen[UPTIME_DAYS];     /* ms */
 };

@@ -139,6 +139,8 @@ void uptime_init(struct uptime *u)
 	memset(u, 0, sizeof(*u));
 	u->hour = INT64_MIN;
 	u->day = INT64_MIN;
+	u->hour_first = INT64_MAX;
+	u->day_first = INT64_MAX;
 }
 
 static size_t slot(int64_t n, size_t cap)
@@ -148,22 +150,32 @@ static size_t slot(int64_t n, size_t cap)
 	return (size_t)(k < 0 ? k + (int64_t)cap : k);
 }
 
-/* Moves a ring's newest slot to `to`, clearing the slots it passes.
+/* Moves a ring's newest slot to `to`, clearing the slots it passes, and
+ * keeps *first, the oldest slot that holds anything (a window reads
+ * from there, not the whole ring: a scrape reads every target's).
  * false: `to` is older than the ring keeps (nothing to add to). */
-static bool ring_seek(int64_t *newest, uint32_t *a, uint32_t *b, size_t cap, int64_t to)
+static bool ring_seek(int64_t *newest, int64_t *first, uint32_t *a, uint32_t *b, size_t cap,
+		      int64_t to)
 {
 	if (*newest == INT64_MIN || to - *newest >= (int64_t)cap) {
 		memset(a, 0, cap * sizeof(*a));
 		memset(b, 0, cap * sizeof(*b));
-		*newest = to;
+		*newest = *first = to;
 		return true;
 	}
-	if (to <= *newest)
-		return *newest - to < (int64_t)cap;
-	while (*newest < to) {
-		++*newest;
-		a[slot(*newest, cap)] = b[slot(*newest, cap)] = 0;
+	if (to <= *newest) {
+		if (*newest - to >= (int64_t)cap)
+			return false;
+	} else {
+		while (*newest < to) {
+			++*newest;
+			a[slot(*newest, cap)] = b[slot(*newest, cap)] = 0;
+		}
 	}
+	if (*first < *newest - (int64_t)cap + 1)
+		*first = *newest - (int64_t)cap + 1;
+	if (to < *first)
+		*first = to;
 	return true;
 }
 
@@ -174,10 +186,10 @@ static void add_sat(uint32_t *v, int64_t ms)
 	*v = (uint32_t)(s > UINT32_MAX ? UINT32_MAX : s < 0 ? 0 : s);
 }
 
-static void ring_add(int64_t *newest, uint32_t *down, uint32_t *seen, size_t cap,
-		     int64_t n, int64_t down_ms, int64_t seen_ms)
+static void ring_add(int64_t *newest, int64_t *first, uint32_t *down, uint32_t *seen,
+		     size_t cap, int64_t n, int64_t down_ms, int64_t seen_ms)
 {
-	if (!ring_seek(newest, down, seen, cap, n))
+	if (!ring_seek(newest, first, down, seen, cap, n))
 		return;
 	add_sat(&down[slot(n, cap)], down_ms);
 	add_sat(&seen[slot(n, cap)], seen_ms);
@@ -190,8 +202,8 @@ void uptime_add(struct uptime *u, int64_t from_ms, int64_t to_ms, enum span_kind
 	while (span_next(&at, to_ms, 3600, &t, &piece)) {
 		int64_t down = kind == SPAN_DOWN ? piece : 0;
 
-		ring_add(&u->hour, u->h_down, u->h_seen, UPTIME_HOURS, t / 3600, down, piece);
-		ring_add(&u->day, u->d_down, u->d_seen, UPTIME_DAYS, t / 86400, down, piece);
+		ring_add(&u->hour, &u->hour_first, u->h_down, u->h_seen, UPTIME_HOURS, t / 3600, down, piece);
+		ring_add(&u->day, &u->day_first, u->d_down, u->d_seen, UPTIME_DAYS, t / 86400, down, piece);
 	}
 }
 
@@ -199,35 +211,52 @@ void uptime_add_hour(struct uptime *u, int64_t hour_t, int64_t down_ms, int64_t 
 {
 	int64_t h = floor_div(hour_t, 3600);
 
-	ring_add(&u->hour, u->h_down, u->h_seen, UPTIME_HOURS, h, down_ms, seen_ms);
-	ring_add(&u->day, u->d_down, u->d_seen, UPTIME_DAYS, floor_div(h * 3600, 86400),
+	ring_add(&u->hour, &u->hour_first, u->h_down, u->h_seen, UPTIME_HOURS, h, down_ms, seen_ms);
+	ring_add(&u->day, &u->day_first, u->d_down, u->d_seen, UPTIME_DAYS, floor_div(h * 3600, 86400),
 		 down_ms, seen_ms);
 }
 
-static double ring_share(int64_t newest, const uint32_t *down, const uint32_t *seen,
-			 size_t cap, int64_t now_n, int n)
+/* Sums slots first..first+n-1 of a ring, in at most two straight runs
+ * (no division per slot: a scrape asks this of every target twice). */
+static void ring_sum(const uint32_t *down, const uint32_t *seen, size_t cap, size_t first,
+		     size_t n, uint64_t *d, uint64_t *s)
+{
+	while (n) {
+		size_t run = cap - first < n ? cap - first : n;
+
+		for (size_t j = first; j < first + run; j++) {
+			*d += down[j];
+			*s += seen[j];
+		}
+		n -= run;
+		first = 0;
+	}
+}
+
+static double ring_share(int64_t newest, int64_t first, const uint32_t *down,
+			 const uint32_t *seen, size_t cap, int64_t now_n, int n)
 {
 	uint64_t d = 0, s = 0;
+	int64_t lo = now_n - n + 1, hi = now_n < newest ? now_n : newest;
 
 	if (newest == INT64_MIN)
 		return -1;
-	for (int64_t k = now_n - n + 1; k <= now_n; k++) {
-		if (k > newest || newest - k >= (int64_t)cap)
-			continue;
-		d += down[slot(k, cap)];
-		s += seen[slot(k, cap)];
-	}
+	/* Only the slots that hold something: first .. newest. */
+	if (lo < first)
+		lo = first;
+	if (lo <= hi)
+		ring_sum(down, seen, cap, slot(lo, cap), (size_t)(hi - lo + 1), &d, &s);
 	return s ? 100.0 * (1.0 - (double)d / (double)s) : -1;
 }
 
 double uptime_hours(const struct uptime *u, int64_t now_ms, int hours)
 {
-	return ring_share(u->hour, u->h_down, u->h_seen, UPTIME_HOURS,
+	return ring_share(u->hour, u->hour_first, u->h_down, u->h_seen, UPTIME_HOURS,
 			  floor_div(now_ms, HOUR_MS), hours);
 }
 
 double uptime_days(const struct uptime *u, int64_t now_ms, int days)
 {
-	return ring_share(u->day, u->d_down, u->d_seen, UPTIME_DAYS,
+	return ring_share(u->day, u->day_first, u->d_down, u->d_seen, UPTIME_DAYS,
 			  floor_div(now_ms, DAY_MS), days);
 }

@@ -5,22 +5,33 @@
 set -u
 cd "$(dirname "$0")/.."
 B=${B:-build}
-passed=0 failed=0
+passed=0 failed=0 fx=
 vg() {
 	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
 		--show-leak-kinds=definite "$@"
 }
+dir=$(mktemp -d)
+trap '[ -n "$fx" ] && kill "$fx" 2>/dev/null; rm -rf "$dir"' EXIT
+# The unit tests, JOBS at a time (each its own error file), told in order.
+jobs=${JOBS:-$(nproc 2>/dev/null || echo 1)}
+units=()
 for t in "$B"/tests/test_*; do
 	[ -x "$t" ] || continue
-	if vg "$t" >/dev/null 2>"$B/vg.err"; then
-		echo "ok - valgrind $(basename "$t")"; passed=$((passed + 1))
+	units+=("$t")
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
+	n=$(basename "$t")
+	(vg "$t" >/dev/null 2>"$dir/$n.err"; echo $? >"$dir/$n.rc") &
+done
+wait
+for t in "${units[@]}"; do
+	n=$(basename "$t")
+	if [ "$(cat "$dir/$n.rc")" = 0 ]; then
+		echo "ok - valgrind $n"; passed=$((passed + 1))
 	else
-		echo "not ok - valgrind $(basename "$t")"; sed 's/^/# /' "$B/vg.err" | head -40
+		echo "not ok - valgrind $n"; sed 's/^/# /' "$dir/$n.err" | head -40
 		failed=$((failed + 1))
 	fi
 done
-dir=$(mktemp -d)
-trap 'kill $fx 2>/dev/null; rm -rf "$dir"' EXIT
 python3 tests/fixture.py --ready-file "$dir/ready" >/dev/null 2>&1 &
 fx=$!
 for _ in $(seq 50); do [ -s "$dir/ready" ] && break; sleep 0.1; done

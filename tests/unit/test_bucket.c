@@ -161,12 +161,68 @@ static void test_model_spans(void)
 	model_free(&m);
 }
 
+/* The straight-run sum against the plain definition: slot by slot over
+ * the window, skipping what the ring no longer (or not yet) holds. Random
+ * histories wrap the ring many times, restored hours land behind the
+ * newest, windows reach past both ends. */
+static double share_by_slot(const struct uptime *u, int64_t now_ms, int hours)
+{
+	int64_t now_n = now_ms / HOUR_MS;
+	uint64_t d = 0, s = 0;
+
+	for (int64_t k = now_n - hours + 1; k <= now_n; k++) {
+		if (u->hour == INT64_MIN || k > u->hour || u->hour - k >= UPTIME_HOURS)
+			continue;
+		d += u->h_down[k % UPTIME_HOURS];
+		s += u->h_seen[k % UPTIME_HOURS];
+	}
+	return s ? 100.0 * (1.0 - (double)d / (double)s) : -1;
+}
+
+static void test_uptime_runs(void)
+{
+	struct uptime u;
+	unsigned seed = 12345, bad = 0, cases = 0;
+	int64_t at = T0;
+
+	uptime_init(&u);
+	for (int i = 0; i < 3000; i++) {
+		int64_t len = (int64_t)((seed = seed * 1103515245u + 12345u) >> 8) % (9 * HOUR_MS);
+		int kinds[] = { SPAN_UP, SPAN_DOWN };
+
+		uptime_add(&u, at, at + len, kinds[(seed >> 3) & 1]);
+		at += len;
+		/* now and then a restored hour from the past, in the ring or not */
+		if (i % 7 == 0) {
+			int64_t back = (int64_t)(seed >> 12) % 200;
+
+			uptime_add_hour(&u, (at / HOUR_MS - back) * 3600, 1000 * back, 3600000);
+		}
+		for (int back = 0; back < 3; back++) {
+			int64_t now = at + back * 50 * HOUR_MS;
+			int hours[] = { 1, 24, 100, UPTIME_HOURS };
+
+			for (size_t h = 0; h < ARRAY_LEN(hours); h++) {
+				double a = uptime_hours(&u, now, hours[h]);
+				double b = share_by_slot(&u, now, hours[h]);
+
+				cases++;
+				if (!(fabs(a - b) < 1e-9))
+					bad++;
+			}
+		}
+	}
+	OK(bad == 0, "uptime over hours: straight runs agree with slot by slot (%u of %u differ)",
+	   bad, cases);
+}
+
 int main(void)
 {
 	test_span_split();
 	test_checks();
 	test_lat_blob();
 	test_uptime_windows();
+	test_uptime_runs();
 	test_model_spans();
 	return tap_done();
 }
