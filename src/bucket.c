@@ -195,6 +195,17 @@ static void ring_add(int64_t *newest, int64_t *first, uint32_t *down, uint32_t *
 	add_sat(&seen[slot(n, cap)], seen_ms);
 }
 
+static void hour_add(struct uptime *u, int64_t n, int64_t down_ms, int64_t seen_ms)
+{
+	ring_add(&u->hour, &u->hour_first, u->h_down, u->h_seen, UPTIME_HOURS, n, down_ms,
+		 seen_ms);
+}
+
+static void day_add(struct uptime *u, int64_t n, int64_t down_ms, int64_t seen_ms)
+{
+	ring_add(&u->day, &u->day_first, u->d_down, u->d_seen, UPTIME_DAYS, n, down_ms, seen_ms);
+}
+
 void uptime_add(struct uptime *u, int64_t from_ms, int64_t to_ms, enum span_kind kind)
 {
 	int64_t t, piece, at = from_ms;
@@ -202,8 +213,8 @@ void uptime_add(struct uptime *u, int64_t from_ms, int64_t to_ms, enum span_kind
 	while (span_next(&at, to_ms, 3600, &t, &piece)) {
 		int64_t down = kind == SPAN_DOWN ? piece : 0;
 
-		ring_add(&u->hour, &u->hour_first, u->h_down, u->h_seen, UPTIME_HOURS, t / 3600, down, piece);
-		ring_add(&u->day, &u->day_first, u->d_down, u->d_seen, UPTIME_DAYS, t / 86400, down, piece);
+		hour_add(u, t / 3600, down, piece);
+		day_add(u, t / 86400, down, piece);
 	}
 }
 
@@ -211,9 +222,8 @@ void uptime_add_hour(struct uptime *u, int64_t hour_t, int64_t down_ms, int64_t 
 {
 	int64_t h = floor_div(hour_t, 3600);
 
-	ring_add(&u->hour, &u->hour_first, u->h_down, u->h_seen, UPTIME_HOURS, h, down_ms, seen_ms);
-	ring_add(&u->day, &u->day_first, u->d_down, u->d_seen, UPTIME_DAYS, floor_div(h * 3600, 86400),
-		 down_ms, seen_ms);
+	hour_add(u, h, down_ms, seen_ms);
+	day_add(u, floor_div(h * 3600, 86400), down_ms, seen_ms);
 }
 
 /* Sums slots first..first+n-1 of a ring, in at most two straight runs
