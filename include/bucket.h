@@ -58,16 +58,18 @@ bool span_next(int64_t *from_ms, int64_t to_ms, int64_t width_s, int64_t *bucket
 	       int64_t *piece_ms);
 
 /* The model's uptime windows: DOWN time and watched time per hour for a
- * week and per day (UTC) for 30 days, in rings. 1.6 KB; O(1) to add a
- * span within an hour (O(hours) across hours), O(hours) to ask. A window
- * of H hours is the current hour and the H - 1 before it (days alike):
- * "24 h" covers between 23 and 24 hours back. */
+ * week (to a tenth of a second: each piece added is rounded to it) and
+ * per day (UTC, to the millisecond) for 30 days, in rings. 952 bytes;
+ * O(1) to add a span within an hour (O(hours) across hours), O(hours
+ * watched) to ask. A window of H hours is the current hour and the H - 1
+ * before it (days alike): "24 h" covers between 23 and 24 hours back. */
 #define UPTIME_HOURS 168
 #define UPTIME_DAYS 30
 struct uptime {
 	int64_t hour, day;             /* the newest slot's hour / day number */
 	int64_t hour_first, day_first; /* the oldest slot with anything in it */
-	uint32_t h_down[UPTIME_HOURS], h_seen[UPTIME_HOURS];   /* ms */
+	uint16_t h_down[UPTIME_HOURS], h_seen[UPTIME_HOURS];   /* 0.1 s */
+	uint8_t h_rem[2];              /* the newest hour's ms below 0.1 s */
 	uint32_t d_down[UPTIME_DAYS], d_seen[UPTIME_DAYS];     /* ms */
 };
 

@@ -216,6 +216,33 @@ static void test_uptime_runs(void)
 	   bad, cases);
 }
 
+/* Hours keep tenths of a second: a day of 8,640 checks whose spans are
+ * never whole tenths (9,949 ms up, 10,051 ms down, ...) still reads
+ * within 0.01 points of the exact share; days keep milliseconds. */
+static void test_uptime_precision(void)
+{
+	struct uptime u;
+	int64_t at = T0, up = 0, all = 0;
+
+	uptime_init(&u);
+	for (int i = 0; i < 8640; i++) {
+		int64_t len = i % 3 ? 9949 + i % 7 : 10051 - i % 5;
+		bool down = i % 3 == 0;
+
+		uptime_add(&u, at, at + len, down ? SPAN_DOWN : SPAN_UP);
+		at += len;
+		all += len;
+		up += down ? 0 : len;
+	}
+	OK(fabs(uptime_hours(&u, at, UPTIME_HOURS) - 100.0 * (double)up / (double)all) < 0.01,
+	   "a week in tenths of a second: %.4f%% against the exact %.4f%%",
+	   uptime_hours(&u, at, UPTIME_HOURS), 100.0 * (double)up / (double)all);
+	OK(fabs(uptime_days(&u, at, 30) - 100.0 * (double)up / (double)all) < 1e-9,
+	   "30 d to the millisecond: %.6f%%", uptime_days(&u, at, 30));
+	OK(sizeof(struct uptime) <= 960, "a target's windows take %zu bytes",
+	   sizeof(struct uptime));
+}
+
 int main(void)
 {
 	test_span_split();
@@ -223,6 +250,7 @@ int main(void)
 	test_lat_blob();
 	test_uptime_windows();
 	test_uptime_runs();
+	test_uptime_precision();
 	test_model_spans();
 	return tap_done();
 }

@@ -306,7 +306,7 @@ int main(void)
 	record(&m, 2, EC_REFUSED, 0, 0.5, "");
 	record(&m, 4, EC_SLOW, 200, 900, "::1");
 	/* an hour restored from the history: 45 minutes up, 15 down */
-	g.now_wall = wall_ms();
+	g.now_wall = wall_ms() / 1000 * 1000;   /* whole seconds: hours keep tenths */
 	m.v[3].up = xmalloc(sizeof(*m.v[3].up));
 	uptime_init(m.v[3].up);
 	uptime_add(m.v[3].up, g.now_wall - 3600000, g.now_wall - 2700000, SPAN_DOWN);
