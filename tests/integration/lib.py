@@ -95,10 +95,16 @@ class Tap:
 def main(test):
     """Runs test(tap), turning an uncaught exception into a failure, and exits."""
     t = Tap()
+    run_script(lambda: test(t), t)
+
+
+def run_script(body, t):
+    """lib.main for a script whose Tap t is its own: runs body(), an
+    uncaught exception a failure of t, and exits with t's verdict."""
     # tests/run.sh's timeout sends SIGTERM: unwind so fixtures and temp dirs go.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
-        test(t)
+        body()
     except Exception:
         t.ok(False, "test script raised", traceback.format_exc())
     sys.exit(t.done())

@@ -12,7 +12,6 @@ Network: 127.0.0.1 only."""
 
 import os
 import shutil
-import signal
 import stat
 import sys
 import tempfile
@@ -20,7 +19,7 @@ import textwrap
 from contextlib import ExitStack
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lib import Fixture, LagMeter, Tap, free_port, json_lines, raise_fd_limit, run_uptop, write_config  # noqa: E402
+from lib import run_script, Fixture, LagMeter, Tap, free_port, json_lines, raise_fd_limit, run_uptop, write_config  # noqa: E402
 
 t = Tap()
 SLOW = 3 if os.environ.get("UPTOP_SANITIZED") else 1
@@ -97,10 +96,4 @@ def main():
 
 
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    try:
-        main()
-    except Exception:
-        import traceback
-        t.ok(False, "test script raised", traceback.format_exc())
-    sys.exit(t.done())
+    run_script(main, t)

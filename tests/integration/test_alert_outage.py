@@ -9,7 +9,6 @@ Network: 127.x loopback only."""
 import json
 import os
 import shutil
-import signal
 import stat
 import sys
 import tempfile
@@ -17,7 +16,7 @@ import time
 from contextlib import ExitStack
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lib import Fixture, Running, Tap, wait_until, write_config  # noqa: E402
+from lib import run_script, Fixture, Running, Tap, wait_until, write_config  # noqa: E402
 
 t = Tap()
 SLOW = 3 if os.environ.get("UPTOP_SANITIZED") else 1
@@ -102,10 +101,4 @@ def main():
 
 
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    try:
-        main()
-    except Exception:
-        import traceback
-        t.ok(False, "test script raised", traceback.format_exc())
-    sys.exit(t.done())
+    run_script(main, t)

@@ -21,7 +21,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lib import Fixture, Running, Tap, free_port, wait_until, write_config  # noqa: E402
+from lib import run_script, Fixture, Running, Tap, free_port, wait_until, write_config  # noqa: E402
 import test_tui  # noqa: E402
 from test_tui import Run, Tmux  # noqa: E402
 
@@ -347,10 +347,4 @@ def main():
 
 
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    try:
-        main()
-    except Exception:
-        import traceback
-        t.ok(False, "test script raised", traceback.format_exc())
-    sys.exit(t.done())
+    run_script(main, t)

@@ -10,14 +10,13 @@ noticed and opened again; nothing lost). Network: 127.0.0.1 only."""
 import json
 import os
 import shutil
-import signal
 import stat
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lib import (Fixture, LagMeter, Running, Tap, free_port, json_lines,  # noqa: E402
+from lib import (run_script, Fixture, LagMeter, Running, Tap, free_port, json_lines,  # noqa: E402
                  wait_until, write_config)
 
 t = Tap()
@@ -400,10 +399,4 @@ def main(t_):
 
 
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    try:
-        main(t)
-    except Exception:
-        import traceback
-        t.ok(False, "test script raised", traceback.format_exc())
-    sys.exit(t.done())
+    run_script(lambda: main(t), t)

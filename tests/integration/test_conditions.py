@@ -11,7 +11,7 @@ import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lib import Tap, Fixture, free_port, run_uptop, json_lines, write_config  # noqa: E402
+from lib import run_script, Tap, Fixture, free_port, run_uptop, json_lines, write_config  # noqa: E402
 
 t = Tap()
 GATUS = Path(__file__).resolve().parents[1] / "configs" / "gatus"
@@ -274,9 +274,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except Exception:
-        import traceback
-        t.ok(False, "test script raised", traceback.format_exc())
-    sys.exit(t.done())
+    run_script(main, t)
