@@ -847,9 +847,13 @@ static void detail_phases(struct pen *p, const struct target *t)
 	for (int i = 0; i < n; i++) {
 		enum role r = i == fail ? ROLE_PHASE_FAILED : roles[i];
 
+		/* a label needs a cell to spare before the next one starts:
+		 * "TTFBtransfer" reads as one word */
+		int room = i == n - 1 ? cells[i] : cells[i] - 1;
+
 		if (y >= 0 && cells[i] > 0) {
 			ui_fill(p->ui, y, p->x, cells[i], r);
-			if ((int)strlen(names[i]) <= cells[i])
+			if ((int)strlen(names[i]) <= room)
 				ui_put(p->ui, y, p->x, cells[i], r, names[i]);
 		}
 		p->x += cells[i];
