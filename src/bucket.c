@@ -191,12 +191,10 @@ static void slot_add(const struct ring *r, void *side, size_t i, int64_t ms, uin
 		ms = 0;
 	if (r->ds16) {
 		uint16_t *v = (uint16_t *)side + i;
-		int64_t units = (ms + 50) / 100, s;
+		int64_t units = rem ? (ms + *rem) / 100 : (ms + 50) / 100, s;
 
-		if (rem) {
-			units = (ms + *rem) / 100;
+		if (rem)
 			*rem = (uint8_t)((ms + *rem) % 100);
-		}
 		s = (int64_t)*v + units;
 		*v = (uint16_t)(s > UINT16_MAX ? UINT16_MAX : s);
 	} else {
