@@ -14,7 +14,8 @@
  * (placeholders, functions and the operator as enums; constant sides
  * pre-parsed). Evaluating takes no allocation in the steady state except
  * json-c's, and parses the body as JSON at most once per result, only when
- * a [BODY] path asks for it; the tree is freed before returning. Scratch
+ * a [BODY] path asks for it and the body differs from the target's last
+ * one (cond_memo); the tree is freed before returning. Scratch
  * buffers are kept between calls: the loop is one thread.
  *
  * A compiled list is immutable and reference-counted, so the config can
@@ -50,13 +51,22 @@ bool cond_list_needs_body(const struct cond_list *l);
 /* The header names [HEADER].Name asks for, lower-cased; *n of them. */
 const char *const *cond_list_headers(const struct cond_list *l, size_t *n);
 
+/* What one target's conditions resolved from its last body (created on
+ * first use through the pointer the caller keeps, NULL until then): a
+ * body byte-identical to the last one is not parsed again. At most 4 KiB
+ * of body and 4 KiB of values; a larger body is parsed every time. */
+struct cond_memo;
+void cond_memo_free(struct cond_memo *m);
+
 /* Evaluates every condition against r and v (v may be NULL: no body, no
  * headers). Returns how many failed and writes their messages, joined
  * with "; ", into msg (always terminated; cut on a UTF-8 boundary with
  * "..." when long). `resolve` false writes failing conditions as written
- * (Gatus' ui.dont-resolve-failed-conditions). */
+ * (Gatus' ui.dont-resolve-failed-conditions). memo: the target's (see
+ * above), or NULL to resolve every side from the body. */
 size_t cond_list_eval(const struct cond_list *l, const struct result *r,
-		      const struct resp_view *v, bool resolve, char *msg, size_t len);
+		      const struct resp_view *v, bool resolve, char *msg, size_t len,
+		      struct cond_memo **memo);
 
 /* ---- body regexes (body_matches, body_not_matches) ----------------------- */
 
@@ -89,7 +99,8 @@ bool cond_needs_body(const struct target_conf *t);
  *   in http_status: a reset or timeout mid-body) stays a failure even
  *   when every condition holds: the answer was not whole. Our own limits
  *   (local, internal) are never judged. O(conditions + body). */
-void cond_apply(const struct target_conf *t, struct result *r, const struct resp_view *v);
+void cond_apply(const struct target_conf *t, struct result *r, const struct resp_view *v,
+		struct cond_memo **memo);
 
 /* "json-c/0.16": the JSON library conditions read bodies with. */
 const char *cond_version(void);

@@ -79,6 +79,7 @@ struct check {
 	 * 5% of a keep-alive check's CPU. host0 NULL: not parsed yet. */
 	char *host0;
 	int port0;
+	struct cond_memo *memo;   /* its conditions' values from its last body */
 };
 
 struct engine {
@@ -316,7 +317,7 @@ static void check_finish(struct check *c, struct result *r, const struct resp_vi
 	if (!r->effective_url[0])
 		snprintf(r->effective_url, sizeof(r->effective_url), "%s", c->url);
 	verdict_apply(&e->cfg->targets[c->id], r);
-	cond_apply(&e->cfg->targets[c->id], r, v);
+	cond_apply(&e->cfg->targets[c->id], r, v, &c->memo);
 	c->churn = c->last_chain && c->chain != c->last_chain;
 	c->last_chain = c->chain;
 	check_release(c);
@@ -923,6 +924,7 @@ static void engine_teardown_checks(struct engine *e)
 	for (size_t i = 0; i < e->cfg->ntargets; i++) {
 		check_abort(e, &e->checks[i]);
 		free(e->checks[i].host0);
+		cond_memo_free(e->checks[i].memo);
 	}
 	free(e->checks);
 	free(e->has_result);

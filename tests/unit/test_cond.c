@@ -370,7 +370,7 @@ static int eval1(const char *cond, const struct result *r, const char *body, boo
 		cond_list_unref(l);
 		return -1;
 	}
-	failed = cond_list_eval(l, r, body ? &v : NULL, resolve, msg, len);
+	failed = cond_list_eval(l, r, body ? &v : NULL, resolve, msg, len, NULL);
 	cond_list_unref(l);
 	return (int)failed;
 }
@@ -392,6 +392,115 @@ static void test_gatus_scenarios(void)
 			IS_STR(msg, s->output, what);
 		}
 	}
+}
+
+/* The memo of a target's last body: every Gatus scenario evaluated
+ * through one memo, twice in a row (the second from the memo), gives what
+ * the memo-less evaluation gives; so do bodies that alternate under one
+ * list, and a body too large to keep. */
+static int eval_memo(struct cond_list *l, const struct result *r, const char *body,
+		     bool resolve, char *msg, size_t len, struct cond_memo **memo)
+{
+	struct resp_view v = { body, body ? strlen(body) : 0, NULL, 0 };
+
+	return (int)cond_list_eval(l, r, body ? &v : NULL, resolve, msg, len, memo);
+}
+
+static struct cond_list *compile(const char *const *conds, size_t n)
+{
+	char err[256], warn[256];
+	struct cond_list *l = cond_list_new();
+
+	for (size_t i = 0; i < n; i++)
+		if (cond_list_add(l, conds[i], err, sizeof(err), warn, sizeof(warn)) != 0)
+			fatal("compile %s: %s", conds[i], err);
+	return l;
+}
+
+static void test_memo_scenarios(void)
+{
+	struct cond_memo *memo = NULL;
+	size_t same = 0;
+
+	for (size_t i = 0; i < ARRAY_LEN(gatus); i++) {
+		const struct scenario *s = &gatus[i];
+		struct result r = to_result(&s->res);
+		char want[2048], got[2048];
+		int nwant = eval1(s->cond, &r, s->res.body, !s->dont_resolve, want, sizeof(want));
+		struct cond_list *l;
+
+		if (nwant < 0)
+			continue;
+		l = compile(&s->cond, 1);
+		for (int k = 0; k < 2; k++) {
+			int n = eval_memo(l, &r, s->res.body, !s->dont_resolve, got, sizeof(got),
+					  &memo);
+
+			same += n == nwant && strcmp(got, want) == 0;
+		}
+		cond_list_unref(l);   /* the memo keeps it until the next list */
+	}
+	IS_INT((long long)same, (long long)(2 * ARRAY_LEN(gatus)),
+	       "every scenario, twice through one memo, as without it");
+	cond_memo_free(memo);
+}
+
+static void test_memo_bodies(void)
+{
+	static const char *const conds[] = {
+		"[BODY].status == UP", "len([BODY].users) == 2", "has([BODY].x) == false",
+		"len([BODY]) == 3", "[STATUS] == 200",
+	};
+	static const char *const bodies[] = {
+		"{\"status\":\"UP\",\"users\":[1,2]}",
+		"{\"status\":\"DOWN\",\"users\":[1],\"x\":1}",
+		"[1,2,3]",
+		"",
+		"not json",
+	};
+	struct cond_list *l = compile(conds, ARRAY_LEN(conds));
+	struct cond_memo *memo = NULL;
+	struct result r;
+	char want[2048], got[2048], *big;
+	size_t same = 0, rounds = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.http_status = 200;
+	/* Each body after each other one (and itself), so every change and
+	 * every repeat meets the memo. */
+	for (size_t a = 0; a < ARRAY_LEN(bodies); a++) {
+		for (size_t b = 0; b < ARRAY_LEN(bodies); b++) {
+			const char *seq[3] = { bodies[a], bodies[b], bodies[b] };
+
+			for (int k = 0; k < 3; k++) {
+				int nwant = eval_memo(l, &r, seq[k], true, want, sizeof(want), NULL);
+				int n = eval_memo(l, &r, seq[k], true, got, sizeof(got), &memo);
+
+				same += n == nwant && strcmp(got, want) == 0;
+				rounds++;
+			}
+		}
+	}
+	IS_INT((long long)same, (long long)rounds, "alternating bodies: as without the memo");
+	IS_STR(got, "[BODY].status (INVALID) == UP; len([BODY].users) (INVALID) == 2; "
+	       "len([BODY]) (8) == 3", "the last body's own failures, not a kept one's");
+	/* A body past what the memo keeps: evaluated, and right, each time. */
+	big = xmalloc(6001);
+	memset(big, ' ', 6000);
+	memcpy(big, bodies[0], strlen(bodies[0]));
+	big[6000] = '\0';
+	for (int k = 0; k < 2; k++) {
+		int nwant = eval_memo(l, &r, big, true, want, sizeof(want), NULL);
+
+		IS_INT(eval_memo(l, &r, big, true, got, sizeof(got), &memo), nwant,
+		       "a 6,000-byte body: the same count");
+		IS_STR(got, want, "a 6,000-byte body: the same message");
+	}
+	IS_INT(eval_memo(l, &r, bodies[0], true, got, sizeof(got), &memo), 1,
+	       "after it, the small body again: only len([BODY]) fails");
+	free(big);
+	cond_memo_free(memo);
+	cond_list_unref(l);
 }
 
 /* TestCondition_Validate: what compiles and what is an error. */
@@ -593,11 +702,11 @@ static void test_headers(void)
 	IS_STR(names[0], "content-type", "names are lower-cased");
 	IS_STR(names[1], "x-cache", "once each");
 	OK(!cond_list_needs_body(l), "headers do not need the body");
-	IS_INT(cond_list_eval(l, &r, &v, true, msg, sizeof(msg)), 0, "all header conditions hold");
+	IS_INT(cond_list_eval(l, &r, &v, true, msg, sizeof(msg), NULL), 0, "all header conditions hold");
 	cond_list_unref(l);
 	l = cond_list_new();
 	cond_list_add(l, "[HEADER].Server == nginx", err, sizeof(err), warn, sizeof(warn));
-	IS_INT(cond_list_eval(l, &r, &v, true, msg, sizeof(msg)), 1, "absent header fails");
+	IS_INT(cond_list_eval(l, &r, &v, true, msg, sizeof(msg), NULL), 1, "absent header fails");
 	IS_STR(msg, "[HEADER].Server (INVALID) == nginx", "absent header is INVALID");
 	cond_list_unref(l);
 	l = cond_list_new();
@@ -651,9 +760,9 @@ static void test_messages(void)
 	cond_list_add(l, "[STATUS] == 200", err, sizeof(err), warn, sizeof(warn));
 	cond_list_add(l, "[RESPONSE_TIME] < 500", err, sizeof(err), warn, sizeof(warn));
 	cond_list_add(l, "[STATUS] != 404", err, sizeof(err), warn, sizeof(warn));
-	IS_INT(cond_list_eval(l, &r, NULL, true, msg, sizeof(msg)), 2, "two of three fail");
+	IS_INT(cond_list_eval(l, &r, NULL, true, msg, sizeof(msg), NULL), 2, "two of three fail");
 	IS_STR(msg, "[STATUS] (503) == 200; [RESPONSE_TIME] (812) < 500", "both, joined");
-	IS_INT(cond_list_eval(l, &r, NULL, true, msg, 30), 2, "a short buffer");
+	IS_INT(cond_list_eval(l, &r, NULL, true, msg, 30, NULL), 2, "a short buffer");
 	IS_STR(msg, "[STATUS] (503) == 200; [RE...", "cut with ...");
 	cond_list_unref(l);
 }
@@ -681,45 +790,45 @@ static void test_apply(void)
 
 	memset(&r, 0, sizeof(r));
 	r.http_status = 200;
-	cond_apply(&t, &r, &good);
+	cond_apply(&t, &r, &good, NULL);
 	IS_INT(r.cls, EC_NONE, "all hold: success");
-	cond_apply(&t, &r, &bad);
+	cond_apply(&t, &r, &bad, NULL);
 	IS_INT(r.cls, EC_CONDITION, "one fails: class condition");
 	IS_STR(r.msg, "[BODY].ok (INVALID) == true", "with Gatus' message");
 	memset(&r, 0, sizeof(r));
 	r.http_status = 200;
 	r.cls = EC_SLOW;
-	cond_apply(&t, &r, &bad);
+	cond_apply(&t, &r, &bad, NULL);
 	IS_INT(r.cls, EC_CONDITION, "a failing condition outranks slow");
 	memset(&r, 0, sizeof(r));
 	r.cls = EC_REFUSED;
 	snprintf(r.msg, sizeof(r.msg), "connection refused");
-	cond_apply(&t, &r, NULL);
+	cond_apply(&t, &r, NULL, NULL);
 	IS_INT(r.cls, EC_REFUSED, "a transport failure keeps its class");
 	IS_STR(r.msg, "connection refused", "and its message");
 	r.cls = EC_LOCAL;
-	cond_apply(&t, &r, NULL);
+	cond_apply(&t, &r, NULL, NULL);
 	IS_INT(r.cls, EC_LOCAL, "our own limits are never judged");
 	cond_list_unref(t.conditions);
 	t = conf_with(closed, 1);
 	memset(&r, 0, sizeof(r));
 	r.cls = EC_REFUSED;
 	snprintf(r.msg, sizeof(r.msg), "connection refused");
-	cond_apply(&t, &r, NULL);
+	cond_apply(&t, &r, NULL, NULL);
 	IS_INT(r.cls, EC_NONE, "[CONNECTED] == false holds on a refused port: up, as in Gatus");
 	memset(&r, 0, sizeof(r));
 	r.http_status = 200;
-	cond_apply(&t, &r, NULL);
+	cond_apply(&t, &r, NULL, NULL);
 	IS_INT(r.cls, EC_CONDITION, "and fails when it answers");
 	IS_STR(r.msg, "[CONNECTED] (true) == false", "message");
 	memset(&r, 0, sizeof(r));
 	r.cls = EC_STATUS;
-	cond_apply(&t, &r, NULL);
+	cond_apply(&t, &r, NULL, NULL);
 	IS_INT(r.cls, EC_STATUS, "an explicit expect_status failure stands");
 	t.conditions_unresolved = true;
 	memset(&r, 0, sizeof(r));
 	r.http_status = 200;
-	cond_apply(&t, &r, NULL);
+	cond_apply(&t, &r, NULL, NULL);
 	IS_STR(r.msg, "[CONNECTED] == false", "dont-resolve-failed-conditions: as written");
 	cond_list_unref(t.conditions);
 }
@@ -748,14 +857,14 @@ static void test_regex(void)
 	memset(&r, 0, sizeof(r));
 	r.http_status = 200;
 	r.bytes = sizeof(body) - 1;
-	cond_apply(&t, &r, &v);
+	cond_apply(&t, &r, &v, NULL);
 	IS_INT(r.cls, EC_BODY, "body_matches missing: class body");
 	IS_STR(r.msg, "body does not match /\"status\": *\"(UP|ok)\"/ (36 bytes read)", "message");
 	t.body_matches = NULL;
 	t.body_not_matches = no;
 	memset(&r, 0, sizeof(r));
 	r.http_status = 200;
-	cond_apply(&t, &r, &v);
+	cond_apply(&t, &r, &v, NULL);
 	IS_INT(r.cls, EC_BODY, "body_not_matches found: class body");
 	IS_STR(r.msg, "body matches /^ERROR/ at byte 19: \"ERROR\"", "message names where");
 	OK(cond_needs_body(&t), "a body regex needs the body");
@@ -910,6 +1019,8 @@ int main(void)
 {
 	test_gatus_scenarios();
 	test_gatus_oracle();
+	test_memo_scenarios();
+	test_memo_bodies();
 	test_validate();
 	test_more();
 	test_headers();
