@@ -6,8 +6,10 @@
  * curl_multi_socket_action touches only the sockets that fired. Every
  * transfer ends in exactly one callback with a filled struct result whose
  * cls is the transport outcome (verdict_apply adds status/body/latency).
- * Easy handles are pooled and reused; connections are reused across
- * rounds through the multi handle's cache unless fresh_connection. */
+ * Easy handles are pooled and reused, keeping the options every check
+ * shares (a check's rare ones never reach the next: probe.c set_options);
+ * connections are reused across rounds through the multi handle's cache
+ * unless fresh_connection. */
 #ifndef UPTOP_PROBE_H
 #define UPTOP_PROBE_H
 

@@ -33,6 +33,8 @@
 #define KICK_BATCH 16             /* plain starts run by curl per kick */
 #define WHERE_LEN 176             /* "host:port (ip)", cut */
 #define RESOLVE_LINE_LEN (ADDR_HOST_LEN + 512)
+#define HET_DEFAULT_MS 200L       /* libcurl's CURLOPT_HAPPY_EYEBALLS_TIMEOUT_MS */
+#define CA_CACHE_DEFAULT_S 86400L /* libcurl's CURLOPT_CA_CACHE_TIMEOUT */
 
 struct xfer {
 	struct probe *p;
@@ -64,6 +66,9 @@ struct xfer {
 	bool not_http;            /* the answer had no status line */
 	bool handshaking;         /* in p's list of young handshakes */
 	bool has_cert;            /* https: the connection's certificates */
+	/* p->gen while easy holds set_base's options and no rare one (see
+	 * set_options); anything else: it is reset before its next check. */
+	unsigned gen;
 	struct probe_cert cert;
 	struct xfer *hs_prev, *hs_next;
 	size_t nfirst;
@@ -84,6 +89,7 @@ struct probe {
 	struct xfer **all;        /* every xfer ever made, for teardown */
 	size_t nall, capall;
 	long max_idle_s;          /* CURLOPT_MAXAGE_CONN; 0: curl's default */
+	unsigned gen;             /* of set_base's options; never 0 */
 	size_t handshakes;        /* young https starts not past TLS yet */
 	unsigned unkicked;        /* plain starts since the last kick */
 	struct xfer *hs_head, *hs_tail;   /* ... oldest first */
@@ -795,7 +801,6 @@ static struct xfer *xfer_get(struct probe *p)
 
 	if (x) {
 		p->free_list = x->next_free;
-		curl_easy_reset(x->easy);
 	} else {
 		x = xcalloc(1, sizeof(*x));
 		x->easy = curl_easy_init();
@@ -820,7 +825,8 @@ static struct xfer *xfer_get(struct probe *p)
 	return x;
 }
 
-static void set_headers(struct xfer *x, const struct target_conf *c)
+/* Returns whether it set the list: a rare option (set_options). */
+static bool set_headers(struct xfer *x, const struct target_conf *c)
 {
 	for (size_t i = 0; i < c->nheaders; i++) {
 		char *h;
@@ -836,9 +842,11 @@ static void set_headers(struct xfer *x, const struct target_conf *c)
 	}
 	if (x->headers)
 		curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
+	return x->headers != NULL;
 }
 
-static void set_method(struct xfer *x, const struct probe_req *q)
+/* Returns whether it set anything: a plain GET sets nothing (set_options). */
+static bool set_method(struct xfer *x, const struct probe_req *q)
 {
 	const struct target_conf *c = q->conf;
 	CURL *e = x->easy;
@@ -846,7 +854,7 @@ static void set_method(struct xfer *x, const struct probe_req *q)
 
 	if (strcmp(q->method, "HEAD") == 0) {
 		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-		return;
+		return true;
 	}
 	if (posting) {
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
@@ -855,8 +863,11 @@ static void set_method(struct xfer *x, const struct probe_req *q)
 	}
 	/* A body makes curl send POST: any other method (a GET with a body,
 	 * as Gatus sends one) is named. */
-	if (strcmp(q->method, posting ? "POST" : "GET") != 0)
+	if (strcmp(q->method, posting ? "POST" : "GET") != 0) {
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, q->method);
+		return true;
+	}
+	return posting;
 }
 
 static bool same_ca(const char *a, const char *b)
@@ -866,13 +877,16 @@ static bool same_ca(const char *a, const char *b)
 
 /* The store probe_warm_tls loaded stays cached for good (-1) for the
  * transfers that verify with the same CA source; the others load theirs
- * per connection (0) instead of evicting it: libcurl caches one store. */
+ * per connection (0) instead of evicting it: libcurl caches one store.
+ * Set on every check (curl's default when neither): a reused handle
+ * keeps what its last check set. */
 static void set_ca_cache(struct xfer *x, const struct target_conf *c)
 {
-	if (!x->p->ca_warm || !c->verify_tls)
-		return;
-	curl_easy_setopt(x->easy, CURLOPT_CA_CACHE_TIMEOUT,
-			 same_ca(x->p->ca_cached, c->ca_file) ? -1L : 0L);
+	long age = CA_CACHE_DEFAULT_S;
+
+	if (x->p->ca_warm && c->verify_tls)
+		age = same_ca(x->p->ca_cached, c->ca_file) ? -1L : 0L;
+	curl_easy_setopt(x->easy, CURLOPT_CA_CACHE_TIMEOUT, age);
 }
 
 /* IPv6 and IPv4 in one list ("[::1],127.0.0.1"): happy eyeballs races them. */
@@ -900,43 +914,58 @@ static bool mixed_families(const char *addrs)
  * walk short. A transient CURLOPT_RESOLVE entry ("+") gives its addresses;
  * curl's DNS cache forgets it after DNS_CACHE_S (curl prunes the whole
  * cache after every transfer, so it must stay small). The Host header,
- * SNI and the certificate check still use the URL's host. */
+ * SNI and the certificate check still use the URL's host. Without
+ * addresses (an IP literal) both lists are cleared: a reused handle may
+ * still point at its last check's, freed by xfer_release. */
 static void set_connect_to(struct xfer *x, const char *host, int port, const char *addrs)
 {
 	char buf[RESOLVE_LINE_LEN], name[ADDR_HOST_LEN];
 
-	snprintf(name, sizeof(name), "h%016llx.uptop.invalid",
-		 (unsigned long long)(hash_fnv1a(host) ^ hash_fnv1a(addrs)));
-	snprintf(buf, sizeof(buf), "+%s:%d:%s", name, port, addrs);
-	x->resolve = curl_slist_append(NULL, buf);
+	if (addrs) {
+		snprintf(name, sizeof(name), "h%016llx.uptop.invalid",
+			 (unsigned long long)(hash_fnv1a(host) ^ hash_fnv1a(addrs)));
+		snprintf(buf, sizeof(buf), "+%s:%d:%s", name, port, addrs);
+		x->resolve = curl_slist_append(NULL, buf);
+		snprintf(buf, sizeof(buf), "::%s", name);
+		x->connect_to = curl_slist_append(NULL, buf);
+	}
 	curl_easy_setopt(x->easy, CURLOPT_RESOLVE, x->resolve);
-	snprintf(buf, sizeof(buf), "::%s", name);
-	x->connect_to = curl_slist_append(NULL, buf);
 	curl_easy_setopt(x->easy, CURLOPT_CONNECT_TO, x->connect_to);
 }
 
-static void set_options(struct xfer *x, const struct probe_req *q)
+/* What every request of a handle sets: where, how long, and the address
+ * curl connects to. */
+static void set_request(struct xfer *x, const char *url, long tmo, const char *host,
+			int port, const char *addrs)
 {
-	const struct target_conf *c = q->conf;
 	CURL *e = x->easy;
-	long tmo = q->timeout_ms > 0 ? (long)q->timeout_ms : 1;
 
-	curl_easy_setopt(e, CURLOPT_URL, q->url);
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, tmo);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, tmo);
+	set_connect_to(x, host, port, addrs);
+	/* curl arms a happy-eyeballs timer (200 ms) on every new connection,
+	 * even with one address family to try. When it fires, curl runs the
+	 * handshake steps of every connection whose timer expired inside
+	 * whichever socket_action call comes next: 200 ms after a burst of
+	 * TLS checks started that is one unbounded turn (measured: 290 ms
+	 * for 2,000 fresh handshakes). With one family there is nothing to
+	 * race: push it past the transfer's timeout. With both, curl's own
+	 * (set again: a reused handle keeps its last check's). */
+	curl_easy_setopt(e, CURLOPT_HAPPY_EYEBALLS_TIMEOUT_MS,
+			 addrs && mixed_families(addrs) ? HET_DEFAULT_MS : tmo);
+}
+
+/* The options checks and webhooks share, on a handle just reset. */
+static void set_common(struct xfer *x)
+{
+	CURL *e = x->easy;
+
 	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, tmo);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, tmo);
-	/* 10,000 transfers at once: a small receive buffer each keeps RSS
-	 * down (curl's default is 16 KiB, its minimum 1 KiB); checks read
-	 * little. */
-	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, (long)PROBE_BUFFER);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
-	if (x->nwant) {
-		curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-		curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
-	}
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "uptop/" UPTOP_VERSION);
 	curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
 	curl_easy_setopt(e, CURLOPT_PREREQDATA, x);
@@ -950,44 +979,81 @@ static void set_options(struct xfer *x, const struct probe_req *q)
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
-	/* Checks go to the target itself, never through an env proxy. */
+	/* Checks and webhooks go to the target itself, never through an env
+	 * proxy. */
 	curl_easy_setopt(e, CURLOPT_PROXY, "");
-	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, c->verify_tls ? 1L : 0L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, c->verify_tls ? 2L : 0L);
-	/* An answer without a status line comes to on_body, which quotes it. */
-	curl_easy_setopt(e, CURLOPT_HTTP09_ALLOWED, 1L);
 	/* A CA directory disables libcurl's CA-store cache: every new TLS
 	 * connection would re-parse the whole store (~16 ms of CPU). */
 	curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
-	if (c->ca_file)
-		curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
+	/* Entries live from this transfer's start to its connect, within one
+	 * call (time() has 1 s steps: 2 s is the safe minimum). */
+	curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, DNS_CACHE_S);
+}
+
+/* The options every check of this probe shares, on a handle just reset:
+ * set once per handle, not per check (a reset and these cost more CPU
+ * than the rest of a keep-alive check's own work: the reset frees and
+ * copies every default string again, ACCEPT_ENCODING "" formats curl's
+ * list of encodings). */
+static void set_base(struct xfer *x)
+{
+	CURL *e = x->easy;
+
+	set_common(x);
+	/* 10,000 transfers at once: a small receive buffer each keeps RSS
+	 * down (curl's default is 16 KiB, its minimum 1 KiB); checks read
+	 * little. */
+	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, (long)PROBE_BUFFER);
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	/* An answer without a status line comes to on_body, which quotes it. */
+	curl_easy_setopt(e, CURLOPT_HTTP09_ALLOWED, 1L);
+	if (x->p->max_idle_s)
+		curl_easy_setopt(e, CURLOPT_MAXAGE_CONN, x->p->max_idle_s);
+}
+
+/* A handle keeps its options from one check to the next. The common ones
+ * (set_base) are set once; every check sets those that vary from target
+ * to target. The rare ones (header capture, request headers, a method or
+ * body, a CA file, a fresh connection) are set only when wanted and mark
+ * the handle: before its next check it is reset, so none leaks into
+ * another target's check. */
+static void set_options(struct xfer *x, const struct probe_req *q)
+{
+	const struct target_conf *c = q->conf;
+	CURL *e = x->easy;
+	long tmo = q->timeout_ms > 0 ? (long)q->timeout_ms : 1;
+	bool rare = false;
+
+	if (x->gen != x->p->gen) {
+		curl_easy_reset(e);
+		set_base(x);
+		x->gen = x->p->gen;
+	}
+	set_request(x, q->url, tmo, q->host, q->port, q->addrs);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, c->verify_tls ? 1L : 0L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, c->verify_tls ? 2L : 0L);
 	set_ca_cache(x, c);
+	if (x->nwant) {
+		curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+		curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+		rare = true;
+	}
+	if (c->ca_file) {
+		curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
+		rare = true;
+	}
 	/* libcurl 7.88 walks every open connection of the host when a
 	 * transfer starts and again when it is removed: with nothing to
 	 * reuse (--once) that is O(n^2) for nothing. */
 	if (c->fresh_connection || q->one_shot) {
 		curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
 		curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+		rare = true;
 	}
-	if (x->p->max_idle_s)
-		curl_easy_setopt(e, CURLOPT_MAXAGE_CONN, x->p->max_idle_s);
-	/* Entries live from this transfer's start to its connect, within one
-	 * call (time() has 1 s steps: 2 s is the safe minimum). */
-	curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, DNS_CACHE_S);
-	if (q->addrs)
-		set_connect_to(x, q->host, q->port, q->addrs);
-	/* curl arms a happy-eyeballs timer (200 ms) on every new connection,
-	 * even with one address family to try. When it fires, curl runs the
-	 * handshake steps of every connection whose timer expired inside
-	 * whichever socket_action call comes next: 200 ms after a burst of
-	 * TLS checks started that is one unbounded turn (measured: 290 ms
-	 * for 2,000 fresh handshakes). With one family there is nothing to
-	 * race: push it past the transfer's timeout. */
-	if (!q->addrs || !mixed_families(q->addrs))
-		curl_easy_setopt(e, CURLOPT_HAPPY_EYEBALLS_TIMEOUT_MS, tmo);
-	set_headers(x, c);
-	set_method(x, q);
+	rare |= set_headers(x, c);
+	rare |= set_method(x, q);
+	if (rare)
+		x->gen = 0;
 }
 
 /* Lets curl run the transfers just added (connect, ClientHello) now,
@@ -1072,39 +1138,20 @@ struct xfer *probe_http(struct probe *p, const struct probe_http *q, probe_http_
 	x->https = strncasecmp(q->url, "https:", 6) == 0;
 	x->host = q->host;
 	x->port = q->port;
-	curl_easy_setopt(e, CURLOPT_URL, q->url);
-	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, tmo);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, tmo);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "uptop/" UPTOP_VERSION);
-	curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
-	curl_easy_setopt(e, CURLOPT_PREREQDATA, x);
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-	/* a webhook goes out through the same door as the checks: no env proxy */
-	curl_easy_setopt(e, CURLOPT_PROXY, "");
+	/* From curl's defaults, whatever the handle did before; and the
+	 * check that gets it next starts from them too. */
+	curl_easy_reset(e);
+	x->gen = 0;
+	set_common(x);
+	set_request(x, q->url, tmo, q->host, q->port, q->addrs);
 	/* a connection of its own, closed after: a webhook to a host the
 	 * checks use never joins (or walks) their pool of idle connections */
 	curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
 	curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
-	curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
 	/* the warmed store when it is the system's; else one per connection,
 	 * never evicting the checks' (set_ca_cache) */
 	if (p->ca_warm)
 		curl_easy_setopt(e, CURLOPT_CA_CACHE_TIMEOUT, p->ca_cached ? 0L : -1L);
-	curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, DNS_CACHE_S);
-	if (q->addrs)
-		set_connect_to(x, q->host, q->port, q->addrs);
-	if (!q->addrs || !mixed_families(q->addrs))
-		curl_easy_setopt(e, CURLOPT_HAPPY_EYEBALLS_TIMEOUT_MS, tmo);
 	for (size_t i = 0; i < q->nheaders; i++)
 		x->headers = curl_slist_append(x->headers, q->headers[i]);
 	/* curl's "Expect: 100-continue" would hold a body for a second */
@@ -1150,6 +1197,7 @@ struct probe *probe_new(struct loop *l, size_t max_connections,
 	p->loop = l;
 	p->done = done;
 	p->arg = arg;
+	p->gen = 1;
 	p->multi = curl_multi_init();
 	if (!p->multi) {
 		diag_addf(errs, "cannot create a libcurl multi handle");
@@ -1208,9 +1256,17 @@ size_t probe_handshakes(struct probe *p)
 	return p->handshakes;
 }
 
+/* Each handle sets MAXAGE_CONN again (after a reset) before its next
+ * check, only when the limit changed. */
 void probe_set_idle_limit(struct probe *p, int64_t ms)
 {
-	p->max_idle_s = ms > 0 ? (long)((ms + 999) / 1000) : 0;
+	long s = ms > 0 ? (long)((ms + 999) / 1000) : 0;
+
+	if (s == p->max_idle_s)
+		return;
+	p->max_idle_s = s;
+	if (++p->gen == 0)
+		p->gen = 1;
 }
 
 /* --- the CA store, loaded before the first check ------------------- */

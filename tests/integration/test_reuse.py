@@ -1,0 +1,118 @@
+"""A pooled transfer keeps its libcurl options from one check to the next
+(probe.c sets the common ones once per handle): nothing one target asked
+for may reach another target's check. Against the real binary and the
+loopback fixture, for a few seconds at short intervals, so every handle
+goes from target to target many times:
+
+- a plain GET never carries another check's method (HEAD, POST, PUT), body
+  or request headers, nor a webhook's;
+- the other checks keep theirs on every round (a reused handle still
+  gets what its target asks for);
+- an https target that trusts only the system's CAs never verifies with
+  another target's ca_file (it stays down, never up).
+
+Network: 127.0.0.1 only."""
+
+import os
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+import lib  # noqa: E402
+from lib import Fixture, Running, write_config  # noqa: E402
+
+RUN_S = 6
+
+
+def by_path(records, path):
+    return [r for r in records if r["path"] == path]
+
+
+def header(rec, name):
+    return [v for k, v in rec["headers"] if k.lower() == name.lower()]
+
+
+def main(t):
+    tmp = tempfile.mkdtemp(prefix="uptop-reuse-")
+    with Fixture() as fx:
+        cfg = write_config(tmp, f"""
+            alerts:
+              - name: hook
+                webhook:
+                  url: '{fx.url("/record/hook")}'
+                  method: PATCH
+                  headers: {{ X-Hook: hook-header }}
+                  body: "hook-body [NAME]"
+                on: [down, up]
+            defaults: {{ interval: 250ms, timeout: 200ms, alerts: [] }}
+            targets:
+              - name: plain
+                url: '{fx.url("/record/plain")}'
+              - name: plain-2
+                url: '{fx.url("/record/plain")}'
+              - name: post
+                url: '{fx.url("/record/post")}'
+                method: POST
+                body: post-body
+                headers: {{ X-Leak: post-header }}
+                conditions: ["[STATUS] == 200", "[HEADER].Content-Type == pat(text/*)"]
+              - name: head
+                url: '{fx.url("/record/head")}'
+                method: HEAD
+                fresh_connection: true
+              - name: put
+                url: '{fx.url("/record/put")}'
+                method: PUT
+              - name: flapping
+                url: '{fx.url("/flap/0.5")}'
+                alerts: [hook]
+              - name: tls-private-ca
+                url: '{fx.url("/ok", tls=True)}'
+                ca_file: '{fx.ca}'
+              - name: tls-system-ca
+                url: '{fx.url("/ok", tls=True)}'
+                interval_down: 250ms
+            """)
+        p = Running(["--headless", "--no-history", "--stats-interval", "0", "-c", cfg])
+        time.sleep(RUN_S)
+        rc = p.stop()
+        t.eq(rc, 2, "uptop ran and stopped: exit status 2, a target is down")
+        t.eq(p.err_lines, [], "no warnings")
+        recs = fx.records()
+        states = p.json_out()
+
+    plain = by_path(recs, "/record/plain")
+    t.ok(len(plain) >= 2 * RUN_S, f"the plain targets were checked many times ({len(plain)})")
+    bad = [r for r in plain if r["method"] != "GET" or r["body"] or
+           header(r, "X-Leak") or header(r, "X-Hook") or header(r, "Content-Length") or
+           header(r, "Content-Type")]
+    t.ok(not bad, "a plain GET never carries another check's method, body or headers",
+         bad[:3])
+    for path, method, body, leak in (("/record/post", "POST", "post-body", "post-header"),
+                                     ("/record/head", "HEAD", "", None),
+                                     ("/record/put", "PUT", "", None)):
+        got = by_path(recs, path)
+        wrong = [r for r in got if r["method"] != method or r["body"] != body or
+                 header(r, "X-Leak") != ([leak] if leak else []) or header(r, "X-Hook")]
+        t.ok(len(got) >= RUN_S and not wrong,
+             f"{method} {path}: its own method, body and headers on every check ({len(got)})",
+             wrong[:3])
+    hooks = by_path(recs, "/record/hook")
+    t.ok(hooks and all(r["method"] == "PATCH" and r["body"].startswith("hook-body ") and
+                       header(r, "X-Hook") == ["hook-header"] for r in hooks),
+         f"the webhooks went out as configured ({len(hooks)}), on handles checks also use",
+         hooks[:2])
+
+    names = {s.get("name"): s for s in states if s.get("type") == "state"}
+    t.ok(all(s.get("new") != "up" for s in states if s.get("name") == "tls-system-ca"),
+         "an https target that trusts the system's CAs never verified with another's ca_file",
+         [s for s in states if s.get("name") == "tls-system-ca"])
+    t.eq(names.get("tls-system-ca", {}).get("error_class"), "tls",
+         "... it failed verification: the fixture's CA is not the system's")
+    t.ok(all(names.get(n, {}).get("new") == "up" for n in ("plain", "post", "head", "put",
+                                                              "tls-private-ca")),
+         "the other targets are up", names)
+
+
+lib.main(main)
