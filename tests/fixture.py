@@ -36,6 +36,7 @@ Behaviours are chosen by path (the ROUTES table); a query string is ignored
 unless named; numbers are parsed leniently ("/delay/0.25s" is 0.25 s):
 
   /ok  /status/N  /delay/S  /jitter/MIN/MAX  /flap/P  /body/TEXT  /size/N
+  /gzip/TEXT     TEXT gzip-compressed (Content-Encoding: gzip)
   /hang          read the request, never answer, wait for the client to close
   /close         close without a byte      /reset  RST after the request
   /reset-mid     Content-Length 1000, 100 bytes, RST
@@ -65,6 +66,7 @@ Only loopback addresses are accepted: this server is hostile on purpose.
 
 import argparse
 import asyncio
+import gzip
 import http
 import ipaddress
 import json
@@ -383,6 +385,12 @@ async def h_body(c, req, args):
     return await respond(c, req, 200, urllib.parse.unquote_to_bytes("/".join(args)))
 
 
+async def h_gzip(c, req, args):
+    """TEXT gzip-compressed, Content-Encoding: gzip, whatever was asked."""
+    return await respond(c, req, 200, gzip.compress(urllib.parse.unquote_to_bytes(
+        "/".join(args))), headers=[("Content-Encoding", "gzip")])
+
+
 # Canned documents for conditions ("[BODY].status == UP"), Gatus-style.
 JSON_DOCS = {
     "health": {"status": "UP", "data": {"id": 1, "name": "john",
@@ -624,7 +632,7 @@ async def h_stats(c, req, args):
 
 ROUTES = {
     "ok": h_ok, "status": h_status, "delay": h_delay, "jitter": h_jitter,
-    "flap": h_flap, "body": h_body, "size": h_size,
+    "flap": h_flap, "body": h_body, "gzip": h_gzip, "size": h_size,
     "hang": h_hang, "close": h_close, "reset": h_reset, "reset-mid": h_reset_mid,
     "garbage": h_garbage, "http09": h_http09,
     "badchunk": h_badchunk, "endless": h_endless, "drip": h_drip,

@@ -37,6 +37,8 @@ HTTP_CASES = [
     ("hostile-status", "/hostile-status", "", "status", "got 500"),
     ("hostile-body", "/hostile", ", body_contains: absent-text", "body", "absent-text"),
     ("fine", "/ok", "", None, None),
+    # decoded before it is searched: compressed, the text is not there
+    ("gzip-decoded", "/gzip/needle-in-gzip", ", body_contains: needle-in-gzip", None, None),
 ]
 
 

@@ -64,6 +64,9 @@ def main(t):
               - name: put
                 url: '{fx.url("/record/put")}'
                 method: PUT
+              - name: own-agent
+                url: '{fx.url("/record/ownua")}'
+                headers: {{ user-agent: mine/1 }}
               - name: flapping
                 url: '{fx.url("/flap/0.5")}'
                 alerts: [hook]
@@ -98,6 +101,21 @@ def main(t):
         t.ok(len(got) >= RUN_S and not wrong,
              f"{method} {path}: its own method, body and headers on every check ({len(got)})",
              wrong[:3])
+    # The User-Agent and Accept-Encoding every check sends come from a
+    # list of the probe's (std_headers): once each, and a target's own
+    # User-Agent replaces ours.
+    ua = "uptop/"
+    checks = [r for r in recs if r["path"] in ("/record/plain", "/record/post", "/record/put",
+                                               "/record/head")]
+    bad = [r for r in checks if len(header(r, "User-Agent")) != 1 or
+           not header(r, "User-Agent")[0].startswith(ua) or
+           len(header(r, "Accept-Encoding")) != 1 or "gzip" not in header(r, "Accept-Encoding")[0]]
+    t.ok(checks and not bad, f"every check sends one User-Agent {ua}... and one "
+         f"Accept-Encoding with gzip ({len(checks)})", bad[:3])
+    own = by_path(recs, "/record/ownua")
+    t.ok(own and all(header(r, "User-Agent") == ["mine/1"] and
+                     len(header(r, "Accept-Encoding")) == 1 for r in own),
+         f"a target's own User-Agent replaces uptop's, on every check ({len(own)})", own[:2])
     hooks = by_path(recs, "/record/hook")
     t.ok(hooks and all(r["method"] == "PATCH" and r["body"].startswith("hook-body ") and
                        header(r, "X-Hook") == ["hook-header"] for r in hooks),
@@ -111,7 +129,7 @@ def main(t):
     t.eq(names.get("tls-system-ca", {}).get("error_class"), "tls",
          "... it failed verification: the fixture's CA is not the system's")
     t.ok(all(names.get(n, {}).get("new") == "up" for n in ("plain", "post", "head", "put",
-                                                              "tls-private-ca")),
+                                                              "own-agent", "tls-private-ca")),
          "the other targets are up", names)
 
 

@@ -473,7 +473,8 @@ static void test_memo_bodies(void)
 			const char *seq[3] = { bodies[a], bodies[b], bodies[b] };
 
 			for (int k = 0; k < 3; k++) {
-				int nwant = eval_memo(l, &r, seq[k], true, want, sizeof(want), NULL);
+				int nwant = eval_memo(l, &r, seq[k], true, want, sizeof(want),
+						      NULL);
 				int n = eval_memo(l, &r, seq[k], true, got, sizeof(got), &memo);
 
 				same += n == nwant && strcmp(got, want) == 0;
@@ -702,7 +703,8 @@ static void test_headers(void)
 	IS_STR(names[0], "content-type", "names are lower-cased");
 	IS_STR(names[1], "x-cache", "once each");
 	OK(!cond_list_needs_body(l), "headers do not need the body");
-	IS_INT(cond_list_eval(l, &r, &v, true, msg, sizeof(msg), NULL), 0, "all header conditions hold");
+	IS_INT(cond_list_eval(l, &r, &v, true, msg, sizeof(msg), NULL), 0,
+	       "all header conditions hold");
 	cond_list_unref(l);
 	l = cond_list_new();
 	cond_list_add(l, "[HEADER].Server == nginx", err, sizeof(err), warn, sizeof(warn));
