@@ -826,12 +826,6 @@ static struct xfer *xfer_get(struct probe *p)
 	return x;
 }
 
-/* Whether header line h ("Name: value" or "Name;") is named name. */
-static bool header_named(const char *h, const char *name, size_t n)
-{
-	return strncasecmp(h, name, n) == 0 && (h[n] == ':' || h[n] == ';');
-}
-
 /* The target's headers, then each of std_headers it does not set itself.
  * Returns whether it set a list: a rare option (set_options). */
 static bool set_headers(struct xfer *x, const struct target_conf *c)
@@ -856,7 +850,7 @@ static bool set_headers(struct xfer *x, const struct target_conf *c)
 
 		for (size_t i = 0; i < c->nheaders && !own; i++)
 			own = strlen(c->headers[i].name) == n &&
-			      header_named(s->data, c->headers[i].name, n);
+			      strncasecmp(s->data, c->headers[i].name, n) == 0;
 		if (!own)
 			x->headers = curl_slist_append(x->headers, s->data);
 	}
