@@ -25,6 +25,7 @@ struct loop_timer {
 	loop_timer_cb cb;
 	void *arg;
 	bool registered;
+	uint64_t ran_turn;     /* the turn it last ran in (loop.c) */
 };
 
 struct loop *loop_new(void);

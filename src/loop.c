@@ -44,6 +44,7 @@ struct loop {
 	size_t ntimers, timers_cap;
 	bool dispatching_timers;
 	bool timer_holes;
+	uint64_t turns;        /* loop_turn calls so far */
 	bool wake;
 	struct lagstat lag;
 	double longest_ms;
@@ -148,6 +149,7 @@ void loop_timer_add(struct loop *l, struct loop_timer *t, loop_timer_cb cb,
 	if (t->registered)
 		return;
 	t->due_ms = INT64_MAX;
+	t->ran_turn = 0;
 	t->registered = true;
 	l->timers = xreallocarray_grow(l->timers, &l->timers_cap,
 				       l->ntimers + 1, sizeof(*l->timers));
@@ -340,18 +342,32 @@ static void dispatch_fds(struct loop *l, size_t k, int64_t start_us)
 
 /* A callback may add timers (appended: seen this pass if due) or delete
  * any (a hole: skipped), its own included. */
+/* Runs the due timers. A timer that another one armed for now (curl asks
+ * for an immediate timeout when a check is added) runs in this turn, not
+ * after a poll() of its own: passes repeat while one ran, and a timer
+ * runs at most once per turn, so one that re-arms itself for now (the
+ * tick, with more to start) waits for the next turn like an fd does. */
 static void dispatch_timers(struct loop *l, int64_t now)
 {
-	l->dispatching_timers = true;
-	for (size_t i = 0; i < l->ntimers; i++) {
-		struct loop_timer *t = l->timers[i];
+	bool ran = true;
 
-		if (t && t->due_ms <= now) {
+	l->dispatching_timers = true;
+	for (int pass = 0; ran; pass++) {
+		ran = false;
+		if (pass)
+			now = mono_us() / 1000;
+		for (size_t i = 0; i < l->ntimers; i++) {
+			struct loop_timer *t = l->timers[i];
+
+			if (!t || t->due_ms > now || t->ran_turn == l->turns)
+				continue;
 			stall_at(l, mono_us());
 			if (l->timers[i] != t || t->due_ms > now)
 				continue;   /* the stall handler removed or moved it */
 			t->due_ms = INT64_MAX;
+			t->ran_turn = l->turns;
 			t->cb(t->arg);
+			ran = true;
 		}
 	}
 	l->dispatching_timers = false;
@@ -366,6 +382,7 @@ int loop_turn(struct loop *l, int max_wait_ms)
 	double late_ms = 0, turn_ms;
 	size_t k;
 
+	l->turns++;
 	/* Held between two turns (stopped right after the last one)? */
 	stall_at(l, now_us);
 	now = now_us / 1000;

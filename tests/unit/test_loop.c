@@ -1,6 +1,7 @@
 /* test_loop.c - the loop's timers: removal (also from inside a callback,
  * the timer's own included), re-adding, what is left registered, stalls
- * (a slow callback, a gap between turns, a real SIGSTOP in poll), and the
+ * (a slow callback, a gap between turns, a real SIGSTOP in poll), timers
+ * armed for now while timers run (the same turn, once each), and the
  * one FNV-1a hash of util. No fds beyond a pipe, no network. */
 #include <poll.h>
 #include <signal.h>
@@ -38,6 +39,27 @@ static void on_fire(void *arg)
 	}
 	if (p->del_self)
 		loop_timer_del(p->l, &p->t);
+}
+
+/* Arms `arm` for now when it fires (the tick adding a check, curl asking
+ * for an immediate timeout), and itself again when `rearm_self`. */
+struct chain {
+	struct loop *l;
+	struct loop_timer t;
+	struct loop_timer *arm;
+	bool rearm_self;
+	int fired;
+};
+
+static void on_chain(void *arg)
+{
+	struct chain *c = arg;
+
+	c->fired++;
+	if (c->arm)
+		loop_timer_arm(c->arm, mono_ms());
+	if (c->rearm_self)
+		loop_timer_arm(&c->t, mono_ms());
 }
 
 static struct ttimer *timer_new(struct loop *l)
@@ -376,6 +398,44 @@ static void test_stalls(void)
 
 /* The published FNV-1a 64 test vectors (the resolver had the offset
  * basis one digit short until both tables shared this one). */
+/* A timer armed for now by another timer's callback runs in the same
+ * turn, whichever was registered first; a timer runs at most once per
+ * turn, so one that re-arms itself for now waits for the next. */
+static void test_same_turn(void)
+{
+	struct loop *l = loop_new();
+	struct chain first = {.l = l}, second = {.l = l};
+	int64_t t0;
+
+	/* `first` is registered before `second` and armed by it: the pass
+	 * that ran `second` had already passed `first`. */
+	loop_timer_add(l, &first.t, on_chain, &first);
+	loop_timer_add(l, &second.t, on_chain, &second);
+	second.arm = &first.t;
+	loop_timer_arm(&second.t, mono_ms());
+	loop_turn(l, 1000);
+	IS_INT(second.fired, 1, "same turn: the due timer ran");
+	IS_INT(first.fired, 1, "same turn: the timer it armed for now ran in that turn too");
+
+	/* Each arms the other and itself for now: one run each per turn,
+	 * then the next turn (at once: they are due) runs them again. */
+	first.fired = second.fired = 0;
+	first.arm = &second.t;
+	first.rearm_self = second.rearm_self = true;
+	loop_timer_arm(&second.t, mono_ms());
+	t0 = mono_ms();
+	loop_turn(l, 1000);
+	IS_INT(second.fired, 1, "same turn: a timer re-armed for now runs once per turn");
+	IS_INT(first.fired, 1, "same turn: ... and so does the one it armed");
+	loop_turn(l, 1000);
+	IS_INT(second.fired, 2, "same turn: the next turn runs it again");
+	IS_INT(first.fired, 2, "same turn: ... both");
+	OK(mono_ms() - t0 < 500, "same turn: due timers do not wait in poll()");
+	loop_timer_del(l, &first.t);
+	loop_timer_del(l, &second.t);
+	loop_free(l);
+}
+
 static void test_fnv1a(void)
 {
 	OK(hash_fnv1a("") == 0xcbf29ce484222325ULL, "fnv1a(\"\") is the offset basis");
@@ -390,6 +450,7 @@ int main(void)
 	test_counts();
 	test_debug_log();
 	test_stalls();
+	test_same_turn();
 	test_fnv1a();
 	return tap_done();
 }
