@@ -71,7 +71,9 @@ struct check {
 	char *redir_url;          /* owned: the Location being followed */
 	const char *method;
 	bool send_body;
-	char *host;               /* owned: this hop's host */
+	char *host;               /* this hop's host: owned when host_own, else
+				   * host0 (the first hop's, every check) */
+	bool host_own;
 	int port;
 	bool literal;
 	/* The target's own URL parsed once (its first hop every check; the
@@ -79,6 +81,7 @@ struct check {
 	 * 5% of a keep-alive check's CPU. host0 NULL: not parsed yet. */
 	char *host0;
 	int port0;
+	bool literal0;
 	struct cond_memo *memo;   /* its conditions' values from its last body */
 };
 
@@ -171,11 +174,19 @@ static void rate_add(struct engine *e, int64_t now_ms)
 }
 
 /* Frees what one check owned; the slot is idle again. */
+static void host_drop(struct check *c)
+{
+	if (c->host_own)
+		free(c->host);
+	c->host = NULL;
+	c->host_own = false;
+}
+
 static void check_release(struct check *c)
 {
 	free(c->redir_url);
-	free(c->host);
-	c->redir_url = c->host = NULL;
+	host_drop(c);
+	c->redir_url = NULL;
 	c->url = NULL;
 	c->active = c->dns_wait = false;
 	c->x = NULL;
@@ -565,11 +576,11 @@ static void check_hop(struct check *c)
 {
 	char scheme[16], err[128], host[HOST_MAX];
 
-	free(c->host);
-	c->host = NULL;
+	host_drop(c);
 	if (!c->hops && c->host0) {
-		c->host = xstrdup(c->host0);
+		c->host = c->host0;
 		c->port = c->port0;
+		c->literal = c->literal0;
 	} else if (probe_url_parts(c->url, scheme, sizeof(scheme), host, sizeof(host),
 				   &c->port, err, sizeof(err)) != 0) {
 		char msg[RESULT_MSG_LEN];
@@ -579,12 +590,14 @@ static void check_hop(struct check *c)
 		return;
 	} else {
 		c->host = xstrdup(host);
+		c->host_own = true;
+		c->literal = host_is_literal(c->host);
 		if (!c->hops) {
 			c->host0 = xstrdup(host);
 			c->port0 = c->port;
+			c->literal0 = c->literal;
 		}
 	}
-	c->literal = host_is_literal(c->host);
 	if (c->hops)
 		c->chain = chain_add(c->chain, c->host, c->port);
 	lookup(c);
@@ -610,8 +623,9 @@ static void tcp_check(struct check *c)
 {
 	const struct target_conf *t = &c->e->cfg->targets[c->id];
 
-	free(c->host);
+	host_drop(c);
 	c->host = xstrdup(t->host);
+	c->host_own = true;
 	c->port = t->port;
 	c->literal = host_is_literal(c->host);
 	lookup(c);
