@@ -1,4 +1,4 @@
-/* sched.c - fixed-rate slots in a binary min-heap, a FIFO ready ring and
+/* sched.c - fixed-rate slots in a 4-ary min-heap, a FIFO ready ring and
  * an in-flight cap. Pure logic: the caller passes the monotonic time.
  *
  * Every added target sits in the heap exactly once, keyed by its next
@@ -29,10 +29,20 @@ struct slot {
 	uint8_t run;        /* enum run */
 };
 
+/* A heap entry carries its slot's due time: comparisons read the heap
+ * alone, not 10,000 targets' slots scattered in memory. 4-ary: half the
+ * levels of a binary heap, and a node's children are 64 contiguous
+ * bytes. Each pop sinks the root to the bottom (its next slot is the
+ * latest), so the levels are what a check pays for. */
+struct hent {
+	int64_t due;        /* == t[id].due while it is in the heap */
+	uint32_t id;
+};
+
 struct sched {
 	struct slot *t;
 	size_t n;
-	uint32_t *heap;     /* target ids, min (due, id) at heap[0] */
+	struct hent *heap;  /* min (due, id) at heap[0] */
 	size_t hn;
 	uint32_t *ring;     /* ready FIFO, capacity n: one place per target */
 	size_t rhead, rn;
@@ -75,54 +85,59 @@ void sched_set_cap(struct sched *s, size_t cap)
 
 /* --- the heap -------------------------------------------------------- */
 
+#define ARITY 4
+
 /* Ties break on id so equal slots come out in a deterministic order. */
-static bool heap_less(const struct sched *s, uint32_t a, uint32_t b)
+static bool heap_less(const struct hent *a, const struct hent *b)
 {
-	if (s->t[a].due != s->t[b].due)
-		return s->t[a].due < s->t[b].due;
-	return a < b;
+	if (a->due != b->due)
+		return a->due < b->due;
+	return a->id < b->id;
 }
 
-static void heap_set(struct sched *s, size_t i, uint32_t id)
+static void heap_set(struct sched *s, size_t i, struct hent h)
 {
-	s->heap[i] = id;
-	s->t[id].pos = (uint32_t)i;
+	s->heap[i] = h;
+	s->t[h.id].pos = (uint32_t)i;
 }
 
 /* O(log n). */
 static void heap_up(struct sched *s, size_t i)
 {
-	uint32_t id = s->heap[i];
+	struct hent h = s->heap[i];
 
 	while (i > 0) {
-		size_t parent = (i - 1) / 2;
+		size_t parent = (i - 1) / ARITY;
 
-		if (!heap_less(s, id, s->heap[parent]))
+		if (!heap_less(&h, &s->heap[parent]))
 			break;
 		heap_set(s, i, s->heap[parent]);
 		i = parent;
 	}
-	heap_set(s, i, id);
+	heap_set(s, i, h);
 }
 
 /* O(log n). */
 static void heap_down(struct sched *s, size_t i)
 {
-	uint32_t id = s->heap[i];
+	struct hent h = s->heap[i];
 
 	for (;;) {
-		size_t c = 2 * i + 1;
+		size_t first = ARITY * i + 1, end = first + ARITY, c = first;
 
-		if (c >= s->hn)
+		if (first >= s->hn)
 			break;
-		if (c + 1 < s->hn && heap_less(s, s->heap[c + 1], s->heap[c]))
-			c++;
-		if (!heap_less(s, s->heap[c], id))
+		if (end > s->hn)
+			end = s->hn;
+		for (size_t k = first + 1; k < end; k++)
+			if (heap_less(&s->heap[k], &s->heap[c]))
+				c = k;
+		if (!heap_less(&s->heap[c], &h))
 			break;
 		heap_set(s, i, s->heap[c]);
 		i = c;
 	}
-	heap_set(s, i, id);
+	heap_set(s, i, h);
 }
 
 /* --- the ready ring ---------------------------------------------------- */
@@ -176,9 +191,11 @@ static uint64_t slot_advance(struct slot *t, int64_t now_ms)
 	return advance(&t->due, t->retry ? t->retry : t->interval, now_ms);
 }
 
-/* After t->due changed: O(log n). */
+/* After t->due changed: its entry takes the new key, then moves up or
+ * down. O(log n). */
 static void reseat(struct sched *s, struct slot *t)
 {
+	s->heap[t->pos].due = t->due;
 	heap_up(s, t->pos);
 	heap_down(s, t->pos);
 }
@@ -196,7 +213,7 @@ void sched_add(struct sched *s, uint32_t id, int64_t first_due_ms,
 	t->due = t->grid = first_due_ms;
 	t->retry = 0;
 	if (t->pos == NOT_IN_HEAP) {
-		heap_set(s, s->hn++, id);
+		heap_set(s, s->hn++, (struct hent){ .due = t->due, .id = id });
 		heap_up(s, t->pos);
 	} else {
 		reseat(s, t);
@@ -238,7 +255,7 @@ static bool top_due(const struct sched *s, int64_t now_ms)
 
 	if (!s->hn)
 		return false;
-	due = s->t[s->heap[0]].due;
+	due = s->heap[0].due;
 	return due <= now_ms && due != INT64_MAX;
 }
 
@@ -246,7 +263,7 @@ int64_t sched_next_due(const struct sched *s)
 {
 	if (s->paused || !s->hn)
 		return INT64_MAX;
-	return s->t[s->heap[0]].due;
+	return s->heap[0].due;
 }
 
 /* O(k log n) for k due slots: each due target is handled once however
@@ -259,7 +276,7 @@ size_t sched_tick(struct sched *s, int64_t now_ms)
 	if (s->paused)
 		return 0;
 	while (top_due(s, now_ms)) {
-		uint32_t id = s->heap[0];
+		uint32_t id = s->heap[0].id;
 		struct slot *t = &s->t[id];
 		uint64_t k = slot_advance(t, now_ms);
 
@@ -269,7 +286,7 @@ size_t sched_tick(struct sched *s, int64_t now_ms)
 			k--;
 		}
 		s->st.overdue += k;
-		heap_down(s, 0);
+		reseat(s, t);
 	}
 	return queued;
 }
@@ -368,8 +385,10 @@ void sched_resume(struct sched *s, int64_t now_ms)
 		return;
 	s->paused = false;
 	while (top_due(s, now_ms)) {
-		slot_advance(&s->t[s->heap[0]], now_ms);
-		heap_down(s, 0);
+		struct slot *t = &s->t[s->heap[0].id];
+
+		slot_advance(t, now_ms);
+		reseat(s, t);
 	}
 }
 
