@@ -173,7 +173,7 @@ static void rate_add(struct engine *e, int64_t now_ms)
 	e->rate[i]++;
 }
 
-/* Frees what one check owned; the slot is idle again. */
+/* The hop's host, freed if the check owned it. */
 static void host_drop(struct check *c)
 {
 	if (c->host_own)
@@ -182,6 +182,7 @@ static void host_drop(struct check *c)
 	c->host_own = false;
 }
 
+/* Frees what one check owned; the slot is idle again. */
 static void check_release(struct check *c)
 {
 	free(c->redir_url);

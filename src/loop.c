@@ -340,13 +340,13 @@ static void dispatch_fds(struct loop *l, size_t k, int64_t start_us)
 	}
 }
 
-/* A callback may add timers (appended: seen this pass if due) or delete
- * any (a hole: skipped), its own included. */
-/* Runs the due timers. A timer that another one armed for now (curl asks
- * for an immediate timeout when a check is added) runs in this turn, not
- * after a poll() of its own: passes repeat while one ran, and a timer
- * runs at most once per turn, so one that re-arms itself for now (the
- * tick, with more to start) waits for the next turn like an fd does. */
+/* Runs the due timers. A callback may add timers (appended: seen this
+ * pass if due) or delete any (a hole: skipped), its own included. A timer
+ * that another one armed for now (curl asks for an immediate timeout when
+ * a check is added) runs in this turn, not after a poll() of its own:
+ * passes repeat while one ran, and a timer runs at most once per turn, so
+ * one that re-arms itself for now (the tick, with more to start) waits for
+ * the next turn like an fd does. */
 static void dispatch_timers(struct loop *l, int64_t now)
 {
 	bool ran = true;
