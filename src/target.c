@@ -269,11 +269,12 @@ static void account(struct target *t, enum state held, int64_t end)
 }
 
 /* The fields struct last_result and struct result_more share with
- * struct result, by name; each is copied whole (arrays too). */
-#define LAST_SCALARS(X) X(start_mono_ms) X(start_wall_ms) X(http_status) X(t) X(bytes) \
+ * struct result, by name. LAST_WHOLE and MORE_FIELDS are copied whole
+ * (arrays too); the last result's msg and detail up to their NUL. */
+#define LAST_WHOLE(X) X(start_mono_ms) X(start_wall_ms) X(http_status) X(t) X(bytes) \
 	X(body_found) X(body_truncated) X(dns_stale) X(connected) X(cert_depth) \
 	X(redirects) X(remote_ip) X(cert_not_after_ms) X(cert_leaf_not_after_ms) X(cls)
-#define LAST_FIELDS(X) LAST_SCALARS(X) X(msg) X(detail)
+#define LAST_FIELDS(X) LAST_WHOLE(X) X(msg) X(detail)
 #define MORE_FIELDS(X) X(cert_first_cn) X(cert_subject) X(cert_issuer) X(dns_rcode) \
 	X(answer) X(effective_url)
 #define COPY_FIELD(f) memcpy(&dst->f, &src->f, sizeof(dst->f));
@@ -304,8 +305,6 @@ static void more_store(struct result_more *dst, const struct result *src, bool o
 		memset(dst->effective_url, 0, sizeof(dst->effective_url));
 }
 
-/* Copies r into t->last and, when r has any of it, t->more (allocated
- * once, then reused: no allocation per check). */
 /* A string up to its NUL: a success's empty message and detail write one
  * byte each, not 512 (a cache line instead of eight, every check). */
 #define COPY_STR(f) copy_str(dst->f, src->f, sizeof(dst->f));
@@ -318,12 +317,14 @@ static void copy_str(char *dst, const char *src, size_t size)
 	dst[n] = '\0';
 }
 
+/* Copies r into t->last and, when r has any of it, t->more (allocated
+ * once, then reused: no allocation per check). */
 static void last_store(struct target *t, const struct result *src)
 {
 	bool own_url = url_is_own(t, src->effective_url);
 	struct last_result *dst = &t->last;
 
-	LAST_SCALARS(COPY_FIELD)
+	LAST_WHOLE(COPY_FIELD)
 	COPY_STR(msg)
 	COPY_STR(detail)
 	dst->answer_code = result_answer_code(src);
@@ -344,7 +345,7 @@ void target_last(const struct target *t, struct result *dst)
 	const struct last_result *src = &t->last;
 
 	memset(dst, 0, sizeof(*dst));
-	LAST_SCALARS(COPY_FIELD)
+	LAST_WHOLE(COPY_FIELD)
 	COPY_STR(msg)      /* up to the NUL: what follows it is stale */
 	COPY_STR(detail)
 	if (t->more)
