@@ -23,11 +23,12 @@ SLOW = 3 if os.environ.get("UPTOP_SANITIZED") else 1
 
 
 def calls(path):
-    """One JSON object per alert command run (the script appends its stdin)."""
+    """One JSON object per alert command run (the script appends its stdin).
+    A line without its newline is still being written: read next time."""
     if not os.path.exists(path):
         return []
     with open(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
+        return [json.loads(line) for line in f if line.endswith("\n") and line.strip()]
 
 
 def main():
