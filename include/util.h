@@ -27,6 +27,9 @@ void *xrealloc(void *p, size_t n);
 void *xreallocarray_grow(void *p, size_t *cap, size_t need, size_t elem);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* Copies src (NULL: "") into dst[size], cut to fit, always terminated;
+ * writes up to the NUL only (snprintf "%s" costs ~600 instructions). */
+void str_copy(char *dst, size_t size, const char *src);
 char *xasprintf(const char *fmt, ...) PRINTF_LIKE(1, 2);
 char *xvasprintf(const char *fmt, va_list ap) PRINTF_LIKE(1, 0);
 

@@ -810,22 +810,44 @@ static void on_tick(void *arg)
 
 /* --- setup ---------------------------------------------------------- */
 
-size_t engine_auto_cap(bool once)
+/* The descriptors connections may use: RLIMIT_NOFILE less room for
+ * stdio, DNS, the tty and the history. */
+static size_t fd_budget(void)
 {
 	struct rlimit rl;
-	size_t n, reserve, cap;
+	size_t n, reserve;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
-		return 1024;
+		return 2048;
 	n = (size_t)rl.rlim_cur;
+	reserve = 32 + n / 16;
+	return n > reserve ? n - reserve : 1;
+}
+
+size_t engine_auto_cap(bool once)
+{
 	/* Each check holds one socket; between rounds the connection cache
 	 * may hold an idle one per target as well (not in --once, which keeps
-	 * none). Keep room for stdio, DNS and the tty. */
-	reserve = 32 + n / 16;
-	cap = n > reserve ? (n - reserve) / (once ? 1 : 2) : 1;
+	 * none). */
+	size_t cap = fd_budget() / (once ? 1 : 2);
+
 	if (cap < 1)
 		cap = 1;
 	return cap > 32768 ? 32768 : cap;
+}
+
+/* The connections libcurl may keep, in use and idle together. When a
+ * check ends with one too many, libcurl walks them all and closes the
+ * one idle longest: with checks in a fixed order, a target due soon.
+ * That target then connects anew and closes the next one's in turn, so a
+ * pool k short of the targets makes k new connections and k walks of the
+ * whole pool every round, for ever. Hence the whole descriptor budget,
+ * not the in-flight cap (10,000 targets on 20,000 descriptors exceed it). */
+static size_t pool_cap(size_t cap, bool once)
+{
+	size_t fds = fd_budget();
+
+	return once || fds < cap ? cap : fds;
 }
 
 static void engine_schedule(struct engine *e)
@@ -915,7 +937,7 @@ struct engine *engine_new(struct loop *l, const struct config *cfg,
 		free(e);
 		return NULL;
 	}
-	e->probe = probe_new(l, e->cap, on_probe_done, e, errs);
+	e->probe = probe_new(l, pool_cap(e->cap, o->once), on_probe_done, e, errs);
 	if (!e->probe) {
 		resolve_free(e->res);
 		free(e);

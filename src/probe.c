@@ -97,6 +97,10 @@ struct probe {
 	struct xfer *hs_head, *hs_tail;   /* ... oldest first */
 	bool ca_warm;             /* probe_warm_tls ran: ca_cached is valid */
 	char *ca_cached;          /* its CA file; NULL: the system bundle */
+	/* curl's built-in CA file (NULL: none), what a target's ca_file is
+	 * put back to; ca_undo: curl can say it (7.84 and later) */
+	char *ca_default;
+	bool ca_undo;
 	struct probe_certs *certs;   /* per TLS connection, read once */
 };
 
@@ -597,9 +601,8 @@ static void fill_result(struct xfer *x, CURLcode rc, struct result *r)
 	r->bytes = x->bytes;
 	r->body_found = x->found;
 	r->body_truncated = x->capped;
-	snprintf(r->remote_ip, sizeof(r->remote_ip), "%s", ip ? ip : "");
-	snprintf(r->effective_url, sizeof(r->effective_url), "%s",
-		 eff ? eff : "");
+	str_copy(r->remote_ip, sizeof(r->remote_ip), ip);
+	str_copy(r->effective_url, sizeof(r->effective_url), eff);
 	if (x->has_cert)
 		probe_cert_fill(&x->cert, r);
 	if (x->not_http) {
@@ -1034,6 +1037,7 @@ enum {
 	UNDO_FRESH = 1 << 1,      /* FRESH_CONNECT, FORBID_REUSE */
 	UNDO_HEADERS = 1 << 2,    /* the target's headers list */
 	UNDO_METHOD = 1 << 3,     /* HEAD, a body, a custom method */
+	UNDO_CA = 1 << 4,         /* the target's ca_file */
 };
 
 /* Costs a few setopt calls, where curl_easy_reset and set_base cost about
@@ -1060,6 +1064,8 @@ static void undo_rare(struct xfer *x)
 		/* GET again, and no longer HEAD (NOBODY) or a POST */
 		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
 	}
+	if (x->undo & UNDO_CA)
+		curl_easy_setopt(e, CURLOPT_CAINFO, x->p->ca_default);
 	x->undo = 0;
 }
 
@@ -1068,8 +1074,8 @@ static void undo_rare(struct xfer *x)
  * to target. The rare ones (header capture, request headers, a method or
  * body, a fresh connection) are set only when wanted and put back before
  * the handle's next check (undo_rare), so none leaks into another
- * target's check; a CA file (curl's default one has no value to put back)
- * resets the handle instead. */
+ * target's check. A CA file is put back to curl's built-in one; a libcurl
+ * too old to say which (before 7.84) resets the handle instead. */
 static void set_options(struct xfer *x, const struct probe_req *q)
 {
 	const struct target_conf *c = q->conf;
@@ -1095,7 +1101,10 @@ static void set_options(struct xfer *x, const struct probe_req *q)
 	}
 	if (c->ca_file) {
 		curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
-		x->gen = 0;
+		if (x->p->ca_undo)
+			x->undo |= UNDO_CA;
+		else
+			x->gen = 0;
 	}
 	/* libcurl 7.88 walks every open connection of the host when a
 	 * transfer starts and again when it is removed: with nothing to
@@ -1268,6 +1277,23 @@ static struct curl_slist *std_headers_new(void)
 	return l;
 }
 
+/* curl's built-in CA file, which a reset or a new handle starts with. */
+static void find_ca_default(struct probe *p)
+{
+#if LIBCURL_VERSION_NUM >= 0x075400
+	CURL *e = curl_easy_init();
+	char *ca = NULL;
+
+	if (e && curl_easy_getinfo(e, CURLINFO_CAINFO, &ca) == CURLE_OK) {
+		p->ca_default = ca ? xstrdup(ca) : NULL;
+		p->ca_undo = true;
+	}
+	curl_easy_cleanup(e);
+#else
+	(void)p;
+#endif
+}
+
 struct probe *probe_new(struct loop *l, size_t max_connections,
 			probe_done_cb done, void *arg, struct diag *errs)
 {
@@ -1283,10 +1309,14 @@ struct probe *probe_new(struct loop *l, size_t max_connections,
 	p->arg = arg;
 	p->gen = 1;
 	p->std_headers = std_headers_new();
+	find_ca_default(p);
 	p->multi = curl_multi_init();
 	if (!p->multi) {
 		diag_addf(errs, "cannot create a libcurl multi handle");
+		curl_slist_free_all(p->std_headers);
+		free(p->ca_default);
 		free(p);
+		curl_global_cleanup();
 		return NULL;
 	}
 	curl_multi_setopt(p->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
@@ -1323,6 +1353,7 @@ void probe_free(struct probe *p)
 	loop_timer_del(p->loop, &p->timer);
 	loop_timer_del(p->loop, &p->drain);
 	free(p->ca_cached);
+	free(p->ca_default);
 	curl_slist_free_all(p->std_headers);
 	probe_certs_free(p->certs);
 	free(p);

@@ -396,7 +396,7 @@ static void answer_of(const struct resolve *r, const struct name *nm,
 	memset(a, 0, sizeof(*a));
 	if (nm->addrs && now < nm->expires_ms) {
 		a->ok = true;
-		snprintf(a->addrs, sizeof(a->addrs), "%s", nm->addrs);
+		str_copy(a->addrs, sizeof(a->addrs), nm->addrs);
 		return;
 	}
 	if (stale_usable(nm, now)) {
@@ -405,7 +405,7 @@ static void answer_of(const struct resolve *r, const struct name *nm,
 			  nm->inflight ? "refresh pending" : "refresh failed");
 		a->ok = a->stale = true;
 		a->stale_ms = now - nm->expires_ms;
-		snprintf(a->addrs, sizeof(a->addrs), "%s", nm->addrs);
+		str_copy(a->addrs, sizeof(a->addrs), nm->addrs);
 		if (nm->inflight)
 			snprintf(a->detail, sizeof(a->detail),
 				 "the refresh had not answered yet");

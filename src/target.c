@@ -307,15 +307,7 @@ static void more_store(struct result_more *dst, const struct result *src, bool o
 
 /* A string up to its NUL: a success's empty message and detail write one
  * byte each, not 512 (a cache line instead of eight, every check). */
-#define COPY_STR(f) copy_str(dst->f, src->f, sizeof(dst->f));
-
-static void copy_str(char *dst, const char *src, size_t size)
-{
-	size_t n = strnlen(src, size - 1);
-
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
+#define COPY_STR(f) str_copy(dst->f, sizeof(dst->f), src->f);
 
 /* Copies r into t->last and, when r has any of it, t->more (allocated
  * once, then reused: no allocation per check). */

@@ -99,6 +99,17 @@ char *xstrndup(const char *s, size_t n)
 	return d;
 }
 
+void str_copy(char *dst, size_t size, const char *src)
+{
+	size_t n;
+
+	if (!size)
+		return;
+	n = src ? strnlen(src, size - 1) : 0;
+	memcpy(dst, src ? src : "", n);
+	dst[n] = '\0';
+}
+
 char *xvasprintf(const char *fmt, va_list ap)
 {
 	va_list again;

@@ -824,6 +824,9 @@ def parse_args(argv):
     p.add_argument("--tls-close-port", type=int, help="closes during the TLS handshake")
     p.add_argument("--banner-port", type=int, help="sends an SSH banner, speaks no HTTP")
     p.add_argument("--silent-port", type=int, help="accepts, never sends a byte")
+    p.add_argument("--http-ports", type=int, default=0, metavar="N",
+                   help="N more plain HTTP listeners on free ports (distinct "
+                        "host:port pairs, each its own connection pool entry)")
     p.add_argument("--all-status", type=int, help="answer every HTTP path with this status")
     p.add_argument("--tls-cert", action="append", default=[], metavar="NAME=CHAIN:KEY",
                    help="an HTTPS port presenting this chain (repeatable)")
@@ -919,6 +922,7 @@ async def serve(args, cert_dir):
     info["tls_close"] = await maybe(args.tls_close_port, serve_tls_close)
     info["banner"] = await maybe(args.banner_port, serve_banner)
     info["silent"] = await maybe(args.silent_port, serve_silent)
+    info["http_ports"] = [await maybe(0, serve_connection) for _ in range(args.http_ports)]
     STATE.all_status = args.all_status
     info["ca"] = os.path.join(cert_dir, "cert.pem") if cert_dir else None
     info["cert_dir"] = cert_dir

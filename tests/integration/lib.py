@@ -232,7 +232,8 @@ class Fixture:
     trust. tls_certs={name: (chain.pem, key.pem)} adds an HTTPS port per
     chain (.cert_ports[name]; restart() gives new ones). .banner speaks SSH instead of HTTP; .silent accepts and never
     answers. host picks another 127.x address (fixtures on 127.0.0.2, .3,
-    ... are distinct hosts to uptop), port a fixed HTTP port (the same port
+    ... are distinct hosts to uptop), http_ports=N N more HTTP ports
+    (.http_ports; new ones on restart), port a fixed HTTP port (the same port
     on two addresses: one name, two servers), all_status a server that
     answers every path with that status. stop() and restart() keep the
     ports, so a test can kill the server under uptop and bring it back. The
@@ -240,8 +241,10 @@ class Fixture:
 
     READY_TIMEOUT = 10.0
 
-    def __init__(self, tls=True, host=HOST, port=0, all_status=None, tls_certs=None):
+    def __init__(self, tls=True, host=HOST, port=0, all_status=None, tls_certs=None,
+                 http_ports=0):
         self.tls = tls
+        self.nhttp_ports = http_ports
         self.tls_certs = tls_certs or {}
         self.host = host
         self.all_status = all_status
@@ -262,6 +265,7 @@ class Fixture:
     ca = property(lambda self: self.info.get("ca"))
     cert_ports = property(lambda self: self.info.get("tls_certs") or {})
     pid = property(lambda self: self.info.get("pid"))
+    http_ports = property(lambda self: self.info.get("http_ports") or [])
 
     def __enter__(self):
         self.start()
@@ -278,6 +282,8 @@ class Fixture:
                 "--ready-file", ready, "--exit-with-parent"]
         if self.all_status:
             argv += ["--all-status", str(self.all_status)]
+        if self.nhttp_ports:
+            argv += ["--http-ports", str(self.nhttp_ports)]
         for name, (chain, key) in self.tls_certs.items():
             argv += ["--tls-cert", f"{name}={chain}:{key}"]
         if self.tls:

@@ -9,11 +9,15 @@ goes from target to target many times:
 - the other checks keep theirs on every round (a reused handle still
   gets what its target asks for);
 - an https target that trusts only the system's CAs never verifies with
-  another target's ca_file (it stays down, never up).
+  another target's ca_file (it stays down, never up);
+- with more targets than the in-flight cap (a low RLIMIT_NOFILE), each
+  target keeps its one connection from round to round: libcurl's pool is
+  sized by the descriptors, not by the cap.
 
 Network: 127.0.0.1 only."""
 
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -136,4 +140,44 @@ def main(t):
          "the other targets are up", names)
 
 
-lib.main(main)
+POOL_TARGETS = 60
+POOL_NOFILE = 128      # descriptors 88 (engine.c fd_budget), in-flight cap 44
+
+
+def low_nofile():
+    resource.setrlimit(resource.RLIMIT_NOFILE, (POOL_NOFILE, POOL_NOFILE))
+
+
+def pool(t):
+    tmp = tempfile.mkdtemp(prefix="uptop-pool-")
+    with Fixture(tls=False, http_ports=POOL_TARGETS) as fx:
+        # a port each: libcurl pools by host and port, so each target
+        # needs a connection of its own, as 10,000 domains would
+        targets = "".join(f"  - {{name: t{i}, url: '{fx.url('/ok', port=port)}'}}\n"
+                          for i, port in enumerate(fx.http_ports))
+        cfg = write_config(tmp, "defaults: { interval: 250ms, timeout: 200ms }\ntargets:\n" +
+                           targets)
+        conns0 = int(fx.get("/__conns")[1])
+        p = Running(["--headless", "--no-history", "--stats-interval", "0", "-c", cfg],
+                    preexec_fn=low_nofile)
+        time.sleep(RUN_S)
+        rc = p.stop()
+        conns = int(fx.get("/__conns")[1]) - conns0 - 1   # less our own request
+        checks = fx.hits("/ok")
+    states = p.json_out()
+    t.eq(rc, 0, f"{POOL_TARGETS} targets on {POOL_NOFILE} descriptors: all up, exit 0")
+    t.ok(checks >= POOL_TARGETS * RUN_S * 2,
+         f"... checked round after round ({checks} checks)")
+    t.ok(conns <= POOL_TARGETS + 5,
+         f"... over {conns} connections: one per target, kept from round to round "
+         f"(a pool the size of the in-flight cap reconnects every round)")
+    t.ok(not any(s.get("error_class") for s in states), "... no check failed",
+         [s for s in states if s.get("error_class")][:3])
+
+
+def both(t):
+    main(t)
+    pool(t)
+
+
+lib.main(both)
