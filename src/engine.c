@@ -811,14 +811,14 @@ static void on_tick(void *arg)
 /* --- setup ---------------------------------------------------------- */
 
 /* The descriptors connections may use: RLIMIT_NOFILE less room for
- * stdio, DNS, the tty and the history. */
+ * stdio, DNS, the tty and the history; 0: no limit known. */
 static size_t fd_budget(void)
 {
 	struct rlimit rl;
 	size_t n, reserve;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
-		return 2048;
+		return 0;
 	n = (size_t)rl.rlim_cur;
 	reserve = 32 + n / 16;
 	return n > reserve ? n - reserve : 1;
@@ -829,8 +829,11 @@ size_t engine_auto_cap(bool once)
 	/* Each check holds one socket; between rounds the connection cache
 	 * may hold an idle one per target as well (not in --once, which keeps
 	 * none). */
-	size_t cap = fd_budget() / (once ? 1 : 2);
+	size_t fds = fd_budget(), cap;
 
+	if (!fds)
+		return 1024;
+	cap = fds / (once ? 1 : 2);
 	if (cap < 1)
 		cap = 1;
 	return cap > 32768 ? 32768 : cap;
@@ -847,7 +850,7 @@ static size_t pool_cap(size_t cap, bool once)
 {
 	size_t fds = fd_budget();
 
-	return once || fds < cap ? cap : fds;
+	return once || !fds || fds < cap ? cap : fds;
 }
 
 static void engine_schedule(struct engine *e)
