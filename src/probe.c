@@ -44,6 +44,7 @@ struct xfer {
 	struct curl_slist *headers;
 	struct curl_slist *resolve;
 	struct curl_slist *connect_to;
+	struct probe_url *url;    /* the target's URL, parsed once; held */
 	const char *needle;       /* body_contains, or NULL */
 	size_t needle_len;
 	char *tail;               /* last needle_len-1 bytes seen; only with a needle */
@@ -102,6 +103,7 @@ struct probe {
 	char *ca_default;
 	bool ca_undo;
 	struct probe_certs *certs;   /* per TLS connection, read once */
+	struct probe_urls *urls;     /* per target URL, parsed once */
 };
 
 static void drain_done(struct probe *p);
@@ -693,6 +695,8 @@ static void xfer_release(struct probe *p, struct xfer *x)
 	curl_slist_free_all(x->resolve);
 	curl_slist_free_all(x->connect_to);
 	x->headers = x->resolve = x->connect_to = NULL;
+	probe_url_put(x->url);
+	x->url = NULL;
 	x->host = NULL;
 	x->http_done = NULL;
 	x->http_arg = NULL;
@@ -1091,6 +1095,10 @@ static void set_options(struct xfer *x, const struct probe_req *q)
 		undo_rare(x);
 	}
 	set_request(x, q->url, tmo, q->host, q->port, q->addrs);
+	/* The target's own URL (not a redirect's) comes parsed: see
+	 * probe_url.c. NULL puts back the string alone. */
+	x->url = q->url == c->url ? probe_url_get(x->p->urls, q->url) : NULL;
+	curl_easy_setopt(e, CURLOPT_CURLU, x->url ? probe_url_handle(x->url) : NULL);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, c->verify_tls ? 1L : 0L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, c->verify_tls ? 2L : 0L);
 	set_ca_cache(x, c);
@@ -1327,6 +1335,7 @@ struct probe *probe_new(struct loop *l, size_t max_connections,
 	 * transfers, so curl's own pending queue is never used. */
 	curl_multi_setopt(p->multi, CURLMOPT_MAXCONNECTS, (long)max_connections);
 	p->certs = probe_certs_new();
+	p->urls = probe_urls_new();
 	loop_timer_add(l, &p->timer, on_timer, p);
 	loop_timer_add(l, &p->drain, on_drain, p);
 	return p;
@@ -1356,6 +1365,7 @@ void probe_free(struct probe *p)
 	free(p->ca_default);
 	curl_slist_free_all(p->std_headers);
 	probe_certs_free(p->certs);
+	probe_urls_free(p->urls);   /* after the handles that pointed in */
 	free(p);
 	curl_global_cleanup();
 }

@@ -42,4 +42,20 @@ bool probe_certs_get(struct probe_certs *pc, CURL *e, int local_port, bool fresh
 /* Copies c into r's cert_* fields. */
 void probe_cert_fill(const struct probe_cert *c, struct result *r);
 
+/* Target URLs parsed once (probe_url.c): a check hands curl the CURLU
+ * (CURLOPT_CURLU) instead of a string it would parse and format again. */
+struct probe_urls;
+struct probe_url;
+
+struct probe_urls *probe_urls_new(void);
+/* Every entry; call when no transfer is left. */
+void probe_urls_free(struct probe_urls *t);
+/* The entry for `text`, held until probe_url_put (curl reads the CURLU
+ * while the transfer runs); NULL when curl cannot parse it (the string
+ * then goes in alone, and curl says why). O(1) amortised. */
+struct probe_url *probe_url_get(struct probe_urls *t, const char *text);
+CURLU *probe_url_handle(const struct probe_url *e);
+size_t probe_urls_count(const struct probe_urls *t);   /* entries now */
+void probe_url_put(struct probe_url *e);
+
 #endif

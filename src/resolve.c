@@ -854,8 +854,9 @@ static bool answer_special(const char *host, struct resolve_answer *a)
 
 	memset(a, 0, sizeof(*a));
 	if (inet_pton(AF_INET, host, buf) == 1) {
+		/* every check of an IPv4 target comes here: no printf */
 		a->ok = true;
-		snprintf(a->addrs, sizeof(a->addrs), "%s", host);
+		str_copy(a->addrs, sizeof(a->addrs), host);
 		return true;
 	}
 	if (n > 2 && host[0] == '[' && host[n - 1] == ']') {

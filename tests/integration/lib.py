@@ -115,13 +115,16 @@ def run_script(body, t):
 class LagMeter:
     """What the machine, not uptop, did to a test's timing while it ran.
 
-    Two measures, both of the environment:
+    Three measures, all of the environment:
     - worst: how late a thread of this test woke from a short sleep (the
       scheduler's wake-up delay at that moment);
     - waited(): for each watched process (uptop, the fixture), the time
       it was ready to run but waiting for a CPU, from the kernel's
       /proc/PID/task/*/schedstat. uptop is one thread: every such
-      millisecond lands on its critical path.
+      millisecond lands on its critical path;
+    - stolen(): the time the hypervisor ran another machine instead of
+      this one (/proc/stat's steal, the most any one CPU lost), which no
+      run queue of ours shows.
     A timing bound adds slack() on its upper side, so it widens exactly as
     much as the machine was loaded (a 2-core box shared by several test
     runs) and stays tight on an idle one. uptop's own slowness shows in
@@ -138,6 +141,7 @@ class LagMeter:
         self.worst = 0.0          # seconds
         self.samples = 0
         self._runq = {}           # pid -> [first, last] run-queue ns
+        self._steal = [None, None]  # per-CPU steal ticks at enter, exit
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -145,12 +149,35 @@ class LagMeter:
             self.watch(w)
 
     def __enter__(self):
+        self._steal[0] = self._steal_ticks()
         self._thread.start()
         return self
 
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join()
+        self._steal[1] = self._steal_ticks()
+
+    @staticmethod
+    def _steal_ticks():
+        """Each CPU's steal time so far, in USER_HZ ticks (8th field)."""
+        out = []
+        try:
+            with open("/proc/stat") as f:
+                for line in f:
+                    w = line.split()
+                    if w[0].startswith("cpu") and w[0] != "cpu" and len(w) > 8:
+                        out.append(int(w[8]))
+        except (OSError, ValueError):
+            pass
+        return out
+
+    def stolen(self):
+        """Seconds the hypervisor took from the busiest-robbed CPU."""
+        a, b = self._steal[0], self._steal[1] or self._steal_ticks()
+        if not a or len(a) != len(b):
+            return 0.0
+        return max(y - x for x, y in zip(a, b)) / os.sysconf("SC_CLK_TCK")
 
     def watch(self, proc):
         """Counts the run-queue wait of proc (a pid, or anything with .pid)."""
@@ -200,16 +227,17 @@ class LagMeter:
 
     def slack(self, k=4):
         """Seconds to add to an upper bound: the watched processes' wait
-        for a CPU, plus k times the worst wake-up delay (a run's critical
-        path has a few wake-ups in a row)."""
-        return self.waited() + k * self.worst
+        for a CPU and the hypervisor's steal, plus k times the worst
+        wake-up delay (a run's critical path has a few wake-ups in a row)."""
+        return self.waited() + self.stolen() + k * self.worst
 
     def slack_ms(self, k=4):
         return 1000.0 * self.slack(k)
 
     def __str__(self):
         return (f"machine: wake-ups up to {1000 * self.worst:.0f} ms late, "
-                f"{1000 * self.waited():.0f} ms waiting for a CPU")
+                f"{1000 * self.waited():.0f} ms waiting for a CPU, "
+                f"{1000 * self.stolen():.0f} ms stolen by the hypervisor")
 
 
 def wait_until(pred, timeout=20.0, every=0.05):

