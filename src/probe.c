@@ -29,6 +29,7 @@
 #define QUOTE_COLS 40             /* of which this much is quoted */
 #define ADDR_HOST_LEN 64
 #define DNS_CACHE_S 2L
+#define URL_TTL_DEFAULT_MS 3600000   /* a parsed URL asked for within */
 #define HANDSHAKE_YOUNG_US 50000
 #define KICK_BATCH 16             /* plain starts run by curl per kick */
 #define WHERE_LEN 176             /* "host:port (ip)", cut */
@@ -1097,7 +1098,9 @@ static void set_options(struct xfer *x, const struct probe_req *q)
 	set_request(x, q->url, tmo, q->host, q->port, q->addrs);
 	/* The target's own URL (not a redirect's) comes parsed: see
 	 * probe_url.c. NULL puts back the string alone. */
-	x->url = q->url == c->url ? probe_url_get(x->p->urls, q->url) : NULL;
+	x->url = q->url == c->url ? probe_url_get(x->p->urls, q->url, mono_ms(),
+						   x->p->max_idle_s ? x->p->max_idle_s * 1000 :
+						   URL_TTL_DEFAULT_MS) : NULL;
 	curl_easy_setopt(e, CURLOPT_CURLU, x->url ? probe_url_handle(x->url) : NULL);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, c->verify_tls ? 1L : 0L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, c->verify_tls ? 2L : 0L);

@@ -52,8 +52,10 @@ struct probe_urls *probe_urls_new(void);
 void probe_urls_free(struct probe_urls *t);
 /* The entry for `text`, held until probe_url_put (curl reads the CURLU
  * while the transfer runs); NULL when curl cannot parse it (the string
- * then goes in alone, and curl says why). O(1) amortised. */
-struct probe_url *probe_url_get(struct probe_urls *t, const char *text);
+ * then goes in alone, and curl says why). Entries not asked for within
+ * ttl_ms and not held are dropped as the table fills. O(1) amortised. */
+struct probe_url *probe_url_get(struct probe_urls *t, const char *text, int64_t now_ms,
+			       int64_t ttl_ms);
 CURLU *probe_url_handle(const struct probe_url *e);
 size_t probe_urls_count(const struct probe_urls *t);   /* entries now */
 void probe_url_put(struct probe_url *e);

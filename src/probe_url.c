@@ -9,10 +9,11 @@
  * so the request is the same either way.
  *
  * An open-addressing table keyed by the URL text (never by a config
- * pointer: a reload frees and reuses those). Entries a transfer holds are
- * counted; when the table fills, it keeps those and the ones found
- * again since the last sweep (a reload's old URLs go, and so does a
- * stream of URLs each seen once), in a table four times what it kept. */
+ * pointer: a reload frees and reuses those). An entry a transfer holds
+ * stays; one not asked for within `ttl_ms` (the probe's idle limit: the
+ * longest interval plus timeout, so every live target's URL is asked for
+ * within it) goes when the table is half full; the table doubles when
+ * that frees too little. A reload's old URLs go within a ttl. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,7 +27,7 @@ struct probe_url {
 	CURLU *u;
 	uint64_t hash;
 	uint32_t refs;               /* transfers that use it now */
-	bool used;                   /* found again since the last sweep */
+	int64_t used_ms;             /* last asked for (monotonic) */
 };
 
 struct probe_urls {
@@ -70,38 +71,39 @@ static void place(struct probe_url **slot, size_t cap, struct probe_url *e)
 	slot[i] = e;
 }
 
-/* Drops what no transfer holds and was not found again since the last
- * sweep; sizes the table for four times what stays. */
-static void sweep(struct probe_urls *t)
+/* Moves every entry into a table of `cap` slots. */
+static void rehash(struct probe_urls *t, size_t cap)
 {
 	struct probe_url **old = t->slot;
-	size_t ocap = t->cap, keep = 0;
+	size_t ocap = t->cap;
 
+	t->cap = cap;
+	t->slot = xcalloc(cap, sizeof(*t->slot));
 	for (size_t i = 0; i < ocap; i++)
-		if (old[i] && (old[i]->refs || old[i]->used))
-			keep++;
-	t->cap = URLS_MIN;
-	while (t->cap < 4 * keep)
-		t->cap *= 2;
-	t->slot = xcalloc(t->cap, sizeof(*t->slot));
-	t->n = 0;
-	for (size_t i = 0; i < ocap; i++) {
-		struct probe_url *e = old[i];
-
-		if (!e)
-			continue;
-		if (!e->refs && !e->used) {
-			url_free(e);
-			continue;
-		}
-		e->used = false;
-		place(t->slot, t->cap, e);
-		t->n++;
-	}
+		if (old[i])
+			place(t->slot, cap, old[i]);
 	free(old);
 }
 
-struct probe_url *probe_url_get(struct probe_urls *t, const char *text)
+/* Drops what no transfer holds and nobody asked for within ttl_ms; then
+ * doubles the table if it is still over a quarter full. */
+static void sweep(struct probe_urls *t, int64_t now_ms, int64_t ttl_ms)
+{
+	for (size_t i = 0; i < t->cap; i++) {
+		struct probe_url *e = t->slot[i];
+
+		if (e && !e->refs && now_ms - e->used_ms > ttl_ms) {
+			url_free(e);
+			t->slot[i] = NULL;
+			t->n--;
+		}
+	}
+	/* the holes break probe chains: place the rest again */
+	rehash(t, 4 * t->n > t->cap ? 2 * t->cap : t->cap);
+}
+
+struct probe_url *probe_url_get(struct probe_urls *t, const char *text, int64_t now_ms,
+			       int64_t ttl_ms)
 {
 	uint64_t h = hash_fnv1a(text);
 	size_t i = (size_t)h & (t->cap - 1);
@@ -119,20 +121,16 @@ struct probe_url *probe_url_get(struct probe_urls *t, const char *text)
 		return NULL;   /* curl says why, from the string, as before */
 	}
 	if (2 * (t->n + 1) > t->cap)
-		sweep(t);
+		sweep(t, now_ms, ttl_ms);
 	e = xcalloc(1, sizeof(*e));
 	e->text = xstrdup(text);
 	e->u = u;
 	e->hash = h;
 	place(t->slot, t->cap, e);
 	t->n++;
-	e->refs++;
-	return e;
 found:
-	/* found again: kept at the next sweep (an entry made once and never
-	 * asked for again is not) */
 	e->refs++;
-	e->used = true;
+	e->used_ms = now_ms;
 	return e;
 }
 
