@@ -351,6 +351,9 @@ static void incidents_build(struct digest_row *r, const struct digest_target *t,
 	watched_end = cover_stop_at(c, t->last_check);
 	if (watched_end < t->last_check)
 		watched_end = t->last_check;
+	/* a check the running uptop wrote after the report took its time */
+	if (d->now && watched_end > d->now)
+		watched_end = d->now;
 	incident_close(r, &cap, &cur, 0, watched_end, c, d);
 }
 

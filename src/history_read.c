@@ -140,9 +140,10 @@ static int read_runs(struct rd *r)
 		digest_input_run(r->in, sqlite3_column_int64(st, 0), stop);
 	}
 	sqlite3_finalize(st);
-	/* the newest run may be going on now: its stop is only its heartbeat */
-	if (newest >= 0 && !clean && r->q->now - stop < LIVE_MS && pid_alive(pid) &&
-	    r->in->runs[newest].stop < r->q->now)
+	/* the newest run may be going on now: its stop is only its heartbeat,
+	 * and one written after the report took its `now` (a few ms) must not
+	 * stretch what is open past the report's own time */
+	if (newest >= 0 && !clean && r->q->now - stop < LIVE_MS && pid_alive(pid))
 		r->in->runs[newest].stop = r->q->now;
 	return rc == SQLITE_DONE ? 0 : -1;
 }
