@@ -37,6 +37,7 @@
 #include "engine.h"
 #include "evlog.h"
 #include "fmt.h"
+#include "heap.h"
 #include "history.h"
 #include "history_read.h"
 #include "log.h"
@@ -1184,6 +1185,7 @@ static int run_loop(struct app *a)
 			loop_timer_arm(&a->frame, ui_next_frame(a->ui));
 		if (loop_turn(a->loop, wait) != 0)
 			fatal("poll: %s", strerror(errno));
+		heap_advise();
 		handle_signals(a);
 		log_flush();
 		/* Nobody reads our lines any more: the run has no purpose. */
@@ -1664,6 +1666,7 @@ int main(int argc, char **argv)
 	int rc, out_err = 0;
 	int64_t until;
 
+	heap_init();
 	memset(&a, 0, sizeof(a));
 	setlocale(LC_ALL, "");
 	/* Numbers in every output are read by programs: "1.5", never "1,5". */
