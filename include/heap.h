@@ -9,11 +9,12 @@
  * glibc does this itself only when told at exec time
  * (GLIBC_TUNABLES=glibc.malloc.hugetlb=1); heap_init does the same from
  * inside: big blocks come from the heap (brk) instead of mappings of
- * their own, the heap grows and shrinks in huge-page steps, and
- * heap_advise marks what it has gained since the last call
- * madvise(MADV_HUGEPAGE). With the kernel's THP mode "never" (or no THP)
- * the advice is refused and nothing changes; "madvise", Debian's default,
- * is the mode it is for. */
+ * their own, the heap grows in 16 MiB steps (each holds several aligned
+ * huge pages), and heap_advise marks what it has gained since the last
+ * call madvise(MADV_HUGEPAGE). "madvise", Debian's default THP mode, is
+ * the mode it is for; with "never" the kernel takes the advice and
+ * ignores it, and a kernel without THP refuses it once (not asked
+ * again). */
 #ifndef UPTOP_HEAP_H
 #define UPTOP_HEAP_H
 
