@@ -962,8 +962,11 @@ def check_small_sizes(r):
     """80x24 (and 100x30, 60x20, 40x10): the error keeps 30 columns."""
     for w, h in ((80, 24), (100, 30), (60, 20), (40, 10)):
         r.resize(w, h)
+        # tmux keeps the old frame on resize, so wait for uptop's own redraw:
+        # the footer lands on the new last line only when uptop draws it
         ok, s = r.wait_for(lambda s: fits(s, w, h) and lines(s)[0].startswith("uptop ")
-                           and headings(s) and LONG_ERROR[:8] in s)
+                           and headings(s) and LONG_ERROR[:8] in s
+                           and lines(s)[-1].startswith("?Help"))
         if not t.ok(ok, f"{w}x{h}: the table redraws at the new size", s):
             continue
         check_frame(s, w, h, f"{w}x{h}")
@@ -974,7 +977,8 @@ def check_small_sizes(r):
         else:
             t.ok(w - x >= 10, f"{w}x{h}: the error column still shows ({w - x})", s)
     r.resize(80, 24)
-    return r.wait_for(lambda s: fits(s, 80, 24) and "HISTORY" in s)
+    return r.wait_for(lambda s: fits(s, 80, 24) and "HISTORY" in s
+                      and lines(s)[-1].startswith("?Help"))
 
 
 def arrow_of(s):
