@@ -260,6 +260,12 @@ static struct xfer *xfer_get(struct app *a)
 	if (a->o.fresh || (!a->o.interval_ms && !a->o.keep)) {
 		curl_easy_setopt(x->easy, CURLOPT_FRESH_CONNECT, 1L);
 		curl_easy_setopt(x->easy, CURLOPT_FORBID_REUSE, 1L);
+	} else if (a->o.interval_ms) {
+		/* uptop's bound on an idle connection (engine.c idle_limit:
+		 * interval + timeout + 5 s), so both pools age out alike and
+		 * neither keeps connections the other would have closed */
+		curl_easy_setopt(x->easy, CURLOPT_MAXAGE_CONN,
+				 (long)((a->o.interval_ms + a->o.timeout_ms + 5000 + 999) / 1000));
 	}
 	return x;
 }

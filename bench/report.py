@@ -101,8 +101,8 @@ def once_table(wls, runs, toolset):
 def steady_table(wls, runs, toolset):
     out = ["| workload | tool | checks | checks/s | CPU % of a core | CPU µs/check | "
            "× raw | steady µs/check | × raw | peak RSS MB | loop lag p99 ms | lag max ms | "
-           "longest turn ms | overdue | false DOWN |",
-           "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
+           "longest turn ms | overdue | false DOWN | steal s (max) |",
+           "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
     for wl in wls:
         if wl.kind != "steady":
             continue
@@ -121,7 +121,8 @@ def steady_table(wls, runs, toolset):
                 f"{fmt(st, 1)} | {rtxt(ratio(st, med(raw, 'steady_us_per_check')))} | "
                 f"{fmt(med(rs, 'rss_kb') / 1024, 1)} | {fmt(med(rs, 'lag_p99_ms'))} | "
                 f"{fmt(med(rs, 'lag_max_ms'))} | {fmt(med(rs, 'longest_turn_ms'))} | "
-                f"{fmt(worst(rs, 'overdue'))} | {fmt(worst(rs, 'false_down'))} |")
+                f"{fmt(worst(rs, 'overdue'))} | {fmt(worst(rs, 'false_down'))} | "
+                f"{fmt(worst(rs, 'steal_s'), 1)} |")
     return out
 
 
@@ -284,7 +285,10 @@ def markdown(wls, runs, tui, toolset, env, args):
     if len(t) > 2:
         lines += ["### Steady state (headless)", "",
                   "CPU % = client CPU / wall. µs/check = client CPU / completed checks. "
-                  "Lag, longest turn and overdue come from uptop's own statistics line.", ""] \
+                  "Lag, longest turn and overdue come from uptop's own statistics line. "
+                  "*steal*: CPU time the hypervisor gave to other guests during the run "
+                  "(/proc/stat, all CPUs; the worst run): a run with much of it was slowed "
+                  "from outside.", ""] \
             + t + [""]
     if tui is not None:
         lines += ["### The TUI under the steady load, in tmux", "",

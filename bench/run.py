@@ -255,6 +255,17 @@ def load1():
     return os.getloadavg()[0]
 
 
+def steal_s():
+    """CPU time the hypervisor gave to others, all CPUs, since boot
+    (/proc/stat's 8th field): a run that lost much of it ran slow for a
+    reason outside both tools."""
+    try:
+        with open("/proc/stat") as f:
+            return int(f.readline().split()[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 # -------------------------------------------------------------- running
 
 def score_once(wl, res):
@@ -346,9 +357,11 @@ def run_steady_workload(wl, toolset, reps, workdir, log):
             if not t.available():
                 continue
             d = tempfile.mkdtemp(prefix=f"{wl.key}-{key}-", dir=workdir)
-            before = load1()
+            before, steal0 = load1(), steal_s()
             m = measure(t.steady_argv(wl, d), os.path.join(d, "out"), os.path.join(d, "err"),
                         wl.timeout_kill_s)
+            steal1 = steal_s()
+            m["steal_s"] = steal1 - steal0 if steal0 is not None and steal1 is not None else None
             s = t.parse_steady(wl, os.path.join(d, "out"), os.path.join(d, "err")) or {}
             checks = s.get("checks") or 0
             run = {"workload": wl.key, "tool": key, "rep": rep, "load1": before, **m, **s,
@@ -361,9 +374,14 @@ def run_steady_workload(wl, toolset, reps, workdir, log):
                 f"{run['cpu_us_per_check'] or 0:6.1f} us/check  "
                 f"steady {run.get('steady_us_per_check') or 0:6.1f}  rss {m['rss_kb'] / 1024:6.1f} MB  "
                 f"lag p99 {s.get('lag_p99_ms', '-')}  overdue {s.get('overdue', '-')}  "
-                f"false-down {s.get('false_down', '-')}  (load {before:.2f})")
+                f"false-down {s.get('false_down', '-')}  (load {before:.2f}, "
+                f"steal {fmt_steal(m['steal_s'])})")
             settle()
     return runs
+
+
+def fmt_steal(v):
+    return "-" if v is None else f"{v:.1f} s"
 
 
 # ----------------------------------------------------------------- smoke

@@ -126,6 +126,15 @@ struct lastsent {
 struct tstate {
 	struct hbucket d;            /* what this run added to minute d.t and
 				      * has not written; d.t = 0: none open */
+	uint32_t open_at;            /* its entry in history.open, while open */
+};
+
+/* An open minute, as flush_open scans them: its start beside the id, so
+ * the scan each second reads one array in order instead of every
+ * target's tstate (10,000 cache misses a second at 10,000 targets). */
+struct open_min {
+	int64_t t;
+	uint32_t id;
 };
 
 struct history {
@@ -145,7 +154,7 @@ struct history {
 	size_t nmap;
 	struct tstate *ts;              /* by database id */
 	size_t nts;
-	uint32_t *open;                 /* the ids with a minute open */
+	struct open_min *open;          /* the minutes open, in no order */
 	size_t nopen, open_cap;
 	bool in_tx, pruning;
 	int64_t last_commit, last_prune, last_seen_upd;
@@ -755,8 +764,9 @@ static bool delta_at(struct history *h, uint32_t dbid, struct tstate *s, int64_t
 	} else {
 		h->open = xreallocarray_grow(h->open, &h->open_cap, h->nopen + 1,
 					     sizeof(*h->open));
-		h->open[h->nopen++] = dbid;
+		s->open_at = (uint32_t)h->nopen++;
 	}
+	h->open[s->open_at] = (struct open_min){ t, dbid };
 	hbucket_reset(&s->d, t);
 	return true;
 }
@@ -768,21 +778,24 @@ static bool delta_at(struct history *h, uint32_t dbid, struct tstate *s, int64_t
 static void flush_open(struct history *h, bool all)
 {
 	int64_t now_s = wall_ms() / 1000;
-	size_t k = 0;
 
-	for (size_t i = 0; i < h->nopen; i++) {
-		uint32_t id = h->open[i];
-		struct tstate *s = &h->ts[id];
+	for (size_t i = 0; i < h->nopen;) {
+		uint32_t id = h->open[i].id;
+		struct tstate *s;
 
-		if (!all && s->d.t + HISTORY_FINE_S + HISTORY_AGG_LAG_S > now_s) {
-			h->open[k++] = id;
+		if (!all && h->open[i].t + HISTORY_FINE_S + HISTORY_AGG_LAG_S > now_s) {
+			i++;
 			continue;
 		}
+		s = &h->ts[id];
 		if (!begin(h) || !delta_write(h, id, s))
 			return;   /* history is off */
 		s->d.t = 0;
+		/* the last entry fills the hole, and is looked at next */
+		h->open[i] = h->open[--h->nopen];
+		if (i < h->nopen)
+			h->ts[h->open[i].id].open_at = (uint32_t)i;
 	}
-	h->nopen = k;
 }
 
 static void on_result(struct history *h, const struct hrec_result *r)
