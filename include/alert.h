@@ -82,6 +82,14 @@ void alert_reap(struct alert *a);
 struct history_told;
 void alert_restore(struct alert *a, const struct history_told *v, size_t n);
 
+/* The mass outage the last run left open (history_open_outage): the
+ * alerts that told of its start, and those with only `up` then, get its
+ * resolved when engine_outage_closed ends it (call that next, before the
+ * first check). None told of it: nothing is sent. Alerts are matched by
+ * name. O(alerts). */
+struct history_outage;
+void alert_restore_outage(struct alert *a, const struct history_outage *o);
+
 struct alert_stats {
 	uint64_t sent, failed;       /* outcomes (a webhook's: after its retries) */
 	uint64_t dropped;            /* never started: the queue was full */

@@ -151,6 +151,12 @@ void engine_recheck_all(struct engine *e);
 void engine_set_paused(struct engine *e, bool paused);
 bool engine_paused(const struct engine *e);
 
+/* At start, before the first check: the outage the last run left open
+ * (history_open_outage) ends now, said as an EV_OUTAGE end with `why`,
+ * as a reload ends one: its alerts are resolved (alert_restore_outage
+ * first) and the timeline does not keep it open. */
+void engine_outage_closed(struct engine *e, const char *why);
+
 /* Switches to a new config (the caller keeps ownership of both and frees
  * the old one after). In-flight checks are aborted; targets whose name is
  * unchanged keep their state and history. */

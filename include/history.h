@@ -196,6 +196,26 @@ struct history_told {
 size_t history_told(struct history *h, const struct model *m, struct history_told **out,
 		    char *err, size_t elen);
 
+/* The mass outage the last run left open: its start is the file's last
+ * outage event (a stop, a crash or a kill came before its end). For
+ * alert_restore_outage (alert.h) and engine_outage_closed, which close
+ * it, so that no page stays open for good. */
+#define HISTORY_OUTAGE_ALERTS CONFIG_MAX_ALERTS
+struct history_outage {
+	int64_t since;                   /* its start, wall ms; 0: none open */
+	int64_t stopped;                 /* the last heartbeat of the run that
+					  * had it open, wall ms (0: unknown) */
+	size_t nalerts;
+	char alerts[HISTORY_OUTAGE_ALERTS][ALERT_NAME_MAX + 1];
+					 /* the alerts that told of its start
+					  * (sent or failed), by name */
+};
+/* At start, with history_told (the same rules: loop thread, reads only,
+ * before history_attach). Fills *o (o->since = 0: none open); false
+ * when a read failed, and err says why. O(the events since its start). */
+bool history_open_outage(struct history *h, struct history_outage *o, char *err,
+			 size_t elen);
+
 /* Hands the connection to the writer thread (a sink of w; before
  * writer_start) and queues the run's start and the model's targets. */
 void history_attach(struct history *h, struct writer *w, const struct model *m);

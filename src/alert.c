@@ -756,6 +756,27 @@ void alert_restore(struct alert *a, const struct history_told *v, size_t n)
 	timer_arm(a);
 }
 
+void alert_restore_outage(struct alert *a, const struct history_outage *o)
+{
+	uint64_t told = 0;
+
+	if (!o->since)
+		return;
+	for (size_t i = 0; i < o->nalerts; i++) {
+		int k = config_alert_index(a->cfg, o->alerts[i]);
+
+		if (k >= 0)
+			told |= (uint64_t)1 << k;
+	}
+	if (!told)
+		return;
+	/* as on_outage marked them when it told of the start */
+	a->outage_fired = (told | (a->used_mask & a->up_mask & ~a->down_mask)) & a->up_mask;
+	a->outage_since = o->since;
+	log_debug("alert: the outage left open since %lld: resolved goes to %llx",
+		  (long long)o->since, (unsigned long long)a->outage_fired);
+}
+
 void alert_stats(const struct alert *a, struct alert_stats *out)
 {
 	struct child_stats cs;

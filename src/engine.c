@@ -993,6 +993,15 @@ void engine_free(struct engine *e)
 	free(e);
 }
 
+void engine_outage_closed(struct engine *e, const char *why)
+{
+	struct event ev;
+
+	not_from_subscriber(e, "engine_outage_closed");
+	outage_note(e, OUTAGE_END, why, &ev);
+	notify_event(e, &ev);
+}
+
 void engine_reload(struct engine *e, const struct config *cfg)
 {
 	struct model old;

@@ -1666,6 +1666,63 @@ static int told_target(sqlite3_stmt *up, sqlite3_stmt *st, int64_t dbid, uint32_
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* The last outage event, when it is a start (target IS NULL: the
+ * (target, time) index walks the events of no target only, newest first) */
+#define OPEN_OUTAGE "SELECT e.id, e.time, e.phase, r.stop FROM events e" \
+	" LEFT JOIN runs r ON r.id = e.run WHERE e.target IS NULL AND e.kind = 'outage'" \
+	" ORDER BY e.time DESC, e.id DESC LIMIT 1"
+/* What told of its start: an alert with no target, into DOWN, after it
+ * (its name first in the message: "pager: sent") */
+#define OUTAGE_TOLD "SELECT DISTINCT substr(message, 1, instr(message, ':') - 1) FROM events" \
+	" WHERE id > ?1 AND kind IN ('alert', 'alert_failed') AND target IS NULL" \
+	" AND to_state = 'down' AND instr(message, ':') > 1"
+
+static int outage_told(sqlite3_stmt *st, int64_t id, struct history_outage *o)
+{
+	int rc;
+
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *name = col_text(st, 0);
+
+		if (o->nalerts == HISTORY_OUTAGE_ALERTS || strlen(name) > ALERT_NAME_MAX)
+			continue;
+		memcpy(o->alerts[o->nalerts++], name, strlen(name) + 1);
+	}
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+bool history_open_outage(struct history *h, struct history_outage *o, char *err, size_t elen)
+{
+	sqlite3_stmt *last = NULL, *told = NULL;
+	int rc = 0;
+
+	memset(o, 0, sizeof(*o));
+	if (elen)
+		err[0] = '\0';
+	if (!h || !h->db)
+		return true;
+	if (sqlite3_prepare_v2(h->db, OPEN_OUTAGE, -1, &last, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(h->db, OUTAGE_TOLD, -1, &told, NULL) != SQLITE_OK) {
+		rc = -1;
+	} else if ((rc = sqlite3_step(last)) == SQLITE_ROW) {
+		rc = 0;
+		if (strcmp(col_text(last, 2), "start") == 0) {
+			o->since = sqlite3_column_int64(last, 1);
+			o->stopped = sqlite3_column_int64(last, 3);
+			rc = outage_told(told, sqlite3_column_int64(last, 0), o);
+		}
+	} else {
+		rc = rc == SQLITE_DONE ? 0 : -1;
+	}
+	if (rc)
+		snprintf(err, elen, "history %s: reading back the outage left open: %s", h->path,
+			 sqlite3_errmsg(h->db));
+	sqlite3_finalize(last);
+	sqlite3_finalize(told);
+	return rc == 0;
+}
+
 size_t history_told(struct history *h, const struct model *m, struct history_told **out,
 		    char *err, size_t elen)
 {

@@ -120,6 +120,7 @@ struct app {
 	struct evlog *evlog;
 	struct history *history;  /* NULL: off (--no-history, --once, or it
 				   * could not be opened) */
+	struct history_outage left;   /* the outage the last run left open */
 	char user[64];            /* who acknowledges and silences */
 };
 
@@ -1441,10 +1442,11 @@ static const char *history_file(const struct app *a, char *buf, size_t len)
 
 /* The history (the live table and --headless): opened, read back into
  * the model and handed to the writer before the first check; *told:
- * what the alerts told, for alert_restore (the caller frees it). A file
- * that cannot be used is a warning, never a reason to stop checking. */
+ * what the alerts told, for alert_restore (the caller frees it); *out:
+ * the outage the last run left open. A file that cannot be used is a
+ * warning, never a reason to stop checking. */
 static void start_history(struct app *a, struct diag *warns, struct history_told **told,
-			  size_t *ntold)
+			  size_t *ntold, struct history_outage *out)
 {
 	char def[PATH_MAX], err[PATH_MAX + 256];
 	const char *path = history_file(a, def, sizeof(def));
@@ -1472,6 +1474,8 @@ static void start_history(struct app *a, struct diag *warns, struct history_told
 		  *ntold == 1 ? "" : "s", (double)(mono_us() - t0) / 1000.0);
 	if (err[0])
 		say(a, true, "%s", err);
+	if (!history_open_outage(a->history, out, err, sizeof(err)))
+		say(a, true, "%s", err);
 	if (!a->writer)
 		a->writer = writer_new(a->loop, 0, on_writer_notice, a);
 	history_attach(a->history, a->writer, engine_model(a->engine));
@@ -1495,6 +1499,26 @@ static void user_name(struct app *a)
 		snprintf(a->user, sizeof(a->user), "uid %ld", (long)getuid());
 }
 
+/* The outage the last run left open ends now: nobody saw it end, and a
+ * page for it must not stay open for good (nor the timeline's outage). */
+static void close_left_outage(struct app *a, const struct history_outage *o)
+{
+	char at[32], why[128];
+
+	if (!o->since)
+		return;
+	if (o->stopped) {
+		fmt_stamp(at, sizeof(at), o->stopped, fmt_day(o->stopped) != fmt_day(wall_ms()));
+		snprintf(why, sizeof(why), "uptop stopped at %s while it was open and did not see "
+			 "it end", at);
+	} else {
+		snprintf(why, sizeof(why), "uptop stopped while it was open and did not see it end");
+	}
+	if (a->alert)
+		alert_restore_outage(a->alert, o);
+	engine_outage_closed(a->engine, why);
+}
+
 /* The event log first (it records what the others do), then alerts. */
 static int start_outputs(struct app *a, struct diag *errs, struct diag *warns)
 {
@@ -1505,7 +1529,7 @@ static int start_outputs(struct app *a, struct diag *errs, struct diag *warns)
 	if (a->evlog)
 		engine_subscribe(a->engine, &(struct engine_sub){
 			.on_event = on_event_log, .arg = a });
-	start_history(a, warns, &told, &ntold);
+	start_history(a, warns, &told, &ntold, &a->left);
 	if ((a->o.mode == MODE_TUI || a->o.mode == MODE_HEADLESS) && !a->o.no_alerts) {
 		a->alert = alert_new(a->loop, a->engine, a->cfg);
 		if (a->history)
@@ -1751,6 +1775,8 @@ int main(int argc, char **argv)
 	} else if (a.o.mode == MODE_HEADLESS) {
 		start_headless(&a);
 	}
+	/* after every subscriber: the live table and --headless say it too */
+	close_left_outage(&a, &a.left);
 	run_loop(&a);
 	if (a.ui) {
 		loop_fd_del(a.loop, ui_input_fd(a.ui));

@@ -6,7 +6,8 @@ when the target answers again; reminders go on from the last one sent
 (the ones missed while uptop was not running come once, not as a burst);
 a down held back by a silence or a maintenance window is told when the
 quiet ends; a down whose alert never went out (uptop stopped while its
-command ran) is told at the next failure. Real binary, real history
+command ran) is told at the next failure; a mass outage left open at
+the stop is ended and resolved at the next start. Real binary, real history
 file, a command that appends its stdin JSON line to a file, the loopback
 fixture, tmux for the silence. Network: 127.0.0.1 only."""
 
@@ -305,6 +306,75 @@ def check_untold(tmp):
          [("api", "down", False, "pending")], "once, as the down it was")
 
 
+def check_outage_left(tmp):
+    """uptop stops while a mass outage it paged about is open: run 2 ends
+    it at start (resolved, saying why) instead of leaving the page open
+    for good; run 3 finds nothing left open."""
+    rec, log = recorder(tmp, "outage")
+    hist = os.path.join(tmp, "outage.db")
+    fxs = [Fixture(tls=False, host=f"127.0.0.{k}") for k in (2, 3, 4)]
+    for fx in fxs:
+        fx.start()
+    try:
+        rows = "".join(f'  - {{name: h{k}-{i}, url: "{fx.url(f"/ok?i={i}")}"}}\n'
+                       for k, fx in enumerate(fxs) for i in range(3))
+        cfg = write_config(tmp, f"alerts:\n  - {{name: pager, command: [\"{rec}\"]}}\n"
+                                "defaults: {interval: 300ms, timeout: 200ms}\n"
+                                f"targets:\n{rows}", name="outage.yaml")
+        p = headless(cfg, hist)
+        try:
+            t.ok(wait_until(lambda: sum(1 for o in p.json_out() if o.get("new") == "up") == 9,
+                            WAIT), "run 1: 9 targets on 3 hosts are up")
+            for fx in fxs:
+                fx.stop()
+            t.ok(wait_until(lambda: calls(log, name="mass outage"), WAIT),
+                 "run 1: the servers go: one alert for the mass outage")
+        finally:
+            p.stop()
+        t.eq([o.get("phase") for o in p.json_out() if o.get("type") == "outage"], ["start"],
+             "run 1 stopped with the outage open")
+        for fx in fxs:
+            fx.start()
+        p = headless(cfg, hist)
+        try:
+            t.ok(wait_until(lambda: len(calls(log, name="mass outage")) == 2, WAIT),
+                 "run 2: the outage left open is resolved at start")
+            t.ok(checked(p, 18), "run 2: every target checked twice")
+            time.sleep(0.5)
+        finally:
+            t.eq(p.stop(), 0, "run 2 stops (0: all up)")
+        ends = [o for o in p.json_out() if o.get("type") == "outage"]
+        t.ok(len(ends) == 1 and ends[0].get("phase") == "end" and
+             "uptop stopped at" in ends[0].get("reason", "") and
+             "did not see it end" in ends[0].get("reason", ""),
+             "run 2 says the outage ended, and why", ends)
+        out = calls(log, name="mass outage")
+        if len(out) == 2:
+            d, u = out
+            t.ok(u["transition"] == "up" and u["resolved"] is True and
+                 u["since"] == d["since"] and "did not see it end" in u["description"] and
+                 u["outage"] is None,
+                 "the resolved: the same incident, its start time, why it ends now, and no "
+                 "number (numbers count within a run)", u)
+        t.eq(len(calls(log)), 2, "no target alerted on its own (they were the outage's)")
+        p = headless(cfg, hist)
+        try:
+            t.ok(checked(p, 9), "run 3: every target checked")
+            time.sleep(0.5)
+        finally:
+            p.stop()
+        t.eq([o for o in p.json_out() if o.get("type") == "outage"], [],
+             "run 3: no outage left open to end")
+        t.eq(len(calls(log)), 2, "and no alert")
+        with sqlite3.connect(hist) as db:
+            t.eq([r[0] for r in db.execute("SELECT phase FROM events WHERE kind = 'outage'"
+                                           " ORDER BY id")], ["start", "end"],
+                 "the history holds the outage's start and its end")
+    finally:
+        for fx in fxs:
+            fx.stop()
+
+
 def check_no_history(tmp):
     """--no-history: nothing is remembered, as before."""
     rec, log = recorder(tmp, "nohist")
@@ -335,6 +405,7 @@ def main():
         check_reminders(tmp)
         check_untold(tmp)
         check_window(tmp)
+        check_outage_left(tmp)
         check_no_history(tmp)
         if shutil.which("tmux"):
             tmux.start()
