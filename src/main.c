@@ -1512,7 +1512,8 @@ static void close_left_outage(struct app *a, const struct history_outage *o)
 		snprintf(why, sizeof(why), "uptop stopped at %s while it was open and did not see "
 			 "it end", at);
 	} else {
-		snprintf(why, sizeof(why), "uptop stopped while it was open and did not see it end");
+		snprintf(why, sizeof(why), "uptop stopped while it was open and did not see "
+			 "it end");
 	}
 	if (a->alert)
 		alert_restore_outage(a->alert, o);
