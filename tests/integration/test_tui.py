@@ -962,11 +962,13 @@ def check_small_sizes(r):
     """80x24 (and 100x30, 60x20, 40x10): the error keeps 30 columns."""
     for w, h in ((80, 24), (100, 30), (60, 20), (40, 10)):
         r.resize(w, h)
-        # tmux keeps the old frame on resize, so wait for uptop's own redraw:
-        # the footer lands on the new last line only when uptop draws it
+        # tmux keeps the old frame on resize (cut at the new width when it
+        # shrinks), so wait for uptop's own redraw: a whole footer, from
+        # ?Help to qQuit, on the new last line
         ok, s = r.wait_for(lambda s: fits(s, w, h) and lines(s)[0].startswith("uptop ")
                            and headings(s) and LONG_ERROR[:8] in s
-                           and lines(s)[-1].startswith("?Help"))
+                           and lines(s)[-1].startswith("?Help")
+                           and lines(s)[-1].rstrip().endswith("qQuit"))
         if not t.ok(ok, f"{w}x{h}: the table redraws at the new size", s):
             continue
         check_frame(s, w, h, f"{w}x{h}")
