@@ -288,7 +288,16 @@ def check_slow_terminal(fx, tmp):
          f"{worst:.0f} ms, {len(stalls)} turns over 100 ms; {lag})")
     t.ok(hits >= 0.85 * want - lag.slack() * 1200,
          f"every check ran ({hits} of ~{want:.0f}; {lag})")
-    t.eq(fails, [], "no check failed: every target stayed up")
+    # A timeout is the fixture's when the machine held it (or uptop) off
+    # a CPU: a Python server answering 1,200 checks a second within
+    # 240 ms cannot while it waits. So: no failure but timeouts, and no
+    # more of those than the checks of the time the machine kept them
+    # waiting, and 1% at most (none when it kept them waiting under 0.1 s).
+    other = [f for f in fails if not f.endswith("-> timeout")]
+    allowed = min(int(1200 * lag.waited()), hits // 100) if lag.waited() >= 0.1 else 0
+    t.ok(not other and len(fails) <= allowed,
+         f"no check failed: every target stayed up ({len(fails)} timeouts, {allowed} allowed "
+         f"by the machine's wait; {lag})", fails[:5])
     t.ok(rc == 0 and quit_s < 5 * SLOW + lag.slack(),
          f"'q' answered through the backlog ({quit_s:.1f} s), exit 0")
     t.ok(b"\x1b[?1049l" in bytes(s.data), "the terminal got endwin's reset (main screen back)")
