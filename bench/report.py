@@ -22,7 +22,7 @@ def worst(runs, key):
 def sound(runs):
     """The runs of a floor (raw libcurl) that did the job: none killed,
     none skipped a check or failed one. A floor that fell behind (libcurl
-    can, after a stall of the host: every transfer in flight at once)
+    7.88 walking a pool grown to thousands of connections: the README)
     burns CPU a healthy one does not, and a ratio against it would flatter
     uptop; such runs are left out, and said to be."""
     return [r for r in runs if not r.get("killed") and not r.get("overdue") and
@@ -31,7 +31,8 @@ def sound(runs):
 
 def unsound_note(runs):
     """'' or why some floor runs were left out of its median."""
-    bad = [r for r in runs if r not in sound(runs)]
+    ok = sound(runs)
+    bad = [r for r in runs if r not in ok]
     if not bad:
         return ""
     why = "; ".join(f"rep {r['rep'] + 1}: " + ("killed" if r.get("killed") else

@@ -24,9 +24,9 @@ peak RSS (ru_maxrss), the worst false-DOWN count, and the failures each tool
 reported for URLs that do fail. The markdown goes to stdout and to --out.
 A ratio to raw libcurl (the floor) counts only its sound runs: none
 killed, none with an overdue or failed check. libcurl 7.88 can fall into
-walking a pool of thousands of connections per transfer after a stall,
-and a ratio against that would flatter uptop; the report names the runs
-it left out, and gives no verdict when none is left.
+walking a pool of thousands of connections per transfer (the README), and
+a ratio against that would flatter uptop; the report names the runs it
+left out, and gives no verdict when none is left.
 
 --smoke (used by `make check`): tiny workloads, one repetition, TAP lines,
 nginx if installed else tests/fixture.py; < 30 s.

@@ -296,8 +296,8 @@ def check_slow_terminal(fx, tmp):
     other = [f for f in fails if not f.endswith("-> timeout")]
     allowed = min(int(1200 * lag.waited()), hits // 100) if lag.waited() >= 0.1 else 0
     t.ok(not other and len(fails) <= allowed,
-         f"no check failed: every target stayed up ({len(fails)} timeouts, {allowed} allowed "
-         f"by the machine's wait; {lag})", fails[:5])
+         f"no check failed but for timeouts the machine's wait explains ({len(fails)} "
+         f"timeouts, {allowed} allowed; {lag})", fails[:5])
     t.ok(rc == 0 and quit_s < 5 * SLOW + lag.slack(),
          f"'q' answered through the backlog ({quit_s:.1f} s), exit 0")
     t.ok(b"\x1b[?1049l" in bytes(s.data), "the terminal got endwin's reset (main screen back)")
