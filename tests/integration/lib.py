@@ -563,22 +563,29 @@ class Screen:
         tmux(self.sock, "send-keys", *keys)
 
     def wait_for(self, pred, timeout=20.0):
-        """-> (pred held, the last screen). A screen that satisfies pred
-        counts once a second capture 0.1 s later does too, and that second
-        one is returned: tmux can be caught mid-frame (a tall frame drawn
-        in several writes), and a test must read what uptop drew, not
-        half of it."""
-        end = time.monotonic() + timeout
-        while True:
-            s = self.text()
+        """-> (pred held, the last screen)."""
+        return wait_screen(self.text, pred, timeout)
+
+
+def wait_screen(capture, pred, timeout, ended=lambda: False):
+    """Polls capture() until pred holds of a settled screen -> (held, the
+    last screen). A screen that satisfies pred counts once a second
+    capture 0.1 s later does too, and that second one is returned: tmux
+    can be caught mid-frame (a tall frame drawn in several writes), and a
+    test must read what uptop drew, not half of it. Gives up at once when
+    ended() (nothing will change)."""
+    end = time.monotonic() + timeout
+    while True:
+        over = ended()
+        s = capture()
+        if pred(s):
+            time.sleep(0.1)
+            s = capture()
             if pred(s):
-                time.sleep(0.1)
-                s = self.text()
-                if pred(s):
-                    return True, s
-            if time.monotonic() > end:
-                return pred(s), s
-            time.sleep(0.05)
+                return True, s
+        if over or time.monotonic() > end:
+            return pred(s), s
+        time.sleep(0.05)
 
 
 def json_lines(stdout):

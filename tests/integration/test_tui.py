@@ -22,7 +22,8 @@ import time
 import traceback
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lib import HOST, PROXY_VARS, Fixture, Tap, free_port, run_uptop, uptop_bin  # noqa: E402
+from lib import (HOST, PROXY_VARS, Fixture, Tap, free_port, run_uptop, uptop_bin,  # noqa: E402
+                 wait_screen)
 
 t = Tap()
 
@@ -130,18 +131,10 @@ class Run:
 
     def wait_for(self, cond, timeout=WAIT):
         """Polls the screen until cond (a text, or a function of the screen)
-        holds -> (held, last screen). Gives up at once when uptop has
-        ended and the screen does not hold it: nothing will change."""
+        holds of a settled screen (lib.wait_screen) -> (held, last screen).
+        Gives up at once when uptop has ended: nothing will change."""
         test = (lambda s: cond in s) if isinstance(cond, str) else cond
-        end = time.monotonic() + timeout
-        while True:
-            ended = self.ended()
-            s = self.screen()
-            if test(s):
-                return True, s
-            if ended or time.monotonic() > end:
-                return False, s
-            time.sleep(0.05)
+        return wait_screen(self.screen, test, timeout, self.ended)
 
     # -- writing
     def keys(self, *keys):
